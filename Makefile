@@ -1,0 +1,19 @@
+# Two commands for a newcomer: `make run` and `make test`. Each sets itself up first.
+PY := .venv/bin/python
+
+.PHONY: setup test run bench lint
+setup:
+	@bash scripts/setup.sh
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+run: setup
+	$(PY) -m terminal.storeday
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(PY) -m ruff check .
