@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`). Each module `bench/<name>_bench.py` has a `main()` that prints its figures."""
+"""Benchmarks (`make bench`): each `bench/<name>_bench.py` has a `main()` printing its figures."""

@@ -103,9 +103,8 @@ class CardBalances:
         return sum(lot.remaining for lot in self.points_lots if lot.usable_on(day))
 
     def counts_for(self, service: str, day: date) -> int:
-        return sum(
-            lot.remaining for lot in self.count_lots if lot.service == service and lot.usable_on(day)
-        )
+        lots = self.count_lots
+        return sum(lot.remaining for lot in lots if lot.service == service and lot.usable_on(day))
 
     def has_pass(self, service: str, day: date) -> bool:
         return any(lot.service == service and lot.usable_on(day) for lot in self.pass_lots)
@@ -113,9 +112,24 @@ class CardBalances:
 
 def derive_balances(entries: Iterable[LedgerEntry], card_no: str | None = None) -> CardBalances:
     """Fold entries (optionally only those of `card_no`) into balances."""
-    totals = {Account.PRINCIPAL: 0, Account.BONUS: 0, Account.TIME: 0}
-    lots: dict[Account, dict[str, Lot]] = {account: {} for account in LOT_ACCOUNTS}
-    count = 0
+    return derive_balances_after(CardBalances(), entries, card_no)
+
+
+def derive_balances_after(
+    start: CardBalances, entries: Iterable[LedgerEntry], card_no: str | None = None
+) -> CardBalances:
+    """`start` with `entries` folded in: the balances an operation leaves behind."""
+    totals = {
+        Account.PRINCIPAL: start.principal,
+        Account.BONUS: start.bonus,
+        Account.TIME: start.time_minutes,
+    }
+    lots: dict[Account, dict[str, Lot]] = {
+        Account.POINTS: {lot.lot: lot for lot in start.points_lots},
+        Account.COUNT: {lot.lot: lot for lot in start.count_lots},
+        Account.PASS: {lot.lot: lot for lot in start.pass_lots},
+    }
+    count = start.entry_count
     for entry in entries:
         if card_no is not None and entry.card_no != card_no:
             continue

@@ -31,7 +31,7 @@ class ReceiptLine:
     qty: int
     unit_price: Fen
     amount: Fen
-    notes: tuple[str, ...] = ()  # message keys of reductions on this line, e.g. receipt.member_discount
+    notes: tuple[str, ...] = ()  # message keys of this line's reductions (receipt.coupon)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,371 @@
+"""Checkout: price a sale, settle its tenders and decide every ledger entry, award and receipt.
+
+`decide_sale` performs nothing. It returns a SaleDecision that the terminal commits in one local
+transaction (sale, ledger entries, outbox) and that HQ re-checks when the event arrives.
+
+Order of work: card checks, pricing (membership.pricing), count uses for count-paid lines,
+tender settlement, stored-value draw (principal and bonus kept apart), points used, points earned
+(never on the part paid with points or bonus money), commissions, receipt, events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from membership import commission, counts, points, stored_value, subsidiary
+from membership.cards import Card, CardType, Feature
+from membership.catalogue import SaleLine
+from membership.coupons import Coupon
+from membership.errors import CardStateError, InvalidInput
+from membership.events import DomainEvent, entry_to_dict
+from membership.ledger import CardBalances, EntryKind, LedgerEntry, derive_balances_after
+from membership.levels import Level
+from membership.lifecycle import ensure_can_pay
+from membership.money import Fen, allocate
+from membership.pricing import (
+    MemberPricing,
+    PointsOffsetRule,
+    PricedSale,
+    PricingContext,
+    StackingRules,
+    price_sale,
+)
+from membership.promotions import Promotion
+from membership.receipts import Receipt
+from membership.sale_receipt import sale_receipt
+from membership.sale_record import RecordLine, SaleRecord, split_tenders_over_lines
+from membership.tenders import Settlement, Tender, TenderKind, settle
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    store_id: str
+    terminal_id: str
+    store_name: str = ""
+    cashier: str = ""
+
+
+@dataclass(frozen=True)
+class MemberContext:
+    """The card presented and the account it spends: its own, or its parent's (子母卡)."""
+
+    card: Card
+    card_type: CardType  # the account card's type
+    balances: CardBalances  # the account card's balances
+    level: Level | None = None
+    member_name: str = ""
+    parent: Card | None = None  # set when `card` is a subsidiary card
+    parent_entries: tuple[LedgerEntry, ...] = ()  # the parent's entries, for the quota check
+
+    @property
+    def account_card(self) -> Card:
+        return self.parent or self.card
+
+
+@dataclass(frozen=True)
+class SaleRules:
+    promotions: tuple[Promotion, ...] = ()
+    earning: points.EarningRule | None = None
+    points_offset: PointsOffsetRule | None = None
+    stacking: StackingRules = field(default_factory=StackingRules)
+    commission_rules: tuple[commission.CommissionRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class SaleRequest:
+    op_id: str
+    at: datetime
+    lines: tuple[SaleLine, ...]
+    tenders: tuple[Tender, ...] = ()  # money tenders; count-paid lines need none
+    coupon: Coupon | None = None
+    points_requested: int = 0
+
+
+@dataclass(frozen=True)
+class SaleDecision:
+    op_id: str
+    priced: PricedSale
+    settlement: Settlement
+    record: SaleRecord
+    entries: tuple[LedgerEntry, ...]
+    points_earned: int
+    commissions: tuple[commission.CommissionLine, ...]
+    receipt: Receipt
+    events: tuple[DomainEvent, ...]
+    coupon_used: str = ""
+
+
+def decide_sale(
+    request: SaleRequest, store: StoreContext, rules: SaleRules, member: MemberContext | None
+) -> SaleDecision:
+    _check_request(request, member)
+    priced = price_sale(request.lines, _pricing_context(request, store, rules, member))
+    settlement = settle(priced.amount_due, request.tenders)
+    payment = _payment(settlement, priced, member, request)
+    entries = _count_entries(priced, member, request)
+    entries += _stored_value_entries(payment, member, request)
+    entries += _points_used_entries(priced, member, request)
+    award = _points_award(priced, payment, member, rules, store)
+    if award is not None and award.total > 0 and member is not None and rules.earning:
+        entries += points.earn_entries(
+            member.account_card.card_no, request.op_id, award.total, request.at,
+            rules.earning.expiry, line_points=award.per_line, balances=member.balances,
+        )
+    commissions = tuple(
+        commission.sale_commissions(_commission_bases(priced), rules.commission_rules)
+    )
+    record = _record(request, store, member, priced, settlement, payment, award, commissions,
+                     entries)
+    coupon = request.coupon
+    return SaleDecision(
+        op_id=request.op_id,
+        priced=priced,
+        settlement=settlement,
+        record=record,
+        entries=tuple(entries),
+        points_earned=award.total if award else 0,
+        commissions=commissions,
+        receipt=sale_receipt(record, priced, settlement, store, member, entries),
+        events=(_sale_event(record, priced, settlement, entries),),
+        coupon_used=coupon.code if coupon and coupon.code in priced.applied else "",
+    )
+
+
+def _check_request(request: SaleRequest, member: MemberContext | None) -> None:
+    if not request.lines:
+        raise InvalidInput("sale.empty")
+    needs_card = request.points_requested > 0 or any(line.use_count for line in request.lines)
+    needs_card = needs_card or any(t.kind is TenderKind.STORED_VALUE for t in request.tenders)
+    if member is None:
+        if needs_card:
+            raise CardStateError("card.required")
+        return
+    today = request.at.date()
+    ensure_can_pay(member.card, today)
+    if member.parent is not None:
+        ensure_can_pay(member.parent, today)
+
+
+def _pricing_context(
+    request: SaleRequest, store: StoreContext, rules: SaleRules, member: MemberContext | None
+) -> PricingContext:
+    member_pricing = None
+    points_available = 0
+    if member is not None:
+        level = member.level
+        member_pricing = MemberPricing(
+            level_code=level.code if level else "",
+            level_discount_bp=level.discount_bp if level else 10_000,
+            level_category_discount_bp=dict(level.category_discount_bp) if level else {},
+            card_type=member.card_type,
+            member_id=member.card.member_id,
+        )
+        points_available = points.redeemable_points(member.balances, request.at.date())
+    return PricingContext(
+        at=request.at,
+        store_id=store.store_id,
+        terminal_id=store.terminal_id,
+        member=member_pricing,
+        promotions=rules.promotions,
+        coupon=request.coupon,
+        points_requested=request.points_requested,
+        points_available=points_available,
+        points_rule=rules.points_offset,
+        stacking=rules.stacking,
+    )
+
+
+@dataclass(frozen=True)
+class _LineMoney:
+    """How one money line was paid: its tender parts, and principal and bonus of the card part."""
+
+    line_no: int
+    tender_parts: tuple[tuple[str, Fen], ...]
+    principal: Fen
+    bonus: Fen
+
+
+@dataclass(frozen=True)
+class _Payment:
+    lines: tuple[_LineMoney, ...]
+    draw: stored_value.Draw | None
+
+    def of(self, line_no: int) -> _LineMoney:
+        return next((line for line in self.lines if line.line_no == line_no),
+                    _LineMoney(line_no, (), 0, 0))
+
+
+def _payment(
+    settlement: Settlement, priced: PricedSale, member: MemberContext | None, request: SaleRequest
+) -> _Payment:
+    money_lines = [line for line in priced.lines if not line.line.use_count]
+    # Stored value first, so its spread over lines is proportional to their nets.
+    ordered = sorted(settlement.tenders, key=lambda t: t.kind is not TenderKind.STORED_VALUE)
+    per_line = split_tenders_over_lines(
+        [(tender.kind.value, tender.amount) for tender in ordered],
+        [line.net for line in money_lines],
+    )
+    card_parts = [(line.line.line_no, _part(parts, TenderKind.STORED_VALUE))
+                  for line, parts in zip(money_lines, per_line, strict=True)]
+    draw = _draw(settlement.amount_of(TenderKind.STORED_VALUE), member, request)
+    split = stored_value.allocate_draw(draw, card_parts) if draw else [
+        (line_no, 0, 0) for line_no, _ in card_parts]
+    return _Payment(
+        lines=tuple(
+            _LineMoney(line_no, tuple(parts), principal, bonus)
+            for (line_no, principal, bonus), parts in zip(split, per_line, strict=True)
+        ),
+        draw=draw,
+    )
+
+
+def _part(parts: list[tuple[str, Fen]], kind: TenderKind) -> Fen:
+    return sum(amount for part_kind, amount in parts if part_kind == kind)
+
+
+def _draw(
+    amount: Fen, member: MemberContext | None, request: SaleRequest
+) -> stored_value.Draw | None:
+    if not amount:
+        return None
+    if member is None:
+        raise CardStateError("card.required")
+    if not member.card_type.has(Feature.STORED_VALUE):
+        raise CardStateError("card.no_stored_value", card_no=member.card.card_no)
+    if member.parent is not None:
+        subsidiary.ensure_subsidiary_can_spend(
+            member.card, member.parent, member.card_type, member.parent_entries, amount, request.at
+        )
+    return stored_value.draw(member.balances, amount, member.card_type.draw_order)
+
+
+def _count_entries(
+    priced: PricedSale, member: MemberContext | None, request: SaleRequest
+) -> list[LedgerEntry]:
+    entries: list[LedgerEntry] = []
+    if member is None:
+        return entries
+    balances = member.balances
+    for line in priced.lines:
+        if not line.line.use_count:
+            continue
+        taken = counts.use_entries(
+            member.account_card, balances, line.line.product.code, line.line.qty,
+            request.op_id, request.at, line_no=line.line.line_no,
+        )
+        entries += taken
+        # Several lines of one service draw on the same packages: take each from what is left.
+        balances = derive_balances_after(balances, taken)
+    return entries
+
+
+def _stored_value_entries(
+    payment: _Payment, member: MemberContext | None, request: SaleRequest
+) -> list[LedgerEntry]:
+    if payment.draw is None or member is None:
+        return []
+    actor = member.card.card_no if member.parent is not None else ""
+    line_parts = [(line.line_no, line.principal, line.bonus) for line in payment.lines
+                  if line.principal or line.bonus]
+    return stored_value.spend_entries(
+        member.account_card.card_no, request.op_id, payment.draw, request.at,
+        actor_card_no=actor, line_parts=line_parts,
+    )
+
+
+def _points_used_entries(
+    priced: PricedSale, member: MemberContext | None, request: SaleRequest
+) -> list[LedgerEntry]:
+    if priced.points_used <= 0 or member is None:
+        return []
+    return points.redeem_entries(
+        member.account_card.card_no, request.op_id, member.balances, priced.points_used,
+        request.at, kind=EntryKind.REDEEM,
+    )
+
+
+def _points_award(
+    priced: PricedSale, payment: _Payment, member: MemberContext | None, rules: SaleRules,
+    store: StoreContext,
+) -> points.PointsAward | None:
+    if member is None or rules.earning is None or not member.card_type.has(Feature.POINTS):
+        return None
+    bases = [
+        points.EarningBase(
+            line_no=line.line.line_no,
+            category=line.line.product.category,
+            # Bonus money was a gift: the part of a line paid with it earns nothing.
+            eligible_fen=line.net - payment.of(line.line.line_no).bonus,
+        )
+        for line in priced.lines
+        if not line.line.use_count and line.line.product.earns_points
+    ]
+    level_code = member.level.code if member.level else ""
+    return points.points_earned(bases, rules.earning, level_code, store.store_id, store.terminal_id)
+
+
+def _commission_bases(priced: PricedSale) -> list[commission.CommissionBase]:
+    return [
+        commission.CommissionBase(
+            line_no=line.line.line_no,
+            product_code=line.line.product.code,
+            category=line.line.product.category,
+            qty=line.line.qty,
+            net=line.gross if line.line.use_count else line.net,
+            staff_id=line.line.staff_id,
+            via_count=line.line.use_count,
+        )
+        for line in priced.lines
+        if line.line.staff_id
+    ]
+
+
+def _record(
+    request: SaleRequest, store: StoreContext, member: MemberContext | None, priced: PricedSale,
+    settlement: Settlement, payment: _Payment, award: points.PointsAward | None,
+    commissions: tuple[commission.CommissionLine, ...], entries: list[LedgerEntry],
+) -> SaleRecord:
+    points_used = allocate(priced.points_used, [line.points_offset for line in priced.lines])
+    earned: Mapping[int, int] = dict(award.per_line) if award else {}
+    lines = []
+    for line, used in zip(priced.lines, points_used, strict=True):
+        money = payment.of(line.line.line_no)
+        product = line.line.product
+        lines.append(RecordLine(
+            line_no=line.line.line_no, product_code=product.code, name=product.name,
+            category=product.category, qty=line.line.qty, gross=line.gross, net=line.net,
+            tender_parts=money.tender_parts, principal=money.principal, bonus=money.bonus,
+            points_used=used, points_earned=earned.get(line.line.line_no, 0),
+            count_service=product.code if line.line.use_count else "", staff_id=line.line.staff_id,
+        ))
+    return SaleRecord(
+        op_id=request.op_id, at=request.at, store_id=store.store_id, terminal_id=store.terminal_id,
+        card_no=member.account_card.card_no if member else "",
+        actor_card_no=member.card.card_no if member and member.parent else "",
+        lines=tuple(lines), commissions=commissions, entries=tuple(entries),
+        amount_due=priced.amount_due, cash_received=settlement.cash_received,
+        change=settlement.change,
+    )
+
+
+def _sale_event(
+    record: SaleRecord, priced: PricedSale, settlement: Settlement, entries: list[LedgerEntry]
+) -> DomainEvent:
+    return DomainEvent(
+        type="sale.completed",
+        op_id=record.op_id,
+        at=record.at,
+        payload={
+            "card_no": record.card_no,
+            "actor_card_no": record.actor_card_no,
+            "gross": priced.gross,
+            "amount_due": priced.amount_due,
+            "count_value": priced.count_value,
+            "tenders": [{"kind": t.kind.value, "amount": t.amount, "reference": t.reference}
+                        for t in settlement.tenders],
+            "change": settlement.change,
+            "entries": [entry_to_dict(entry) for entry in entries],
+        },
+    )

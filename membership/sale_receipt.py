@@ -1,0 +1,99 @@
+"""The receipt model of a sale: items with their reductions, totals, tenders, balances after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry
+from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
+
+if TYPE_CHECKING:
+    from membership.pricing import PricedSale
+    from membership.sale import MemberContext, StoreContext
+    from membership.sale_record import SaleRecord
+    from membership.tenders import Settlement
+
+REDUCTION_NOTE_KEYS = {
+    "member_discount": "receipt.member_discount",
+    "promotion": "receipt.promotion",
+    "order_promotion": "receipt.promotion",
+    "coupon": "receipt.coupon",
+    "points": "receipt.points_offset",
+}
+
+
+def sale_receipt(
+    record: SaleRecord,
+    priced: PricedSale,
+    settlement: Settlement,
+    store: StoreContext,
+    member: MemberContext | None,
+    entries: Sequence[LedgerEntry],
+) -> Receipt:
+    items = tuple(
+        ReceiptLine(
+            name=line.line.product.name,
+            qty=line.line.qty,
+            unit_price=line.line.product.unit_price,
+            amount=line.gross if line.line.use_count else line.net,
+            notes=_notes(line),
+        )
+        for line in priced.lines
+    )
+    totals = [ReceiptRow("receipt.subtotal", priced.gross)]
+    if priced.total_reduction:
+        totals.append(ReceiptRow("receipt.discount", -priced.total_reduction))
+    if priced.points_used:
+        totals.append(ReceiptRow("receipt.points_used", value=str(priced.points_used)))
+    if priced.count_value:
+        totals.append(ReceiptRow("tender.count", priced.count_value))
+    totals.append(ReceiptRow("receipt.amount_due", priced.amount_due))
+    tenders = [ReceiptRow(f"tender.{t.kind.value}", t.amount) for t in settlement.tenders]
+    if settlement.change:
+        tenders.append(ReceiptRow("receipt.cash_received", settlement.cash_received))
+        tenders.append(ReceiptRow("receipt.change", settlement.change))
+    return Receipt(
+        kind=ReceiptKind.SALE,
+        op_id=record.op_id,
+        at=record.at,
+        store_name=store.store_name,
+        terminal_id=store.terminal_id,
+        cashier=store.cashier,
+        card_no_masked=mask_card_no(member.card.card_no) if member else "",
+        member_name=member.member_name if member else "",
+        lines=items,
+        totals=tuple(totals),
+        tenders=tuple(tenders),
+        balances=balance_rows(member.balances, entries) if member else (),
+        footer_keys=("receipt.thanks",),
+    )
+
+
+def _notes(line) -> tuple[str, ...]:
+    keys = [REDUCTION_NOTE_KEYS.get(str(reduction.kind), "receipt.discount")
+            for reduction in line.reductions]
+    if line.line.use_count:
+        keys.append("receipt.paid_by_count")
+    return tuple(dict.fromkeys(keys))
+
+
+def balance_rows(before: CardBalances, entries: Sequence[LedgerEntry]) -> tuple[ReceiptRow, ...]:
+    """Balances after the operation: principal, bonus, points, and points earned this time."""
+    principal = before.principal + _sum(entries, Account.PRINCIPAL)
+    bonus = before.bonus + _sum(entries, Account.BONUS)
+    points_after = before.points + _sum(entries, Account.POINTS)
+    earned = sum(e.delta for e in entries
+                 if e.account is Account.POINTS and e.kind is EntryKind.EARN)
+    rows = [
+        ReceiptRow("receipt.principal", principal),
+        ReceiptRow("receipt.bonus", bonus),
+        ReceiptRow("receipt.points", value=str(points_after)),
+    ]
+    if earned:
+        rows.append(ReceiptRow("receipt.points_earned", value=str(earned)))
+    return tuple(rows)
+
+
+def _sum(entries: Sequence[LedgerEntry], account: Account) -> int:
+    return sum(entry.delta for entry in entries if entry.account is account)

@@ -1,0 +1,1 @@
+"""The countertop terminal app: UI, local store, sync with HQ, receipts and translations."""
