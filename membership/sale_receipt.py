@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry
+from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances_after
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
 
 if TYPE_CHECKING:
@@ -92,6 +92,14 @@ def balance_rows(before: CardBalances, entries: Sequence[LedgerEntry]) -> tuple[
     ]
     if earned:
         rows.append(ReceiptRow("receipt.points_earned", value=str(earned)))
+    after = derive_balances_after(before, entries)
+    day = max((entry.at for entry in entries), default=None)
+    for service in sorted({lot.service for lot in after.count_lots}):
+        left = sum(lot.remaining for lot in after.count_lots
+                   if lot.service == service and (day is None or lot.usable_on(day.date())))
+        rows.append(ReceiptRow("receipt.counts_left", value=f"{service} {left}"))
+    if after.time_minutes:
+        rows.append(ReceiptRow("receipt.minutes_left", value=str(after.time_minutes)))
     return tuple(rows)
 
 

@@ -1,0 +1,149 @@
+"""Card services at the counter (卡务): issue a card, loss and its cancellation, freeze and
+unfreeze, replacement, extension and cancellation, each with its fee, receipt and event.
+
+The state rules are membership.lifecycle's; this module adds what the counter needs around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from membership import commission, lifecycle
+from membership.cards import Card, CardType
+from membership.counter import (
+    CounterDecision,
+    Operation,
+    commission_payload,
+    pay_in,
+    tender_payload,
+    tender_rows,
+)
+from membership.events import DomainEvent, entry_to_dict
+from membership.ledger import CardBalances, LedgerEntry
+from membership.receipts import Receipt, ReceiptKind, ReceiptRow, mask_card_no
+from membership.sale import MemberContext
+from membership.sale_receipt import balance_rows
+from membership.tenders import Settlement, Tender
+
+_STATE_ACTIONS: dict[str, Callable[[Card, Any], Card]] = {
+    "card.lost": lifecycle.report_loss,
+    "card.found": lifecycle.cancel_loss,
+    "card.frozen": lifecycle.freeze,
+    "card.unfrozen": lifecycle.unfreeze,
+}
+
+
+def enrol(
+    op: Operation, card_no: str, member_id: str, member_name: str, card_type: CardType,
+    tenders: Sequence[Tender], level: str = "",
+    rules: Sequence[commission.CommissionRule] = (),
+) -> CounterDecision:
+    """开卡: issue the card to a member and take the join fee by tender."""
+    issued = lifecycle.issue_card(card_no, member_id, card_type, op.at.date(), level=level)
+    settlement = pay_in(issued.join_fee, tenders)
+    line = commission.card_open_commission(card_type.code, op.staff_id, issued.join_fee, rules)
+    member = MemberContext(issued.card, card_type, CardBalances(), member_name=member_name)
+    return _card_decision(
+        op, member, "card.issued", [], settlement, (issued.card,),
+        totals=(ReceiptRow("receipt.card_fee", issued.join_fee),),
+        commissions=(line,) if line else (),
+        payload={"member_id": member_id, "type_code": card_type.code, "level": level,
+                 "expires_on": _iso(issued.card.expires_on), "join_fee": issued.join_fee},
+    )
+
+
+def change_state(op: Operation, member: MemberContext, event_type: str) -> CounterDecision:
+    """挂失 / 解挂 / 冻结 / 解冻: `event_type` is one of card.lost, card.found, card.frozen,
+    card.unfrozen. No money moves."""
+    card = _STATE_ACTIONS[event_type](member.card, op.at.date())
+    changed = MemberContext(card, member.card_type, member.balances, member.level,
+                            member.member_name, member.parent, member.parent_entries)
+    return _card_decision(op, changed, event_type, [], None, (card,), totals=(),
+                          payload={"status": card.status.value})
+
+
+def replace(
+    op: Operation, member: MemberContext, new_card_no: str, tenders: Sequence[Tender],
+    children: Sequence[Card] = (),
+) -> CounterDecision:
+    """换卡 / 补卡: every balance moves to the new card; the old one is blocked for good."""
+    decision = lifecycle.replace_card(
+        member.card, new_card_no, member.balances, member.card_type, op.op_id, op.at, children
+    )
+    settlement = pay_in(decision.fee, tenders)
+    new_member = MemberContext(decision.new_card, member.card_type, member.balances,
+                               member.level, member.member_name)
+    moved_in = [entry for entry in decision.entries if entry.card_no == new_card_no]
+    return _card_decision(
+        op, new_member, "card.replaced", list(decision.entries), settlement,
+        (decision.old_card, decision.new_card, *decision.children),
+        totals=(ReceiptRow("receipt.replacement_fee", decision.fee),),
+        payload={"old_card_no": member.card.card_no, "new_card_no": new_card_no,
+                 "fee": decision.fee},
+        balance_entries=moved_in,
+    )
+
+
+def extend(
+    op: Operation, member: MemberContext, tenders: Sequence[Tender], days: int | None = None
+) -> CounterDecision:
+    """延期: a later last valid day, for the annual fee."""
+    decision = lifecycle.extend(member.card, member.card_type, op.at.date(), days=days)
+    settlement = pay_in(decision.fee, tenders)
+    card = decision.card
+    return _card_decision(
+        op, member, "card.extended", [], settlement, (card,),
+        totals=(ReceiptRow("receipt.annual_fee", decision.fee),
+                ReceiptRow("receipt.expires_on", value=_iso(card.expires_on))),
+        payload={"old_expires_on": _iso(decision.old_expires_on),
+                 "expires_on": _iso(card.expires_on), "fee": decision.fee},
+    )
+
+
+def cancel(op: Operation, member: MemberContext, children: Sequence[Card] = ()) -> CounterDecision:
+    """退卡: principal back in cash less the fee; bonus, points and counts are forfeited."""
+    decision = lifecycle.cancel_card(
+        member.card, member.balances, member.card_type, op.op_id, op.at, children
+    )
+    return _card_decision(
+        op, member, "card.cancelled", list(decision.entries), None,
+        (decision.card, *decision.children),
+        totals=(ReceiptRow("receipt.cancellation_fee", decision.fee_kept),
+                ReceiptRow("receipt.refund_principal", decision.refund_to_member)),
+        payload={"refund_to_member": decision.refund_to_member, "fee_kept": decision.fee_kept},
+    )
+
+
+def _card_decision(
+    op: Operation, member: MemberContext, event_type: str, entries: list[LedgerEntry],
+    settlement: Settlement | None, cards: tuple[Card, ...], *,
+    totals: tuple[ReceiptRow, ...], payload: dict[str, Any],
+    commissions: tuple[commission.CommissionLine, ...] = (),
+    balance_entries: list[LedgerEntry] | None = None,
+) -> CounterDecision:
+    # A replacement card starts empty: its balances are just what moved in.
+    shown = entries if balance_entries is None else balance_entries
+    before = CardBalances() if balance_entries is not None else member.balances
+    receipt = Receipt(
+        kind=ReceiptKind.CARD_OPERATION, op_id=op.op_id, at=op.at,
+        store_name=op.store.store_name, terminal_id=op.store.terminal_id,
+        cashier=op.store.cashier, card_no_masked=mask_card_no(member.card.card_no),
+        member_name=member.member_name, totals=(ReceiptRow(f"receipt.action.{event_type}"),
+                                                *totals),
+        tenders=tender_rows(settlement), balances=balance_rows(before, shown),
+        footer_keys=("receipt.keep",),
+    )
+    event = DomainEvent(event_type, op.op_id, op.at, {
+        **payload,
+        "card_no": member.card.card_no,
+        "tenders": tender_payload(settlement),
+        "entries": [entry_to_dict(entry) for entry in entries],
+        "commissions": [commission_payload(line) for line in commissions],
+    })
+    return CounterDecision(op.op_id, tuple(entries), receipt, (event,), settlement,
+                           commissions, cards)
+
+
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
