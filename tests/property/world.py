@@ -1,0 +1,226 @@
+"""The shop the cross-module property tests run in: one card type, products, rules, coupons,
+and the independent expectations (bonus, stored-value draw, refund shares) the tests compare
+the real decisions with.
+
+Every expectation here is written from the documented rule, not by calling the function under
+test, so that a change of rule in membership/ shows up as a disagreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hypothesis import strategies as st
+
+from membership.cards import (
+    BonusTier,
+    CardType,
+    CountPackage,
+    DrawOrder,
+    Feature,
+    Fees,
+    QuotaPeriod,
+    SubsidiaryPolicy,
+    TimeRate,
+)
+from membership.catalogue import Product, SaleLine
+from membership.coupons import Coupon, CouponKind
+from membership.ledger import CardBalances
+from membership.money import cumulative_share
+from membership.points import EarningRule, ExpiryKind, Gift, PointsExpiry
+from membership.pricing import PointsOffsetRule, PricedSale
+from membership.promotions import Promotion, PromotionKind, SpendTier
+from membership.sale import SaleRules, StoreContext
+from membership.sale_record import RecordLine
+from membership.tenders import Settlement, Tender, TenderKind
+
+START = datetime(2026, 1, 5, 9, 0)  # a Monday
+FAR = START + timedelta(days=3650)
+STORE = StoreContext("S01", "T01", "旗舰店", "小王")
+MANAGER = "店长"
+
+COFFEE = Product("P-COFFEE", "拿铁咖啡", "drinks", 2800)
+CAKE = Product("P-CAKE", "蛋糕", "food", 1999)
+WATER = Product("P-WATER", "特价矿泉水", "food", 990, member_discount=False, earns_points=False)
+HAIRCUT = Product("SVC-CUT", "剪发", "service", 8800, is_service=True)
+PRODUCTS = (COFFEE, CAKE, WATER, HAIRCUT)
+SERVICE = HAIRCUT.code  # a count-paid line uses its product code as the service
+
+PACKAGES = (
+    CountPackage("PK-CUT10", "剪发10次卡", SERVICE, 10, 60000, validity_days=45),
+    CountPackage("PK-CUT3", "剪发3次卡", SERVICE, 3, 20000),
+)
+ROOM = TimeRate("ROOM", unit_minutes=60, unit_price=3000, grace_minutes=10, cap=10000)
+GIFTS = (Gift("G-MUG", "马克杯", 50), Gift("G-UMB", "雨伞", 300))
+
+# ¥500 → ¥30, ¥1000 → ¥100, ¥3000 → 5 % of the payment (only the highest tier met applies)
+TIERS = (BonusTier(50000, 3000), BonusTier(100000, 10000), BonusTier(300000, 0, 500))
+MIN_TOPUP = 100
+MAX_BALANCE = 1_000_000
+CHILD_QUOTA = 30000
+
+
+def expected_bonus(paid: int) -> int:
+    if paid >= 300000:
+        return (paid * 500 * 2 + 10000) // 20000  # 5 %, half-up to the fen
+    if paid >= 100000:
+        return 10000
+    return 3000 if paid >= 50000 else 0
+
+
+def card_type(draw_order: DrawOrder, cancellation_fee: int, period: QuotaPeriod) -> CardType:
+    return CardType(
+        code="VIP",
+        name="VIP储值卡",
+        features=frozenset(Feature),
+        fees=Fees(replacement=1000, cancellation=cancellation_fee),
+        bonus_tiers=TIERS,
+        discount_bp=9000,
+        category_discount_bp={"drinks": 8500},
+        count_packages=PACKAGES,
+        time_rates=(ROOM,),
+        draw_order=draw_order,
+        min_topup=MIN_TOPUP,
+        max_balance=MAX_BALANCE,
+        subsidiary=SubsidiaryPolicy(True, max_children=2, default_quota=CHILD_QUOTA,
+                                    period=period),
+    )
+
+
+PROMOTIONS = (
+    Promotion("PR-FOOD", "食品8折", PromotionKind.TIMED_DISCOUNT, START - timedelta(days=1), FAR,
+              categories=frozenset({"food"}), pay_rate_bp=8000),
+    Promotion("PR-MJ", "满100减10, 满300减40", PromotionKind.SPEND_SAVE,
+              START - timedelta(days=1), FAR,
+              tiers=(SpendTier(10000, 1000), SpendTier(30000, 4000))),
+)
+COUPONS = (
+    Coupon("CP-5", CouponKind.CASH_OFF, START, FAR, value=500, min_spend=3000),
+    Coupon("CP-88", CouponKind.PERCENT_OFF, START, FAR, pay_rate_bp=8800, max_off=2000),
+    Coupon("CP-GIFT", CouponKind.GIFT_ITEM, START, FAR, gift_product=WATER,
+           stackable_with_promotions=False),
+)
+
+
+def sale_rules(expiry_days: int, min_points: int, with_promotions: bool) -> SaleRules:
+    return SaleRules(
+        promotions=PROMOTIONS if with_promotions else (),
+        earning=EarningRule(
+            category_multiplier_bp={"drinks": 20000},
+            expiry=PointsExpiry(ExpiryKind.ROLLING_DAYS, days=expiry_days),
+        ),
+        points_offset=PointsOffsetRule(points_per_yuan=100, max_share_bp=5000,
+                                       min_points=min_points),
+    )
+
+
+@st.composite
+def sale_lines(draw: st.DrawFn, allow_counts: bool = True) -> tuple[SaleLine, ...]:
+    picked = draw(st.lists(
+        st.tuples(st.sampled_from(PRODUCTS), st.integers(1, 3), st.booleans()),
+        min_size=1, max_size=3,
+    ))
+    return tuple(
+        SaleLine(number, product, qty, use_count=allow_counts and by_count and product.is_service)
+        for number, (product, qty, by_count) in enumerate(picked, start=1)
+    )
+
+
+@dataclass(frozen=True)
+class TenderPlan:
+    """How the customer wants to pay: shares in percent, and extra cash for change."""
+
+    card_percent: int
+    wechat_percent: int
+    extra_cash: int
+
+    def tenders(self, amount_due: int) -> tuple[tuple[Tender, ...], int, int, int]:
+        """(tenders, stored value, WeChat, cash handed over) for `amount_due`."""
+        card = amount_due * self.card_percent // 100
+        wechat = (amount_due - card) * self.wechat_percent // 100
+        cash_needed = amount_due - card - wechat
+        cash = cash_needed + self.extra_cash if cash_needed else 0
+        tenders = [Tender(TenderKind.STORED_VALUE, card)] if card else []
+        if wechat:
+            tenders.append(Tender(TenderKind.WECHAT, wechat, reference="wx-trade"))
+        if cash:
+            tenders.append(Tender(TenderKind.CASH, cash))
+        return tuple(tenders), card, wechat, cash
+
+
+tender_plans = st.builds(
+    TenderPlan,
+    card_percent=st.one_of(st.just(100), st.just(0), st.integers(0, 100)),
+    wechat_percent=st.one_of(st.just(0), st.integers(0, 100)),
+    extra_cash=st.one_of(st.just(0), st.integers(1, 10000)),
+)
+
+
+def expected_draw(balances: CardBalances, amount: int, order: DrawOrder) -> tuple[int, int]:
+    """(principal, bonus) a payment of `amount` takes, from the documented draw rule."""
+    principal, bonus = max(balances.principal, 0), max(balances.bonus, 0)
+    if order is DrawOrder.PRINCIPAL_FIRST:
+        from_principal = min(amount, principal)
+        return from_principal, amount - from_principal
+    if order is DrawOrder.BONUS_FIRST:
+        from_bonus = min(amount, bonus)
+        return amount - from_bonus, from_bonus
+    whole = principal + bonus
+    from_bonus = (2 * amount * bonus + whole) // (2 * whole)  # amount × bonus ÷ whole, half-up
+    return amount - from_bonus, from_bonus
+
+
+@dataclass
+class RefundShare:
+    """What refunding some units gives back, from the record's per-line amounts."""
+
+    principal: int = 0
+    bonus: int = 0
+    points_used: int = 0
+    points_earned: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    tenders: dict[str, int] = field(default_factory=dict)
+
+    def add(self, line: RecordLine, before: int, qty: int) -> None:
+        def share(total: int) -> int:
+            return cumulative_share(total, before, qty, line.qty)
+
+        principal, bonus = share(line.principal), share(line.bonus)
+        self.principal += principal
+        self.bonus += bonus
+        self.points_used += share(line.points_used)
+        self.points_earned += share(line.points_earned)
+        if line.count_service:
+            self.counts[line.count_service] = self.counts.get(line.count_service, 0) + qty
+        for kind, amount in line.tender_parts:
+            # the card's part is exactly what goes back to principal and bonus
+            part = principal + bonus if kind == TenderKind.STORED_VALUE else share(amount)
+            self.tenders[kind] = self.tenders.get(kind, 0) + part
+
+
+def check_priced(priced: PricedSale) -> None:
+    """A discount never exceeds its line; the totals are the sums of the lines."""
+    for line in priced.lines:
+        assert 0 <= line.net <= line.gross, line
+        assert all(reduction.amount > 0 for reduction in line.reductions), line
+        assert line.gross - sum(r.amount for r in line.reductions) == line.net, line
+        if line.line.use_count:
+            assert line.net == line.gross and not line.reductions, line
+    money_lines = [line for line in priced.lines if not line.line.use_count]
+    assert priced.amount_due == sum(line.net for line in money_lines)
+    assert priced.total_reduction == priced.gross - sum(line.net for line in priced.lines)
+    assert priced.points_offset == sum(line.points_offset for line in priced.lines)
+
+
+def check_settlement(settlement: Settlement, amount_due: int, card: int, wechat: int,
+                     cash: int) -> None:
+    """Tenders sum to the amount due; change is cash received less cash applied."""
+    assert settlement.total == amount_due
+    assert all(tender.amount > 0 for tender in settlement.tenders)
+    assert settlement.amount_of(TenderKind.STORED_VALUE) == card
+    assert settlement.amount_of(TenderKind.WECHAT) == wechat
+    assert settlement.cash_received == cash
+    cash_applied = settlement.amount_of(TenderKind.CASH)
+    assert cash_applied == amount_due - card - wechat
+    assert settlement.change == settlement.cash_received - cash_applied >= 0
