@@ -6,6 +6,7 @@ The state rules are membership.lifecycle's; this module adds what the counter ne
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from membership.counter import (
     tender_payload,
     tender_rows,
 )
+from membership.errors import InvalidInput
 from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import CardBalances, LedgerEntry
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow, mask_card_no
@@ -56,9 +58,11 @@ def enrol(
 def change_state(op: Operation, member: MemberContext, event_type: str) -> CounterDecision:
     """挂失 / 解挂 / 冻结 / 解冻: `event_type` is one of card.lost, card.found, card.frozen,
     card.unfrozen. No money moves."""
+    if event_type not in _STATE_ACTIONS:
+        raise InvalidInput("input.invalid", field="event_type", value=event_type)
+    lifecycle.ensure_type_matches(member.card, member.card_type)
     card = _STATE_ACTIONS[event_type](member.card, op.at.date())
-    changed = MemberContext(card, member.card_type, member.balances, member.level,
-                            member.member_name, member.parent, member.parent_entries)
+    changed = dataclasses.replace(member, card=card)
     return _card_decision(op, changed, event_type, [], None, (card,), totals=(),
                           payload={"status": card.status.value})
 
@@ -69,11 +73,11 @@ def replace(
 ) -> CounterDecision:
     """换卡 / 补卡: every balance moves to the new card; the old one is blocked for good."""
     decision = lifecycle.replace_card(
-        member.card, new_card_no, member.balances, member.card_type, op.op_id, op.at, children
+        member.card, new_card_no, _own_balances(member), member.card_type, op.op_id, op.at,
+        children,
     )
     settlement = pay_in(decision.fee, tenders)
-    new_member = MemberContext(decision.new_card, member.card_type, member.balances,
-                               member.level, member.member_name)
+    new_member = dataclasses.replace(member, card=decision.new_card)
     moved_in = [entry for entry in decision.entries if entry.card_no == new_card_no]
     return _card_decision(
         op, new_member, "card.replaced", list(decision.entries), settlement,
@@ -81,7 +85,7 @@ def replace(
         totals=(ReceiptRow("receipt.replacement_fee", decision.fee),),
         payload={"old_card_no": member.card.card_no, "new_card_no": new_card_no,
                  "fee": decision.fee},
-        balance_entries=moved_in,
+        balance_entries=None if member.parent is not None else moved_in,
     )
 
 
@@ -104,7 +108,7 @@ def extend(
 def cancel(op: Operation, member: MemberContext, children: Sequence[Card] = ()) -> CounterDecision:
     """退卡: principal back in cash less the fee; bonus, points and counts are forfeited."""
     decision = lifecycle.cancel_card(
-        member.card, member.balances, member.card_type, op.op_id, op.at, children
+        member.card, _own_balances(member), member.card_type, op.op_id, op.at, children
     )
     return _card_decision(
         op, member, "card.cancelled", list(decision.entries), None,
@@ -113,6 +117,12 @@ def cancel(op: Operation, member: MemberContext, children: Sequence[Card] = ()) 
                 ReceiptRow("receipt.refund_principal", decision.refund_to_member)),
         payload={"refund_to_member": decision.refund_to_member, "fee_kept": decision.fee_kept},
     )
+
+
+def _own_balances(member: MemberContext) -> CardBalances:
+    # A subsidiary card holds nothing itself (its spending is on the parent's card number):
+    # member.balances are the parent's, which its replacement or cancellation must not touch.
+    return CardBalances() if member.parent is not None else member.balances
 
 
 def _card_decision(
@@ -131,7 +141,7 @@ def _card_decision(
         cashier=op.store.cashier, card_no_masked=mask_card_no(member.card.card_no),
         member_name=member.member_name, totals=(ReceiptRow(f"receipt.action.{event_type}"),
                                                 *totals),
-        tenders=tender_rows(settlement), balances=balance_rows(before, shown),
+        tenders=tender_rows(settlement), balances=balance_rows(before, shown, op.at.date()),
         footer_keys=("receipt.keep",),
     )
     event = DomainEvent(event_type, op.op_id, op.at, {

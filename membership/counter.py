@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from membership import commission, counts, points, stored_value, timecards
-from membership.cards import Card, CountPackage, PeriodPass, TimeRate
-from membership.errors import TenderError
+from membership import commission, counts, points, stored_value, subsidiary, timecards
+from membership.cards import Card, CountPackage, Feature, PeriodPass, TimeRate
+from membership.errors import CardStateError, TenderError
 from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import LedgerEntry
+from membership.lifecycle import ensure_can_pay
 from membership.money import Fen
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
 from membership.sale import MemberContext, StoreContext
@@ -56,16 +57,25 @@ def pay_in(amount: Fen, tenders: Sequence[Tender]) -> Settlement:
 def pay_for_purchase(
     op: Operation, member: MemberContext, price: Fen, tenders: Sequence[Tender]
 ) -> tuple[Settlement, list[LedgerEntry]]:
-    """Packages, time and passes may be paid from the stored value too (储值卡购买次卡)."""
+    """Packages, time, passes and timed sessions may be paid from the stored value too
+    (储值卡购买次卡); a subsidiary card pays from its parent within its quota."""
     if any(tender.kind is TenderKind.COUNT for tender in tenders):
         raise TenderError("tender.not_allowed_for_payment_in")
     settlement = settle(price, tenders)
     from_card = settlement.amount_of(TenderKind.STORED_VALUE)
     if not from_card:
         return settlement, []
+    if not member.card_type.has(Feature.STORED_VALUE):
+        raise CardStateError("card.no_stored_value", card_no=member.card.card_no)
+    actor_card_no = ""
+    if member.parent is not None:
+        subsidiary.ensure_subsidiary_can_spend(
+            member.card, member.parent, member.card_type, member.parent_entries, from_card, op.at
+        )
+        actor_card_no = member.card.card_no
     drawn = stored_value.draw(member.balances, from_card, member.card_type.draw_order)
     return settlement, stored_value.spend_entries(
-        member.account_card.card_no, op.op_id, drawn, op.at
+        member.account_card.card_no, op.op_id, drawn, op.at, actor_card_no=actor_card_no
     )
 
 
@@ -112,9 +122,9 @@ def buy_package(
     base = commission.CommissionBase(0, package.code, "package", qty, price, op.staff_id)
     earned = tuple(commission.sale_commissions([base], rules)) if op.staff_id else ()
     lines = (ReceiptLine(package.name, qty, package.price, price),)
+    totals = (ReceiptRow("receipt.amount_due", price), *_last_day_row(entries[0]))
     return _decision(op, member, "package.purchased", ReceiptKind.SALE, entries, settlement,
-                     lines=lines, totals=(ReceiptRow("receipt.amount_due", price),),
-                     commissions=earned,
+                     lines=lines, totals=totals, commissions=earned,
                      payload={"package": package.code, "qty": qty, "price": price})
 
 
@@ -143,9 +153,17 @@ def buy_pass(
     settlement, spent = pay_for_purchase(op, member, period_pass.price, tenders)
     entries += spent
     line = ReceiptLine(period_pass.name, 1, period_pass.price, period_pass.price)
+    totals = (ReceiptRow("receipt.amount_due", period_pass.price), *_last_day_row(entries[0]))
     return _decision(op, member, "pass.purchased", ReceiptKind.SALE, entries, settlement,
-                     lines=(line,), totals=(ReceiptRow("receipt.amount_due", period_pass.price),),
+                     lines=(line,), totals=totals,
                      payload={"pass": period_pass.code, "price": period_pass.price})
+
+
+def _last_day_row(lot_entry: LedgerEntry) -> tuple[ReceiptRow, ...]:
+    # The balance rows do not show a lot's validity; the member must see it on the receipt.
+    if lot_entry.valid_until is None:
+        return ()
+    return (ReceiptRow("receipt.expires_on", value=lot_entry.valid_until.isoformat()),)
 
 
 def redeem_gift(
@@ -153,6 +171,7 @@ def redeem_gift(
     stock_left: int | None = None,
 ) -> CounterDecision:
     """积分兑换: points FIFO from the oldest lot, gift handed over."""
+    _ensure_cards_usable(member, op.at.date())
     redemption = points.redeem_gift(
         member.account_card.card_no, op.op_id, member.balances, gift, qty, op.at,
         stock_left=stock_left,
@@ -168,22 +187,42 @@ def close_session(
     op: Operation, member: MemberContext, rate: TimeRate, started_at: datetime,
     tenders: Sequence[Tender],
 ) -> CounterDecision:
-    """计时结账: a pass covers it, else prepaid minutes, else money by tenders."""
+    """计时结账: a pass covers it, else prepaid minutes, else money by tenders (stored value
+    included). A subsidiary card's session is charged to its parent, whose balances these are."""
+    _ensure_cards_usable(member, started_at.date())
     charge = timecards.charge_session(
-        member.card, member.balances, rate, started_at, op.at, op.op_id
+        member.account_card, member.balances, rate, started_at, op.at, op.op_id
     )
-    settlement = settle(charge.amount_due, tenders) if charge.amount_due or tenders else None
-    totals = (
-        ReceiptRow("receipt.minutes", value=str(charge.bill.minutes)),
-        ReceiptRow("receipt.units", value=str(charge.bill.units)),
-        ReceiptRow("receipt.amount_due", charge.amount_due),
-    )
+    entries = list(charge.entries)
+    settlement = None
+    if charge.amount_due or tenders:
+        settlement, spent = pay_for_purchase(op, member, charge.amount_due, tenders)
+        entries += spent
     return _decision(op, member, "time.session_closed", ReceiptKind.TIME_SESSION,
-                     list(charge.entries), settlement, totals=totals,
+                     entries, settlement, totals=_session_rows(charge),
                      payload={"service": rate.service, "minutes": charge.bill.minutes,
                               "units": charge.bill.units, "amount_due": charge.amount_due,
                               "pass": charge.covered_by_pass,
                               "prepaid_minutes": charge.prepaid_minutes})
+
+
+def _session_rows(charge: timecards.SessionCharge) -> tuple[ReceiptRow, ...]:
+    # Nothing due needs its reason on the receipt: the pass, or the prepaid minutes taken.
+    rows = [ReceiptRow("receipt.minutes", value=str(charge.bill.minutes)),
+            ReceiptRow("receipt.units", value=str(charge.bill.units))]
+    if charge.covered_by_pass:
+        rows.append(ReceiptRow("receipt.paid_by_pass"))
+    if charge.prepaid_minutes:
+        rows.append(ReceiptRow("receipt.prepaid_minutes_used",
+                               value=str(charge.prepaid_minutes)))
+    rows.append(ReceiptRow("receipt.amount_due", charge.amount_due))
+    return tuple(rows)
+
+
+def _ensure_cards_usable(member: MemberContext, day: date) -> None:
+    ensure_can_pay(member.card, day)
+    if member.parent is not None:
+        ensure_can_pay(member.parent, day)
 
 
 def _decision(
@@ -197,7 +236,8 @@ def _decision(
         terminal_id=op.store.terminal_id, cashier=op.store.cashier,
         card_no_masked=mask_card_no(member.card.card_no), member_name=member.member_name,
         lines=lines, totals=totals, tenders=tender_rows(settlement),
-        balances=balance_rows(member.balances, entries), footer_keys=("receipt.thanks",),
+        balances=balance_rows(member.balances, entries, op.at.date()),
+        footer_keys=("receipt.thanks",),
     )
     event = DomainEvent(event_type, op.op_id, op.at, {
         **payload,

@@ -75,10 +75,13 @@ def use_entries(
     usable = balances.counts_for(service, day)
     if usable < uses:
         _raise_shortage(lots, service, uses, usable, day)
+    # Each use carries its package's terms, so that a refund can reopen the package with them
+    # on a card that no longer holds it (a replacement takes no empty package along).
     return [
         LedgerEntry(
             op_id=op_id, card_no=card.card_no, account=Account.COUNT, delta=-taken,
             kind=EntryKind.USE, at=at, lot=lot.lot, service=service, line_no=line_no,
+            valid_from=lot.valid_from, valid_until=lot.valid_until,
         )
         for lot, taken in debit_lots_fifo(lots, uses, day)
     ]
@@ -130,6 +133,7 @@ def restore_entries(
         entries.append(LedgerEntry(
             op_id=op_id, card_no=card_no, account=Account.COUNT, delta=portion,
             kind=EntryKind.REFUND, at=at, lot=used.lot, service=used.service,
+            valid_from=used.valid_from, valid_until=used.valid_until,
             reverses_op=original_op, line_no=used.line_no,
         ))
     return entries

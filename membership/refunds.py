@@ -3,8 +3,9 @@
 For every refunded unit the refund gives back that unit's share of each tender, of principal and
 bonus, of points used and earned, of count uses and of commission. Shares come from
 `money.cumulative_share`, so refunding a line unit by unit, in any number of steps, returns
-exactly what the whole line took: no fen gained, none lost. A used coupon is not given back: the
-refund returns what was actually paid.
+exactly what the whole line took: no fen gained, none lost. Points and count uses go back into
+(and come back out of) the very lots the sale touched, so a full refund with nothing in between
+leaves every lot as it was. A used coupon is not given back: the refund returns what was paid.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from datetime import datetime
 from membership import commission, counts, points
 from membership.errors import InvalidInput, RefundError
 from membership.events import DomainEvent, entry_to_dict
-from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry
+from membership.ledger import (
+    Account,
+    CardBalances,
+    EntryKind,
+    LedgerEntry,
+    derive_balances_after,
+)
 from membership.levels import Activity
 from membership.money import Fen, cumulative_share
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
@@ -77,10 +84,8 @@ def decide_refund(
     entries += _points_restores(original, request, shares, card_no)
     clawback = sum(share.points_earned for share in shares)
     if clawback:
-        entries += points.clawback_entries(
-            card_no, request.op_id, balances or CardBalances(), clawback, request.at,
-            reverses_op=original.op_id,
-        )
+        now = derive_balances_after(balances or CardBalances(), entries, card_no)
+        entries += _points_clawback(original, request, clawback, card_no, now)
     qty_by_line = {line.line_no: line.qty for line in original.lines}
     commissions = tuple(
         commission.reverse_commissions(original.commissions, before, quantities, qty_by_line)
@@ -190,7 +195,8 @@ def _count_restores(
 def _points_restores(
     original: SaleRecord, request: RefundRequest, shares: Sequence[_LineShare], card_no: str
 ) -> list[LedgerEntry]:
-    """Points used as payment go back into the lots they came from, latest expiry first."""
+    """Points used as payment go back into the lots they came from, the last lot taken first:
+    the sale took the soonest-expiring lots first, so the one that lasts longest is refilled."""
     amount = sum(share.points_used for share in shares)
     if not amount:
         return []
@@ -200,12 +206,10 @@ def _points_restores(
             returned = entry.kind is EntryKind.REFUND and entry.delta > 0
             if entry.account is Account.POINTS and returned:
                 restored[entry.lot] = restored.get(entry.lot, 0) + entry.delta
-    taken = sorted(
-        (e for e in original.entries if e.account is Account.POINTS and e.kind is EntryKind.REDEEM),
-        key=lambda e: (e.valid_until is not None, e.valid_until), reverse=True,
-    )
+    taken = [e for e in original.entries
+             if e.account is Account.POINTS and e.kind is EntryKind.REDEEM]
     entries = []
-    for entry in taken:
+    for entry in reversed(taken):
         portion = min(-entry.delta - restored.get(entry.lot, 0), amount)
         if portion <= 0:
             continue
@@ -218,6 +222,58 @@ def _points_restores(
     if amount:
         raise RefundError("refund.points_exceed_used", left=amount)
     return entries
+
+
+def _points_clawback(
+    original: SaleRecord, request: RefundRequest, amount: int, card_no: str,
+    balances: CardBalances,
+) -> list[LedgerEntry]:
+    """Points earned come back out of the lots they went into, as far as those still hold them,
+    so that a refund never swaps soon-expiring points for fresh ones. What the member has spent
+    since is taken first-in first-out and, beyond that, owed (points.clawback_entries)."""
+    left = _earned_not_clawed(original, request.prior_refunds)
+    held = {lot.lot: lot.remaining for lot in balances.points_lots}
+    entries = []
+    for lot in reversed(list(left)):  # the sale's new lot before any debt its points settled
+        portion = min(left[lot], held.get(lot, 0), amount)
+        if portion > 0:
+            amount -= portion
+            entries.append(_clawback_entry(original, request, card_no, lot, portion))
+    if amount and not balances.points_lots:
+        # No lot left at all (the points expired and a replacement card took no empty lots):
+        # the points are owed on the lot they were earned into, which opens again with its terms.
+        entries.append(_clawback_entry(original, request, card_no, list(left)[-1], amount))
+    elif amount:
+        entries += points.clawback_entries(
+            card_no, request.op_id, derive_balances_after(balances, entries), amount, request.at,
+            reverses_op=original.op_id,
+        )
+    return entries
+
+
+def _earned_not_clawed(original: SaleRecord, prior: Sequence[RefundRecord]) -> dict[str, int]:
+    """Per lot, the points the sale earned into it less what earlier refunds took from it."""
+    left: dict[str, int] = {}
+    for entry in original.entries:
+        if entry.account is Account.POINTS and entry.kind is EntryKind.EARN:
+            left[entry.lot] = left.get(entry.lot, 0) + entry.delta
+    for refund in prior:
+        for entry in refund.entries:
+            if entry.account is Account.POINTS and entry.delta < 0 and entry.lot in left:
+                left[entry.lot] += entry.delta
+    return left
+
+
+def _clawback_entry(
+    original: SaleRecord, request: RefundRequest, card_no: str, lot: str, points_back: int
+) -> LedgerEntry:
+    earned = next(entry for entry in original.entries if entry.account is Account.POINTS
+                  and entry.kind is EntryKind.EARN and entry.lot == lot)
+    return LedgerEntry(
+        op_id=request.op_id, card_no=card_no, account=Account.POINTS, delta=-points_back,
+        kind=EntryKind.REFUND, at=request.at, lot=lot, valid_from=earned.valid_from,
+        valid_until=earned.valid_until, reverses_op=original.op_id,
+    )
 
 
 def _record(request, quantities, shares, entries, commissions) -> RefundRecord:

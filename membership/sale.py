@@ -11,18 +11,18 @@ tender settlement, stored-value draw (principal and bonus kept apart), points us
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from membership import commission, counts, points, stored_value, subsidiary
 from membership.cards import Card, CardType, Feature
 from membership.catalogue import SaleLine
 from membership.coupons import Coupon
-from membership.errors import CardStateError, InvalidInput
+from membership.errors import CardStateError, InvalidInput, TenderError
 from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import CardBalances, EntryKind, LedgerEntry, derive_balances_after
 from membership.levels import Level
-from membership.lifecycle import ensure_can_pay
+from membership.lifecycle import ensure_can_pay, ensure_type_matches
 from membership.money import Fen, allocate
 from membership.pricing import (
     MemberPricing,
@@ -119,6 +119,7 @@ def decide_sale(
     record = _record(request, store, member, priced, settlement, payment, award, commissions,
                      entries)
     coupon = request.coupon
+    coupon_used = coupon.code if coupon and coupon.code in priced.applied else ""
     return SaleDecision(
         op_id=request.op_id,
         priced=priced,
@@ -128,24 +129,35 @@ def decide_sale(
         points_earned=award.total if award else 0,
         commissions=commissions,
         receipt=sale_receipt(record, priced, settlement, store, member, entries),
-        events=(_sale_event(record, priced, settlement, entries),),
-        coupon_used=coupon.code if coupon and coupon.code in priced.applied else "",
+        events=(_sale_event(record, priced, settlement, coupon_used),),
+        coupon_used=coupon_used,
     )
 
 
 def _check_request(request: SaleRequest, member: MemberContext | None) -> None:
     if not request.lines:
         raise InvalidInput("sale.empty")
+    if any(tender.kind is TenderKind.COUNT for tender in request.tenders):
+        # A count tender would move no uses: count packages pay lines marked use_count.
+        raise TenderError("sale.count_tender")
     needs_card = request.points_requested > 0 or any(line.use_count for line in request.lines)
     needs_card = needs_card or any(t.kind is TenderKind.STORED_VALUE for t in request.tenders)
     if member is None:
         if needs_card:
             raise CardStateError("card.required")
         return
-    today = request.at.date()
-    ensure_can_pay(member.card, today)
-    if member.parent is not None:
-        ensure_can_pay(member.parent, today)
+    card, parent = member.card, member.parent
+    if card.is_subsidiary and parent is None:
+        # Without its parent a subsidiary card would spend on its own number, past its quota.
+        raise InvalidInput("sale.parent_missing", card_no=card.card_no,
+                           parent_card_no=card.parent_card_no)
+    if parent is not None and card.parent_card_no != parent.card_no:
+        raise InvalidInput("subsidiary.wrong_parent", card_no=card.card_no,
+                           parent_card_no=parent.card_no)
+    ensure_type_matches(member.account_card, member.card_type)
+    ensure_can_pay(card, request.at.date())
+    if parent is not None:
+        ensure_can_pay(parent, request.at.date())
 
 
 def _pricing_context(
@@ -302,8 +314,13 @@ def _points_award(
         for line in priced.lines
         if not line.line.use_count and line.line.product.earns_points
     ]
-    level_code = member.level.code if member.level else ""
-    return points.points_earned(bases, rules.earning, level_code, store.store_id, store.terminal_id)
+    earning, level = rules.earning, member.level
+    if level is not None and level.code not in earning.level_multiplier_bp:
+        # The member's level carries its own multiplier; the rule's table only overrides it.
+        earning = replace(earning, level_multiplier_bp={
+            **earning.level_multiplier_bp, level.code: level.points_multiplier_bp})
+    level_code = level.code if level else ""
+    return points.points_earned(bases, earning, level_code, store.store_id, store.terminal_id)
 
 
 def _commission_bases(priced: PricedSale) -> list[commission.CommissionBase]:
@@ -351,13 +368,14 @@ def _record(
 
 
 def _sale_event(
-    record: SaleRecord, priced: PricedSale, settlement: Settlement, entries: list[LedgerEntry]
+    record: SaleRecord, priced: PricedSale, settlement: Settlement, coupon_used: str
 ) -> DomainEvent:
     return DomainEvent(
         type="sale.completed",
         op_id=record.op_id,
         at=record.at,
         payload={
+            "store_id": record.store_id,
             "card_no": record.card_no,
             "actor_card_no": record.actor_card_no,
             "gross": priced.gross,
@@ -366,6 +384,10 @@ def _sale_event(
             "tenders": [{"kind": t.kind.value, "amount": t.amount, "reference": t.reference}
                         for t in settlement.tenders],
             "change": settlement.change,
-            "entries": [entry_to_dict(entry) for entry in entries],
+            "points_used": priced.points_used,
+            "points_earned": sum(line.points_earned for line in record.lines),
+            # HQ marks the coupon used, so that no other terminal accepts it again.
+            "coupon_used": coupon_used,
+            "entries": [entry_to_dict(entry) for entry in record.entries],
         },
     )

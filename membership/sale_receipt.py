@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances_after
@@ -41,18 +42,6 @@ def sale_receipt(
         )
         for line in priced.lines
     )
-    totals = [ReceiptRow("receipt.subtotal", priced.gross)]
-    if priced.total_reduction:
-        totals.append(ReceiptRow("receipt.discount", -priced.total_reduction))
-    if priced.points_used:
-        totals.append(ReceiptRow("receipt.points_used", value=str(priced.points_used)))
-    if priced.count_value:
-        totals.append(ReceiptRow("tender.count", priced.count_value))
-    totals.append(ReceiptRow("receipt.amount_due", priced.amount_due))
-    tenders = [ReceiptRow(f"tender.{t.kind.value}", t.amount) for t in settlement.tenders]
-    if settlement.change:
-        tenders.append(ReceiptRow("receipt.cash_received", settlement.cash_received))
-        tenders.append(ReceiptRow("receipt.change", settlement.change))
     return Receipt(
         kind=ReceiptKind.SALE,
         op_id=record.op_id,
@@ -63,11 +52,31 @@ def sale_receipt(
         card_no_masked=mask_card_no(member.card.card_no) if member else "",
         member_name=member.member_name if member else "",
         lines=items,
-        totals=tuple(totals),
-        tenders=tuple(tenders),
-        balances=balance_rows(member.balances, entries) if member else (),
+        totals=_totals(priced),
+        tenders=_tender_rows(settlement),
+        balances=balance_rows(member.balances, entries, record.at.date()) if member else (),
         footer_keys=("receipt.thanks",),
     )
+
+
+def _totals(priced: PricedSale) -> tuple[ReceiptRow, ...]:
+    totals = [ReceiptRow("receipt.subtotal", priced.gross)]
+    if priced.total_reduction:
+        totals.append(ReceiptRow("receipt.discount", -priced.total_reduction))
+    if priced.points_used:
+        totals.append(ReceiptRow("receipt.points_used", value=str(priced.points_used)))
+    if priced.count_value:
+        totals.append(ReceiptRow("tender.count", priced.count_value))
+    totals.append(ReceiptRow("receipt.amount_due", priced.amount_due))
+    return tuple(totals)
+
+
+def _tender_rows(settlement: Settlement) -> tuple[ReceiptRow, ...]:
+    tenders = [ReceiptRow(f"tender.{t.kind.value}", t.amount) for t in settlement.tenders]
+    if settlement.change:
+        tenders.append(ReceiptRow("receipt.cash_received", settlement.cash_received))
+        tenders.append(ReceiptRow("receipt.change", settlement.change))
+    return tuple(tenders)
 
 
 def _notes(line) -> tuple[str, ...]:
@@ -78,30 +87,27 @@ def _notes(line) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def balance_rows(before: CardBalances, entries: Sequence[LedgerEntry]) -> tuple[ReceiptRow, ...]:
-    """Balances after the operation: principal, bonus, points, and points earned this time."""
-    principal = before.principal + _sum(entries, Account.PRINCIPAL)
-    bonus = before.bonus + _sum(entries, Account.BONUS)
-    points_after = before.points + _sum(entries, Account.POINTS)
+def balance_rows(
+    before: CardBalances, entries: Sequence[LedgerEntry], day: date
+) -> tuple[ReceiptRow, ...]:
+    """Balances after the operation, as usable on `day`: principal, bonus, points (expired lots
+    left out, points owed after a refund counted), points earned this time, package uses left."""
+    after = derive_balances_after(before, entries)
+    points_now = sum(lot.remaining for lot in after.points_lots
+                     if lot.usable_on(day) or lot.remaining < 0)
     earned = sum(e.delta for e in entries
                  if e.account is Account.POINTS and e.kind is EntryKind.EARN)
     rows = [
-        ReceiptRow("receipt.principal", principal),
-        ReceiptRow("receipt.bonus", bonus),
-        ReceiptRow("receipt.points", value=str(points_after)),
+        ReceiptRow("receipt.principal", after.principal),
+        ReceiptRow("receipt.bonus", after.bonus),
+        ReceiptRow("receipt.points", value=str(points_now)),
     ]
     if earned:
         rows.append(ReceiptRow("receipt.points_earned", value=str(earned)))
-    after = derive_balances_after(before, entries)
-    day = max((entry.at for entry in entries), default=None)
     for service in sorted({lot.service for lot in after.count_lots}):
-        left = sum(lot.remaining for lot in after.count_lots
-                   if lot.service == service and (day is None or lot.usable_on(day.date())))
+        left = after.counts_for(service, day)
         rows.append(ReceiptRow("receipt.counts_left", value=f"{service} {left}"))
     if after.time_minutes:
         rows.append(ReceiptRow("receipt.minutes_left", value=str(after.time_minutes)))
     return tuple(rows)
 
-
-def _sum(entries: Sequence[LedgerEntry], account: Account) -> int:
-    return sum(entry.delta for entry in entries if entry.account is account)

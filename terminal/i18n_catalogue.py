@@ -163,6 +163,8 @@ _RECEIPT = {
     "receipt.customer_copy": ("顾客联", "Customer copy"),
     "receipt.store_copy": ("商户联", "Store copy"),
     "receipt.units": ("计费单位", "Units billed"),
+    "receipt.paid_by_pass": ("月卡/季卡抵扣", "Covered by pass"),
+    "receipt.prepaid_minutes_used": ("扣除预付时长（分钟）", "Prepaid minutes used"),
     "receipt.replacement_fee": ("补卡费", "Replacement fee"),
     "receipt.cancellation_fee": ("退卡手续费", "Cancellation fee"),
     "receipt.action.card.issued": ("开卡", "Card issued"),
@@ -472,6 +474,14 @@ _SALE_ERRORS = {
     "sale.qty_not_positive": ("数量必须大于 0", "The quantity must be above zero"),
     "sale.line_no_invalid": ("商品行号有误", "Invalid line number"),
     "sale.duplicate_line_no": ("商品行号重复", "Duplicate line number"),
+    "sale.count_tender": (
+        "次卡不能作为支付方式，请在项目行选择“用次卡”",
+        "A service package is not a payment: mark the service line as paid by package",
+    ),
+    "sale.parent_missing": (
+        "副卡消费需要读取主卡 {parent_card_no} 的账户",
+        "A secondary card pays from its main card {parent_card_no}: load that account first",
+    ),
     "catalogue.code_missing": ("商品“{name}”缺少编码", "Product “{name}” has no code"),
     "catalogue.price_negative": (
         "商品 {code} 的价格不能为负",

@@ -52,7 +52,7 @@ PACKAGES = (
     CountPackage("PK-CUT3", "剪发3次卡", SERVICE, 3, 20000),
 )
 ROOM = TimeRate("ROOM", unit_minutes=60, unit_price=3000, grace_minutes=10, cap=10000)
-GIFTS = (Gift("G-MUG", "马克杯", 50), Gift("G-UMB", "雨伞", 300))
+GIFTS = (Gift("G-PEN", "签字笔", 10), Gift("G-MUG", "马克杯", 50), Gift("G-UMB", "雨伞", 300))
 
 # ¥500 → ¥30, ¥1000 → ¥100, ¥3000 → 5 % of the payment (only the highest tier met applies)
 TIERS = (BonusTier(50000, 3000), BonusTier(100000, 10000), BonusTier(300000, 0, 500))
@@ -107,6 +107,7 @@ def sale_rules(expiry_days: int, min_points: int, with_promotions: bool) -> Sale
     return SaleRules(
         promotions=PROMOTIONS if with_promotions else (),
         earning=EarningRule(
+            fen_per_point=10,
             category_multiplier_bp={"drinks": 20000},
             expiry=PointsExpiry(ExpiryKind.ROLLING_DAYS, days=expiry_days),
         ),

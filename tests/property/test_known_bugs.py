@@ -1,0 +1,119 @@
+"""Minimal examples of defects the cross-module properties found, kept as strict xfails.
+
+Each test states the behaviour the rules promise; it fails today. When a fix lands the test
+passes, strict xfail turns that into a failure, and the marker (and the matching exclusion in
+tests/property/sales.py, `hits_known_bug`) must be removed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from membership import counts, lifecycle, points, subsidiary
+from membership.cards import Card, CardType, CountPackage, Feature, SubsidiaryPolicy
+from membership.catalogue import Product, SaleLine
+from membership.errors import QuotaExceeded
+from membership.ledger import LedgerEntry, derive_balances
+from membership.points import EarningRule, ExpiryKind, PointsExpiry
+from membership.pricing import PointsOffsetRule
+from membership.refunds import RefundRequest, decide_refund
+from membership.sale import MemberContext, SaleRequest, SaleRules, StoreContext, decide_sale
+from membership.tenders import Tender, TenderKind
+
+AT = datetime(2026, 3, 2, 10, 0)
+STORE = StoreContext("S01", "T01")
+CUT3 = CountPackage("PK-CUT3", "剪发3次卡", "SVC-CUT", uses=3, price=20000, validity_days=30)
+VIP = CardType(
+    "VIP", "VIP卡", frozenset({Feature.STORED_VALUE, Feature.POINTS, Feature.COUNT}),
+    count_packages=(CUT3,),
+    subsidiary=SubsidiaryPolicy(allowed=True, max_children=1, default_quota=10000),
+)
+RULES = SaleRules(
+    earning=EarningRule(expiry=PointsExpiry(ExpiryKind.ROLLING_DAYS, days=30)),
+    points_offset=PointsOffsetRule(points_per_yuan=100, max_share_bp=10000),
+)
+COFFEE = Product("P-COFFEE", "拿铁咖啡", "drinks", 2800)
+HAIRCUT = Product("SVC-CUT", "剪发", "service", 8800, is_service=True)
+OLD = Card("C1", "M1", "VIP")
+
+
+def sell(ledger: list[LedgerEntry], op_id: str, card: Card, lines, tenders=(), points_used=0,
+         at: datetime = AT):
+    member = MemberContext(card, VIP, derive_balances(ledger, card.card_no))
+    decision = decide_sale(SaleRequest(op_id, at, tuple(lines), tuple(tenders),
+                                       points_requested=points_used), STORE, RULES, member)
+    ledger += decision.entries
+    return decision
+
+
+def replace(ledger: list[LedgerEntry], at: datetime = AT) -> Card:
+    decision = lifecycle.replace_card(OLD, "C2", derive_balances(ledger, "C1"), VIP, "op-swap", at)
+    ledger += decision.entries
+    return decision.new_card
+
+
+@pytest.mark.xfail(strict=True, reason="refund after replacement: points.no_lot when the old "
+                   "card's points lots were all at zero (expired or spent)")
+def test_refund_after_replacement_claws_back_points_even_when_every_lot_was_empty():
+    ledger: list[LedgerEntry] = []
+    # ¥28.00 in cash earns 28 points in lot P2026-03-02 (valid 30 days)
+    sale = sell(ledger, "op-sale", OLD, [SaleLine(1, COFFEE, 1)], [Tender(TenderKind.CASH, 2800)])
+    assert sale.points_earned == 28
+    later = AT + timedelta(days=31)
+    ledger += points.expire_entries("C1", "op-expire", derive_balances(ledger, "C1"),
+                                    later.date(), later)
+    new_card = replace(ledger, later)  # the lot holds 0: nothing moves, C2 has no points lot
+    refund = decide_refund(RefundRequest("op-refund", later, sale.record, "店长"),
+                           derive_balances(ledger, "C2"), new_card.card_no)
+    ledger += refund.entries
+    # expected: the refund goes through and the 28 points become a points debt on C2
+    assert derive_balances(ledger, "C2").points == -28
+
+
+@pytest.mark.xfail(strict=True, reason="count uses refunded after a replacement come back "
+                   "without their package's expiry (lot re-created with no valid_until)")
+def test_count_uses_refunded_after_replacement_keep_their_expiry():
+    ledger: list[LedgerEntry] = list(counts.purchase_entries(OLD, VIP, CUT3, "op-buy", AT))
+    # all 3 uses of the package (valid 2026-03-02 .. 2026-03-31) paid by count
+    sale = sell(ledger, "op-sale", OLD, [SaleLine(1, HAIRCUT, 3, use_count=True)])
+    new_card = replace(ledger)  # the package holds 0 uses: nothing moves
+    refund = decide_refund(RefundRequest("op-refund", AT, sale.record, "店长"),
+                           derive_balances(ledger, "C2"), new_card.card_no)
+    ledger += refund.entries
+    after_expiry = AT.date() + timedelta(days=30)  # 2026-04-01
+    # expected 0 (the package ended on 2026-03-31); actual 3: the uses never expire
+    assert derive_balances(ledger, "C2").counts_for("SVC-CUT", after_expiry) == 0
+
+
+@pytest.mark.xfail(strict=True, reason="points refunded after a replacement come back without "
+                   "their lot's expiry (REDEEM entries carry no valid_until)")
+def test_points_refunded_after_replacement_keep_their_expiry():
+    ledger: list[LedgerEntry] = []
+    sell(ledger, "op-earn", OLD, [SaleLine(1, COFFEE, 1)], [Tender(TenderKind.CASH, 2800)])
+    # 28 points pay ¥0.28 of a coffee; the rest in cash earns 27 more points in the same lot
+    spend = sell(ledger, "op-spend", OLD, [SaleLine(1, COFFEE, 1)],
+                 [Tender(TenderKind.CASH, 2772)], points_used=28)
+    ledger += points.redeem_entries("C1", "op-gift", derive_balances(ledger, "C1"), 27, AT)
+    new_card = replace(ledger)  # lot P2026-03-02 holds 0: nothing moves
+    refund = decide_refund(RefundRequest("op-refund", AT, spend.record, "店长", quantities={}),
+                           derive_balances(ledger, "C2"), new_card.card_no)
+    ledger += refund.entries
+    after_expiry = AT.date() + timedelta(days=30)
+    # expected 0 usable after the lot's last day (2026-03-31); actual: they never expire
+    assert derive_balances(ledger, "C2").usable_points(after_expiry) <= 0
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="replacing a subsidiary card "
+                   "resets its quota: usage is counted by card number, not carried over")
+def test_replacing_a_subsidiary_card_does_not_reset_its_quota():
+    parent = OLD
+    child = subsidiary.add_subsidiary(parent, VIP, (), "K1", AT.date())  # ¥100 a month
+    spent = [LedgerEntry("op-spend", "C1", "principal", -10000, "spend", AT,
+                         actor_card_no="K1")]
+    new_child = lifecycle.replace_card(child, "K2", derive_balances([], "K1"), VIP, "op-swap",
+                                       AT).new_card
+    # expected: the month's ¥100 is used up, so ¥1 more exceeds the quota; actual: allowed
+    with pytest.raises(QuotaExceeded):
+        subsidiary.ensure_subsidiary_can_spend(new_child, parent, VIP, spent, 100, AT)
