@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from membership.cards import Card, CardStatus
@@ -133,14 +133,6 @@ def quota_used(period: str, child_no: str, spends: list[ChildMoney],
                    if r.child_no == child_no and same_period(period, r.at, at)
                    and r.op_id in spent)
     return max(sum(spent.values()) - refunded, 0)
-
-
-def redeemable(balances: CardBalances, day: date) -> int:
-    """Points usable on `day` (positive lots not past their last day) less any points debt."""
-    usable = sum(lot.remaining for lot in balances.points_lots
-                 if lot.remaining > 0 and (lot.valid_until is None or day <= lot.valid_until))
-    debt = sum(lot.remaining for lot in balances.points_lots if lot.remaining < 0)
-    return max(0, usable + debt)
 
 
 def is_empty(balances: CardBalances) -> bool:

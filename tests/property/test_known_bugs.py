@@ -1,8 +1,9 @@
-"""Minimal examples of defects the cross-module properties found, kept as strict xfails.
+"""Minimal examples of defects found while modelling operation sequences.
 
-Each test states the behaviour the rules promise; it fails today. When a fix lands the test
-passes, strict xfail turns that into a failure, and the marker (and the matching exclusion in
-tests/property/sales.py, `hits_known_bug`) must be removed.
+Open defects are strict xfails: each test states the behaviour the rules promise and fails
+today. When a fix lands, strict xfail turns the pass into a failure, and the marker (and the
+matching exclusion in tests/property/sales.py, `hits_known_bug`) must be removed. Defects
+already fixed stay here as plain regression tests.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ RULES = SaleRules(
     points_offset=PointsOffsetRule(points_per_yuan=100, max_share_bp=10000),
 )
 COFFEE = Product("P-COFFEE", "拿铁咖啡", "drinks", 2800)
+SWEET = Product("P-SWEET", "水果糖", "food", 28)
 HAIRCUT = Product("SVC-CUT", "剪发", "service", 8800, is_service=True)
 OLD = Card("C1", "M1", "VIP")
 
@@ -54,8 +56,6 @@ def replace(ledger: list[LedgerEntry], at: datetime = AT) -> Card:
     return decision.new_card
 
 
-@pytest.mark.xfail(strict=True, reason="refund after replacement: points.no_lot when the old "
-                   "card's points lots were all at zero (expired or spent)")
 def test_refund_after_replacement_claws_back_points_even_when_every_lot_was_empty():
     ledger: list[LedgerEntry] = []
     # ¥28.00 in cash earns 28 points in lot P2026-03-02 (valid 30 days)
@@ -68,12 +68,10 @@ def test_refund_after_replacement_claws_back_points_even_when_every_lot_was_empt
     refund = decide_refund(RefundRequest("op-refund", later, sale.record, "店长"),
                            derive_balances(ledger, "C2"), new_card.card_no)
     ledger += refund.entries
-    # expected: the refund goes through and the 28 points become a points debt on C2
+    # fixed: this used to raise PointsError points.no_lot; now the 28 points are owed on C2
     assert derive_balances(ledger, "C2").points == -28
 
 
-@pytest.mark.xfail(strict=True, reason="count uses refunded after a replacement come back "
-                   "without their package's expiry (lot re-created with no valid_until)")
 def test_count_uses_refunded_after_replacement_keep_their_expiry():
     ledger: list[LedgerEntry] = list(counts.purchase_entries(OLD, VIP, CUT3, "op-buy", AT))
     # all 3 uses of the package (valid 2026-03-02 .. 2026-03-31) paid by count
@@ -83,29 +81,27 @@ def test_count_uses_refunded_after_replacement_keep_their_expiry():
                            derive_balances(ledger, "C2"), new_card.card_no)
     ledger += refund.entries
     after_expiry = AT.date() + timedelta(days=30)  # 2026-04-01
-    # expected 0 (the package ended on 2026-03-31); actual 3: the uses never expire
+    # fixed: the package ended on 2026-03-31; the restored uses used to carry no expiry at all
     assert derive_balances(ledger, "C2").counts_for("SVC-CUT", after_expiry) == 0
 
 
 @pytest.mark.xfail(strict=True, reason="points refunded after a replacement come back without "
-                   "their lot's expiry (REDEEM entries carry no valid_until)")
+                   "their lot's expiry: REDEEM entries carry no valid_until")
 def test_points_refunded_after_replacement_keep_their_expiry():
     ledger: list[LedgerEntry] = []
     sell(ledger, "op-earn", OLD, [SaleLine(1, COFFEE, 1)], [Tender(TenderKind.CASH, 2800)])
-    # 28 points pay ¥0.28 of a coffee; the rest in cash earns 27 more points in the same lot
-    spend = sell(ledger, "op-spend", OLD, [SaleLine(1, COFFEE, 1)],
-                 [Tender(TenderKind.CASH, 2772)], points_used=28)
-    ledger += points.redeem_entries("C1", "op-gift", derive_balances(ledger, "C1"), 27, AT)
-    new_card = replace(ledger)  # lot P2026-03-02 holds 0: nothing moves
-    refund = decide_refund(RefundRequest("op-refund", AT, spend.record, "店长", quantities={}),
+    # the 28 points earned (lot valid 2026-03-02 .. 2026-03-31) pay all of a ¥0.28 sweet
+    spend = sell(ledger, "op-spend", OLD, [SaleLine(1, SWEET, 1)], points_used=28)
+    new_card = replace(ledger)  # the lot holds 0: nothing moves
+    refund = decide_refund(RefundRequest("op-refund", AT, spend.record, "店长"),
                            derive_balances(ledger, "C2"), new_card.card_no)
     ledger += refund.entries
     after_expiry = AT.date() + timedelta(days=30)
-    # expected 0 usable after the lot's last day (2026-03-31); actual: they never expire
-    assert derive_balances(ledger, "C2").usable_points(after_expiry) <= 0
+    # expected 0 usable on 2026-04-01; actual 28: the lot re-opens with no last day
+    assert derive_balances(ledger, "C2").usable_points(after_expiry) == 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="replacing a subsidiary card "
+@pytest.mark.xfail(strict=True, reason="replacing a subsidiary card "
                    "resets its quota: usage is counted by card number, not carried over")
 def test_replacing_a_subsidiary_card_does_not_reset_its_quota():
     parent = OLD

@@ -28,27 +28,32 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from membership import counts, lifecycle, points, stored_value, subsidiary, timecards
 from membership.cards import CardStatus, DrawOrder, QuotaPeriod
+from membership.catalogue import SaleLine
 from membership.ledger import Account, derive_balances
 from membership.refunds import RefundRequest, decide_refund
+from membership.sale import SaleRequest, decide_sale
+from membership.tenders import Tender, TenderKind
 from tests.property.model import (
     ALLOWED_FROM,
     ENDS_IN,
     attempt,
     blocked,
     is_empty,
-    redeemable,
 )
 from tests.property.sales import SalesMachine, picks
 from tests.property.world import (
     CHILD_QUOTA,
+    COFFEE,
     GIFTS,
     MANAGER,
     MAX_BALANCE,
     MIN_TOPUP,
     PACKAGES,
     ROOM,
+    STORE,
     card_type,
     expected_bonus,
+    redeemable,
     sale_rules,
 )
 
@@ -287,10 +292,16 @@ class CounterMachine(SalesMachine):
             assert moved == held, lots
 
     def check_cannot_pay(self, card):
+        balances = self.balances(card.card_no)
+        coffee = SaleRequest("op-probe", self.now, (SaleLine(1, COFFEE, 1),),
+                             (Tender(TenderKind.CASH, 2800),))
         for call in (
             lambda: lifecycle.ensure_can_pay(card, self.now.date()),
-            lambda: stored_value.top_up(card, self.card_type, self.balances(card.card_no),
-                                        10000, "op-probe", self.now),
+            lambda: stored_value.top_up(card, self.card_type, balances, 10000, "op-probe",
+                                        self.now),
+            lambda: stored_value.withdraw(card, self.card_type, balances, 1, "op-probe",
+                                          self.now),
+            lambda: decide_sale(coffee, STORE, self.rules, self.member_context(card)),
         ):
             attempt(self.ledger, call, {"card.replaced", "card.cancelled"})
 
@@ -333,7 +344,8 @@ class CounterMachine(SalesMachine):
         self.add_card(issued.card)
 
     @precondition(lambda self: bool(self.sales))
-    @rule(pick=st.integers(0, 10_000), mistake=st.sampled_from(["no_manager", "too_many", "unknown_line"]))
+    @rule(pick=st.integers(0, 10_000),
+          mistake=st.sampled_from(["no_manager", "too_many", "unknown_line"]))
     def refuse_bad_refund(self, pick, mistake):
         sold = self.sales[pick % len(self.sales)]
         line_no, left = max(sold.left().items())

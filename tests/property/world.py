@@ -9,7 +9,7 @@ test, so that a change of rule in membership/ shows up as a disagreement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -29,9 +29,15 @@ from membership.coupons import Coupon, CouponKind
 from membership.ledger import CardBalances
 from membership.money import cumulative_share
 from membership.points import EarningRule, ExpiryKind, Gift, PointsExpiry
-from membership.pricing import PointsOffsetRule, PricedSale
+from membership.pricing import (
+    MemberPricing,
+    PointsOffsetRule,
+    PricedSale,
+    PricingContext,
+    price_sale,
+)
 from membership.promotions import Promotion, PromotionKind, SpendTier
-from membership.sale import SaleRules, StoreContext
+from membership.sale import MemberContext, SaleRules, StoreContext
 from membership.sale_record import RecordLine
 from membership.tenders import Settlement, Tender, TenderKind
 
@@ -198,6 +204,27 @@ class RefundShare:
             # the card's part is exactly what goes back to principal and bonus
             part = principal + bonus if kind == TenderKind.STORED_VALUE else share(amount)
             self.tenders[kind] = self.tenders.get(kind, 0) + part
+
+
+def quote(lines, coupon: Coupon | None, member: MemberContext | None, points_requested: int,
+          rules: SaleRules, at: datetime) -> PricedSale:
+    """What the cashier's screen shows before payment: the sale priced on its own."""
+    return price_sale(lines, PricingContext(
+        at=at, store_id=STORE.store_id, terminal_id=STORE.terminal_id,
+        member=MemberPricing(card_type=member.card_type, member_id=member.card.member_id)
+        if member else None,
+        promotions=rules.promotions, coupon=coupon, points_requested=points_requested,
+        points_available=redeemable(member.balances, at.date()) if member else 0,
+        points_rule=rules.points_offset, stacking=rules.stacking,
+    ))
+
+
+def redeemable(balances: CardBalances, day: date) -> int:
+    """Points usable on `day` (positive lots not past their last day) less any points debt."""
+    usable = sum(lot.remaining for lot in balances.points_lots
+                 if lot.remaining > 0 and (lot.valid_until is None or day <= lot.valid_until))
+    debt = sum(lot.remaining for lot in balances.points_lots if lot.remaining < 0)
+    return max(0, usable + debt)
 
 
 def check_priced(priced: PricedSale) -> None:
