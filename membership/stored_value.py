@@ -110,7 +110,7 @@ def draw(balances: CardBalances, amount: Fen, order: DrawOrder = DrawOrder.PROPO
         return Draw(principal=amount - from_bonus, bonus=from_bonus)
     # Since amount <= principal + bonus, the exact share lies in [amount - principal, bonus] and
     # so does its rounding; the clamp states the guarantee a refactoring must not lose.
-    from_bonus = amount * bonus // available
+    from_bonus = round_half_up(amount * bonus, available)
     from_bonus = max(min(from_bonus, bonus), amount - principal)
     return Draw(principal=amount - from_bonus, bonus=from_bonus)
 
