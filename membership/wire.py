@@ -1,0 +1,366 @@
+"""The MQTT contract's messages as plain data: build, parse and validate (docs/protocol.md).
+
+Pure: JSON in and out, no network. Terminal and HQ both use it, so a message one side builds is
+exactly what the other validates. Every parse error is a WireError with a short `reason` that HQ
+stores in its dead-letter table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from membership.events import entry_from_dict
+
+SCHEMA = 1
+PREFIX = "hy/v1"
+MAX_EVENT_BATCH_BYTES = 256 * 1024
+MAX_EVENTS_PER_BATCH = 500
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_CONFIG_BYTES = 8 * 1024 * 1024  # a 10,000-product price book is about 1.5 MB
+MAX_ID_LENGTH = 64
+EVENT_TYPES = frozenset({
+    "sale.completed", "sale.refunded", "sale.voided", "card.issued", "card.topped_up",
+    "card.withdrawn", "card.lost", "card.found", "card.frozen", "card.unfrozen",
+    "card.replaced", "card.extended", "card.cancelled", "package.purchased", "time.purchased",
+    "pass.purchased", "gift.redeemed", "time.session_closed", "shift.opened", "shift.closed",
+})
+TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req")
+CONFIG_SCOPES = ("all", "region", "store", "terminal")
+
+
+class WireError(ValueError):
+    """A message that breaks the contract. `reason` is short and stable, for the dead letters."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def terminal_topic(terminal_id: str, kind: str) -> str:
+    return f"{PREFIX}/t/{terminal_id}/{kind}"
+
+
+def config_topic(scope: str, name: str) -> str:
+    """scope is `all`, `region:R`, `store:S` or `terminal:T`."""
+    kind, _, value = scope.partition(":")
+    if kind not in CONFIG_SCOPES or (kind == "all") != (value == ""):
+        raise WireError("scope_invalid", scope)
+    path = "all" if kind == "all" else f"{kind}/{value}"
+    return f"{PREFIX}/config/{path}/{name}"
+
+
+def split_terminal_topic(topic: str) -> tuple[str, str]:
+    """`hy/v1/t/T1/auth/req` -> ("T1", "auth/req")."""
+    parts = topic.split("/")
+    if len(parts) < 4 or "/".join(parts[:2]) != PREFIX or parts[2] != "t":
+        raise WireError("topic_invalid", topic)
+    return parts[3], "/".join(parts[4:])
+
+
+def encode(message: Mapping[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
+    if len(payload) > max_bytes:
+        raise WireError("too_large", f"{len(payload)} > {max_bytes} bytes")
+    try:
+        message = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WireError("malformed_json", str(error)[:200]) from None
+    if not isinstance(message, dict):
+        raise WireError("malformed_json", "not an object")
+    if message.get("schema") != SCHEMA:
+        raise WireError("schema_unknown", repr(message.get("schema"))[:40])
+    return message
+
+
+@dataclass(frozen=True)
+class WireEvent:
+    seq: int
+    op_id: str
+    type: str
+    at: datetime  # the terminal's clock
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "op_id": self.op_id, "type": self.type,
+                "at": self.at.isoformat(), "payload": self.payload}
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    terminal_id: str
+    sent_at: datetime
+    events: tuple[WireEvent, ...]
+
+
+def build_event_batch(terminal_id: str, events: Sequence[WireEvent], sent_at: datetime) -> bytes:
+    return encode({"schema": SCHEMA, "terminal_id": terminal_id, "sent_at": sent_at.isoformat(),
+                   "events": [event.to_json() for event in events]})
+
+
+def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
+    """Validate a batch from `topic`; the payload must name the topic's terminal (decision 8)."""
+    topic_terminal, kind = split_terminal_topic(topic)
+    if kind != "events":
+        raise WireError("topic_invalid", topic)
+    message = decode(payload, MAX_EVENT_BATCH_BYTES)
+    terminal_id = _text(message, "terminal_id")
+    if terminal_id != topic_terminal:
+        raise WireError("terminal_mismatch", f"{terminal_id!r} on {topic_terminal!r}'s topic")
+    raw_events = message.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise WireError("invalid_field", "events")
+    if len(raw_events) > MAX_EVENTS_PER_BATCH:
+        raise WireError("too_large", f"{len(raw_events)} events")
+    events = tuple(_event(raw) for raw in raw_events)
+    seqs = [event.seq for event in events]
+    if seqs != sorted(set(seqs)):
+        raise WireError("seq_order", "events must be in increasing seq order")
+    return EventBatch(terminal_id, _time(message, "sent_at"), events)
+
+
+def _event(raw: Any) -> WireEvent:
+    if not isinstance(raw, dict):
+        raise WireError("invalid_field", "event")
+    seq = raw.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise WireError("invalid_field", "seq")
+    event_type = _text(raw, "type")
+    if event_type not in EVENT_TYPES:
+        raise WireError("event_type_unknown", event_type[:40])
+    payload = raw.get("payload")
+    if not isinstance(payload, dict):
+        raise WireError("invalid_field", "payload")
+    validate_event_payload(payload)
+    return WireEvent(seq, _text(raw, "op_id"), event_type, _time(raw, "at"), payload)
+
+
+def validate_event_payload(payload: Mapping[str, Any]) -> None:
+    """Entries must be well-formed ledger entries; money fields integers, never negative."""
+    entries = payload.get("entries", [])
+    if not isinstance(entries, list):
+        raise WireError("invalid_field", "entries")
+    for raw in entries:
+        try:
+            entry_from_dict(raw)
+        except (KeyError, ValueError, TypeError) as error:
+            raise WireError("invalid_entry", str(error)[:120]) from None
+    for tender in payload.get("tenders", []):
+        amount = tender.get("amount") if isinstance(tender, dict) else None
+        if not _is_int(amount) or amount < 0:
+            raise WireError("negative_amount", "tender")
+    for name in ("amount_due", "gross", "paid", "bonus", "amount", "change", "price"):
+        if name in payload and (not _is_int(payload[name]) or payload[name] < 0):
+            raise WireError("negative_amount", name)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(message: Mapping[str, Any], name: str) -> str:
+    value = message.get(name)
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
+        raise WireError("invalid_field", name)
+    return value
+
+
+def _time(message: Mapping[str, Any], name: str) -> datetime:
+    value = message.get(name)
+    try:
+        return datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise WireError("invalid_field", name) from None
+
+
+def build_ack(terminal_id: str, watermark: int, at: datetime) -> bytes:
+    return encode({"schema": SCHEMA, "terminal_id": terminal_id, "watermark": watermark,
+                   "at": at.isoformat()})
+
+
+def parse_ack(payload: bytes) -> int:
+    watermark = decode(payload).get("watermark")
+    if not _is_int(watermark) or watermark < 0:
+        raise WireError("invalid_field", "watermark")
+    return watermark
+
+
+def build_resend(terminal_id: str, from_seq: int, to_seq: int) -> bytes:
+    return encode({"schema": SCHEMA, "terminal_id": terminal_id, "from_seq": from_seq,
+                   "to_seq": to_seq})
+
+
+def parse_resend(payload: bytes) -> tuple[int, int]:
+    message = decode(payload)
+    first, last = message.get("from_seq"), message.get("to_seq")
+    if not (_is_int(first) and _is_int(last)) or not 1 <= first <= last:
+        raise WireError("invalid_field", "from_seq/to_seq")
+    return first, last
+
+
+def build_status(terminal_id: str, online: bool, at: datetime) -> bytes:
+    """Retained; the offline form is also the connection's will message."""
+    return encode({"schema": SCHEMA, "terminal_id": terminal_id,
+                   "state": "online" if online else "offline", "at": at.isoformat()})
+
+
+def parse_status(topic: str, payload: bytes) -> tuple[str, bool, datetime]:
+    message = decode(payload)
+    terminal_id = _own_terminal(topic, "status", message)
+    state = message.get("state")
+    if state not in ("online", "offline"):
+        raise WireError("invalid_field", "state")
+    return terminal_id, state == "online", _time(message, "at")
+
+
+@dataclass(frozen=True)
+class Shadow:
+    """What a terminal reports (retained): applied configuration and its own health."""
+
+    terminal_id: str
+    app_version: str
+    applied: dict[str, dict[str, Any]]  # name -> {"scope": ..., "version": ...}
+    outbox_depth: int
+    last_ack: int
+    printer: str
+    reported_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "terminal_id": self.terminal_id,
+                "app_version": self.app_version, "applied": self.applied,
+                "outbox_depth": self.outbox_depth, "last_ack": self.last_ack,
+                "printer": self.printer, "reported_at": self.reported_at.isoformat()}
+
+
+def parse_shadow(topic: str, payload: bytes) -> Shadow:
+    message = decode(payload)
+    terminal_id = _own_terminal(topic, "shadow", message)
+    applied = message.get("applied")
+    if not isinstance(applied, dict) or not all(
+        isinstance(doc, dict) and _is_int(doc.get("version")) for doc in applied.values()
+    ):
+        raise WireError("invalid_field", "applied")
+    depth, last_ack = message.get("outbox_depth"), message.get("last_ack")
+    if not (_is_int(depth) and _is_int(last_ack)) or depth < 0 or last_ack < 0:
+        raise WireError("invalid_field", "outbox_depth/last_ack")
+    return Shadow(terminal_id, str(message.get("app_version", ""))[:40], applied, depth,
+                  last_ack, str(message.get("printer", "unknown"))[:20],
+                  _time(message, "reported_at"))
+
+
+def _own_terminal(topic: str, kind: str, message: Mapping[str, Any]) -> str:
+    topic_terminal, topic_kind = split_terminal_topic(topic)
+    if topic_kind != kind:
+        raise WireError("topic_invalid", topic)
+    if _text(message, "terminal_id") != topic_terminal:
+        raise WireError("terminal_mismatch", topic_terminal)
+    return topic_terminal
+
+
+AUTH_KINDS = ("stored_value", "count")
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    """Ask HQ to hold `amount` fen of stored value (or `amount` uses of `service`) for op_id."""
+
+    terminal_id: str
+    op_id: str
+    card_no: str
+    kind: str
+    amount: int
+    service: str = ""
+
+    def to_bytes(self) -> bytes:
+        return encode({"schema": SCHEMA, "terminal_id": self.terminal_id, "op_id": self.op_id,
+                       "card_no": self.card_no, "kind": self.kind, "amount": self.amount,
+                       "service": self.service})
+
+
+def parse_auth_request(topic: str, payload: bytes) -> AuthRequest:
+    message = decode(payload)
+    terminal_id = _own_terminal(topic, "auth/req", message)
+    kind, amount = message.get("kind"), message.get("amount")
+    if kind not in AUTH_KINDS:
+        raise WireError("invalid_field", "kind")
+    if not _is_int(amount) or amount <= 0:
+        raise WireError("negative_amount", "amount")
+    service = message.get("service", "")
+    if kind == "count" and (not isinstance(service, str) or not service):
+        raise WireError("invalid_field", "service")
+    return AuthRequest(terminal_id, _text(message, "op_id"), _text(message, "card_no"), kind,
+                       amount, service if isinstance(service, str) else "")
+
+
+@dataclass(frozen=True)
+class AuthResponse:
+    op_id: str
+    approved: bool
+    reason: str = ""  # a message key when declined: balance.insufficient, card.lost, ...
+    available: int = 0  # what HQ knows is left, after this hold
+    hold_expires_at: datetime | None = None
+
+    def to_bytes(self) -> bytes:
+        expires = self.hold_expires_at.isoformat() if self.hold_expires_at else None
+        return encode({"schema": SCHEMA, "op_id": self.op_id, "approved": self.approved,
+                       "reason": self.reason, "available": self.available,
+                       "hold_expires_at": expires})
+
+
+def parse_auth_response(payload: bytes) -> AuthResponse:
+    message = decode(payload)
+    approved, available = message.get("approved"), message.get("available", 0)
+    if not isinstance(approved, bool) or not _is_int(available):
+        raise WireError("invalid_field", "approved/available")
+    expires = message.get("hold_expires_at")
+    return AuthResponse(_text(message, "op_id"), approved, str(message.get("reason", ""))[:80],
+                        available, _time(message, "hold_expires_at") if expires else None)
+
+
+@dataclass(frozen=True)
+class ConfigDocument:
+    """A versioned configuration document for one scope (retained on its config topic)."""
+
+    name: str
+    scope: str  # all, region:R, store:S, terminal:T
+    version: int
+    body: dict[str, Any]
+    published_at: datetime
+
+    @property
+    def topic(self) -> str:
+        return config_topic(self.scope, self.name)
+
+    def to_bytes(self) -> bytes:
+        return encode({"schema": SCHEMA, "name": self.name, "scope": self.scope,
+                       "version": self.version, "published_at": self.published_at.isoformat(),
+                       "body": self.body})
+
+
+def parse_config_document(payload: bytes) -> ConfigDocument:
+    message = decode(payload, MAX_CONFIG_BYTES)
+    version, body = message.get("version"), message.get("body")
+    if not _is_int(version) or version < 1:
+        raise WireError("invalid_field", "version")
+    if not isinstance(body, dict):
+        raise WireError("invalid_field", "body")
+    scope = _text(message, "scope")
+    document = ConfigDocument(_text(message, "name"), scope, version, body,
+                              _time(message, "published_at"))
+    config_topic(scope, document.name)  # validates the scope
+    return document
+
+
+SCOPE_PRECEDENCE = {"terminal": 3, "store": 2, "region": 1, "all": 0}
+
+
+def scope_rank(scope: str) -> int:
+    """The most specific scope wins for a document name: terminal > store > region > all."""
+    return SCOPE_PRECEDENCE[scope.partition(":")[0]]
