@@ -183,6 +183,12 @@ class Card:
     parent_card_no: str = ""  # set on a subsidiary card (副卡)
     quota: Fen = 0  # subsidiary card: spending quota per period of the parent's card type
     replaced_by: str = ""  # set when the card was replaced (换卡)
+    previous_card_nos: tuple[str, ...] = ()  # the cards this one replaced, oldest first
+
+    @property
+    def all_card_nos(self) -> tuple[str, ...]:
+        """This card's number and every number it had before a replacement."""
+        return (*self.previous_card_nos, self.card_no)
 
     @property
     def is_subsidiary(self) -> bool:

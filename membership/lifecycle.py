@@ -286,7 +286,7 @@ def replace_card(
                               op_id, at, note=old.card_no))
     # The new plastic is issued today; its terms (expiry, level, parent, quota) are the old card's.
     new_card = replace(old, card_no=new_card_no, status=_S.ACTIVE, replaced_by="",
-                       issued_on=at.date())
+                       issued_on=at.date(), previous_card_nos=old.all_card_nos)
     moved_children = tuple(
         replace(child, parent_card_no=new_card_no)
         for child in children

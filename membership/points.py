@@ -297,6 +297,10 @@ def _debit(
         kind=kind,
         at=at,
         lot=lot.lot,
+        # The lot's terms travel with every debit, so a refund can reopen the lot with them on
+        # a replacement card that never received it (empty lots do not move).
+        valid_from=lot.valid_from,
+        valid_until=lot.valid_until,
         line_no=line_no,
         note=note,
         reverses_op=reverses_op,

@@ -216,7 +216,8 @@ def _points_restores(
         amount -= portion
         entries.append(LedgerEntry(
             op_id=request.op_id, card_no=card_no, account=Account.POINTS, delta=portion,
-            kind=EntryKind.REFUND, at=request.at, lot=entry.lot, valid_until=entry.valid_until,
+            kind=EntryKind.REFUND, at=request.at, lot=entry.lot, valid_from=entry.valid_from,
+            valid_until=entry.valid_until,
             reverses_op=original.op_id,
         ))
     if amount:

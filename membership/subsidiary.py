@@ -58,18 +58,23 @@ def period_bounds(period: QuotaPeriod, at: datetime) -> tuple[datetime, datetime
 
 
 def quota_used(
-    child_card_no: str, parent_entries: Iterable[LedgerEntry], period: QuotaPeriod, at: datetime
+    child_card_no: str | Iterable[str], parent_entries: Iterable[LedgerEntry],
+    period: QuotaPeriod, at: datetime,
 ) -> Fen:
     """What the subsidiary card spent of its parent's stored value in the period containing `at`.
+
+    `child_card_no` may be every number the card has had: a replaced subsidiary card keeps the
+    quota its old plastic already used this period.
 
     Refunds in the period reduce it, but only refunds of spending in the same period (or
     refunds that name no original): giving back last month's purchase must not raise this
     month's quota. Never below zero.
     """
     start, end = period_bounds(period, at)
+    actors = {child_card_no} if isinstance(child_card_no, str) else set(child_card_no)
     in_period = [
         entry for entry in parent_entries
-        if entry.actor_card_no == child_card_no
+        if entry.actor_card_no in actors
         and entry.account in _MONEY_ACCOUNTS
         and start <= entry.at < end
     ]
@@ -96,7 +101,7 @@ def ensure_within_quota(
     ensure_type_matches(child, parent_type)
     if amount <= 0:
         raise InvalidInput("input.invalid", field="amount", value=amount)
-    used = quota_used(child.card_no, parent_entries, parent_type.subsidiary.period, at)
+    used = quota_used(child.all_card_nos, parent_entries, parent_type.subsidiary.period, at)
     if used + amount > child.quota:
         raise QuotaExceeded(
             "subsidiary.quota_exceeded", quota=child.quota, used=used, requested=amount,

@@ -16,7 +16,7 @@ from membership import counts, lifecycle, points, subsidiary
 from membership.cards import Card, CardType, CountPackage, Feature, SubsidiaryPolicy
 from membership.catalogue import Product, SaleLine
 from membership.errors import QuotaExceeded
-from membership.ledger import LedgerEntry, derive_balances
+from membership.ledger import Account, EntryKind, LedgerEntry, derive_balances
 from membership.points import EarningRule, ExpiryKind, PointsExpiry
 from membership.pricing import PointsOffsetRule
 from membership.refunds import RefundRequest, decide_refund
@@ -85,8 +85,6 @@ def test_count_uses_refunded_after_replacement_keep_their_expiry():
     assert derive_balances(ledger, "C2").counts_for("SVC-CUT", after_expiry) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="points refunded after a replacement come back without "
-                   "their lot's expiry: REDEEM entries carry no valid_until")
 def test_points_refunded_after_replacement_keep_their_expiry():
     ledger: list[LedgerEntry] = []
     sell(ledger, "op-earn", OLD, [SaleLine(1, COFFEE, 1)], [Tender(TenderKind.CASH, 2800)])
@@ -101,15 +99,13 @@ def test_points_refunded_after_replacement_keep_their_expiry():
     assert derive_balances(ledger, "C2").usable_points(after_expiry) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="replacing a subsidiary card "
-                   "resets its quota: usage is counted by card number, not carried over")
 def test_replacing_a_subsidiary_card_does_not_reset_its_quota():
     parent = OLD
     child = subsidiary.add_subsidiary(parent, VIP, (), "K1", AT.date())  # ¥100 a month
-    spent = [LedgerEntry("op-spend", "C1", "principal", -10000, "spend", AT,
+    spent = [LedgerEntry("op-spend", "C1", Account.PRINCIPAL, -10000, EntryKind.SPEND, AT,
                          actor_card_no="K1")]
     new_child = lifecycle.replace_card(child, "K2", derive_balances([], "K1"), VIP, "op-swap",
                                        AT).new_card
-    # expected: the month's ¥100 is used up, so ¥1 more exceeds the quota; actual: allowed
+    # The month's ¥100 is used up under the old number, so ¥1 more exceeds the quota.
     with pytest.raises(QuotaExceeded):
         subsidiary.ensure_subsidiary_can_spend(new_child, parent, VIP, spent, 100, AT)

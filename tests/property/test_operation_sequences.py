@@ -33,15 +33,16 @@ from membership.ledger import Account, derive_balances
 from membership.refunds import RefundRequest, decide_refund
 from membership.sale import SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from tests.property.model import (
+
+from .model import (
     ALLOWED_FROM,
     ENDS_IN,
     attempt,
     blocked,
     is_empty,
 )
-from tests.property.sales import SalesMachine, picks
-from tests.property.world import (
+from .sales import SalesMachine, picks
+from .world import (
     CHILD_QUOTA,
     COFFEE,
     GIFTS,
@@ -67,7 +68,7 @@ class CounterMachine(SalesMachine):
         draw_order=st.sampled_from(DrawOrder),
         cancellation_fee=st.sampled_from([0, 500, 5000]),
         period=st.sampled_from(QuotaPeriod),
-        expiry_days=st.integers(2, 60),
+        expiry_days=st.sampled_from([2, 7, 30]),
         min_points=st.sampled_from([0, 30]),
         with_promotions=st.booleans(),
         opening_top_ups=st.lists(st.sampled_from([0, 20000, 50000, 100000, 300000]),
@@ -156,9 +157,16 @@ class CounterMachine(SalesMachine):
         self.commit(entries)
         self.tally[card.card_no].add_counts(package.service, package.uses * qty)
 
-    @rule(pick=picks, minutes=st.integers(0, 300))
-    def buy_time(self, pick, minutes):
+    @rule(pick=picks, minutes=st.integers(0, 400), buying=st.booleans())
+    def time_card(self, pick, minutes, buying):
+        """Buy prepaid minutes, or sit a session that they (or money) pay for."""
         card = self.pick_card(pick)
+        if buying:
+            self.buy_time(card, minutes)
+        else:
+            self.time_session(card, minutes)
+
+    def buy_time(self, card, minutes):
         must = blocked(card)
         if card.is_subsidiary:
             must.add("purchase.subsidiary_card")
@@ -171,9 +179,7 @@ class CounterMachine(SalesMachine):
             self.commit(entries)
             self.tally[card.card_no].time += minutes
 
-    @rule(pick=picks, minutes=st.integers(0, 400))
-    def time_session(self, pick, minutes):
-        card = self.pick_card(pick)
+    def time_session(self, card, minutes):
         tally = self.tally[card.card_no]
         # 10 grace minutes, then ¥30 per started hour, capped at ¥100 (= 200 prepaid minutes)
         units = -(-(minutes - ROOM.grace_minutes) // 60) if minutes > ROOM.grace_minutes else 0
@@ -208,22 +214,24 @@ class CounterMachine(SalesMachine):
         self.commit(redemption.entries)
         self.tally[card.card_no].points -= cost
 
-    @rule(pick=picks)
-    def expire_points(self, pick):
-        card = self.pick_card(pick)
-        balances = self.balances(card.card_no)
+    @rule()
+    def expire_points(self):
+        """The nightly job: every card's points past their last day expire."""
         today = self.now.date()
-        due = sum(lot.remaining for lot in balances.points_lots
-                  if lot.remaining > 0 and lot.valid_until is not None and lot.valid_until < today)
-        entries = points.expire_entries(card.card_no, self.next_op(), balances, today, self.now)
-        assert -sum(entry.delta for entry in entries) == due
-        self.commit(entries)
-        self.tally[card.card_no].points -= due
-        after = self.balances(card.card_no)
-        assert not [lot for lot in after.points_lots if lot.remaining > 0
-                    and lot.valid_until is not None and lot.valid_until < today]
+        for card_no in sorted(self.cards):
+            balances = self.balances(card_no)
+            due = sum(lot.remaining for lot in balances.points_lots if lot.remaining > 0
+                      and lot.valid_until is not None and lot.valid_until < today)
+            entries = points.expire_entries(card_no, self.next_op(), balances, today, self.now)
+            assert -sum(entry.delta for entry in entries) == due
+            assert all(entry.delta < 0 for entry in entries)
+            self.commit(entries)
+            self.tally[card_no].points -= due
+            assert not [lot for lot in self.balances(card_no).points_lots if lot.remaining > 0
+                        and lot.valid_until is not None and lot.valid_until < today]
 
-    @rule(hours=st.integers(1, 24 * 40))
+    @rule(hours=st.one_of(st.sampled_from([1, 24, 24 * 7, 24 * 31, 24 * 62]),
+                          st.integers(1, 24 * 40)))
     def time_passes(self, hours):
         self.now += self.minutes(60 * hours)
 
@@ -408,7 +416,7 @@ class CounterMachine(SalesMachine):
 
 
 CounterMachine.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=50, deadline=None,
+    max_examples=200, stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestOperationSequences = CounterMachine.TestCase

@@ -23,7 +23,8 @@ from membership.ledger import CardBalances, LedgerEntry, derive_balances
 from membership.refunds import RefundRequest, decide_refund
 from membership.sale import MemberContext, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from tests.property.world import (
+
+from .world import (
     COFFEE,
     COUPONS,
     HAIRCUT,

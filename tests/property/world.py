@@ -142,9 +142,12 @@ class TenderPlan:
     wechat_percent: int
     extra_cash: int
 
-    def tenders(self, amount_due: int) -> tuple[tuple[Tender, ...], int, int, int]:
-        """(tenders, stored value, WeChat, cash handed over) for `amount_due`."""
+    def tenders(self, amount_due: int, card_room: int | None = None
+                ) -> tuple[tuple[Tender, ...], int, int, int]:
+        """(tenders, stored value, WeChat, cash handed over) for `amount_due`; the card pays at
+        most `card_room` when given."""
         card = amount_due * self.card_percent // 100
+        card = card if card_room is None else min(card, card_room)
         wechat = (amount_due - card) * self.wechat_percent // 100
         cash_needed = amount_due - card - wechat
         cash = cash_needed + self.extra_cash if cash_needed else 0

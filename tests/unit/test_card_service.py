@@ -261,7 +261,7 @@ def test_replace_a_lost_card_moves_every_balance_to_the_new_card():
     # The old card is blocked for good; the new one keeps the member, type, level and expiry.
     assert decision.cards == (
         replace(CARD, status=S.REPLACED, replaced_by=NEW_NO),
-        replace(CARD, card_no=NEW_NO, issued_on=TODAY),
+        replace(CARD, card_no=NEW_NO, issued_on=TODAY, previous_card_nos=(OLD_NO,)),
     )
 
 
@@ -326,7 +326,8 @@ def test_replacing_a_subsidiary_card_leaves_the_parents_balances_alone():
     decision = card_service.replace(op(7), member(history(), card=CHILD, parent=CARD), NEW_NO,
                                     [Tender(TenderKind.CASH, 1000)])
     assert decision.entries == ()
-    assert decision.cards[1] == replace(CHILD, card_no=NEW_NO, issued_on=TODAY)
+    assert decision.cards[1] == replace(CHILD, card_no=NEW_NO, issued_on=TODAY,
+                                        previous_card_nos=(CHILD.card_no,))
     assert rows(decision.receipt.balances)[:2] == [("receipt.principal", 80000),
                                                    ("receipt.bonus", 8000)]
 

@@ -415,9 +415,9 @@ def test_redeem_gift_takes_points_from_the_oldest_lot_first():
     decision = counter.redeem_gift(op(8), member(points_lots()), UMBRELLA, 2)
     assert decision.entries == (
         LedgerEntry("SH001-T1-8", CARD.card_no, A.POINTS, -300, K.REDEEM, AT, lot="P2025",
-                    note="gift:UMBRELLA"),
+                    valid_until=date(2026, 12, 31), note="gift:UMBRELLA"),
         LedgerEntry("SH001-T1-8", CARD.card_no, A.POINTS, -100, K.REDEEM, AT, lot="P2026",
-                    note="gift:UMBRELLA"),
+                    valid_until=date(2027, 12, 31), note="gift:UMBRELLA"),
     )
     assert decision.settlement is None
     receipt = decision.receipt
