@@ -1,0 +1,38 @@
+import pytest
+
+from hq.settings import HqSettings, SettingsError, load_settings
+
+
+def test_defaults_need_no_file():
+    settings = load_settings(environ={})
+    assert settings == HqSettings()
+    assert settings.database_url == ""
+
+
+def test_file_then_environment(tmp_path):
+    path = tmp_path / "hq.toml"
+    path.write_text('[hq]\nbroker_port = 18830\nworker_id = "hq-2"\nhold_seconds = 60\n')
+    settings = load_settings(path, environ={"HQ_DATABASE_URL": "postgresql://x/y",
+                                            "HQ_BROKER_PORT": "18831"})
+    assert (settings.broker_port, settings.worker_id, settings.hold_seconds) == (18831, "hq-2", 60)
+    assert settings.database_url == "postgresql://x/y"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[hq]\nbroker_prot = 1\n", "unknown setting"),
+    ("[hq]\nbroker_port = 0\n", "between 1 and 65535"),
+    ("[hq]\nbroker_port = 'abc'\n", "must be int"),
+    ("[hq]\nbroker_port = true\n", "must be int"),
+    ("[hq]\nshare_group = 'a/b'\n", "no '/'"),
+    ("[hq\n", "hq.toml"),
+])
+def test_bad_configuration_is_an_error_at_start(tmp_path, text, message):
+    path = tmp_path / "hq.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(path, environ={})
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
