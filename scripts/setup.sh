@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 EXTRAS="${EXTRAS:-dev,hq}"
 # Debian packages the project needs at set-up or run time (later issues extend this list).
-APT_PACKAGES=(python3 python3-venv python3-dev gcc make)
+APT_PACKAGES=(python3 python3-venv python3-dev gcc make mosquitto mosquitto-clients postgresql)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@";
