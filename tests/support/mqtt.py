@@ -96,10 +96,11 @@ class MqttTestClient:
         return reason
 
     def publish(
-        self, topic: str, payload: bytes | str, *, qos: int = 1, timeout: float = DEFAULT_TIMEOUT
+        self, topic: str, payload: bytes | str, *, qos: int = 1, timeout: float = DEFAULT_TIMEOUT,
+        properties: Any = None,
     ) -> ReasonCode:
         """Publish (QoS 1 unless told) and return the PUBACK reason."""
-        info = self.paho.publish(topic, payload, qos=qos)
+        info = self.paho.publish(topic, payload, qos=qos, properties=properties)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttTestError(f"paho could not send to {topic}: {info.rc.name}")
         return self._wait_answer("PUBACK", info.mid, timeout)

@@ -1,0 +1,183 @@
+"""HQ as the authority for balances (DESIGN.md decision 6): online authorisation with holds,
+and the per-card offline limits HQ publishes for terminals that cannot reach it.
+
+An approval is a hold: the amount stays reserved until the sale's event consumes it (hq.ingest)
+or it expires. Each decision runs in one transaction that first locks the card, so two
+terminals asking for the same card's last ¥50 at the same moment are answered one after the
+other, and the second sees the first one's hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from peewee import IntegrityError
+
+from hq.balances import available
+from hq.db import HqDatabase, naive_local
+from hq.errors import HqError
+from hq.ingest_rows import is_storable_text
+from membership.cards import Card, CardStatus
+from membership.errors import CardStateError
+from membership.lifecycle import ensure_can_pay
+from membership.wire import AuthRequest, AuthResponse, WireError, parse_auth_request
+
+DEFAULT_HOLD_SECONDS = 300
+UNKNOWN_CARD = "card.unknown"
+OP_CONFLICT = "auth.op_conflict"  # an op_id reused for a different card, kind or amount
+INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insufficient"}
+
+
+class UnknownCard(HqError, LookupError):
+    """No card with this number is known to HQ."""
+
+
+class InvalidOfflineLimit(HqError, ValueError):
+    """An offline limit below zero."""
+
+
+@dataclass(frozen=True)
+class OfflineLimits:
+    """What a terminal may debit from one card while it cannot reach HQ, per operation."""
+
+    card_no: str
+    stored_value_fen: int
+    uses: int  # uses of any one count service
+
+
+DEFAULT_OFFLINE_STORED_VALUE_FEN = 20_000  # ¥200
+DEFAULT_OFFLINE_USES = 1
+
+
+class Authority:
+    def __init__(self, db: HqDatabase, hold_seconds: int = DEFAULT_HOLD_SECONDS,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self._db = db
+        self._hold = timedelta(seconds=hold_seconds)
+        self._clock = clock
+
+    def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
+                       ) -> AuthResponse | None:
+        """Parse an auth/req message and decide; a bad one becomes a dead letter (no answer)."""
+        now = naive_local(now or self._clock())
+        try:
+            request = parse_auth_request(topic, payload)
+            _check_storable(request)
+        except WireError as error:
+            self._db.record_dead_letter(topic, payload, error.reason, error.detail, now)
+            return None
+        return self.authorise(request, now)
+
+    def authorise(self, request: AuthRequest, now: datetime | None = None) -> AuthResponse:
+        now = naive_local(now or self._clock())
+        try:
+            with self._db.write_transaction():
+                return self._decide(request, now)
+        except IntegrityError:
+            # The op_id was taken meanwhile by a request for another card (same card requests
+            # queue on the card lock): answer from that hold.
+            existing = self._db.holds.get_or_none(self._db.holds.op_id == request.op_id)
+            if existing is None:
+                raise
+            return _answer(existing, request)
+
+    def _decide(self, request: AuthRequest, now: datetime) -> AuthResponse:
+        cards = self._db.cards
+        card = self._db.locking(cards.select().where(cards.card_no == request.card_no)).first()
+        if card is None:
+            return AuthResponse(request.op_id, False, UNKNOWN_CARD)
+        existing = self._db.holds.get_or_none(self._db.holds.op_id == request.op_id)
+        if existing is not None and _still_binding(existing, now):
+            return _answer(existing, request)  # a retry: the same answer again
+        blocked = _blocked_reason(card, now)
+        if blocked:
+            return AuthResponse(request.op_id, False, blocked)
+        left = available(self._db, request.card_no, request.kind, request.service, now)
+        approved = left >= request.amount
+        row = {
+            "card_no": request.card_no, "terminal_id": request.terminal_id,
+            "kind": request.kind, "service": request.service, "amount": request.amount,
+            "state": "active" if approved else "declined",
+            "reason": "" if approved else INSUFFICIENT[request.kind],
+            "available_after": left - request.amount if approved else left,
+            "created_at": now, "expires_at": now + self._hold, "consumed_at": None,
+        }
+        holds = self._db.holds
+        if existing is None:
+            holds.insert(op_id=request.op_id, **row).execute()
+        else:  # declined or expired before: decided afresh, as a top-up may have come since
+            holds.update(**row).where(holds.op_id == request.op_id).execute()
+        return _response(request.op_id, row)
+
+    def expire_holds(self, now: datetime | None = None) -> int:
+        """Mark holds past their time as expired (they already count for nothing)."""
+        holds = self._db.holds
+        with self._db.write_transaction():
+            return holds.update(state="expired").where(
+                holds.state == "active", holds.expires_at <= naive_local(now or self._clock())
+            ).execute()
+
+
+def _still_binding(hold: Any, now: datetime) -> bool:
+    return hold.state == "consumed" or (hold.state == "active" and hold.expires_at > now)
+
+
+def _answer(hold: Any, request: AuthRequest) -> AuthResponse:
+    same = (hold.card_no, hold.kind, hold.service, hold.amount) == (
+        request.card_no, request.kind, request.service, request.amount)
+    if not same:
+        return AuthResponse(request.op_id, False, OP_CONFLICT)
+    return _response(request.op_id, {
+        "state": hold.state, "reason": hold.reason, "available_after": hold.available_after,
+        "expires_at": hold.expires_at})
+
+
+def _response(op_id: str, hold: dict[str, Any]) -> AuthResponse:
+    approved = hold["state"] in ("active", "consumed")
+    return AuthResponse(op_id, approved, hold["reason"], hold["available_after"],
+                        hold["expires_at"] if approved else None)
+
+
+def _blocked_reason(row: Any, now: datetime) -> str:
+    """The card.* message key if the card may not pay today (lost, frozen, expired, ...)."""
+    card = Card(card_no=row.card_no, member_id=row.member_id, type_code=row.type_code,
+                status=CardStatus(row.status), expires_on=row.expires_on,
+                replaced_by=row.replaced_by)
+    try:
+        ensure_can_pay(card, now.date())
+    except CardStateError as error:
+        return error.key
+    return ""
+
+
+def _check_storable(request: AuthRequest) -> None:
+    for name in ("op_id", "card_no", "service"):
+        if not is_storable_text(getattr(request, name)):
+            raise WireError("invalid_field", name)
+
+
+def offline_limits(db: HqDatabase, card_no: str) -> OfflineLimits:
+    """The card's offline limits, or the defaults; published by HQ as configuration."""
+    card = db.cards.get_or_none(db.cards.card_no == card_no)
+    fen = card.offline_limit_fen if card is not None else None
+    uses = card.offline_limit_uses if card is not None else None
+    return OfflineLimits(
+        card_no, DEFAULT_OFFLINE_STORED_VALUE_FEN if fen is None else fen,
+        DEFAULT_OFFLINE_USES if uses is None else uses,
+    )
+
+
+def set_offline_limits(db: HqDatabase, card_no: str, stored_value_fen: int | None,
+                       uses: int | None) -> None:
+    """Set (or, with None, reset to the default) the offline limits of a card HQ knows."""
+    if any(limit is not None and limit < 0 for limit in (stored_value_fen, uses)):
+        raise InvalidOfflineLimit(f"{card_no}: {stored_value_fen} fen, {uses} uses")
+    cards = db.cards
+    with db.write_transaction():
+        changed = cards.update(offline_limit_fen=stored_value_fen, offline_limit_uses=uses
+                               ).where(cards.card_no == card_no).execute()
+    if not changed:
+        raise UnknownCard(card_no)

@@ -1,0 +1,123 @@
+"""What HQ learns about cards from the events: issue, loss, freeze, replacement, extension and
+cancellation change a card's terms or its status.
+
+Pure: it works on CardState values that the ingest loads (locked) and writes back. Events from
+different terminals arrive in any order, so a status change applies only if it happened (on the
+terminal's clock) no earlier than the one already applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from membership.cards import CardStatus
+from membership.wire import MAX_ID_LENGTH, WireEvent
+
+# The status each card event leads to (membership.lifecycle.TRANSITIONS, seen from HQ).
+_STATUS_AFTER = {
+    "card.issued": CardStatus.ACTIVE,
+    "card.lost": CardStatus.LOST,
+    "card.found": CardStatus.ACTIVE,
+    "card.frozen": CardStatus.FROZEN,
+    "card.unfrozen": CardStatus.ACTIVE,
+    "card.extended": CardStatus.ACTIVE,
+    "card.cancelled": CardStatus.CANCELLED,
+}
+CARD_EVENT_TYPES = frozenset({*_STATUS_AFTER, "card.replaced"})
+
+
+@dataclass(frozen=True)
+class CardState:
+    card_no: str
+    member_id: str = ""
+    type_code: str = ""
+    status: str = CardStatus.ACTIVE.value
+    level: str = ""
+    issued_on: date | None = None
+    expires_on: date | None = None
+    replaced_by: str = ""
+    status_at: datetime | None = None
+
+
+def card_id(value: Any) -> str:
+    """A usable card number from a payload field, or "" (a payload is never trusted)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
+        return ""
+    return "" if "\x00" in value or not value.isprintable() else value
+
+
+def cards_named(event: WireEvent) -> set[str]:
+    """Card numbers a card event changes (a replacement names the old and the new card)."""
+    if event.type not in CARD_EVENT_TYPES:
+        return set()
+    names = ("old_card_no", "new_card_no") if event.type == "card.replaced" else ("card_no",)
+    return {card for card in (card_id(event.payload.get(name)) for name in names) if card}
+
+
+def apply_card_events(
+    cards: Mapping[str, CardState], events: Iterable[WireEvent]
+) -> dict[str, CardState]:
+    """The cards the events change, as they are after them. `cards` holds every card named."""
+    current = dict(cards)
+    changed: dict[str, CardState] = {}
+    for event in events:
+        for card in _after(current, event):
+            current[card.card_no] = changed[card.card_no] = card
+    return changed
+
+
+def _after(cards: Mapping[str, CardState], event: WireEvent) -> list[CardState]:
+    if event.type == "card.replaced":
+        return _replaced(cards, event)
+    card_no = card_id(event.payload.get("card_no"))
+    if event.type not in _STATUS_AFTER or card_no not in cards:
+        return []
+    card = cards[card_no]
+    if event.type == "card.issued":
+        card = replace(
+            card, member_id=_text(event.payload, "member_id") or card.member_id,
+            type_code=_text(event.payload, "type_code") or card.type_code,
+            level=_text(event.payload, "level") or card.level,
+            issued_on=event.at.date(), expires_on=_day(event.payload.get("expires_on")),
+        )
+    elif event.type == "card.extended":
+        card = replace(card, expires_on=_day(event.payload.get("expires_on")) or card.expires_on)
+    return [_with_status(card, _STATUS_AFTER[event.type], event.at)]
+
+
+def _replaced(cards: Mapping[str, CardState], event: WireEvent) -> list[CardState]:
+    old_no = card_id(event.payload.get("old_card_no"))
+    new_no = card_id(event.payload.get("new_card_no"))
+    if not old_no or not new_no or old_no == new_no or old_no not in cards:
+        return []
+    old = cards[old_no]
+    # The new plastic carries the old card's terms (membership.lifecycle.replace_card).
+    new = replace(old, card_no=new_no, replaced_by="", issued_on=event.at.date(),
+                  status=cards[new_no].status if new_no in cards else old.status,
+                  status_at=cards[new_no].status_at if new_no in cards else None)
+    return [
+        _with_status(replace(old, replaced_by=new_no), CardStatus.REPLACED, event.at),
+        _with_status(new, CardStatus.ACTIVE, event.at),
+    ]
+
+
+def _with_status(card: CardState, status: CardStatus, at: datetime) -> CardState:
+    if card.status_at is not None and at < card.status_at:
+        return card  # a later change is already applied; this one arrived late
+    return replace(card, status=status.value, status_at=at)
+
+
+def _text(payload: Mapping[str, Any], name: str) -> str:
+    return card_id(payload.get(name))
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

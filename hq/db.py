@@ -1,0 +1,183 @@
+"""Open HQ's database (SQLite by default, PostgreSQL from a URL), bind the tables to it and bring
+its schema up to date with numbered migrations (DESIGN.md decision 10)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from peewee import Database, Select, SqliteDatabase, fn
+from playhouse import db_url
+
+from hq.errors import DatabaseUrlError, SchemaTooNew, StorageUnavailable
+from hq.models import (
+    CardRow,
+    ConfigDocumentRow,
+    DeadLetter,
+    Event,
+    Hold,
+    HqModel,
+    LedgerRow,
+    Overdraft,
+    SchemaVersion,
+    ShadowRow,
+    Terminal,
+)
+
+DATA_DIR_ENV = "HQ_DATA_DIR"
+DEFAULT_DATA_DIR = Path("hq-data")
+SQLITE_FILE = "hq.sqlite3"
+# Writers queue on SQLite's single write lock; a burst of ingest and authorisation must wait for
+# it rather than fail with "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
+# busy_timeout first, so that switching to WAL waits for a lock instead of failing; FULL so that
+# a committed batch survives a power cut (decision 10).
+SQLITE_PRAGMAS = (("busy_timeout", SQLITE_BUSY_TIMEOUT_S * 1000), ("journal_mode", "wal"),
+                  ("synchronous", "full"), ("foreign_keys", 1))
+MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
+# Any constant will do: it only has to be the same for every HQ process migrating this database.
+_MIGRATION_LOCK_KEY = 4_854_502
+
+M = TypeVar("M", bound=HqModel)
+
+
+def naive_local(moment: datetime) -> datetime:
+    """HQ stores naive local times (as terminals send them); an aware time is converted."""
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _bind(model: type[M], database: Database) -> type[M]:
+    meta = type("Meta", (), {"database": database, "table_name": model._meta.table_name})
+    return type(model.__name__, (model,), {"Meta": meta})  # type: ignore[return-value]
+
+
+class HqDatabase:
+    """One HQ database: its Peewee connection and the tables bound to it.
+
+    Peewee keeps one connection per thread, so worker threads sharing an HqDatabase each use
+    their own connection.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.is_sqlite = isinstance(database, SqliteDatabase)
+        self.terminals = _bind(Terminal, database)
+        self.events = _bind(Event, database)
+        self.ledger = _bind(LedgerRow, database)
+        self.cards = _bind(CardRow, database)
+        self.holds = _bind(Hold, database)
+        self.overdrafts = _bind(Overdraft, database)
+        self.dead_letters = _bind(DeadLetter, database)
+        self.config_documents = _bind(ConfigDocumentRow, database)
+        self.shadows = _bind(ShadowRow, database)
+        self.schema_version = _bind(SchemaVersion, database)
+        self.tables: tuple[type[HqModel], ...] = (  # in creation order, as hq.models.TABLES
+            self.schema_version, self.terminals, self.events, self.ledger, self.cards,
+            self.holds, self.overdrafts, self.dead_letters, self.config_documents, self.shadows,
+        )
+
+    def write_transaction(self) -> Any:
+        """A transaction that writes. On SQLite it takes the write lock at BEGIN (IMMEDIATE):
+        a read-then-write transaction cannot then be overtaken between its read and its write,
+        and a waiting writer queues on the busy timeout instead of failing on lock upgrade."""
+        return self.database.atomic("IMMEDIATE") if self.is_sqlite else self.database.atomic()
+
+    def locking(self, query: Select) -> Select:
+        """`query ... FOR UPDATE` where the database has row locks (PostgreSQL). SQLite has none
+        and needs none: a write_transaction there already holds the database's write lock."""
+        return query if self.is_sqlite else query.for_update()
+
+    def record_dead_letter(
+        self, topic: str, payload: bytes, reason: str, detail: str, received_at: datetime
+    ) -> None:
+        with self.write_transaction():
+            self.dead_letters.insert(
+                topic=topic[:1024], received_at=naive_local(received_at), reason=reason,
+                detail=detail[:1000].replace("\x00", ""),
+                payload=bytes(payload[:MAX_DEAD_LETTER_PAYLOAD]), payload_bytes=len(payload),
+            ).execute()
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database has not had yet; returns their numbers."""
+        with self.write_transaction():
+            if not self.is_sqlite:
+                # Two HQ processes starting together must not both create the tables.
+                self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
+                                          (_MIGRATION_LOCK_KEY,))
+            self.schema_version.create_table(safe=True)
+            found = self.current_version()
+            if found > LATEST_VERSION:
+                raise SchemaTooNew(f"database schema {found}, this HQ knows {LATEST_VERSION}")
+            pending = [migration for migration in MIGRATIONS if migration.number > found]
+            for migration in pending:
+                migration.apply(self)
+                self.schema_version.insert(version=migration.number,
+                                           description=migration.description,
+                                           applied_at=datetime.now()).execute()
+        return [migration.number for migration in pending]
+
+    def current_version(self) -> int:
+        """The highest migration applied (0 for a new database)."""
+        return self.schema_version.select(fn.MAX(self.schema_version.version)).scalar() or 0
+
+    def close(self) -> None:
+        self.database.close()
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    description: str
+    apply: Callable[[HqDatabase], None]
+
+
+def _create_version_1(hq: HqDatabase) -> None:
+    # One by one in hq.tables' order: Peewee's create_tables orders by ForeignKeyField, and
+    # these foreign keys are table constraints it cannot see.
+    for table in hq.tables:
+        table.create_table(safe=True)
+
+
+# Applied once each, in order. Add a number; never change one that has been released.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create the HQ tables", _create_version_1),
+)
+LATEST_VERSION = MIGRATIONS[-1].number
+
+
+def open_database(url: str | None, data_dir: Path | None = None, migrate: bool = True
+                  ) -> HqDatabase:
+    """`None`: SQLite file hq.sqlite3 in `data_dir` (or $HQ_DATA_DIR, or ./hq-data).
+    `sqlite:///relative/path`, `sqlite:////absolute/path` or `postgresql://user@host:port/db`."""
+    if url is None:
+        directory = data_dir or Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+        directory.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{(directory / SQLITE_FILE).resolve()}"
+    database = _connect(url)
+    hq = HqDatabase(database)
+    if hq.is_sqlite and str(database.pragma("journal_mode")).lower() != "wal":
+        # Some file systems (network mounts) refuse WAL; without it decision 10 does not hold.
+        database.close()
+        raise StorageUnavailable(f"{url}: SQLite refused WAL mode")
+    if migrate:
+        hq.migrate()
+    return hq
+
+
+def _connect(url: str) -> Database:
+    scheme = url.partition(":")[0]
+    if scheme == "sqlite":
+        options: dict[str, Any] = {"pragmas": SQLITE_PRAGMAS, "timeout": SQLITE_BUSY_TIMEOUT_S,
+                                   "returning_clause": True}
+    elif scheme in ("postgres", "postgresql"):
+        options = {}
+    else:
+        raise DatabaseUrlError(f"unsupported database URL scheme {scheme!r}")
+    try:
+        return db_url.connect(url, **options)
+    except (RuntimeError, ValueError) as error:  # what playhouse.db_url raises for a bad URL
+        raise DatabaseUrlError(str(error)) from None

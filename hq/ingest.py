@@ -1,0 +1,288 @@
+"""Idempotent ingest of the terminals' messages (DESIGN.md decision 5).
+
+`Ingestor.handle_events` stores a batch in one transaction: the events at most once, their
+ledger entries, what they say about cards, the holds they consume, the overdrafts they cause,
+and the terminal's watermark. It returns what the MQTT shell must publish (the watermark, any
+resend ranges) once the transaction has committed. A payload never raises: it is stored or it
+becomes a dead letter. Database failures do raise, so that the shell does not acknowledge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from peewee import DataError, IntegrityError, chunked, fn
+
+from hq.card_events import CardState, apply_card_events, cards_named
+from hq.db import HqDatabase, naive_local
+from hq.ingest_rows import (
+    INT32_MAX,
+    Debit,
+    PreparedBatch,
+    PreparedEvent,
+    advance_watermark,
+    debits_by_last_event,
+    entry_row,
+    event_row,
+    is_storable_text,
+    missing_ranges,
+    prepare_batch,
+)
+from hq.models import Terminal
+from membership.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
+
+# Stays under SQLite's 32,766 bound parameters per statement (17 columns a ledger row).
+LEDGER_ROWS_PER_INSERT = 1_000
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored: int  # events newly stored by this batch
+    duplicates: int  # events HQ already had
+    watermark: int  # every seq up to it is stored: publish it as the ack (0 for a dead letter)
+    resend: list[tuple[int, int]] = field(default_factory=list)  # (from_seq, to_seq) missing
+    dead_letter_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    accepted: bool
+    dead_letter_reason: str | None = None
+
+
+# What membership.wire's parsers may raise on a hostile payload besides WireError; caught
+# as a last line of defence so a parser gap cannot crash or block the ingest.
+_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError)
+
+
+class Ingestor:
+    def __init__(self, db: HqDatabase, max_clock_skew_s: int = 300) -> None:
+        self._db = db
+        self._max_clock_skew_s = max_clock_skew_s
+
+    def handle_events(self, topic: str, payload: bytes, received_at: datetime) -> IngestResult:
+        received_at = naive_local(received_at)
+        try:
+            batch = prepare_batch(parse_event_batch(topic, payload))
+        except _PARSER_ERRORS as error:
+            reason, detail = _reason(error)
+            self._db.record_dead_letter(topic, payload, reason, detail, received_at)
+            return IngestResult(0, 0, 0, [], reason)
+        try:
+            with self._db.write_transaction():
+                return self._store(batch, received_at)
+        except (DataError, IntegrityError) as error:
+            # A value the checks above let through but the database refuses: the batch is
+            # rolled back whole and kept for a person to look at.
+            self._db.record_dead_letter(topic, payload, "invalid_field", str(error)[:500],
+                                        received_at)
+            return IngestResult(0, 0, 0, [], "invalid_field")
+
+    def _store(self, batch: PreparedBatch, received_at: datetime) -> IngestResult:
+        terminal = self._locked_terminal(batch.terminal_id)
+        stored_seqs = self._insert_events(batch, received_at)
+        new_events = [event for event in batch.events if event.event.seq in stored_seqs]
+        if new_events:
+            self._apply_effects(batch.terminal_id, new_events, received_at)
+        watermark, resend = self._advance(terminal, batch, received_at)
+        return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
+                            resend)
+
+    def _locked_terminal(self, terminal_id: str) -> Terminal:
+        """The terminal's row, locked until the transaction ends.
+
+        Two workers may hold batches of one terminal at once (a redelivery, a resend racing a
+        newer batch). Each reads the watermark, inserts, and writes a new watermark; without
+        serialising them, both could read the same old watermark and the later commit would
+        write back a stale one. On PostgreSQL the second worker blocks on SELECT ... FOR UPDATE
+        until the first commits, then reads the row as the first left it (READ COMMITTED
+        re-reads a row it waited for). On SQLite the transaction began IMMEDIATE, holding the
+        database's only write lock from BEGIN to COMMIT, so the second cannot even begin.
+        """
+        terminals = self._db.terminals
+        query = self._db.locking(terminals.select().where(terminals.id == terminal_id))
+        terminal = query.first()
+        if terminal is None:  # its first message: a concurrent first one may create it too
+            terminals.insert(id=terminal_id).on_conflict_ignore().execute()
+            terminal = query.clone().get()
+        return terminal
+
+    def _insert_events(self, batch: PreparedBatch, received_at: datetime) -> set[int]:
+        """Insert the batch, skipping seqs already stored; returns the seqs this call stored."""
+        events = self._db.events
+        rows = [event_row(batch.terminal_id, event, received_at) for event in batch.events]
+        query = events.insert_many(rows).on_conflict_ignore().returning(events.seq)
+        return {seq for (seq,) in query.tuples().execute()}
+
+    def _apply_effects(self, terminal_id: str, new_events: Sequence[PreparedEvent],
+                       received_at: datetime) -> None:
+        op_ids = [event.event.op_id for event in new_events]
+        cards = self._locked_cards(_cards_touched(new_events) | self._held_cards(op_ids))
+        ledger = self._db.ledger
+        rows = [entry_row(terminal_id, event.event.seq, entry)
+                for event in new_events for entry in event.entries]
+        for chunk in chunked(rows, LEDGER_ROWS_PER_INSERT):
+            ledger.insert_many(chunk).execute()
+        self._update_cards(cards, [event.event for event in new_events])
+        self._consume_holds(op_ids, list(cards), received_at)
+        self._record_overdrafts(terminal_id, new_events, received_at)
+
+    def _held_cards(self, op_ids: list[str]) -> set[str]:
+        holds = self._db.holds
+        query = holds.select(holds.card_no).where(holds.op_id.in_(op_ids),
+                                                  holds.state == "active")
+        return {card_no for (card_no,) in query.tuples()}
+
+    def _locked_cards(self, card_nos: set[str]) -> dict[str, CardState]:
+        """Cards this batch changes (balances, status, holds), created if HQ has not seen them,
+        then locked. hq.authority locks a card before it reads balance and holds, so it never
+        sees half of this batch. Locks are taken in card order, so that two batches touching
+        the same cards cannot deadlock."""
+        if not card_nos:
+            return {}
+        cards = self._db.cards
+        ordered = sorted(card_nos)
+        cards.insert_many([{"card_no": card_no} for card_no in ordered]).on_conflict_ignore(
+        ).execute()
+        query = cards.select().where(cards.card_no.in_(ordered)).order_by(cards.card_no)
+        return {row.card_no: _card_state(row) for row in self._db.locking(query)}
+
+    def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> None:
+        table = self._db.cards
+        for card in apply_card_events(cards, events).values():
+            fields = asdict(card)
+            del fields["card_no"]
+            table.update(**fields).where(table.card_no == card.card_no).execute()
+
+    def _consume_holds(self, op_ids: list[str], locked_cards: list[str],
+                       received_at: datetime) -> None:
+        holds = self._db.holds
+        holds.update(state="consumed", consumed_at=received_at).where(
+            holds.op_id.in_(op_ids), holds.state == "active", holds.card_no.in_(locked_cards),
+        ).execute()
+
+    def _record_overdrafts(self, terminal_id: str, new_events: Sequence[PreparedEvent],
+                           received_at: datetime) -> None:
+        """Offline debits may take a card below zero (decision 6): each balance the batch left
+        negative is recorded against the last event that debited it."""
+        debits = debits_by_last_event(new_events)
+        if not debits:
+            return
+        balances = self._debited_balances({debit.card_no for debit in debits})
+        rows = [
+            {"card_no": debit.card_no, "terminal_id": terminal_id, "seq": event.event.seq,
+             "op_id": event.event.op_id, "kind": debit.kind, "service": debit.service,
+             "amount_over": -balances[debit], "detected_at": received_at}
+            for debit, event in debits.items() if balances.get(debit, 0) < 0
+        ]
+        if rows:
+            self._db.overdrafts.insert_many(rows).execute()
+
+    def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
+        ledger = self._db.ledger
+        total = fn.SUM(ledger.delta)
+        stored_value = ledger.select(ledger.card_no, total).where(
+            ledger.card_no.in_(card_nos), ledger.account.in_(["principal", "bonus"])
+        ).group_by(ledger.card_no)
+        counts = ledger.select(ledger.card_no, ledger.service, total).where(
+            ledger.card_no.in_(card_nos), ledger.account == "count"
+        ).group_by(ledger.card_no, ledger.service)
+        balances = {Debit(card, "stored_value", ""): int(sum_)
+                    for card, sum_ in stored_value.tuples()}
+        balances.update({Debit(card, "count", service): int(sum_)
+                         for card, service, sum_ in counts.tuples()})
+        return balances
+
+    def _advance(self, terminal: Terminal, batch: PreparedBatch, received_at: datetime
+                 ) -> tuple[int, list[tuple[int, int]]]:
+        events = self._db.events
+        stored_above = [seq for (seq,) in events.select(events.seq).where(
+            events.terminal_id == terminal.id, events.seq > terminal.watermark
+        ).order_by(events.seq).tuples()]
+        watermark = advance_watermark(terminal.watermark, stored_above)
+        highest = max(terminal.highest_seen, batch.events[-1].event.seq)
+        skew = (batch.sent_at - received_at).total_seconds()
+        changes: dict[str, Any] = {
+            "watermark": watermark, "highest_seen": highest, "last_seen_at": received_at,
+            # A clock years out must not overflow the column and lose the batch.
+            "clock_skew_seconds": int(max(-INT32_MAX, min(INT32_MAX, round(skew)))),
+            "skew_flagged": abs(skew) > self._max_clock_skew_s,
+        }
+        if not terminal.store_id and batch.store_id:
+            changes["store_id"] = batch.store_id
+        terminals = self._db.terminals
+        terminals.update(**changes).where(terminals.id == terminal.id).execute()
+        return watermark, missing_ranges(watermark, stored_above, highest)
+
+    def handle_shadow(self, topic: str, payload: bytes, received_at: datetime) -> MessageResult:
+        """Keep the newest reported shadow of each terminal (retained copies arrive again)."""
+        received_at = naive_local(received_at)
+        try:
+            shadow = parse_shadow(topic, payload)
+            reported = _storable_json(shadow.to_json())
+            reported_at = naive_local(shadow.reported_at)
+        except (*_PARSER_ERRORS, OverflowError) as error:
+            return self._rejected(topic, payload, error, received_at)
+        shadows = self._db.shadows
+        with self._db.write_transaction():
+            self._locked_terminal(shadow.terminal_id)
+            current = shadows.get_or_none(shadows.terminal_id == shadow.terminal_id)
+            row = {"reported": reported, "reported_at": reported_at, "received_at": received_at}
+            if current is None:
+                shadows.insert(terminal_id=shadow.terminal_id, **row).execute()
+            elif current.reported_at <= reported_at:
+                shadows.update(**row).where(shadows.terminal_id == shadow.terminal_id).execute()
+        return MessageResult(True)
+
+    def handle_status(self, topic: str, payload: bytes, received_at: datetime) -> MessageResult:
+        """Online / offline; an older retained status never overwrites a newer one."""
+        received_at = naive_local(received_at)
+        try:
+            terminal_id, online, at = parse_status(topic, payload)
+            at = naive_local(at)
+        except (*_PARSER_ERRORS, OverflowError) as error:
+            return self._rejected(topic, payload, error, received_at)
+        terminals = self._db.terminals
+        with self._db.write_transaction():
+            terminal = self._locked_terminal(terminal_id)
+            if terminal.status_at is None or terminal.status_at <= at:
+                terminals.update(online=online, status_at=at, last_seen_at=received_at).where(
+                    terminals.id == terminal_id).execute()
+        return MessageResult(True)
+
+    def _rejected(self, topic: str, payload: bytes, error: Exception, received_at: datetime
+                  ) -> MessageResult:
+        reason, detail = _reason(error)
+        self._db.record_dead_letter(topic, payload, reason, detail, received_at)
+        return MessageResult(False, reason)
+
+
+def _reason(error: Exception) -> tuple[str, str]:
+    if isinstance(error, WireError):
+        return error.reason, error.detail
+    return "invalid_field", f"{type(error).__name__}: {error}"[:500]
+
+
+def _storable_json(message: dict[str, Any]) -> str:
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    if not is_storable_text(text):
+        raise WireError("invalid_field", "text a database cannot store")
+    return text
+
+
+def _cards_touched(events: Iterable[PreparedEvent]) -> set[str]:
+    touched: set[str] = set()
+    for prepared in events:
+        touched.update(entry.card_no for entry in prepared.entries)
+        touched.update(cards_named(prepared.event))
+    return touched
+
+
+def _card_state(row: Any) -> CardState:
+    return CardState(row.card_no, row.member_id, row.type_code, row.status, row.level,
+                     row.issued_on, row.expires_on, row.replaced_by, row.status_at)
+

@@ -1,0 +1,202 @@
+"""HQ tables as Peewee models.
+
+The classes here are unbound templates: `hq.db.open_database` makes a bound subclass of each for
+its own database, so one process (a test, a benchmark) can hold several HQ databases at once.
+Money and counts are integers (fen, uses, minutes); JSON documents are stored as text.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    SQL,
+    BigAutoField,
+    BigIntegerField,
+    BlobField,
+    BooleanField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+
+class HqModel(Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class Terminal(HqModel):
+    id = TextField(primary_key=True)
+    store_id = TextField(default="")
+    region = TextField(default="")
+    watermark = BigIntegerField(default=0)  # highest seq with every seq up to it stored
+    highest_seen = BigIntegerField(default=0)  # highest seq ever received, gaps or not
+    last_seen_at = DateTimeField(null=True)
+    clock_skew_seconds = IntegerField(default=0)  # terminal clock minus HQ clock, last batch
+    skew_flagged = BooleanField(default=False)
+    online = BooleanField(null=True)  # None until the first status message
+    status_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "terminals"
+
+
+class Event(HqModel):
+    terminal_id = TextField()
+    seq = BigIntegerField()
+    op_id = TextField(index=True)
+    type = TextField()
+    terminal_at = DateTimeField()
+    received_at = DateTimeField()
+    payload = TextField()  # the event's payload object, JSON
+
+    class Meta:
+        table_name = "events"
+        # The primary key is the event's global identity: it makes "stored at most once" a
+        # constraint of the database rather than a check in our code (decision 5).
+        primary_key = CompositeKey("terminal_id", "seq")
+        constraints = (SQL("FOREIGN KEY (terminal_id) REFERENCES terminals (id)"),)
+
+
+class LedgerRow(HqModel):
+    """One membership.ledger.LedgerEntry, with the event that carried it."""
+
+    id = BigAutoField()
+    terminal_id = TextField()
+    seq = BigIntegerField()
+    op_id = TextField()
+    card_no = TextField(index=True)
+    account = TextField()
+    delta = BigIntegerField()
+    kind = TextField()
+    at = DateTimeField()
+    lot = TextField(default="")
+    service = TextField(default="")
+    valid_from = DateField(null=True)
+    valid_until = DateField(null=True)
+    actor_card_no = TextField(default="")
+    reverses_op = TextField(default="")
+    line_no = IntegerField(null=True)
+    note = TextField(default="")
+
+    class Meta:
+        table_name = "ledger_entries"
+        indexes = ((("terminal_id", "seq"), False),)
+        constraints = (
+            SQL("FOREIGN KEY (terminal_id, seq) REFERENCES events (terminal_id, seq)"),
+        )
+
+
+class CardRow(HqModel):
+    """What HQ knows of a card from the events; balances are never stored here (decision 2)."""
+
+    card_no = TextField(primary_key=True)
+    member_id = TextField(default="")
+    type_code = TextField(default="")
+    status = TextField(default="active")  # membership.cards.CardStatus values
+    level = TextField(default="")
+    issued_on = DateField(null=True)
+    expires_on = DateField(null=True)
+    replaced_by = TextField(default="")
+    status_at = DateTimeField(null=True)  # terminal time of the status change applied last
+    offline_limit_fen = BigIntegerField(null=True)  # None: the default offline limit
+    offline_limit_uses = IntegerField(null=True)
+
+    class Meta:
+        table_name = "cards"
+
+
+class Hold(HqModel):
+    """An authorisation: stored value or uses of a service reserved for one operation."""
+
+    id = BigAutoField()
+    op_id = TextField(unique=True)
+    card_no = TextField()
+    terminal_id = TextField()
+    kind = TextField()  # stored_value or count
+    service = TextField(default="")
+    amount = BigIntegerField()
+    state = TextField()  # active, consumed, expired, declined
+    reason = TextField(default="")  # the decline's message key
+    available_after = BigIntegerField(default=0)  # the answer's `available`
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    consumed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "holds"
+        indexes = ((("card_no", "state"), False),)
+
+
+class Overdraft(HqModel):
+    """A card left below zero by offline debits (decision 6): for a person to settle."""
+
+    id = BigAutoField()
+    card_no = TextField(index=True)
+    terminal_id = TextField()
+    seq = BigIntegerField()
+    op_id = TextField()
+    kind = TextField()  # stored_value or count
+    service = TextField(default="")
+    amount_over = BigIntegerField()  # fen (or uses) below zero after this event
+    detected_at = DateTimeField()
+
+    class Meta:
+        table_name = "overdrafts"
+
+
+class DeadLetter(HqModel):
+    id = BigAutoField()
+    topic = TextField()
+    received_at = DateTimeField()
+    reason = TextField()
+    detail = TextField(default="")
+    payload = BlobField()  # raw bytes, truncated: a malformed payload may not even be UTF-8
+    payload_bytes = IntegerField()  # the size received, before truncation
+
+    class Meta:
+        table_name = "dead_letters"
+
+
+class ConfigDocumentRow(HqModel):
+    id = BigAutoField()
+    name = TextField()
+    scope = TextField()
+    version = IntegerField()
+    body = TextField()  # JSON
+    published_at = DateTimeField()
+
+    class Meta:
+        table_name = "config_documents"
+        indexes = ((("name", "scope", "version"), True),)
+
+
+class ShadowRow(HqModel):
+    terminal_id = TextField(primary_key=True)
+    reported = TextField()  # the shadow message, JSON
+    reported_at = DateTimeField()
+    received_at = DateTimeField()
+
+    class Meta:
+        table_name = "shadows"
+        constraints = (SQL("FOREIGN KEY (terminal_id) REFERENCES terminals (id)"),)
+
+
+class SchemaVersion(HqModel):
+    """One row per migration applied (hq.db.MIGRATIONS), as in the terminal store."""
+
+    version = IntegerField(primary_key=True)
+    description = TextField()
+    applied_at = DateTimeField()
+
+    class Meta:
+        table_name = "schema_version"
+
+
+# Creation order: a table comes after the tables its foreign keys name.
+TABLES: tuple[type[HqModel], ...] = (
+    SchemaVersion, Terminal, Event, LedgerRow, CardRow, Hold, Overdraft, DeadLetter,
+    ConfigDocumentRow, ShadowRow,
+)

@@ -1,0 +1,140 @@
+"""`hq serve`: one HQ worker on the broker. Several may run against one database; the shared
+subscription splits the terminals' messages between them.
+
+Every message is handled on paho's network thread and acknowledged (manual PUBACK) only after
+the database committed it, so a worker killed mid-batch leaves the broker to redeliver the batch
+to another worker or to itself on restart; ingest is idempotent, so nothing doubles.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+import paho.mqtt.client as mqtt
+import peewee
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from hq.authority import Authority
+from hq.db import HqDatabase
+from hq.errors import HqError
+from hq.ingest import Ingestor, IngestResult
+from hq.settings import HqSettings
+from membership.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
+
+log = logging.getLogger("hq.service")
+SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req")
+
+
+def persistent_client(client_id: str, username: str, password: str) -> mqtt.Client:
+    """An MQTT 5 client whose session outlives restarts (decision 4; docs/protocol.md)."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                         protocol=mqtt.MQTTv5, manual_ack=True)
+    client.username_pw_set(username, password)
+    client.reconnect_delay_set(min_delay=1, max_delay=30)
+    return client
+
+
+def session_properties(expiry_s: int) -> Properties:
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = expiry_s
+    return properties
+
+
+class HqWorker:
+    def __init__(self, settings: HqSettings, db: HqDatabase,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self.settings = settings
+        self.ingestor = Ingestor(db, settings.max_clock_skew_s)
+        self.authority = Authority(db, settings.hold_seconds, clock)
+        self.clock = clock
+        self.connected = threading.Event()
+        self.client = persistent_client(settings.worker_id, settings.broker_username,
+                                        settings.broker_password)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    def start(self) -> None:
+        """Connect and run the network loop in a background thread."""
+        self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
+                                  keepalive=30, clean_start=False,
+                                  properties=session_properties(self.settings.session_expiry_s))
+        self.client.loop_start()
+
+    def serve_forever(self) -> None:
+        self.client.connect(self.settings.broker_host, self.settings.broker_port, keepalive=30,
+                            clean_start=False,
+                            properties=session_properties(self.settings.session_expiry_s))
+        self.client.loop_forever(retry_first_connection=True)
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("broker refused the connection: %s", reason_code)
+            return
+        group = self.settings.share_group
+        client.subscribe([(f"$share/{group}/{PREFIX}/t/+/{kind}", 1) for kind in SUBSCRIBED_KINDS])
+        self.connected.set()
+        log.info("worker %s connected", self.settings.worker_id)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.connected.clear()
+        log.warning("worker %s disconnected: %s", self.settings.worker_id, reason_code)
+
+    def _on_message(self, client: mqtt.Client, userdata, message: mqtt.MQTTMessage) -> None:
+        try:
+            self._route(message)
+        except (HqError, peewee.DatabaseError):
+            # Storage unavailable: leave the message unacknowledged so the broker redelivers it.
+            log.exception("could not store %s; it will be redelivered", message.topic)
+            return
+        client.ack(message.mid, message.qos)
+
+    def _route(self, message: mqtt.MQTTMessage) -> None:
+        now = self.clock()
+        try:
+            terminal_id, kind = split_terminal_topic(message.topic)
+        except ValueError:
+            return
+        if kind == "events":
+            self._answer_events(terminal_id,
+                                self.ingestor.handle_events(message.topic, message.payload, now))
+        elif kind == "shadow":
+            self.ingestor.handle_shadow(message.topic, message.payload, now)
+        elif kind == "status":
+            self.ingestor.handle_status(message.topic, message.payload, now)
+        elif kind == "auth/req":
+            self._answer_authorisation(message, now)
+
+    def _answer_events(self, terminal_id: str, result: IngestResult) -> None:
+        if result.dead_letter_reason is not None:
+            return
+        now = self.clock()
+        self.client.publish(terminal_topic(terminal_id, "ack"),
+                            build_ack(terminal_id, result.watermark, now), qos=1, retain=True)
+        for first, last in result.resend:
+            self.client.publish(terminal_topic(terminal_id, "resend"),
+                                build_resend(terminal_id, first, last), qos=1)
+
+    def _answer_authorisation(self, message: mqtt.MQTTMessage, now: datetime) -> None:
+        response = self.authority.handle_request(message.topic, message.payload, now)
+        request_properties = getattr(message, "properties", None)
+        response_topic = getattr(request_properties, "ResponseTopic", None)
+        if response is None or not response_topic:
+            return
+        properties = Properties(PacketTypes.PUBLISH)
+        correlation = getattr(request_properties, "CorrelationData", None)
+        if correlation is not None:
+            properties.CorrelationData = correlation
+        result = self.client.publish(response_topic, response.to_bytes(), qos=1,
+                                     properties=properties)
+        if result.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            log.warning("authorisation answer for %s not sent: %s", response.op_id, result.rc)

@@ -1,0 +1,119 @@
+"""`hq serve` on a real broker: events stored once and acknowledged, gaps asked for, bad payloads
+dead-lettered, authorisation answered on the requester's response topic. SQLite and PostgreSQL."""
+
+import json
+from datetime import datetime
+
+import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from hq.db import open_database
+from hq.service import HqWorker
+from hq.settings import HqSettings
+from membership.wire import (
+    AuthRequest,
+    WireEvent,
+    build_event_batch,
+    parse_ack,
+    parse_auth_response,
+    parse_resend,
+    terminal_topic,
+)
+
+AT = datetime(2026, 11, 23, 10, 0)
+
+
+def top_up(seq: int, card_no: str = "8800", amount: int = 10000) -> WireEvent:
+    entry = {"op_id": f"T1-{seq}", "card_no": card_no, "account": "principal", "delta": amount,
+             "kind": "topup", "at": AT.isoformat()}
+    return WireEvent(seq, f"T1-{seq}", "card.topped_up", AT,
+                     {"card_no": card_no, "paid": amount, "bonus": 0, "entries": [entry]})
+
+
+@pytest.fixture
+def worker(broker, hq_database_url):
+    db = open_database(hq_database_url)
+    settings = HqSettings(broker_port=broker.port, broker_password=broker.accounts.hq_password,
+                          database_url=hq_database_url)
+    hq_worker = HqWorker(settings, db, clock=lambda: AT)
+    hq_worker.start()
+    assert hq_worker.connected.wait(10)
+    yield hq_worker, db
+    hq_worker.stop()
+    db.close()
+
+
+@pytest.fixture
+def terminal(broker, mqtt_client_factory):
+    client = mqtt_client_factory(broker, "T1")
+    client.connect()
+    for kind in ("ack", "resend", "auth/resp"):
+        client.subscribe(terminal_topic("T1", kind))
+    return client
+
+
+def by_topic(messages, kind):
+    return [m for m in messages if m.topic == terminal_topic("T1", kind)]
+
+
+def test_events_are_stored_once_and_acknowledged(worker, terminal):
+    _, db = worker
+    batch = build_event_batch("T1", [top_up(1), top_up(2)], AT)
+    assert not terminal.publish(terminal_topic("T1", "events"), batch).is_failure
+    (ack,) = by_topic(terminal.receive(1, timeout=10), "ack")
+    assert parse_ack(ack.payload) == 2
+    terminal.publish(terminal_topic("T1", "events"), batch)  # delivered twice
+    (again,) = terminal.receive(1, timeout=10)
+    assert parse_ack(again.payload) == 2
+    assert db.events.select().count() == 2
+    assert db.ledger.select().count() == 2
+
+
+def test_a_gap_is_asked_for_and_filled(worker, terminal):
+    terminal.publish(terminal_topic("T1", "events"), build_event_batch("T1", [top_up(1)], AT))
+    terminal.receive(1, timeout=10)
+    terminal.publish(terminal_topic("T1", "events"), build_event_batch("T1", [top_up(4)], AT))
+    answers = terminal.receive(2, timeout=10)
+    assert parse_ack(by_topic(answers, "ack")[0].payload) == 1
+    assert parse_resend(by_topic(answers, "resend")[0].payload) == (2, 3)
+    terminal.publish(terminal_topic("T1", "events"),
+                     build_event_batch("T1", [top_up(2), top_up(3)], AT))
+    (ack,) = by_topic(terminal.receive(1, timeout=10), "ack")
+    assert parse_ack(ack.payload) == 4
+
+
+def test_bad_payloads_become_dead_letters_and_the_worker_keeps_going(worker, terminal):
+    _, db = worker
+    events = terminal_topic("T1", "events")
+    terminal.publish(events, b"{not json")
+    terminal.publish(events, json.dumps({"schema": 9}).encode())
+    terminal.publish(events, build_event_batch("T2", [top_up(1)], AT))  # names another terminal
+    terminal.publish(events, build_event_batch("T1", [top_up(1, amount=-5)], AT))
+    terminal.publish(events, build_event_batch("T1", [top_up(1)], AT))
+    (ack,) = by_topic(terminal.receive(1, timeout=10), "ack")
+    assert parse_ack(ack.payload) == 1
+    reasons = sorted(row.reason for row in db.dead_letters.select())
+    assert reasons == sorted(["malformed_json", "schema_unknown", "terminal_mismatch",
+                              "negative_amount"])
+    assert db.events.select().count() == 1
+
+
+def test_authorisation_is_answered_on_the_response_topic(worker, terminal):
+    terminal.publish(terminal_topic("T1", "events"),
+                     build_event_batch("T1", [top_up(1, amount=5000)], AT))
+    terminal.receive(1, timeout=10)
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.ResponseTopic = terminal_topic("T1", "auth/resp")
+    properties.CorrelationData = b"corr-0001"
+    for op_id, amount in (("T1-50", 5000), ("T1-51", 100)):
+        request = AuthRequest("T1", op_id, "8800", "stored_value", amount)
+        terminal.publish(terminal_topic("T1", "auth/req"), request.to_bytes(),
+                         properties=properties)
+    answers = by_topic(terminal.receive(2, timeout=10), "auth/resp")
+    decided = {parse_auth_response(m.payload).op_id: parse_auth_response(m.payload)
+               for m in answers}
+    assert decided["T1-50"].approved
+    assert not decided["T1-51"].approved
+    assert decided["T1-51"].reason == "balance.insufficient"
+    assert all(m.properties.CorrelationData == b"corr-0001" for m in answers)
