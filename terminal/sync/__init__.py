@@ -1,0 +1,1 @@
+"""The terminal's link to HQ: outbox relay, acknowledgements, resends, configuration, holds."""

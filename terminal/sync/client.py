@@ -1,0 +1,234 @@
+"""The sync client: its own threads, never blocking a sale (decision 4).
+
+The relay publishes the outbox in seq order, a batch at a time at QoS 1, over a persistent MQTT
+5 session; it deletes nothing itself. HQ's watermark (retained on our ack topic) prunes the
+outbox; a resend request rewinds the relay; configuration documents are applied atomically and
+reported in the shadow. After every reconnect the relay starts again just above the watermark:
+HQ stores each event once, so a batch sent twice costs bandwidth, never money.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from membership.wire import (
+    PREFIX,
+    AuthRequest,
+    AuthResponse,
+    Shadow,
+    WireError,
+    build_event_batch,
+    build_status,
+    encode,
+    parse_ack,
+    parse_auth_response,
+    parse_config_document,
+    parse_resend,
+    terminal_topic,
+)
+from terminal.store.errors import StoreError
+from terminal.store.store import TerminalStore
+from terminal.sync.settings import SyncSettings
+
+log = logging.getLogger("terminal.sync")
+
+
+class SyncClient:
+    def __init__(self, store: TerminalStore, settings: SyncSettings,
+                 clock: Callable[[], datetime] = datetime.now,
+                 printer_state: Callable[[], str] = lambda: "unknown") -> None:
+        self.store, self.settings, self.clock = store, settings, clock
+        self.printer_state = printer_state
+        self.online = threading.Event()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._sent_up_to = 0  # highest seq the broker has acknowledged to us (PUBACK)
+        self._position_lock = threading.Lock()
+        self._pending_auth: dict[bytes, tuple[threading.Event, list[AuthResponse]]] = {}
+        self.client = self._make_client()
+        self._relay = threading.Thread(target=self._relay_loop, name="outbox-relay", daemon=True)
+
+    def _make_client(self) -> mqtt.Client:
+        settings = self.settings
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=settings.terminal_id,
+                             protocol=mqtt.MQTTv5)
+        client.username_pw_set(settings.terminal_id, settings.password)
+        client.will_set(terminal_topic(settings.terminal_id, "status"),
+                        build_status(settings.terminal_id, False, self.clock()), qos=1,
+                        retain=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)  # paho adds no jitter: we do
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self.settings.session_expiry_s
+        # Jitter spreads a fleet's reconnects after a broker restart.
+        jitter = int.from_bytes(os.urandom(1), "big") % 3
+        self.client.reconnect_delay_set(min_delay=1 + jitter, max_delay=30)
+        self.client.connect_async(self.settings.host, self.settings.port, keepalive=30,
+                                  clean_start=False, properties=properties)
+        self.client.loop_start()
+        self._relay.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self.online.is_set():
+            self._publish_status(False)
+        self.client.disconnect()
+        self.client.loop_stop()
+        self._relay.join(timeout=5)
+
+    def notify(self) -> None:
+        """Called after a commit: publish without waiting for the next poll."""
+        self._wake.set()
+
+    # --- connection --------------------------------------------------------------------------
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("broker refused %s: %s", self.settings.terminal_id, reason_code)
+            return
+        tid = self.settings.terminal_id
+        topics = [terminal_topic(tid, kind) for kind in ("ack", "resend", "auth/resp")]
+        topics += [f"{PREFIX}/config/all/+", f"{PREFIX}/config/terminal/{tid}/+"]
+        if self.settings.store_id:
+            topics.append(f"{PREFIX}/config/store/{self.settings.store_id}/+")
+        if self.settings.region:
+            topics.append(f"{PREFIX}/config/region/{self.settings.region}/+")
+        client.subscribe([(topic, 1) for topic in topics])
+        with self._position_lock:
+            self._sent_up_to = self.store.ack_watermark()
+        self._publish_status(True)
+        self.online.set()
+        self._wake.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.online.clear()
+        log.info("%s offline: %s", self.settings.terminal_id, reason_code)
+
+    def _publish_status(self, online: bool) -> None:
+        self.client.publish(terminal_topic(self.settings.terminal_id, "status"),
+                            build_status(self.settings.terminal_id, online, self.clock()),
+                            qos=1, retain=True)
+
+    # --- the relay ---------------------------------------------------------------------------
+
+    def _relay_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.settings.idle_poll_s)
+            self._wake.clear()
+            while self.online.is_set() and not self._stopping.is_set():
+                if not self._publish_next_batch():
+                    break
+
+    def _publish_next_batch(self) -> bool:
+        """Publish the next batch and wait for its PUBACK; False when there is nothing to do."""
+        with self._position_lock:
+            after = self._sent_up_to
+        try:
+            events = self.store.outbox_batch(after, self.settings.batch_size)
+        except StoreError:
+            log.exception("cannot read the outbox")
+            return False
+        if not events:
+            return False
+        payload = build_event_batch(self.settings.terminal_id,
+                                    [event.to_wire() for event in events], self.clock())
+        info = self.client.publish(terminal_topic(self.settings.terminal_id, "events"), payload,
+                                   qos=1)
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return False
+        info.wait_for_publish(timeout=self.settings.publish_timeout_s)
+        if not info.is_published():
+            return False
+        with self._position_lock:
+            # A resend request may have rewound the position meanwhile: keep the rewind.
+            if self._sent_up_to == after:
+                self._sent_up_to = events[-1].seq
+        return True
+
+    # --- messages from HQ --------------------------------------------------------------------
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        kind = message.topic.rsplit("/", 1)[-1]
+        try:
+            if message.topic.startswith(f"{PREFIX}/config/"):
+                self._apply_config(message.payload)
+            elif kind == "ack":
+                self._on_ack(parse_ack(message.payload))
+            elif kind == "resend":
+                self._on_resend(*parse_resend(message.payload))
+            elif kind == "resp":
+                self._on_auth_response(message)
+        except (WireError, StoreError) as error:
+            # A bad message from HQ must not stop the terminal selling; it is logged and dropped.
+            log.warning("ignored %s: %s", message.topic, error)
+
+    def _on_ack(self, watermark: int) -> None:
+        self.store.prune_outbox(watermark)
+        self.publish_shadow()
+
+    def _on_resend(self, first: int, last: int) -> None:
+        with self._position_lock:
+            self._sent_up_to = min(self._sent_up_to, first - 1)
+        self._wake.set()
+
+    def _apply_config(self, payload: bytes) -> None:
+        document = parse_config_document(payload)
+        outcome = self.store.apply_config(document.name, document.scope, document.version,
+                                          document.body)
+        log.info("config %s v%s from %s: %s", document.name, document.version, document.scope,
+                 outcome)
+        self.publish_shadow()
+
+    def publish_shadow(self) -> None:
+        shadow = Shadow(self.settings.terminal_id, self.settings.app_version,
+                        self.store.applied_versions(), self.store.outbox_depth(),
+                        self.store.ack_watermark(), self.printer_state(), self.clock())
+        self.client.publish(terminal_topic(self.settings.terminal_id, "shadow"),
+                            encode(shadow.to_json()), qos=1, retain=True)
+
+    # --- authorisation -----------------------------------------------------------------------
+
+    def authorise(self, request: AuthRequest) -> AuthResponse | None:
+        """Ask HQ to hold the amount; None when offline or no answer in time (then the offline
+        limits apply). Call from a worker thread, never the UI thread."""
+        if not self.online.is_set():
+            return None
+        correlation = os.urandom(16)
+        answered, answer = threading.Event(), []
+        self._pending_auth[correlation] = (answered, answer)
+        properties = Properties(PacketTypes.PUBLISH)
+        properties.ResponseTopic = terminal_topic(self.settings.terminal_id, "auth/resp")
+        properties.CorrelationData = correlation
+        try:
+            self.client.publish(terminal_topic(self.settings.terminal_id, "auth/req"),
+                                request.to_bytes(), qos=1, properties=properties)
+            answered.wait(self.settings.auth_timeout_s)
+        finally:
+            self._pending_auth.pop(correlation, None)
+        return answer[0] if answer else None
+
+    def _on_auth_response(self, message: mqtt.MQTTMessage) -> None:
+        correlation = getattr(getattr(message, "properties", None), "CorrelationData", None)
+        waiting = self._pending_auth.get(correlation) if correlation else None
+        if waiting is None:
+            return  # an answer that came after its time-out
+        answered, answer = waiting
+        answer.append(parse_auth_response(message.payload))
+        answered.set()
