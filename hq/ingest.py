@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from peewee import DataError, IntegrityError, chunked, fn
+from peewee import DataError, IntegrityError, fn
 
 from hq.card_events import CardState, apply_card_events, cards_named
 from hq.db import HqDatabase, naive_local
@@ -34,9 +34,6 @@ from hq.ingest_rows import (
 )
 from hq.models import Terminal
 from membership.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
-
-# Stays under SQLite's 32,766 bound parameters per statement (17 columns a ledger row).
-LEDGER_ROWS_PER_INSERT = 1_000
 
 
 @dataclass(frozen=True)
@@ -113,20 +110,18 @@ class Ingestor:
 
     def _insert_events(self, batch: PreparedBatch, received_at: datetime) -> set[int]:
         """Insert the batch, skipping seqs already stored; returns the seqs this call stored."""
-        events = self._db.events
         rows = [event_row(batch.terminal_id, event, received_at) for event in batch.events]
-        query = events.insert_many(rows).on_conflict_ignore().returning(events.seq)
-        return {seq for (seq,) in query.tuples().execute()}
+        inserted = self._db.bulk_insert(self._db.events, rows, skip_duplicates=True,
+                                        returning="seq")
+        return {seq for (seq,) in inserted}
 
     def _apply_effects(self, terminal_id: str, new_events: Sequence[PreparedEvent],
                        received_at: datetime) -> None:
         op_ids = [event.event.op_id for event in new_events]
         cards = self._locked_cards(_cards_touched(new_events) | self._held_cards(op_ids))
-        ledger = self._db.ledger
         rows = [entry_row(terminal_id, event.event.seq, entry)
                 for event in new_events for entry in event.entries]
-        for chunk in chunked(rows, LEDGER_ROWS_PER_INSERT):
-            ledger.insert_many(chunk).execute()
+        self._db.bulk_insert(self._db.ledger, rows)
         self._update_cards(cards, [event.event for event in new_events])
         self._consume_holds(op_ids, list(cards), received_at)
         self._record_overdrafts(terminal_id, new_events, received_at)
@@ -146,8 +141,8 @@ class Ingestor:
             return {}
         cards = self._db.cards
         ordered = sorted(card_nos)
-        cards.insert_many([{"card_no": card_no} for card_no in ordered]).on_conflict_ignore(
-        ).execute()
+        self._db.bulk_insert(cards, [{"card_no": card_no} for card_no in ordered],
+                             skip_duplicates=True)
         query = cards.select().where(cards.card_no.in_(ordered)).order_by(cards.card_no)
         return {row.card_no: _card_state(row) for row in self._db.locking(query)}
 
@@ -179,8 +174,7 @@ class Ingestor:
              "amount_over": -balances[debit], "detected_at": received_at}
             for debit, event in debits.items() if balances.get(debit, 0) < 0
         ]
-        if rows:
-            self._db.overdrafts.insert_many(rows).execute()
+        self._db.bulk_insert(self._db.overdrafts, rows)
 
     def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
         ledger = self._db.ledger

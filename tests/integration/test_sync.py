@@ -88,7 +88,7 @@ def test_selling_through_a_broker_outage_loses_nothing(broker, hq, tmp_path):
 
 
 def test_a_configuration_document_is_applied_and_reported(broker, hq, tmp_path):
-    worker, db = hq
+    _, db = hq
     terminal = start_terminal(broker, tmp_path)
     try:
         document = next_document(db, "offline_limits", "store:SH001",
