@@ -49,6 +49,7 @@ class HqWorker:
     def __init__(self, settings: HqSettings, db: HqDatabase,
                  clock: Callable[[], datetime] = datetime.now) -> None:
         self.settings = settings
+        self.db = db
         self.ingestor = Ingestor(db, settings.max_clock_skew_s)
         self.authority = Authority(db, settings.hold_seconds, clock)
         self.clock = clock
@@ -92,11 +93,20 @@ class HqWorker:
     def _on_message(self, client: mqtt.Client, userdata, message: mqtt.MQTTMessage) -> None:
         try:
             self._route(message)
-        except (HqError, peewee.DatabaseError):
+        except (HqError, peewee.OperationalError, peewee.InterfaceError) as error:
             # Storage unavailable: leave the message unacknowledged so the broker redelivers it.
-            log.exception("could not store %s; it will be redelivered", message.topic)
+            log.error("could not store %s (%s); it will be redelivered", message.topic, error)
             return
+        except peewee.DatabaseError as error:
+            # The database refused this message's data (a constraint): redelivering it would
+            # fail forever and block the terminal, so it goes to the dead letters for a person.
+            log.error("database refused %s: %s", message.topic, error)
+            self._dead_letter(message, error)
         client.ack(message.mid, message.qos)
+
+    def _dead_letter(self, message: mqtt.MQTTMessage, error: Exception) -> None:
+        self.db.record_dead_letter(message.topic, message.payload, "storage_refused",
+                                   str(error)[:500], self.clock())
 
     def _route(self, message: mqtt.MQTTMessage) -> None:
         now = self.clock()
