@@ -143,3 +143,37 @@ class SimulatedTerminal:
         if self.sync is not None:
             self.sync.stop()
         self.store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one simulated terminal as its own process (the fault tests kill -9 it)."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(prog="hq.fleet_terminal")
+    parser.add_argument("terminal_id")
+    parser.add_argument("--folder", required=True, type=Path)
+    parser.add_argument("--port", required=True, type=int)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--operations", type=int, default=100)
+    parser.add_argument("--pause", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args(argv)
+    settings = SyncSettings(arguments.terminal_id, arguments.password, store_id="SH001",
+                            port=arguments.port, idle_poll_s=0.1)
+    terminal = SimulatedTerminal.open(arguments.terminal_id, arguments.folder, settings,
+                                      arguments.seed)
+    known = (terminal.store.known_card(no) for no in terminal.store.known_card_nos())
+    terminal.cards = {entry.card.card_no: entry.card for entry in known if entry is not None}
+    terminal.sync.start()
+    for _ in range(arguments.operations):
+        terminal.step()
+        time.sleep(arguments.pause)
+    while terminal.store.outbox_depth():
+        time.sleep(0.1)
+    terminal.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -36,7 +36,10 @@ def _values(result: Reconciliation) -> tuple[int, ...]:
 
 
 def reconcile_terminal(db: HqDatabase, terminal_id: str, store: TerminalStore,
-                       card_nos: list[str]) -> Reconciliation:
+                       card_nos: list[str] | None = None) -> Reconciliation:
+    """`card_nos` default to every card the terminal's store knows."""
+    if card_nos is None:
+        card_nos = store.known_card_nos()
     issued = store.next_seq() - 1
     events = db.events
     at_hq = events.select().where(events.terminal_id == terminal_id).count()

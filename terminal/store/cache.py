@@ -1,0 +1,263 @@
+"""What the terminal knows from HQ: members, cards with their last HQ balances, and the applied
+configuration documents (decision 7). A cache: HQ may rebuild it at any time, and rebuilding
+never touches the journal (operations, ledger, receipts) or the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from peewee import chunked
+
+from membership.cards import Card
+from membership.wire import ConfigDocument, WireError, config_topic, scope_rank
+from terminal.store.access import ACK_WATERMARK, StoreAccess
+from terminal.store.codec import card_columns, card_from_row
+from terminal.store.errors import InvalidConfig
+from terminal.store.models import compact_json
+
+# The document names of docs/protocol.md.
+CONFIG_NAMES = frozenset({
+    "catalogue", "prices", "card_types", "levels", "promotions", "coupons", "points_rules",
+    "offline_limits", "blacklist",
+})
+_DELETE_CHUNK = 500  # keys per DELETE, well under SQLite's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    member_id: str
+    name: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class HqBalances:
+    """Balances as HQ last reported them, and from which version: a hint, never the truth."""
+
+    principal: int = 0
+    bonus: int = 0
+    points: int = 0
+    time_minutes: int = 0
+    counts: Mapping[str, int] = field(default_factory=dict)  # service -> uses left
+    version: int = 0
+    as_of: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
+
+
+@dataclass(frozen=True)
+class CardSnapshot:
+    """A card as HQ sees it."""
+
+    card: Card
+    balances: HqBalances = HqBalances()
+
+
+@dataclass(frozen=True)
+class KnownCard:
+    card: Card
+    member: MemberInfo
+    hq: HqBalances
+    changed_by_op: str  # a local operation that changed the card, "" when it is HQ's state
+
+
+@dataclass(frozen=True)
+class ConfigOutcome:
+    name: str
+    scope: str
+    version: int  # the version offered
+    applied: bool
+    current_version: int  # the version held after the call
+
+
+@dataclass(frozen=True)
+class StoredConfig:
+    name: str
+    scope: str
+    version: int
+    body: dict[str, Any]
+    applied_at: datetime
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    cards_refreshed: int
+    cards_kept_local: tuple[str, ...]  # changed here by operations HQ has not acknowledged
+    cards_removed: int
+    members_removed: int
+    configs: tuple[ConfigOutcome, ...]
+    configs_removed: int
+
+
+class Cache(StoreAccess):
+    def known_card(self, card_no: str) -> KnownCard | None:
+        card, member = self.tables.card, self.tables.member
+        with self.reading():
+            row = (card.select(card, member).join(member)
+                   .where(card.card_no == card_no).first())
+        if row is None:
+            return None
+        hq = HqBalances(row.hq_principal, row.hq_bonus, row.hq_points, row.hq_time_minutes,
+                        row.hq_counts, row.hq_version, row.hq_as_of)
+        owner = MemberInfo(row.member.member_id, row.member.name, row.member.phone)
+        return KnownCard(card_from_row(row), owner, hq, row.changed_by_op)
+
+    def known_card_nos(self) -> list[str]:
+        card = self.tables.card
+        with self.reading():
+            return [row.card_no for row in card.select(card.card_no).order_by(card.card_no)]
+
+    def cache_card(self, member: MemberInfo, snapshot: CardSnapshot) -> None:
+        """Remember one card HQ told us about (a lookup while online)."""
+        with self.writing():
+            self._upsert_member(member)
+            self._refresh_card(snapshot, self._cards_with_unacknowledged_changes())
+
+    def apply_config(
+        self, name: str, scope: str, version: int, body: Mapping[str, Any]
+    ) -> ConfigOutcome:
+        """Apply a document atomically if it is newer than the one held for (name, scope);
+        an older or equal version is ignored, and the outcome says so."""
+        _check_config(name, scope, version, body)
+        with self.writing():
+            return self._apply_config(name, scope, version, body)
+
+    def applied_versions(self) -> dict[str, dict[str, Any]]:
+        """Per document name, the scope in force and its version: the shadow's `applied`."""
+        config = self.tables.config
+        with self.reading():
+            held = list(config.select(config.name, config.scope, config.version))
+        in_force: dict[str, dict[str, Any]] = {}
+        for row in sorted(held, key=lambda row: scope_rank(row.scope)):
+            in_force[row.name] = {"scope": row.scope, "version": row.version}
+        return in_force
+
+    def effective_config(self, name: str) -> StoredConfig | None:
+        """The document in force for `name`: the most specific scope held wins, whole."""
+        config = self.tables.config
+        with self.reading():
+            rows = list(config.select().where(config.name == name))
+        if not rows:
+            return None
+        row = max(rows, key=lambda row: scope_rank(row.scope))
+        return StoredConfig(row.name, row.scope, row.version, row.body, row.applied_at)
+
+    def rebuild_from_hq(
+        self, members: Iterable[MemberInfo], cards: Iterable[CardSnapshot],
+        configs: Iterable[ConfigDocument],
+    ) -> RebuildReport:
+        """Replace the cache with HQ's full snapshot, in one transaction. Cards changed here by
+        operations HQ has not acknowledged keep their local state (HQ's snapshot predates the
+        change) and only take HQ's balances; they are never removed."""
+        members, cards, configs = list(members), list(cards), list(configs)
+        for document in configs:
+            _check_config(document.name, document.scope, document.version, document.body)
+        with self.writing():
+            pending = self._cards_with_unacknowledged_changes()
+            for member in members:
+                self._upsert_member(member)
+            kept = []
+            for snapshot in cards:
+                if not self._refresh_card(snapshot, pending):
+                    kept.append(snapshot.card.card_no)
+            cards_removed = self._remove_cards_not_in({s.card.card_no for s in cards} | pending)
+            members_removed = self._remove_unused_members({m.member_id for m in members})
+            outcomes = tuple(self._apply_config(d.name, d.scope, d.version, d.body)
+                             for d in configs)
+            configs_removed = self._remove_configs_not_in({(d.name, d.scope) for d in configs})
+        return RebuildReport(len(cards) - len(kept), tuple(kept), cards_removed, members_removed,
+                             outcomes, configs_removed)
+
+    def _apply_config(
+        self, name: str, scope: str, version: int, body: Mapping[str, Any]
+    ) -> ConfigOutcome:
+        config = self.tables.config
+        held = config.get_or_none(config.name == name, config.scope == scope)
+        if held is not None and held.version >= version:
+            return ConfigOutcome(name, scope, version, False, held.version)
+        (config.insert(name=name, scope=scope, version=version, body=dict(body),
+                       applied_at=self.clock())
+         .on_conflict(conflict_target=[config.name, config.scope],
+                      preserve=[config.version, config.body, config.applied_at])
+         .execute())
+        return ConfigOutcome(name, scope, version, True, version)
+
+    def _cards_with_unacknowledged_changes(self) -> set[str]:
+        card, outbox = self.tables.card, self.tables.outbox
+        unacknowledged = outbox.select(outbox.op_id).where(
+            outbox.seq > self.int_setting(ACK_WATERMARK))
+        rows = card.select(card.card_no).where(card.changed_by_op.in_(unacknowledged))
+        return {row.card_no for row in rows}
+
+    def _upsert_member(self, info: MemberInfo) -> None:
+        member = self.tables.member
+        (member.insert(member_id=info.member_id, name=info.name, phone=info.phone,
+                       updated_at=self.clock())
+         .on_conflict(conflict_target=[member.member_id],
+                      preserve=[member.name, member.phone, member.updated_at])
+         .execute())
+
+    def _refresh_card(self, snapshot: CardSnapshot, pending: set[str]) -> bool:
+        """Store HQ's view of a card; False when only its balances were taken (pending)."""
+        card = self.tables.card
+        hq = _hq_columns(snapshot.balances)
+        if snapshot.card.card_no in pending:
+            card.update(**hq).where(card.card_no == snapshot.card.card_no).execute()
+            return False
+        columns = {**card_columns(snapshot.card), **hq, "changed_by_op": "",
+                   "updated_at": self.clock()}
+        (card.insert(**columns)
+         .on_conflict(conflict_target=[card.card_no],
+                      preserve=[getattr(card, name) for name in columns if name != "card_no"])
+         .execute())
+        return True
+
+    def _remove_cards_not_in(self, keep: set[str]) -> int:
+        card = self.tables.card
+        stale = [row.card_no for row in card.select(card.card_no) if row.card_no not in keep]
+        return sum(card.delete().where(card.card_no.in_(batch)).execute()
+                   for batch in chunked(stale, _DELETE_CHUNK))
+
+    def _remove_unused_members(self, keep: set[str]) -> int:
+        member, card = self.tables.member, self.tables.card
+        used = {row.member_id for row in card.select(card.member)}
+        stale = [row.member_id for row in member.select(member.member_id)
+                 if row.member_id not in keep | used]
+        return sum(member.delete().where(member.member_id.in_(batch)).execute()
+                   for batch in chunked(stale, _DELETE_CHUNK))
+
+    def _remove_configs_not_in(self, keep: set[tuple[str, str]]) -> int:
+        config = self.tables.config
+        stale = [row.id for row in config.select(config.id, config.name, config.scope)
+                 if (row.name, row.scope) not in keep]
+        return config.delete().where(config.id.in_(stale)).execute() if stale else 0
+
+
+def _hq_columns(balances: HqBalances) -> dict[str, Any]:
+    return {"hq_principal": balances.principal, "hq_bonus": balances.bonus,
+            "hq_points": balances.points, "hq_time_minutes": balances.time_minutes,
+            "hq_counts": dict(balances.counts), "hq_version": balances.version,
+            "hq_as_of": balances.as_of}
+
+
+def _check_config(name: str, scope: str, version: int, body: Mapping[str, Any]) -> None:
+    if name not in CONFIG_NAMES:
+        raise InvalidConfig("store.config_name_unknown", name=name)
+    try:
+        config_topic(scope, name)
+    except WireError as error:
+        raise InvalidConfig("store.config_scope_invalid", scope=scope) from error
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InvalidConfig("store.config_version_invalid", version=version)
+    if not isinstance(body, Mapping):
+        raise InvalidConfig("store.config_body_invalid", name=name)
+    try:
+        compact_json(dict(body))
+    except (TypeError, ValueError) as error:
+        raise InvalidConfig("store.config_body_invalid", name=name) from error

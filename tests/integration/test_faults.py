@@ -1,0 +1,137 @@
+"""Fault tests with real processes: a terminal killed -9 mid-stream, HQ killed -9 mid-batch, two
+HQ workers with one killed. Each ends with a reconciliation: nothing lost, nothing doubled."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hq.db import open_database
+from hq.reconcile import reconcile_terminal
+from terminal.store.store import open_store
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def wait_for(condition, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_hq(broker, url: str, worker_id: str = "hq-1") -> subprocess.Popen:
+    environment = {**os.environ, "HQ_DATABASE_URL": url, "HQ_BROKER_PORT": str(broker.port),
+                   "HQ_BROKER_PASSWORD": broker.accounts.hq_password, "HQ_WORKER_ID": worker_id}
+    return subprocess.Popen([sys.executable, "-m", "hq", "serve"], cwd=REPO, env=environment,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def start_terminal(broker, folder: Path, operations: int, terminal_id="T1", seed=1,
+                   pause=0.01) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hq.fleet_terminal", terminal_id, "--folder", str(folder),
+         "--port", str(broker.port), "--password", broker.accounts.password_for(terminal_id),
+         "--operations", str(operations), "--seed", str(seed), "--pause", str(pause)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        kill(process)
+
+
+def issued(folder: Path, terminal_id="T1") -> int:
+    path = folder / f"{terminal_id}.sqlite3"
+    if not path.exists():
+        return 0
+    with open_store(path) as store:
+        return store.next_seq() - 1
+
+
+def reconciled(url: str, folder: Path, terminal_id="T1"):
+    db = open_database(url)
+    with open_store(folder / f"{terminal_id}.sqlite3") as store:
+        result = reconcile_terminal(db, terminal_id, store)
+    db.close()
+    return result
+
+
+def finish(process: subprocess.Popen, timeout=120) -> None:
+    _, errors = process.communicate(timeout=timeout)
+    assert process.returncode == 0, errors.decode(errors="replace")[-2000:]
+
+
+@pytest.fixture
+def folders(tmp_path_factory):
+    folder = Path(tmp_path_factory.mktemp("fault"))
+    return folder
+
+
+def test_a_terminal_killed_mid_stream_loses_and_doubles_nothing(broker, hq_database_url,
+                                                                 folders):
+    hq = start_hq(broker, hq_database_url)
+    try:
+        terminal = start_terminal(broker, folders, operations=400)
+        wait_for(lambda: issued(folders) >= 40, what="the terminal to sell")
+        kill(terminal)
+        before = issued(folders)
+        finish(start_terminal(broker, folders, operations=30, seed=2))
+        assert issued(folders) > before
+        result = reconciled(hq_database_url, folders)
+        assert result.events_at_hq == result.events_issued
+        assert result.clean, result
+    finally:
+        stop(hq)
+
+
+def test_hq_killed_mid_batch_then_restarted(broker, hq_database_url, folders):
+    hq = start_hq(broker, hq_database_url)
+    terminal = start_terminal(broker, folders, operations=300, pause=0.002)
+    try:
+        wait_for(lambda: issued(folders) >= 60, what="sales under way")
+        kill(hq)
+        time.sleep(0.5)
+        hq = start_hq(broker, hq_database_url)
+        finish(terminal)
+        result = reconciled(hq_database_url, folders)
+        assert result.events_at_hq == result.events_issued
+        assert result.clean, result
+    finally:
+        stop(hq)
+        if terminal.poll() is None:
+            kill(terminal)
+
+
+def test_two_workers_share_the_ingest_and_one_is_killed(broker, tmp_path, folders):
+    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+    workers = [start_hq(broker, url, "hq-1"), start_hq(broker, url, "hq-2")]
+    terminals = [start_terminal(broker, folders, operations=150, terminal_id=tid, seed=n,
+                                pause=0.003) for n, tid in enumerate(("T1", "T2", "T3"))]
+    try:
+        wait_for(lambda: issued(folders, "T1") >= 30, what="sales under way")
+        kill(workers[0])
+        for terminal in terminals:
+            finish(terminal)
+        for tid in ("T1", "T2", "T3"):
+            result = reconciled(url, folders, tid)
+            assert result.events_at_hq == result.events_issued, (tid, result)
+            assert result.clean, (tid, result)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                stop(worker)
