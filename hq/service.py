@@ -88,7 +88,8 @@ class HqWorker:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
-        log.warning("worker %s disconnected: %s", self.settings.worker_id, reason_code)
+        level = logging.WARNING if reason_code.is_failure else logging.INFO
+        log.log(level, "worker %s disconnected: %s", self.settings.worker_id, reason_code)
 
     def _on_message(self, client: mqtt.Client, userdata, message: mqtt.MQTTMessage) -> None:
         try:

@@ -1,0 +1,97 @@
+"""Numbered schema migrations, applied at start, each once, each in its own transaction.
+
+`schema_version` records every migration applied (number, description, time). Migration 1 runs
+the frozen version-1 schema (terminal.store.schema_v1); later ones use playhouse.migrate.
+Applying is idempotent: a number already recorded is skipped, and the check is repeated inside
+the write transaction so two processes opening one file at once cannot both apply it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import IntegerField, SqliteDatabase
+from playhouse.migrate import SqliteMigrator
+
+from terminal.store import schema_v1
+from terminal.store.errors import SchemaTooNew, StoreCorrupt, translated_errors
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    description: str
+    apply: Callable[[SqliteDatabase, SqliteMigrator], None]
+
+
+def _create_version_1(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    for statement in schema_v1.STATEMENTS:
+        database.execute_sql(statement)
+
+
+def _count_reprints(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # A reprint must say so on paper (重打印); the count also shows a cashier reprinting a lot.
+    migrator.migrate(migrator.add_column("receipt", "reprint_count", IntegerField(default=0)))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create the terminal store", _create_version_1),
+    Migration(2, "receipts count their reprints", _count_reprints),
+)
+LATEST_VERSION = MIGRATIONS[-1].number
+
+_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS "schema_version" (
+    "version" INTEGER NOT NULL PRIMARY KEY, "description" TEXT NOT NULL,
+    "applied_at" TEXT NOT NULL)"""
+
+
+def schema_version(database: SqliteDatabase) -> int:
+    """The highest migration applied, 0 for a new file."""
+    with translated_errors():
+        database.execute_sql(_VERSION_TABLE)
+        row = database.execute_sql('SELECT MAX("version") FROM "schema_version"').fetchone()
+    return row[0] or 0
+
+
+def migrate(database: SqliteDatabase, target: int = LATEST_VERSION) -> list[int]:
+    """Apply every migration above the file's version up to `target`; returns those applied."""
+    found = schema_version(database)
+    if found > LATEST_VERSION:
+        raise SchemaTooNew(found=found, known=LATEST_VERSION)
+    applied = []
+    for migration in MIGRATIONS:
+        if found < migration.number <= target and _apply(database, migration):
+            applied.append(migration.number)
+    return applied
+
+
+def _apply(database: SqliteDatabase, migration: Migration) -> bool:
+    with translated_errors(), _migration_transaction(database):
+        if schema_version(database) >= migration.number:
+            return False  # another process applied it while this one waited for the lock
+        migration.apply(database, SqliteMigrator(database))
+        database.execute_sql(
+            'INSERT INTO "schema_version" ("version", "description", "applied_at") '
+            "VALUES (?, ?, ?)",
+            (migration.number, migration.description, datetime.now().isoformat()),
+        )
+    return True
+
+
+@contextmanager
+def _migration_transaction(database: SqliteDatabase) -> Iterator[None]:
+    """IMMEDIATE, so the version check and the change are one step; foreign keys off meanwhile,
+    because SQLite rebuilds a table to alter a column and the rebuild must not cascade (the
+    pragma is ignored inside a transaction, hence outside). Checked again before commit."""
+    database.pragma("foreign_keys", 0)
+    try:
+        with database.atomic("IMMEDIATE"):
+            yield
+            broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreCorrupt("store.migration_broke_foreign_keys", rows=len(broken))
+    finally:
+        database.pragma("foreign_keys", 1)

@@ -1,0 +1,136 @@
+"""Reading back what the journal wrote: ledger entries and the balances derived from them,
+debits HQ has not acknowledged, sale and refund records for refunds, receipts for reprint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from peewee import fn
+
+from membership.ledger import Account, CardBalances, LedgerEntry, derive_balances
+from membership.receipts import Receipt
+from membership.refunds import RefundRecord
+from membership.sale_record import SaleRecord
+from terminal.store.access import ACK_WATERMARK, StoreAccess
+from terminal.store.codec import (
+    decoding,
+    entry_from_row,
+    receipt_from_plain,
+    refund_record_from_plain,
+    sale_record_from_plain,
+)
+from terminal.store.errors import UnknownOperation
+
+
+@dataclass(frozen=True)
+class UnsyncedDebits:
+    """What this terminal took from a card in operations HQ has not acknowledged yet, as
+    positive amounts: the part of the card's balance HQ does not know is gone (decision 6)."""
+
+    principal: int = 0  # fen
+    bonus: int = 0  # fen
+    counts: Mapping[str, int] = field(default_factory=dict)  # service -> uses
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
+
+    @property
+    def stored_value(self) -> int:
+        return self.principal + self.bonus
+
+
+@dataclass(frozen=True)
+class StoredReceipt:
+    receipt: Receipt
+    printed: bool
+    reprint_count: int
+
+
+class RecordsReader(StoreAccess):
+    def ledger_entries(self, card_no: str) -> tuple[LedgerEntry, ...]:
+        """The card's entries in the order they were written."""
+        entry = self.tables.ledger_entry
+        with self.reading():
+            rows = entry.select().where(entry.card_no == card_no).order_by(entry.id)
+            return tuple(entry_from_row(row) for row in rows)
+
+    def card_balances(self, card_no: str) -> CardBalances:
+        """Folded from the stored entries every time (decision 2): no balance is kept here."""
+        return derive_balances(self.ledger_entries(card_no), card_no)
+
+    def unsynced_debits(self, card_no: str) -> UnsyncedDebits:
+        entry, outbox = self.tables.ledger_entry, self.tables.outbox
+        debit_accounts = [Account.PRINCIPAL.value, Account.BONUS.value, Account.COUNT.value]
+        with self.reading():
+            unacknowledged = outbox.select(outbox.op_id).where(
+                outbox.seq > self.int_setting(ACK_WATERMARK))
+            totals = (
+                entry.select(entry.account, entry.service, fn.SUM(entry.delta))
+                .where(entry.card_no == card_no, entry.delta < 0,
+                       entry.account.in_(debit_accounts), entry.op_id.in_(unacknowledged))
+                .group_by(entry.account, entry.service)
+                .tuples()
+            )
+            taken = {(account, service): -total for account, service, total in totals}
+        return UnsyncedDebits(
+            principal=taken.get((Account.PRINCIPAL.value, ""), 0),
+            bonus=taken.get((Account.BONUS.value, ""), 0),
+            counts={service: uses for (account, service), uses in taken.items()
+                    if account == Account.COUNT.value},
+        )
+
+    def sale_record(self, op_id: str) -> SaleRecord | None:
+        sale = self.tables.sale
+        with self.reading():
+            row = sale.get_or_none(sale.op_id == op_id)
+            entries = self._entries_of([op_id])
+        if row is None:
+            return None
+        with decoding("sale", op_id):
+            return sale_record_from_plain(row.record, entries.get(op_id, ()))
+
+    def refund_records(self, original_op: str) -> tuple[RefundRecord, ...]:
+        """Refunds of a sale made here, oldest first: the `prior_refunds` of the next one."""
+        refund = self.tables.refund
+        with self.reading():
+            rows = list(refund.select().where(refund.original_op == original_op)
+                        .order_by(refund.seq))
+            entries = self._entries_of([row.op_id for row in rows])
+        with decoding("refund", original_op):
+            return tuple(refund_record_from_plain(row.record, entries.get(row.op_id, ()))
+                         for row in rows)
+
+    def _entries_of(self, op_ids: list[str]) -> dict[str, list[LedgerEntry]]:
+        """The entries of these operations, each operation's in the order it decided them."""
+        entry = self.tables.ledger_entry
+        by_op: dict[str, list[LedgerEntry]] = {}
+        rows = (entry.select().where(entry.op_id.in_(op_ids))
+                .order_by(entry.op_id, entry.entry_index))
+        for row in rows:
+            by_op.setdefault(row.op_id, []).append(entry_from_row(row))
+        return by_op
+
+    def stored_receipt(self, op_id: str) -> StoredReceipt | None:
+        receipt = self.tables.receipt
+        with self.reading():
+            row = receipt.get_or_none(receipt.op_id == op_id)
+        if row is None:
+            return None
+        with decoding("receipt", op_id):
+            return StoredReceipt(receipt_from_plain(row.body), row.printed, row.reprint_count)
+
+    def mark_printed(self, op_id: str) -> int:
+        """Note that the receipt came out of the printer; returns how many reprints there have
+        been (0 after the first print)."""
+        receipt = self.tables.receipt
+        with self.writing():
+            row = receipt.get_or_none(receipt.op_id == op_id)
+            if row is None:
+                raise UnknownOperation(op_id=op_id)
+            if row.printed:
+                row.reprint_count += 1
+            row.printed = True
+            row.save()
+            return row.reprint_count

@@ -1,0 +1,52 @@
+"""The terminal's local store: one SQLite file, opened with `open_store`.
+
+`TerminalStore` is the journal (write path), the outbox, the records and the HQ cache over one
+database; each part lives in its own module and works only through this store's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from terminal.store.cache import Cache
+from terminal.store.db import open_database
+from terminal.store.errors import translated_errors
+from terminal.store.journal import Journal
+from terminal.store.migrations import migrate
+from terminal.store.models import bind_tables
+from terminal.store.outbox import OutboxReader
+from terminal.store.records import RecordsReader
+
+
+class TerminalStore(Journal, OutboxReader, RecordsReader, Cache):
+    def close(self) -> None:
+        with translated_errors():
+            self.database.close()
+
+    def __enter__(self) -> TerminalStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_store(
+    path: str | Path, clock: Callable[[], datetime] = datetime.now
+) -> TerminalStore:
+    """Open (or create) the file, bring its schema up to date and bind this store's tables.
+
+    `clock` stamps when rows were written (created_at, applied_at); operation times always come
+    from the decisions themselves."""
+    database = open_database(path)
+    try:
+        migrate(database)
+    except BaseException:
+        database.close()
+        raise
+    return TerminalStore(database, bind_tables(database), clock)

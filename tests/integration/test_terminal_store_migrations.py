@@ -1,0 +1,111 @@
+"""Schema migrations of the terminal store, on real files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from peewee import IntegrityError, SqliteDatabase
+
+from membership.cards import CardStatus
+from terminal.store import SchemaTooNew, open_store
+from terminal.store.db import open_database
+from terminal.store.migrations import LATEST_VERSION, migrate, schema_version
+from terminal.store.models import bind_tables
+from tests.integration import store_world as world
+
+
+def versions(database: SqliteDatabase) -> list[int]:
+    rows = database.execute_sql('SELECT "version" FROM "schema_version" ORDER BY 1')
+    return [row[0] for row in rows]
+
+
+def columns(database: SqliteDatabase, table: str) -> list[str]:
+    return [row[1] for row in database.execute_sql(f'PRAGMA table_info("{table}")')]
+
+
+def test_a_new_file_is_migrated_to_the_latest_version_once(tmp_path: Path):
+    path = tmp_path / "terminal.db"
+    with open_store(path) as store:
+        assert versions(store.database) == [1, 2] and LATEST_VERSION == 2
+        store.commit_sale(world.guest_sale("T1-1"))
+    with open_store(path) as again:
+        assert versions(again.database) == [1, 2]
+        assert migrate(again.database) == []  # nothing left to apply
+        assert again.next_seq() == 2  # migration 1's seed rows were not run twice
+
+
+def test_migration_2_adds_the_reprint_count_to_a_version_1_file(tmp_path: Path):
+    path = tmp_path / "terminal.db"
+    database = open_database(path)
+    assert migrate(database, target=1) == [1]
+    assert "reprint_count" not in columns(database, "receipt")
+    database.execute_sql(
+        "INSERT INTO receipt (op_id, kind, body, printed, created_at) VALUES "
+        "('T1-OLD', 'sale', '{}', 1, '2026-11-22T18:00:00')")
+    database.close()
+
+    with open_store(path) as store:
+        assert versions(store.database) == [1, 2]
+        assert "reprint_count" in columns(store.database, "receipt")
+        old = store.tables.receipt.get_by_id("T1-OLD")
+        assert (old.printed, old.reprint_count) == (True, 0)
+        store.commit_sale(world.guest_sale("T1-1"))
+        store.mark_printed("T1-1")
+        assert store.mark_printed("T1-1") == 1
+
+
+def test_the_migrated_schema_is_the_schema_the_models_describe(tmp_path: Path):
+    with open_store(tmp_path / "migrated.db") as store:
+        migrated = store.database
+        from_models = SqliteDatabase(":memory:")
+        tables = bind_tables(from_models)
+        from_models.create_tables(tables.all())
+        for model in tables.all():
+            name = model._meta.table_name
+            assert _shape(migrated, name) == _shape(from_models, name), name
+
+
+def _shape(database: SqliteDatabase, table: str) -> tuple[object, ...]:
+    """Columns (name, type, not null, primary key), foreign keys and indexes of a table."""
+    table_columns = sorted((row[1], row[2], row[3], row[5])
+                           for row in database.execute_sql(f'PRAGMA table_info("{table}")'))
+    foreign_keys = sorted((row[2], row[3], row[4])
+                          for row in database.execute_sql(f'PRAGMA foreign_key_list("{table}")'))
+    indexes = set()
+    for row in database.execute_sql(f'PRAGMA index_list("{table}")'):
+        indexed = [info[2] for info in database.execute_sql(f'PRAGMA index_info("{row[1]}")')]
+        indexes.add((bool(row[2]), tuple(indexed)))
+    return table_columns, foreign_keys, sorted(indexes)
+
+
+def test_the_files_card_status_check_admits_every_status_of_the_core(tmp_path: Path):
+    # The CHECK is frozen in the file; a status added to the core needs a migration.
+    with open_store(tmp_path / "terminal.db") as store:
+        store.database.execute_sql(
+            "INSERT INTO member (member_id, name, phone, updated_at) VALUES ('M1', '', '', 'x')")
+        for number, status in enumerate(CardStatus):
+            store.tables.card.insert(
+                card_no=f"C{number}", member="M1", type_code="GOLD", status=status.value,
+                updated_at=datetime(2026, 11, 23)).execute()
+        assert store.tables.card.select().count() == len(CardStatus)
+        with pytest.raises(IntegrityError):
+            store.tables.card.insert(card_no="CX", member="M1", type_code="GOLD",
+                                     status="stolen", updated_at=datetime(2026, 11, 23)).execute()
+
+
+def test_a_file_from_newer_software_is_refused(tmp_path: Path):
+    path = tmp_path / "terminal.db"
+    open_store(path).close()
+    database = open_database(path)
+    database.execute_sql("INSERT INTO schema_version VALUES (99, 'from the future', 'x')")
+    database.close()
+    with pytest.raises(SchemaTooNew):
+        open_store(path)
+
+
+def test_schema_version_of_a_new_file_is_zero(tmp_path: Path):
+    database = open_database(tmp_path / "new.db")
+    assert schema_version(database) == 0
+    database.close()
