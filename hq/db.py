@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from peewee import Database, Select, SqliteDatabase, chunked, fn
+from peewee import Database, Select, SqliteDatabase, fn
 from playhouse import db_url
 
 from hq.errors import DatabaseUrlError, SchemaTooNew, StorageUnavailable
@@ -49,6 +49,16 @@ M = TypeVar("M", bound=HqModel)
 def naive_local(moment: datetime) -> datetime:
     """HQ stores naive local times (as terminals send them); an aware time is converted."""
     return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _with_defaults(values: list[Any], width: int, defaults: list[Any]) -> list[Any]:
+    """Rows of `width` values, flattened, each followed by the fields' defaults."""
+    filled = [default() if callable(default) else default for default in defaults]
+    out: list[Any] = []
+    for start in range(0, len(values), width):
+        out += values[start:start + width]
+        out += filled
+    return out
 
 
 def _bind(model: type[M], database: Database) -> type[M]:
@@ -106,16 +116,25 @@ class HqDatabase:
         """
         if not rows:
             return []
-        fields = [table._meta.fields[name] for name in rows[0]]
+        given = [table._meta.fields[name] for name in rows[0]]
+        # Peewee fills a field's default in Python, not in the table: do the same here. (By
+        # name: a Peewee field's == builds an SQL expression, so `field in list` is no test.)
+        defaulted = [field for field in table._meta.sorted_fields
+                     if field.name not in rows[0] and field.default is not None]
+        fields = given + defaulted
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         row_text = "(" + ", ".join([self.database.param] * len(fields)) + ")"
         suffix = (" ON CONFLICT DO NOTHING" if skip_duplicates else "") + (
             f' RETURNING "{returning}"' if returning else "")
         returned: list[tuple[Any, ...]] = []
-        for chunk in chunked(rows, max(1, MAX_PARAMETERS // len(fields))):
+        per_statement = max(1, MAX_PARAMETERS // len(fields))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
             statement = (f'INSERT INTO "{table._meta.table_name}" ({columns}) VALUES '
                          + ", ".join([row_text] * len(chunk)) + suffix)
-            values = [field.db_value(row[field.name]) for row in chunk for field in fields]
+            values = [field.db_value(row[field.name]) for row in chunk for field in given]
+            if defaulted:
+                values = _with_defaults(values, len(given), [f.default for f in defaulted])
             cursor = self.database.execute_sql(statement, values)
             if returning:
                 returned.extend(cursor.fetchall())

@@ -54,8 +54,9 @@ def _prepare_event(event: WireEvent) -> PreparedEvent:
     payload_json = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
     _check_text(payload_json, "payload")
     entries = tuple(_prepare_entry(raw) for raw in event.payload.get("entries", []))
-    return PreparedEvent(dataclasses.replace(event, at=_naive(event.at, "at")), payload_json,
-                         entries)
+    if event.at.tzinfo is not None:
+        event = dataclasses.replace(event, at=_naive(event.at, "at"))
+    return PreparedEvent(event, payload_json, entries)
 
 
 def _prepare_entry(raw: dict[str, Any]) -> LedgerEntry:
@@ -70,6 +71,8 @@ def _prepare_entry(raw: dict[str, Any]) -> LedgerEntry:
         raise WireError("invalid_entry", "line_no")
     for name in ("op_id", "lot", "service", "actor_card_no", "reverses_op", "note"):
         _check_text(getattr(entry, name), name)
+    if entry.at.tzinfo is None:
+        return entry
     return dataclasses.replace(entry, at=_naive(entry.at, "entry at"))
 
 

@@ -71,6 +71,8 @@ def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]
         raise WireError("too_large", f"{len(payload)} > {max_bytes} bytes")
     try:
         message = json.loads(payload.decode("utf-8"))
+    except RecursionError:
+        raise WireError("malformed_json", "nested too deeply") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WireError("malformed_json", str(error)[:200]) from None
     if not isinstance(message, dict):
@@ -152,7 +154,10 @@ def validate_event_payload(payload: Mapping[str, Any]) -> None:
             entry_from_dict(raw)
         except (KeyError, ValueError, TypeError) as error:
             raise WireError("invalid_entry", str(error)[:120]) from None
-    for tender in payload.get("tenders", []):
+    tenders = payload.get("tenders", [])
+    if not isinstance(tenders, list):
+        raise WireError("invalid_field", "tenders")
+    for tender in tenders:
         amount = tender.get("amount") if isinstance(tender, dict) else None
         if not _is_int(amount) or amount < 0:
             raise WireError("negative_amount", "tender")

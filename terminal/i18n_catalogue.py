@@ -176,6 +176,11 @@ _RECEIPT = {
     "receipt.action.card.extended": ("延期", "Card extended"),
     "receipt.action.card.cancelled": ("退卡", "Card cancelled"),
     "receipt.commission": ("提成", "Commission"),
+    "card.unknown": ("总部没有这张卡的记录", "HQ does not know this card"),
+    "auth.op_conflict": (
+        "同一单号的授权请求内容不一致",
+        "An authorisation for this operation was already asked with other details",
+    ),
     "tender.not_allowed_for_payment_in": (
         "充值、开卡费和次卡不能用储值卡或次卡支付",
         "Top-ups and fees cannot be paid from the card itself",

@@ -81,6 +81,8 @@ def raw_batch(**changes):
      "invalid_entry"),
     (raw_batch(sent_at="yesterday"), "invalid_field"),
     (b"{" + b" " * 300_000 + b"}", "too_large"),
+    (b"[" * 50_000 + b"]" * 50_000, "malformed_json"),
+    (raw_batch(events=[event(1, {"tenders": "cash"}).to_json()]), "invalid_field"),
 ])
 def test_bad_batches_are_refused_with_a_reason(payload, reason):
     assert reason_of(lambda: parse_event_batch("hy/v1/t/T1/events", payload)) == reason

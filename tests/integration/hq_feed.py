@@ -1,0 +1,92 @@
+"""Events as a terminal would publish them, for the HQ tests: consecutive seqs per terminal,
+ledger entries built with membership.ledger and serialised with membership.events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from membership.events import entry_to_dict
+from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.wire import WireEvent, build_event_batch, terminal_topic
+
+AT = datetime(2026, 11, 23, 10, 0)
+CARD = "8800000000000001"
+
+
+class TerminalFeed:
+    """One terminal's outbox: every call makes the next event (seq + 1)."""
+
+    def __init__(self, terminal_id: str, at: datetime = AT) -> None:
+        self.terminal_id = terminal_id
+        self.topic = terminal_topic(terminal_id, "events")
+        self.seq = 0
+        self.at = at
+        self.entries: list[LedgerEntry] = []  # every entry made, for checking HQ's balances
+
+    def event(self, event_type: str, payload: dict[str, Any],
+              entries: Sequence[LedgerEntry] = ()) -> WireEvent:
+        self.seq += 1
+        self.at += timedelta(seconds=10)
+        self.entries.extend(entries)
+        body = {**payload, "entries": [entry_to_dict(entry) for entry in entries]}
+        return WireEvent(self.seq, self.op_id(self.seq), event_type, self.at, body)
+
+    def op_id(self, seq: int) -> str:
+        return f"{self.terminal_id}-{seq}"
+
+    def next_op_id(self) -> str:
+        return self.op_id(self.seq + 1)
+
+    def issue(self, card_no: str = CARD, member_id: str = "M1") -> WireEvent:
+        return self.event("card.issued", {
+            "card_no": card_no, "member_id": member_id, "type_code": "VIP", "level": "GOLD",
+            "expires_on": "2028-12-31", "join_fee": 0, "tenders": []})
+
+    def change_status(self, event_type: str, card_no: str = CARD) -> WireEvent:
+        return self.event(event_type, {"card_no": card_no, "tenders": []})
+
+    def top_up(self, principal: int, bonus: int = 0, card_no: str = CARD) -> WireEvent:
+        op_id = self.next_op_id()
+        entries = [self._entry(op_id, card_no, Account.PRINCIPAL, principal, EntryKind.TOPUP)]
+        if bonus:
+            entries.append(self._entry(op_id, card_no, Account.BONUS, bonus,
+                                       EntryKind.TOPUP_BONUS))
+        return self.event("card.topped_up", {
+            "card_no": card_no, "paid": principal, "bonus": bonus,
+            "tenders": [{"kind": "cash", "amount": principal, "reference": ""}]}, entries)
+
+    def sale(self, principal: int, bonus: int = 0, card_no: str = CARD) -> WireEvent:
+        """A sale paid from stored value: `principal` and `bonus` fen taken from the card."""
+        op_id = self.next_op_id()
+        entries = [self._entry(op_id, card_no, Account.PRINCIPAL, -principal, EntryKind.SPEND)]
+        if bonus:
+            entries.append(self._entry(op_id, card_no, Account.BONUS, -bonus, EntryKind.SPEND))
+        total = principal + bonus
+        return self.event("sale.completed", {
+            "store_id": "SH001", "card_no": card_no, "gross": total, "amount_due": total,
+            "tenders": [{"kind": "stored_value", "amount": total, "reference": ""}],
+            "change": 0}, entries)
+
+    def buy_package(self, service: str, uses: int, card_no: str = CARD) -> WireEvent:
+        op_id = self.next_op_id()
+        entry = self._entry(op_id, card_no, Account.COUNT, uses, EntryKind.PURCHASE,
+                            lot=f"{op_id}:PKG", service=service)
+        return self.event("package.purchased", {"card_no": card_no, "tenders": []}, [entry])
+
+    def use_count(self, service: str, uses: int, lot: str, card_no: str = CARD) -> WireEvent:
+        op_id = self.next_op_id()
+        entry = self._entry(op_id, card_no, Account.COUNT, -uses, EntryKind.USE, lot=lot,
+                            service=service)
+        return self.event("sale.completed", {"card_no": card_no, "tenders": []}, [entry])
+
+    def _entry(self, op_id: str, card_no: str, account: Account, delta: int, kind: EntryKind,
+               lot: str = "", service: str = "") -> LedgerEntry:
+        return LedgerEntry(op_id=op_id, card_no=card_no, account=account, delta=delta,
+                           kind=kind, at=self.at + timedelta(seconds=10), lot=lot,
+                           service=service,
+                           valid_until=date(2027, 12, 31) if lot else None, line_no=1)
+
+    def batch(self, events: Sequence[WireEvent], sent_at: datetime | None = None) -> bytes:
+        return build_event_batch(self.terminal_id, events, sent_at or self.at)
