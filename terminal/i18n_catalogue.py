@@ -177,6 +177,10 @@ _RECEIPT = {
     "receipt.action.card.cancelled": ("退卡", "Card cancelled"),
     "receipt.commission": ("提成", "Commission"),
     "card.unknown": ("总部没有这张卡的记录", "HQ does not know this card"),
+    "offline.limit_reached": (
+        "离线状态下超出此卡的脱机限额，最多可扣 {available:fen}",
+        "Offline: over this card's offline limit, at most {available:fen} can be taken",
+    ),
     "auth.op_conflict": (
         "同一单号的授权请求内容不一致",
         "An authorisation for this operation was already asked with other details",

@@ -15,13 +15,14 @@ from terminal.store.cache import Cache
 from terminal.store.db import open_database
 from terminal.store.errors import translated_errors
 from terminal.store.journal import Journal
+from terminal.store.known_balances import KnownBalancesReader
 from terminal.store.migrations import migrate
 from terminal.store.models import bind_tables
 from terminal.store.outbox import OutboxReader
 from terminal.store.records import RecordsReader
 
 
-class TerminalStore(Journal, OutboxReader, RecordsReader, Cache):
+class TerminalStore(Journal, OutboxReader, RecordsReader, KnownBalancesReader, Cache):
     def close(self) -> None:
         with translated_errors():
             self.database.close()

@@ -1,0 +1,106 @@
+"""May this card be debited now? (decision 6)
+
+Online, HQ decides and holds the amount (request/response over MQTT 5). Offline — or when HQ
+does not answer in time — the terminal may debit only within the offline limits HQ publishes
+(`offline_limits` document), per card and for the whole terminal, against the last balance it
+knew minus its own unsynced debits; a card on the `blacklist` document is refused. HQ flags any
+overdraft that offline sales cause when their events arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from membership.wire import AuthRequest
+from terminal.store.store import TerminalStore
+from terminal.sync.client import SyncClient
+
+DEFAULT_CARD_LIMIT_FEN = 20_000  # ¥200 a card until HQ says otherwise
+DEFAULT_CARD_LIMIT_USES = 1
+DEFAULT_TERMINAL_LIMIT_FEN = 200_000  # ¥2,000 of unsynced card debits on one terminal
+
+
+@dataclass(frozen=True)
+class OfflineLimits:
+    per_card_fen: int = DEFAULT_CARD_LIMIT_FEN
+    per_card_uses: int = DEFAULT_CARD_LIMIT_USES
+    per_terminal_fen: int = DEFAULT_TERMINAL_LIMIT_FEN
+    cards: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # per-card overrides
+
+    @classmethod
+    def from_document(cls, body: Mapping[str, Any] | None) -> OfflineLimits:
+        """A missing or malformed field keeps its (conservative) default."""
+        body = body or {}
+
+        def whole(name: str, default: int) -> int:
+            value = body.get(name)
+            return value if isinstance(value, int) and value >= 0 else default
+
+        cards = body.get("cards")
+        return cls(whole("per_card_fen", DEFAULT_CARD_LIMIT_FEN),
+                   whole("per_card_uses", DEFAULT_CARD_LIMIT_USES),
+                   whole("per_terminal_fen", DEFAULT_TERMINAL_LIMIT_FEN),
+                   cards if isinstance(cards, dict) else {})
+
+    def for_card(self, card_no: str, kind: str) -> int:
+        override = self.cards.get(card_no, {})
+        if kind == "count":
+            return int(override.get("uses", self.per_card_uses))
+        return int(override.get("fen", self.per_card_fen))
+
+
+@dataclass(frozen=True)
+class DebitDecision:
+    approved: bool
+    online: bool
+    reason: str = ""  # a message key when refused
+    available: int | None = None
+
+
+class DebitGuard:
+    def __init__(self, terminal_id: str, store: TerminalStore, sync: SyncClient | None) -> None:
+        self.terminal_id, self.store, self.sync = terminal_id, store, sync
+
+    def authorise(self, op_id: str, card_no: str, kind: str, amount: int,
+                  service: str = "") -> DebitDecision:
+        """Call from a worker thread: online it waits up to the sync's authorisation time-out."""
+        blocked = self._blacklisted(card_no)
+        if blocked:
+            return DebitDecision(False, False, f"card.{blocked}")
+        if self.sync is not None:
+            answer = self.sync.authorise(
+                AuthRequest(self.terminal_id, op_id, card_no, kind, amount, service))
+            if answer is not None:
+                return DebitDecision(answer.approved, True, answer.reason, answer.available)
+        return self._offline(card_no, kind, amount, service)
+
+    def _blacklisted(self, card_no: str) -> str:
+        document = self.store.effective_config("blacklist")
+        cards = (document.body or {}).get("cards", {}) if document else {}
+        status = cards.get(card_no) if isinstance(cards, dict) else None
+        return status if isinstance(status, str) else ""
+
+    def _offline(self, card_no: str, kind: str, amount: int, service: str) -> DebitDecision:
+        document = self.store.effective_config("offline_limits")
+        limits = OfflineLimits.from_document(document.body if document else None)
+        unsynced = self.store.unsynced_debits(card_no)
+        if kind == "count":
+            used = unsynced.counts.get(service, 0)
+            left = min(limits.for_card(card_no, kind) - used, self._known_uses(card_no, service))
+        else:
+            card_room = limits.for_card(card_no, kind) - unsynced.stored_value
+            terminal_room = limits.per_terminal_fen - self.store.unsynced_debits_total()
+            left = min(card_room, terminal_room, self._known_stored_value(card_no))
+        if amount > left:
+            return DebitDecision(False, False, "offline.limit_reached", max(left, 0))
+        return DebitDecision(True, False, "", left - amount)
+
+    def _known_stored_value(self, card_no: str) -> int:
+        """The last balance this terminal knew, its own unsynced debits already taken off."""
+        return self.store.last_known_balances(card_no).stored_value
+
+    def _known_uses(self, card_no: str, service: str) -> int:
+        balances = self.store.last_known_balances(card_no)
+        return sum(lot.remaining for lot in balances.count_lots if lot.service == service)

@@ -1,0 +1,180 @@
+"""Debits online through HQ's hold, offline within the published limits (decision 6): the
+last-¥50 race through the real broker, offline limits, the blacklist, and an offline overspend
+that HQ flags."""
+
+import threading
+import time
+from datetime import datetime
+
+import pytest
+
+from hq.db import open_database
+from hq.fleet_terminal import SimulatedTerminal
+from hq.service import HqWorker
+from hq.settings import HqSettings
+from membership.catalogue import SaleLine
+from membership.sale import MemberContext, SaleRequest, decide_sale
+from membership.tenders import Tender, TenderKind
+from terminal import demo_store as demo
+from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
+from terminal.sync.debit_guard import DebitGuard, OfflineLimits
+from terminal.sync.settings import SyncSettings
+
+NOW = datetime(2026, 11, 23, 12, 0)
+
+
+def wait_for(condition, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def card_with(terminal: SimulatedTerminal, fen: int) -> str:
+    terminal.enrol()
+    card_no = sorted(terminal.cards)[-1]
+    if fen:
+        from membership import counter
+        decision = counter.top_up(terminal.next_operation(), terminal.member(card_no), fen,
+                                  [Tender(TenderKind.CASH, fen)])
+        terminal.store.commit_counter(decision)
+    return card_no
+
+
+@pytest.fixture
+def offline_terminal(tmp_path):
+    terminal = SimulatedTerminal.open("T1", tmp_path, None, seed=1)
+    yield terminal
+    terminal.close()
+
+
+def test_offline_debits_stay_within_balance_and_limits(offline_terminal):
+    terminal = offline_terminal
+    guard = DebitGuard("T1", terminal.store, None)
+    card_no = card_with(terminal, 10000)  # ¥100 on the card, default limit ¥200
+    assert guard.authorise("op-1", card_no, "stored_value", 5000).approved
+    refused = guard.authorise("op-2", card_no, "stored_value", 15000)
+    assert (refused.approved, refused.reason, refused.available) == (
+        False, "offline.limit_reached", 10000)
+    terminal.store.apply_config("offline_limits", "all", 1, {"per_card_fen": 3000})
+    assert not guard.authorise("op-3", card_no, "stored_value", 5000).approved
+    assert guard.authorise("op-4", card_no, "stored_value", 3000).approved
+
+
+def test_unsynced_spending_counts_against_the_offline_limit(offline_terminal):
+    terminal = offline_terminal
+    guard = DebitGuard("T1", terminal.store, None)
+    card_no = card_with(terminal, 10000)
+    terminal.store.apply_config("offline_limits", "all", 1, {"per_card_fen": 3000})
+    op = terminal.next_operation()
+    sale = decide_sale(SaleRequest(op.op_id, op.at, (SaleLine(1, demo.PRODUCTS["CAKE"], 1),),
+                                   (Tender(TenderKind.STORED_VALUE, 2560),)),
+                       terminal.context, demo.RULES, terminal.member(card_no))
+    terminal.store.commit_sale(sale)  # ¥25.60 taken offline, not yet acknowledged
+    decision = guard.authorise("op-9", card_no, "stored_value", 500)
+    assert (decision.approved, decision.available) == (False, 440)
+
+
+def test_a_blacklisted_card_is_refused_even_offline(offline_terminal):
+    terminal = offline_terminal
+    card_no = card_with(terminal, 10000)
+    terminal.store.apply_config("blacklist", "all", 7, {"cards": {card_no: "lost"}})
+    decision = DebitGuard("T1", terminal.store, None).authorise("op-1", card_no,
+                                                                 "stored_value", 100)
+    assert (decision.approved, decision.reason) == (False, "card.lost")
+
+
+def test_limits_document_defaults_and_overrides():
+    limits = OfflineLimits.from_document({"per_card_fen": 5000, "per_terminal_fen": -1,
+                                          "cards": {"VIP": {"fen": 90000}}})
+    assert limits.for_card("X", "stored_value") == 5000
+    assert limits.for_card("VIP", "stored_value") == 90000
+    assert limits.per_terminal_fen == OfflineLimits().per_terminal_fen  # bad value ignored
+
+
+@pytest.fixture
+def online(broker, tmp_path):
+    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+    db = open_database(url)
+    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
+                                 broker_password=broker.accounts.hq_password), db)
+    worker.start()
+    assert worker.connected.wait(10)
+    terminals = []
+    for terminal_id in ("T1", "T2"):
+        settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
+                                store_id="SH001", port=broker.port, idle_poll_s=0.05)
+        terminal = SimulatedTerminal.open(terminal_id, tmp_path, settings, seed=3)
+        terminal.sync.start()
+        assert terminal.sync.online.wait(10)
+        terminals.append(terminal)
+    yield db, terminals
+    for terminal in terminals:
+        terminal.close()
+    worker.stop()
+    db.close()
+
+
+def race(terminals, card_no: str, round_no: int) -> dict:
+    """Both terminals ask for the same amount at the same moment, each from its own thread."""
+    decisions = {}
+    start = threading.Barrier(len(terminals))
+
+    def ask(terminal):
+        guard = DebitGuard(terminal.terminal_id, terminal.store, terminal.sync)
+        start.wait()
+        decisions[terminal.terminal_id] = guard.authorise(
+            f"{terminal.terminal_id}-{round_no}", card_no, "stored_value", 5000)
+
+    threads = [threading.Thread(target=ask, args=(terminal,)) for terminal in terminals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return decisions
+
+
+def test_the_last_50_yuan_race_online_exactly_one_wins(online):
+    _, (t1, t2) = online
+    for round_no in range(5):
+        card_no = card_with(t1, 5000)
+        t1.sync.notify()
+        wait_for(lambda: t1.store.outbox_depth() == 0, what="the top-up at HQ")
+        decisions = race((t1, t2), card_no, round_no)
+        assert all(decision.online for decision in decisions.values())
+        assert sorted(d.approved for d in decisions.values()) == [False, True], decisions
+
+
+def test_two_offline_terminals_overspending_one_card_are_flagged(online, broker):
+    db, (t1, t2) = online
+    card_no = card_with(t1, 5000)  # ¥50
+    t1.sync.notify()
+    wait_for(lambda: t1.store.outbox_depth() == 0, what="the top-up at HQ")
+    card = t1.cards[card_no]
+    t2.store.cache_card(MemberInfo(card.member_id, "sim"),
+                        CardSnapshot(card, HqBalances(principal=5000, as_of=NOW)))
+    broker.stop()
+    wait_for(lambda: not t1.sync.online.is_set() and not t2.sync.online.is_set(),
+             what="both terminals offline")
+    for terminal in (t1, t2):
+        guard = DebitGuard(terminal.terminal_id, terminal.store, terminal.sync)
+        assert guard.authorise(f"{terminal.terminal_id}-x", card_no, "stored_value",
+                               4000).approved  # each alone is within ¥50 and the ¥200 limit
+        balances = terminal.store.last_known_balances(card_no)
+        member = MemberContext(card, demo.GOLD_CARD, balances)
+        op = terminal.next_operation()
+        sale = decide_sale(SaleRequest(op.op_id, op.at, (SaleLine(1, demo.PRODUCTS["BEANS"], 1),),
+                                       (Tender(TenderKind.STORED_VALUE, 4000),
+                                        Tender(TenderKind.CASH, 4800))),
+                           terminal.context, demo.RULES, member)
+        terminal.store.commit_sale(sale)
+    broker.start()
+    for terminal in (t1, t2):
+        wait_for(lambda terminal=terminal: terminal.store.outbox_depth() == 0, timeout=60,
+                 what="the offline sales at HQ")
+    wait_for(lambda: db.overdrafts.select().where(db.overdrafts.card_no == card_no).count() > 0,
+             what="HQ to flag the overdraft")
+    row = db.overdrafts.get(db.overdrafts.card_no == card_no)
+    assert row.amount_over == 3000  # ¥50 − ¥40 − ¥40 = −¥30
