@@ -15,13 +15,11 @@ from membership.cards import Card, CardType
 from membership.counter import (
     CounterDecision,
     Operation,
-    commission_payload,
+    operation_event,
     pay_in,
-    tender_payload,
     tender_rows,
 )
 from membership.errors import InvalidInput
-from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import CardBalances, LedgerEntry
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow, mask_card_no
 from membership.sale import MemberContext
@@ -144,13 +142,8 @@ def _card_decision(
         tenders=tender_rows(settlement), balances=balance_rows(before, shown, op.at.date()),
         footer_keys=("receipt.keep",),
     )
-    event = DomainEvent(event_type, op.op_id, op.at, {
-        **payload,
-        "card_no": member.card.card_no,
-        "tenders": tender_payload(settlement),
-        "entries": [entry_to_dict(entry) for entry in entries],
-        "commissions": [commission_payload(line) for line in commissions],
-    })
+    event = operation_event(op, event_type, member.card.card_no, settlement, entries,
+                            commissions, payload)
     return CounterDecision(op.op_id, tuple(entries), receipt, (event,), settlement,
                            commissions, cards)
 

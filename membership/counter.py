@@ -239,14 +239,25 @@ def _decision(
         balances=balance_rows(member.balances, entries, op.at.date()),
         footer_keys=("receipt.thanks",),
     )
-    event = DomainEvent(event_type, op.op_id, op.at, {
+    event = operation_event(op, event_type, member.account_card.card_no, settlement, entries,
+                            commissions, payload)
+    return CounterDecision(op.op_id, tuple(entries), receipt, (event,), settlement, commissions)
+
+
+def operation_event(
+    op: Operation, event_type: str, card_no: str, settlement: Settlement | None,
+    entries: list[LedgerEntry], commissions: tuple[commission.CommissionLine, ...],
+    payload: dict[str, Any],
+) -> DomainEvent:
+    """The event of a counter operation or card service: its own fields, then the card, the
+    tenders, the ledger entries and the commissions, as the MQTT contract carries them."""
+    return DomainEvent(event_type, op.op_id, op.at, {
         **payload,
-        "card_no": member.account_card.card_no,
+        "card_no": card_no,
         "tenders": tender_payload(settlement),
         "entries": [entry_to_dict(entry) for entry in entries],
         "commissions": [commission_payload(line) for line in commissions],
     })
-    return CounterDecision(op.op_id, tuple(entries), receipt, (event,), settlement, commissions)
 
 
 def tender_rows(settlement: Settlement | None) -> tuple[ReceiptRow, ...]:
