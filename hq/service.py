@@ -25,6 +25,7 @@ from hq.errors import HqError
 from hq.ingest import Ingestor, IngestResult
 from hq.settings import HqSettings
 from membership.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
+from terminal.sync.client import send_without_delay
 
 log = logging.getLogger("hq.service")
 SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req")
@@ -36,6 +37,7 @@ def persistent_client(client_id: str, username: str, password: str) -> mqtt.Clie
                          protocol=mqtt.MQTTv5, manual_ack=True)
     client.username_pw_set(username, password)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
+    client.on_socket_open = send_without_delay
     return client
 
 
@@ -59,6 +61,7 @@ class HqWorker:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     def start(self) -> None:
         """Connect and run the network loop in a background thread."""
@@ -83,8 +86,14 @@ class HqWorker:
             return
         group = self.settings.share_group
         client.subscribe([(f"$share/{group}/{PREFIX}/t/+/{kind}", 1) for kind in SUBSCRIBED_KINDS])
-        self.connected.set()
         log.info("worker %s connected", self.settings.worker_id)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        # Ready only once the broker confirmed the subscriptions (SUBACK), not at CONNACK.
+        if all(not code.is_failure for code in reason_codes):
+            self.connected.set()
+        else:
+            log.error("broker refused a subscription: %s", reason_codes)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()

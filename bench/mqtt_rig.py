@@ -1,0 +1,131 @@
+"""What bench/sync_bench.py runs against: a real Mosquitto broker on loopback, one HQ worker on
+SQLite, and plain paho MQTT 5 clients. Everything started is registered on an ExitStack, so it
+is stopped (clients, worker, database, broker) and its folder removed even when a step fails."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from hq.broker import HQ_USERNAME, BrokerAccounts, MosquittoBroker
+from hq.db import HqDatabase, open_database
+from hq.service import HqWorker
+from hq.settings import HqSettings
+
+# Persistence written after this many changes: 1 (the default) rewrites the broker's database
+# on every queued message and would measure the disk, not the broker.
+AUTOSAVE_EVERY_CHANGES = 1000
+CONNECT_TIMEOUT_S = 60.0
+
+
+class BenchFailed(RuntimeError):
+    """A step did not finish in its time (the message says which)."""
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str,
+               period: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise BenchFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(period)
+
+
+@dataclass
+class Rig:
+    stack: ExitStack
+    folder: Path
+    broker: MosquittoBroker
+    db: HqDatabase
+    worker: HqWorker
+
+    @property
+    def accounts(self) -> BrokerAccounts:
+        return self.broker.accounts
+
+    def clients(self, usernames: Iterable[str], suffix: str = "") -> dict[str, mqtt.Client]:
+        """Connected MQTT 5 clients, one per account (client id: username + suffix), each with
+        its own network thread; disconnected when the rig closes."""
+        clients = {name: self.client(name, f"{name}{suffix}", connect=False)
+                   for name in usernames}
+        connected = {name: threading.Event() for name in clients}
+        for name, client in clients.items():
+            client.on_connect = _flag_on_success(connected[name])
+            client.connect_async(self.broker.host, self.broker.port, keepalive=60)
+            client.loop_start()
+        wait_until(lambda: all(event.is_set() for event in connected.values()),
+                   CONNECT_TIMEOUT_S, f"{len(clients)} MQTT clients to connect")
+        return clients
+
+    def client(self, username: str, client_id: str, connect: bool = True) -> mqtt.Client:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                             protocol=mqtt.MQTTv5)
+        client.username_pw_set(username, self.accounts.password_for(username))
+        self.stack.callback(_disconnect, client)
+        if connect:
+            client.connect(self.broker.host, self.broker.port, keepalive=60)
+            client.loop_start()
+        return client
+
+    def hq_client(self, client_id: str) -> mqtt.Client:
+        return self.client(HQ_USERNAME, client_id)
+
+
+def _flag_on_success(event: threading.Event) -> Callable[..., None]:
+    def on_connect(client, userdata, flags, reason_code, properties) -> None:
+        if not reason_code.is_failure:
+            event.set()
+    return on_connect
+
+
+def _disconnect(client: mqtt.Client) -> None:
+    client.disconnect()
+    client.loop_stop()
+
+
+def subscribe(client: mqtt.Client, topic: str, timeout: float = 10.0) -> None:
+    """Subscribe at QoS 1 and wait for the SUBACK (refused: BenchFailed)."""
+    answered = threading.Event()
+    granted: list[bool] = []
+
+    def on_subscribe(client, userdata, mid, reason_codes, properties) -> None:
+        granted.append(all(not code.is_failure for code in reason_codes))
+        answered.set()
+
+    client.on_subscribe = on_subscribe
+    client.subscribe(topic, qos=1)
+    if not answered.wait(timeout) or not granted[0]:
+        raise BenchFailed(f"subscription to {topic} not granted")
+
+
+def start_rig(stack: ExitStack, accounts: BrokerAccounts) -> Rig:
+    """Broker and HQ worker in a fresh folder under the system temp folder (0o755: the broker
+    drops to the `mosquitto` user, which must be able to enter it)."""
+    folder = Path(tempfile.mkdtemp(prefix="sync-bench-"))
+    folder.chmod(0o755)
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    broker = MosquittoBroker(folder / "broker", accounts,
+                             autosave_every_changes=AUTOSAVE_EVERY_CHANGES)
+    stack.callback(broker.kill)  # after stop() below, a no-op; alone (stop failed), a kill
+    broker.start()
+    stack.callback(broker.stop)
+    url = f"sqlite:///{folder / 'hq.sqlite3'}"
+    db = open_database(url)
+    stack.callback(db.close)
+    settings = HqSettings(broker_port=broker.port, broker_password=accounts.hq_password,
+                          database_url=url, worker_id="bench-hq-1")
+    worker = HqWorker(settings, db)
+    stack.callback(worker.stop)
+    worker.start()
+    if not worker.connected.wait(CONNECT_TIMEOUT_S):
+        raise BenchFailed("the HQ worker did not connect")
+    return Rig(stack, folder, broker, db, worker)
