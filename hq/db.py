@@ -3,8 +3,9 @@ its schema up to date with numbered migrations (DESIGN.md decision 10)."""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 from peewee import Database, Select, SqliteDatabase, fn
 from playhouse import db_url
 
+from hq.bulk import insert_from_json, insert_from_values
 from hq.errors import DatabaseUrlError, SchemaTooNew, StorageUnavailable
 from hq.models import (
     CardRow,
@@ -39,7 +41,6 @@ SQLITE_BUSY_TIMEOUT_S = 30
 SQLITE_PRAGMAS = (("busy_timeout", SQLITE_BUSY_TIMEOUT_S * 1000), ("journal_mode", "wal"),
                   ("synchronous", "full"), ("foreign_keys", 1))
 MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
-MAX_PARAMETERS = 30_000  # per statement: SQLite allows 32,766, PostgreSQL 65,535
 # Any constant will do: it only has to be the same for every HQ process migrating this database.
 _MIGRATION_LOCK_KEY = 4_854_502
 
@@ -49,16 +50,6 @@ M = TypeVar("M", bound=HqModel)
 def naive_local(moment: datetime) -> datetime:
     """HQ stores naive local times (as terminals send them); an aware time is converted."""
     return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _with_defaults(values: list[Any], width: int, defaults: list[Any]) -> list[Any]:
-    """Rows of `width` values, flattened, each followed by the fields' defaults."""
-    filled = [default() if callable(default) else default for default in defaults]
-    out: list[Any] = []
-    for start in range(0, len(values), width):
-        out += values[start:start + width]
-        out += filled
-    return out
 
 
 def _bind(model: type[M], database: Database) -> type[M]:
@@ -102,17 +93,43 @@ class HqDatabase:
         and needs none: a write_transaction there already holds the database's write lock."""
         return query if self.is_sqlite else query.for_update()
 
+    def locking_sql(self, statement: str) -> str:
+        """locking() for a statement written as text."""
+        return statement if self.is_sqlite else statement + " FOR UPDATE"
+
+    def among(self, column: str) -> str:
+        """SQL text: `column` is one of the values of a list_parameter. One parameter however
+        long the list, where Peewee's `in_` writes one per value."""
+        if self.is_sqlite:
+            return f'"{column}" IN (SELECT value FROM json_each({self.database.param}))'
+        return f'"{column}" = ANY({self.database.param})'
+
+    def list_parameter(self, values: Iterable[str | int]) -> Any:
+        """A list of texts or integers as one parameter, for among()."""
+        return json.dumps(list(values)) if self.is_sqlite else list(values)
+
+    def update_row(self, table: type[HqModel], key: str, key_value: Any,
+                   changes: Mapping[str, Any]) -> None:
+        """UPDATE one row by its key, the values converted by their fields as Peewee would."""
+        fields = table._meta.fields
+        settings = ", ".join(f'"{fields[name].column_name}" = {self.database.param}'
+                             for name in changes)
+        values = [fields[name].db_value(value) for name, value in changes.items()]
+        self.database.execute_sql(
+            f'UPDATE "{table._meta.table_name}" SET {settings} '
+            f'WHERE "{fields[key].column_name}" = {self.database.param}',
+            [*values, fields[key].db_value(key_value)])
+
     def bulk_insert(self, table: type[HqModel], rows: Sequence[Mapping[str, Any]], *,
                     skip_duplicates: bool = False, returning: str = "") -> list[tuple[Any, ...]]:
-        """INSERT many rows (all with the same keys) in as few statements as the parameter
-        limit allows; `skip_duplicates` ignores rows that break a unique key, and `returning`
-        names a column to return for each row actually inserted.
+        """INSERT many rows (all with the same keys) in as few statements as the database
+        allows; `skip_duplicates` ignores rows that break a unique key, and `returning` names a
+        column to return for each row actually inserted.
 
         Peewee's insert_many builds a query node for every value, which at thousands of events
-        a second costs more than the database's own work; this writes the statement text once
-        and converts values with the fields' own db_value, so rows read back the same. Both
-        databases accept the same text: ON CONFLICT DO NOTHING (SQLite since 3.24) and
-        RETURNING (SQLite since 3.35) return only the rows inserted.
+        a second costs more than the database's own work; this writes the statement text once.
+        Both databases accept ON CONFLICT DO NOTHING (SQLite since 3.24) and RETURNING (SQLite
+        since 3.35), which return only the rows inserted.
         """
         if not rows:
             return []
@@ -121,24 +138,10 @@ class HqDatabase:
         # name: a Peewee field's == builds an SQL expression, so `field in list` is no test.)
         defaulted = [field for field in table._meta.sorted_fields
                      if field.name not in rows[0] and field.default is not None]
-        fields = given + defaulted
-        columns = ", ".join(f'"{field.column_name}"' for field in fields)
-        row_text = "(" + ", ".join([self.database.param] * len(fields)) + ")"
         suffix = (" ON CONFLICT DO NOTHING" if skip_duplicates else "") + (
             f' RETURNING "{returning}"' if returning else "")
-        returned: list[tuple[Any, ...]] = []
-        per_statement = max(1, MAX_PARAMETERS // len(fields))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
-            statement = (f'INSERT INTO "{table._meta.table_name}" ({columns}) VALUES '
-                         + ", ".join([row_text] * len(chunk)) + suffix)
-            values = [field.db_value(row[field.name]) for row in chunk for field in given]
-            if defaulted:
-                values = _with_defaults(values, len(given), [f.default for f in defaulted])
-            cursor = self.database.execute_sql(statement, values)
-            if returning:
-                returned.extend(cursor.fetchall())
-        return returned
+        insert = insert_from_values if self.is_sqlite else insert_from_json
+        return insert(self.database, table, rows, given, defaulted, suffix)
 
     def record_dead_letter(
         self, topic: str, payload: bytes, reason: str, detail: str, received_at: datetime
@@ -191,9 +194,36 @@ def _create_version_1(hq: HqDatabase) -> None:
         table.create_table(safe=True)
 
 
+def _drop_ledger_foreign_key(hq: HqDatabase) -> None:
+    """Databases created before version 2 have a foreign key from each ledger entry to its
+    event (hq.models.LedgerRow says why it went); newer ones never had it."""
+    if not hq.is_sqlite:
+        found = hq.database.execute_sql(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'ledger_entries'::regclass"
+            " AND contype = 'f'").fetchall()
+        for (name,) in found:
+            hq.database.execute_sql(f'ALTER TABLE ledger_entries DROP CONSTRAINT "{name}"')
+        return
+    if not hq.database.execute_sql("PRAGMA foreign_key_list(ledger_entries)").fetchall():
+        return
+    # SQLite cannot drop a constraint: the table is made anew and the rows copied. Its indexes
+    # go first, or the new table's (same names, IF NOT EXISTS) would not be created.
+    indexes = hq.database.execute_sql("PRAGMA index_list(ledger_entries)").fetchall()
+    for index in indexes:
+        if index[3] == "c":  # made by CREATE INDEX, not by a key of the table
+            hq.database.execute_sql(f'DROP INDEX "{index[1]}"')
+    hq.database.execute_sql("ALTER TABLE ledger_entries RENAME TO ledger_entries_v1")
+    hq.ledger.create_table()
+    columns = ", ".join(f'"{field.column_name}"' for field in hq.ledger._meta.sorted_fields)
+    hq.database.execute_sql(
+        f"INSERT INTO ledger_entries ({columns}) SELECT {columns} FROM ledger_entries_v1")
+    hq.database.execute_sql("DROP TABLE ledger_entries_v1")
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
+    Migration(2, "drop the ledger's foreign key to events", _drop_ledger_foreign_key),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from peewee import DataError, fn
+from peewee import DataError
 
 from hq.card_events import CardState, apply_card_events, cards_named
 from hq.db import HqDatabase, naive_local
@@ -32,7 +32,15 @@ from hq.ingest_rows import (
     missing_ranges,
     prepare_batch,
 )
-from hq.models import Terminal
+from hq.ingest_sql import (
+    LockedCards,
+    TerminalState,
+    balance_sums,
+    consume_holds,
+    lock_cards,
+    lock_terminal,
+    stored_seqs_above,
+)
 from membership.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
 
 
@@ -87,11 +95,11 @@ class Ingestor:
         new_events = [event for event in batch.events if event.event.seq in stored_seqs]
         if new_events:
             self._apply_effects(batch.terminal_id, new_events, received_at)
-        watermark, resend = self._advance(terminal, batch, received_at)
+        watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
         return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
                             resend)
 
-    def _locked_terminal(self, terminal_id: str) -> Terminal:
+    def _locked_terminal(self, terminal_id: str) -> TerminalState:
         """The terminal's row, locked until the transaction ends.
 
         Two workers may hold batches of one terminal at once (a redelivery, a resend racing a
@@ -102,12 +110,12 @@ class Ingestor:
         re-reads a row it waited for). On SQLite the transaction began IMMEDIATE, holding the
         database's only write lock from BEGIN to COMMIT, so the second cannot even begin.
         """
-        terminals = self._db.terminals
-        query = self._db.locking(terminals.select().where(terminals.id == terminal_id))
-        terminal = query.first()
+        terminal = lock_terminal(self._db, terminal_id)
         if terminal is None:  # its first message: a concurrent first one may create it too
-            terminals.insert(id=terminal_id).on_conflict_ignore().execute()
-            terminal = query.clone().get()
+            self._db.terminals.insert(id=terminal_id).on_conflict_ignore().execute()
+            terminal = lock_terminal(self._db, terminal_id)
+        if terminal is None:  # HQ never deletes a terminal: this would be a bug, not a payload
+            raise self._db.terminals.DoesNotExist(terminal_id)
         return terminal
 
     def _insert_events(self, batch: PreparedBatch, received_at: datetime) -> set[int]:
@@ -120,47 +128,30 @@ class Ingestor:
     def _apply_effects(self, terminal_id: str, new_events: Sequence[PreparedEvent],
                        received_at: datetime) -> None:
         op_ids = [event.event.op_id for event in new_events]
-        cards = self._locked_cards(_cards_touched(new_events) | self._held_cards(op_ids))
+        locked = self._locked_cards(_cards_touched(new_events), op_ids)
         rows = [entry_row(terminal_id, event.event.seq, entry)
                 for event in new_events for entry in event.entries]
         self._db.bulk_insert(self._db.ledger, rows)
-        self._update_cards(cards, [event.event for event in new_events])
-        self._consume_holds(op_ids, list(cards), received_at)
+        self._update_cards(locked.cards, [event.event for event in new_events])
+        if locked.held:
+            consume_holds(self._db, op_ids, locked.held, received_at)
         self._record_overdrafts(terminal_id, new_events, received_at)
 
-    def _held_cards(self, op_ids: list[str]) -> set[str]:
-        holds = self._db.holds
-        query = holds.select(holds.card_no).where(holds.op_id.in_(op_ids),
-                                                  holds.state == "active")
-        return {card_no for (card_no,) in query.tuples()}
-
-    def _locked_cards(self, card_nos: set[str]) -> dict[str, CardState]:
+    def _locked_cards(self, card_nos: set[str], op_ids: list[str]) -> LockedCards:
         """Cards this batch changes (balances, status, holds), created if HQ has not seen them,
         then locked. hq.authority locks a card before it reads balance and holds, so it never
-        sees half of this batch. Locks are taken in card order, so that two batches touching
-        the same cards cannot deadlock."""
-        if not card_nos:
-            return {}
-        cards = self._db.cards
-        ordered = sorted(card_nos)
-        self._db.bulk_insert(cards, [{"card_no": card_no} for card_no in ordered],
-                             skip_duplicates=True)
-        query = cards.select().where(cards.card_no.in_(ordered)).order_by(cards.card_no)
-        return {row.card_no: _card_state(row) for row in self._db.locking(query)}
+        sees half of this batch."""
+        if card_nos:
+            self._db.bulk_insert(self._db.cards, [{"card_no": card_no}
+                                                  for card_no in sorted(card_nos)],
+                                 skip_duplicates=True)
+        return lock_cards(self._db, card_nos, op_ids)
 
     def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> None:
-        table = self._db.cards
         for card in apply_card_events(cards, events).values():
             fields = asdict(card)
             del fields["card_no"]
-            table.update(**fields).where(table.card_no == card.card_no).execute()
-
-    def _consume_holds(self, op_ids: list[str], locked_cards: list[str],
-                       received_at: datetime) -> None:
-        holds = self._db.holds
-        holds.update(state="consumed", consumed_at=received_at).where(
-            holds.op_id.in_(op_ids), holds.state == "active", holds.card_no.in_(locked_cards),
-        ).execute()
+            self._db.update_row(self._db.cards, "card_no", card.card_no, fields)
 
     def _record_overdrafts(self, terminal_id: str, new_events: Sequence[PreparedEvent],
                            received_at: datetime) -> None:
@@ -180,25 +171,16 @@ class Ingestor:
 
     def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
         """Stored value (principal + bonus) and uses per service of the cards, from the ledger."""
-        ledger = self._db.ledger
-        sums = ledger.select(ledger.card_no, ledger.account, ledger.service,
-                             fn.SUM(ledger.delta)).where(
-            ledger.card_no.in_(sorted(card_nos)),
-            ledger.account.in_(["principal", "bonus", "count"]),
-        ).group_by(ledger.card_no, ledger.account, ledger.service)
         balances: dict[Debit, int] = {}
-        for card_no, account, service, total in sums.tuples():
+        for card_no, account, service, total in balance_sums(self._db, card_nos):
             debit = (Debit(card_no, "count", service) if account == "count"
                      else Debit(card_no, "stored_value", ""))
-            balances[debit] = balances.get(debit, 0) + int(total)
+            balances[debit] = balances.get(debit, 0) + total
         return balances
 
-    def _advance(self, terminal: Terminal, batch: PreparedBatch, received_at: datetime
-                 ) -> tuple[int, list[tuple[int, int]]]:
-        events = self._db.events
-        stored_above = [seq for (seq,) in events.select(events.seq).where(
-            events.terminal_id == terminal.id, events.seq > terminal.watermark
-        ).order_by(events.seq).tuples()]
+    def _advance(self, terminal: TerminalState, batch: PreparedBatch, stored_seqs: set[int],
+                 received_at: datetime) -> tuple[int, list[tuple[int, int]]]:
+        stored_above = self._stored_above(terminal, stored_seqs)
         watermark = advance_watermark(terminal.watermark, stored_above)
         highest = max(terminal.highest_seen, batch.events[-1].event.seq)
         skew = (batch.sent_at - received_at).total_seconds()
@@ -210,9 +192,16 @@ class Ingestor:
         }
         if not terminal.store_id and batch.store_id:
             changes["store_id"] = batch.store_id
-        terminals = self._db.terminals
-        terminals.update(**changes).where(terminals.id == terminal.id).execute()
+        self._db.update_row(self._db.terminals, "id", terminal.id, changes)
         return watermark, missing_ranges(watermark, stored_above, highest)
+
+    def _stored_above(self, terminal: TerminalState, stored_seqs: set[int]) -> list[int]:
+        """The seqs stored above the watermark, this batch's included, in order. Every stored
+        seq is at most highest_seen (both are written under the terminal's lock), so with no
+        gap open (watermark == highest_seen) only this batch's can be there: no query."""
+        if terminal.highest_seen > terminal.watermark:
+            return stored_seqs_above(self._db, terminal.id, terminal.watermark)
+        return sorted(seq for seq in stored_seqs if seq > terminal.watermark)
 
     def handle_shadow(self, topic: str, payload: bytes, received_at: datetime) -> MessageResult:
         """Keep the newest reported shadow of each terminal (retained copies arrive again)."""
@@ -244,7 +233,8 @@ class Ingestor:
             return self._rejected(topic, payload, error, received_at)
         terminals = self._db.terminals
         with self._db.write_transaction():
-            terminal = self._locked_terminal(terminal_id)
+            self._locked_terminal(terminal_id)
+            terminal = terminals.get_by_id(terminal_id)
             if terminal.status_at is None or terminal.status_at <= at:
                 terminals.update(online=online, status_at=at, last_seen_at=received_at).where(
                     terminals.id == terminal_id).execute()
@@ -277,9 +267,3 @@ def _cards_touched(events: Iterable[PreparedEvent]) -> set[str]:
         touched.update(entry.card_no for entry in prepared.entries)
         touched.update(cards_named(prepared.event))
     return touched
-
-
-def _card_state(row: Any) -> CardState:
-    return CardState(row.card_no, row.member_id, row.type_code, row.status, row.level,
-                     row.issued_on, row.expires_on, row.replaced_by, row.status_at)
-

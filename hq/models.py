@@ -61,7 +61,15 @@ class Event(HqModel):
 
 
 class LedgerRow(HqModel):
-    """One membership.ledger.LedgerEntry, with the event that carried it."""
+    """One membership.ledger.LedgerEntry, with the event that carried it.
+
+    (terminal_id, seq) names that event, but no foreign key checks it: an entry is written only
+    by hq.ingest, in the transaction that has just inserted its event (and only for the events
+    that insert returned), and events are never deleted, so the events' primary key already
+    guarantees the reference. On PostgreSQL the key's check was a trigger and a key-share row
+    lock per entry, about a third of the ledger insert; migration 2 drops it from databases
+    created with it.
+    """
 
     id = BigAutoField()
     terminal_id = TextField()
@@ -84,9 +92,6 @@ class LedgerRow(HqModel):
     class Meta:
         table_name = "ledger_entries"
         indexes = ((("terminal_id", "seq"), False),)
-        constraints = (
-            SQL("FOREIGN KEY (terminal_id, seq) REFERENCES events (terminal_id, seq)"),
-        )
 
 
 class CardRow(HqModel):

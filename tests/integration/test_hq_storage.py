@@ -1,0 +1,115 @@
+"""HQ storage on real SQLite and real PostgreSQL: what the ingest's bulk statements write reads
+back unchanged, and migration 2 takes the ledger's foreign key out of an older database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import pytest
+from peewee import SQL
+
+from hq.balances import ledger_entries
+from hq.db import LATEST_VERSION, HqDatabase, open_database
+from hq.ingest import Ingestor
+from hq.models import LedgerRow
+from membership.ledger import Account, EntryKind, LedgerEntry
+from tests.integration.hq_feed import CARD, TerminalFeed
+
+
+@pytest.fixture
+def hq(hq_database_url: str) -> Iterator[HqDatabase]:
+    database = open_database(hq_database_url)
+    yield database
+    database.close()
+
+
+def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1", at=datetime(2026, 11, 23, 10, 0, 0, 123_456))
+    entry = LedgerEntry(op_id=feed.next_op_id(), card_no=CARD, account=Account.COUNT, delta=10,
+                        kind=EntryKind.PURCHASE, at=feed.at + timedelta(microseconds=7),
+                        lot="L'1\\\"", service="洗车", valid_from=date(2026, 11, 23),
+                        valid_until=date(2027, 12, 31), line_no=3, note="会员 \"金卡\" \\ 续费")
+    # Inside the payload JSON a NUL is the escape \u0000, which both databases can store.
+    payload = {"card_no": CARD, "tenders": [], "note": "引号 \" 反斜杠 \\ 换行\n NUL \x00",
+               "nested": {"list": [1, None, True, 2.5], "empty": {}}}
+    event = feed.event("package.purchased", payload, [entry])
+    received = datetime(2026, 11, 23, 10, 5, 0, 654_321)
+    assert Ingestor(hq).handle_events(feed.topic, feed.batch([event]), received).stored == 1
+    stored = hq.events.get()
+    assert (stored.seq, stored.op_id, stored.type) == (1, event.op_id, event.type)
+    assert (stored.terminal_at, stored.received_at) == (event.at, received)
+    assert stored.payload == json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
+    assert ledger_entries(hq, CARD) == [entry]
+
+
+def test_a_batch_that_touches_no_card_is_stored(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    events = [feed.event("shift.opened", {"cashier": "C1"}),
+              feed.event("shift.closed", {"cashier": "C1", "tenders": []})]
+    result = Ingestor(hq).handle_events(feed.topic, feed.batch(events), feed.at)
+    assert (result.stored, result.watermark, result.resend) == (2, 2, [])
+    assert hq.cards.select().count() == 0
+
+
+class _LedgerWithForeignKey(LedgerRow):
+    """The ledger as version 1 created it: each entry's event checked by a foreign key."""
+
+    class Meta:
+        table_name = "ledger_entries"
+        constraints = (
+            SQL("FOREIGN KEY (terminal_id, seq) REFERENCES events (terminal_id, seq)"),
+        )
+
+
+def _version_1_database(url: str) -> HqDatabase:
+    """A database as HQ left it before migration 2, with a few events already stored."""
+    hq = open_database(url)
+    with hq.write_transaction():
+        hq.ledger.drop_table()
+        with hq.database.bind_ctx([_LedgerWithForeignKey]):
+            _LedgerWithForeignKey.create_table()
+        hq.schema_version.delete().where(hq.schema_version.version > 1).execute()
+    return hq
+
+
+def _ledger_foreign_keys(hq: HqDatabase) -> list[object]:
+    if hq.is_sqlite:
+        return hq.database.execute_sql("PRAGMA foreign_key_list(ledger_entries)").fetchall()
+    return hq.database.execute_sql(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'ledger_entries'::regclass"
+        " AND contype = 'f'").fetchall()
+
+
+def _ledger_indexes(hq: HqDatabase) -> set[str]:
+    if hq.is_sqlite:
+        return {row[1] for row in hq.database.execute_sql("PRAGMA index_list(ledger_entries)")}
+    return {name for (name,) in hq.database.execute_sql(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'ledger_entries'")}
+
+
+def test_a_new_database_has_no_ledger_foreign_key(hq: HqDatabase) -> None:
+    assert hq.current_version() == LATEST_VERSION == 2
+    assert _ledger_foreign_keys(hq) == []
+    assert hq.migrate() == []
+
+
+def test_migration_2_drops_the_ledger_foreign_key_and_keeps_the_entries(
+        hq_database_url: str) -> None:
+    old = _version_1_database(hq_database_url)
+    assert _ledger_foreign_keys(old) != []
+    indexes = _ledger_indexes(old)
+    feed = TerminalFeed("T1")
+    Ingestor(old).handle_events(feed.topic, feed.batch([feed.issue(), feed.top_up(5_000, 500)]),
+                                feed.at)
+    old.close()
+    hq = open_database(hq_database_url, migrate=False)
+    assert hq.migrate() == [2]
+    assert _ledger_foreign_keys(hq) == []
+    assert ledger_entries(hq, CARD) == feed.entries
+    Ingestor(hq).handle_events(feed.topic, feed.batch([feed.sale(1_000)]), feed.at)
+    assert len(ledger_entries(hq, CARD)) == 3
+    # SQLite made the table anew: its indexes came back with it.
+    assert _ledger_indexes(hq) == indexes
+    hq.close()
