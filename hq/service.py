@@ -58,6 +58,7 @@ class HqWorker:
         self.connected = threading.Event()
         self.client = persistent_client(settings.worker_id, settings.broker_username,
                                         settings.broker_password)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=settings.reconnect_max_delay_s)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message

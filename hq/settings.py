@@ -31,12 +31,14 @@ class HqSettings:
     max_clock_skew_s: int = 300
     hold_seconds: int = 300
     session_expiry_s: int = 3600
+    reconnect_max_delay_s: int = 30
 
     def __post_init__(self) -> None:
         _bounded("broker_port", self.broker_port, 1, 65535)
         _bounded("max_clock_skew_s", self.max_clock_skew_s, 1, 86400)
         _bounded("hold_seconds", self.hold_seconds, 5, 86400)
         _bounded("session_expiry_s", self.session_expiry_s, 60, 30 * 86400)
+        _bounded("reconnect_max_delay_s", self.reconnect_max_delay_s, 1, 300)
         if not self.worker_id or not self.share_group or "/" in self.share_group:
             raise SettingsError("worker_id and share_group must be non-empty; no '/' in a group")
 

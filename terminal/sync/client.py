@@ -74,7 +74,7 @@ class SyncClient:
         client.will_set(terminal_topic(settings.terminal_id, "status"),
                         build_status(settings.terminal_id, False, self.clock()), qos=1,
                         retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)  # paho adds no jitter: we do
+        client.reconnect_delay_set(min_delay=1, max_delay=settings.reconnect_max_delay_s)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -88,7 +88,8 @@ class SyncClient:
         properties.SessionExpiryInterval = self.settings.session_expiry_s
         # Jitter spreads a fleet's reconnects after a broker restart.
         jitter = int.from_bytes(os.urandom(1), "big") % 3
-        self.client.reconnect_delay_set(min_delay=1 + jitter, max_delay=30)
+        self.client.reconnect_delay_set(
+            min_delay=1 + jitter, max_delay=max(1 + jitter, self.settings.reconnect_max_delay_s))
         self.client.connect_async(self.settings.host, self.settings.port, keepalive=30,
                                   clean_start=False, properties=properties)
         self.client.loop_start()

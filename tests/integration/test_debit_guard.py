@@ -99,13 +99,15 @@ def online(broker, tmp_path):
     url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
     db = open_database(url)
     worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password), db)
+                                 broker_password=broker.accounts.hq_password,
+                                 reconnect_max_delay_s=2), db)
     worker.start()
     assert worker.connected.wait(10)
     terminals = []
     for terminal_id in ("T1", "T2"):
         settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
-                                store_id="SH001", port=broker.port, idle_poll_s=0.05)
+                                store_id="SH001", port=broker.port, idle_poll_s=0.05,
+                                reconnect_max_delay_s=2)
         terminal = SimulatedTerminal.open(terminal_id, tmp_path, settings, seed=3)
         terminal.sync.start()
         assert terminal.sync.online.wait(10)

@@ -29,7 +29,8 @@ def hq(broker, tmp_path):
     url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
     db = open_database(url)
     worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password), db)
+                                 broker_password=broker.accounts.hq_password,
+                                 reconnect_max_delay_s=2), db)
     worker.start()
     assert worker.connected.wait(10)
     yield worker, db
@@ -39,7 +40,8 @@ def hq(broker, tmp_path):
 
 def start_terminal(broker, folder: Path, terminal_id="T1", seed=1) -> SimulatedTerminal:
     settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
-                            store_id="SH001", port=broker.port, idle_poll_s=0.1)
+                            store_id="SH001", port=broker.port, idle_poll_s=0.1,
+                            reconnect_max_delay_s=2)
     terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
     terminal.sync.start()
     assert terminal.sync.online.wait(10)
