@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -61,6 +62,7 @@ class SyncClient:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._sent_up_to = 0  # highest seq the broker has acknowledged to us (PUBACK)
+        self._last_ack_progress = time.monotonic()  # when HQ's watermark last moved
         self._position_lock = threading.Lock()
         self._pending_auth: dict[bytes, tuple[threading.Event, list[AuthResponse]]] = {}
         self.client = self._make_client()
@@ -146,6 +148,21 @@ class SyncClient:
             while self.online.is_set() and not self._stopping.is_set():
                 if not self._publish_next_batch():
                     break
+            self._rewind_if_unacknowledged()
+
+    def _rewind_if_unacknowledged(self) -> None:
+        """Send again what HQ has not acknowledged in time. A batch can reach a dead worker's
+        shared-subscription session (Mosquitto keeps routing to it); when it is the last one,
+        nothing later shows HQ the gap, so the terminal must not wait for a resend request."""
+        if time.monotonic() - self._last_ack_progress < self.settings.ack_timeout_s:
+            return
+        watermark = self.store.ack_watermark()
+        with self._position_lock:
+            if self._sent_up_to <= watermark:
+                return
+            self._sent_up_to = watermark
+        self._last_ack_progress = time.monotonic()
+        self._wake.set()
 
     def _publish_next_batch(self) -> bool:
         """Publish the next batch and wait for its PUBACK; False when there is nothing to do."""
@@ -191,6 +208,8 @@ class SyncClient:
             log.warning("ignored %s: %s", message.topic, error)
 
     def _on_ack(self, watermark: int) -> None:
+        if watermark > self.store.ack_watermark():
+            self._last_ack_progress = time.monotonic()
         self.store.prune_outbox(watermark)
         self.publish_shadow()
 

@@ -18,6 +18,7 @@ class SyncSettings:
     session_expiry_s: int = 7 * 86400  # the broker keeps our session through a week offline
     auth_timeout_s: float = 3.0
     reconnect_max_delay_s: int = 30  # paho backs off exponentially up to this
+    ack_timeout_s: float = 10.0  # no watermark progress for this long: send the unacked again
     publish_timeout_s: float = 10.0
     app_version: str = "0.1.0"
 
