@@ -3,7 +3,6 @@ last-¥50 race through the real broker, offline limits, the blacklist, and an of
 that HQ flags."""
 
 import threading
-import time
 from datetime import datetime
 
 import pytest
@@ -19,17 +18,9 @@ from terminal import demo_store as demo
 from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
 from terminal.sync.debit_guard import DebitGuard, OfflineLimits
 from terminal.sync.settings import SyncSettings
+from tests.support.waiting import wait_for
 
 NOW = datetime(2026, 11, 23, 12, 0)
-
-
-def wait_for(condition, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def card_with(terminal: SimulatedTerminal, fen: int) -> str:

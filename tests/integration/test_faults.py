@@ -13,17 +13,9 @@ import pytest
 from hq.db import open_database
 from hq.reconcile import reconcile_terminal
 from terminal.store.store import open_store
+from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_hq(broker, url: str, worker_id: str = "hq-1") -> subprocess.Popen:
@@ -87,7 +79,7 @@ def test_a_terminal_killed_mid_stream_loses_and_doubles_nothing(broker, hq_datab
     hq = start_hq(broker, hq_database_url)
     try:
         terminal = start_terminal(broker, folders, operations=400)
-        wait_for(lambda: issued(folders) >= 40, what="the terminal to sell")
+        wait_for(lambda: issued(folders) >= 40, what="the terminal to sell", timeout=60)
         kill(terminal)
         before = issued(folders)
         finish(start_terminal(broker, folders, operations=30, seed=2))
@@ -103,7 +95,7 @@ def test_hq_killed_mid_batch_then_restarted(broker, hq_database_url, folders):
     hq = start_hq(broker, hq_database_url)
     terminal = start_terminal(broker, folders, operations=300, pause=0.002)
     try:
-        wait_for(lambda: issued(folders) >= 60, what="sales under way")
+        wait_for(lambda: issued(folders) >= 60, what="sales under way", timeout=60)
         kill(hq)
         time.sleep(0.5)
         hq = start_hq(broker, hq_database_url)
@@ -123,7 +115,7 @@ def test_two_workers_share_the_ingest_and_one_is_killed(broker, tmp_path, folder
     terminals = [start_terminal(broker, folders, operations=150, terminal_id=tid, seed=n,
                                 pause=0.003) for n, tid in enumerate(("T1", "T2", "T3"))]
     try:
-        wait_for(lambda: issued(folders, "T1") >= 30, what="sales under way")
+        wait_for(lambda: issued(folders, "T1") >= 30, what="sales under way", timeout=60)
         kill(workers[0])
         for terminal in terminals:
             finish(terminal)

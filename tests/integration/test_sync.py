@@ -1,7 +1,6 @@
 """A terminal's real store and sync against a real broker and HQ worker: everything sold reaches
 HQ exactly once, also across a broker outage, and configuration documents are applied."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,7 @@ from hq.reconcile import reconcile_terminal
 from hq.service import HqWorker, persistent_client, session_properties
 from hq.settings import HqSettings
 from terminal.sync.settings import SyncSettings
-
-
-def wait_for(condition, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
