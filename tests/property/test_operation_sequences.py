@@ -24,16 +24,16 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, precondition, rule
 
 from membership import counts, lifecycle, points, stored_value, subsidiary, timecards
 from membership.cards import CardStatus, DrawOrder, QuotaPeriod
 from membership.catalogue import SaleLine
-from membership.ledger import Account, derive_balances
 from membership.refunds import RefundRequest, decide_refund
 from membership.sale import SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
 
+from .invariants import LedgerInvariants
 from .model import (
     ALLOWED_FROM,
     ENDS_IN,
@@ -63,7 +63,7 @@ amounts = st.one_of(
 )
 
 
-class CounterMachine(SalesMachine):
+class CounterMachine(LedgerInvariants, SalesMachine):
     @initialize(
         draw_order=st.sampled_from(DrawOrder),
         cancellation_fee=st.sampled_from([0, 500, 5000]),
@@ -365,54 +365,6 @@ class CounterMachine(SalesMachine):
         key = {"no_manager": "refund.needs_manager", "too_many": "refund.exceeds",
                "unknown_line": "refund.unknown_line"}[mistake]
         attempt(self.ledger, lambda: decide_refund(request, None, sold.record.card_no), {key})
-
-    # --- after every step -------------------------------------------------------------------
-
-    @invariant()
-    def balances_are_the_sum_of_entries(self):
-        for card_no, card in self.cards.items():
-            derived = derive_balances(self.ledger, card_no)
-            tally = self.tally[card_no]
-            assert (derived.principal, derived.bonus, derived.points, derived.time_minutes) == (
-                tally.principal, tally.bonus, tally.points, tally.time), card_no
-            by_service: dict[str, int] = {}
-            for lot in derived.count_lots:
-                by_service[lot.service] = by_service.get(lot.service, 0) + lot.remaining
-            assert {s: n for s, n in by_service.items() if n} == {
-                s: n for s, n in tally.counts.items() if n}, card_no
-            self.check_never_negative(card_no, derived)
-            self.check_lot_terms(derived)
-            if card.is_subsidiary:
-                assert derived.entry_count == 0, card_no
-            if card.is_subsidiary or card.status in lifecycle.TERMINAL_STATUSES:
-                assert is_empty(derived), card_no
-
-    def check_never_negative(self, card_no, derived):
-        assert derived.principal >= 0 and derived.bonus >= 0, card_no
-        assert derived.time_minutes >= 0, card_no
-        assert all(lot.remaining >= 0 for lot in derived.count_lots), card_no
-        for lot in derived.points_lots:
-            assert lot.remaining >= 0 or lot.lot in self.clawed_lots, (card_no, lot)
-
-    def check_lot_terms(self, derived):
-        for lot in (*derived.points_lots, *derived.count_lots):
-            assert (lot.service, lot.valid_from, lot.valid_until) == self.lot_terms[lot.lot], lot
-
-    @invariant()
-    def no_money_is_created(self):
-        every = derive_balances(self.ledger)
-        assert every.principal == self.money.expected_principal()
-        assert every.bonus == self.money.expected_bonus()
-        assert every.stored_value == self.money.expected_stored_value()
-
-    @invariant()
-    def every_entry_is_whole(self):
-        for entry in self.ledger[self.checked_entries:]:
-            assert entry.delta != 0, entry
-            assert entry.card_no in self.cards, entry
-            if entry.account in (Account.PRINCIPAL, Account.BONUS, Account.TIME):
-                assert not entry.lot, entry
-        self.checked_entries = len(self.ledger)
 
 
 CounterMachine.TestCase.settings = settings(

@@ -3,120 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from membership.cards import Card, CardStatus, CardType, Feature, Fees, SubsidiaryPolicy
+from membership.cards import CardStatus
 from membership.errors import CardStateError, IllegalTransition, InvalidInput
-from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances
+from membership.ledger import CardBalances
 from membership.lifecycle import (
     TERMINAL_STATUSES,
     TRANSITIONS,
-    CardAction,
-    cancel_card,
     cancel_loss,
     effective_status,
     ensure_can_pay,
     expire,
     extend,
-    freeze,
     issue_card,
     replace_card,
     report_loss,
     transitions_table,
-    unfreeze,
 )
-
-TODAY = date(2025, 6, 1)
-AT = datetime(2025, 6, 1, 10, 30)
-GOLD = CardType(
-    code="GOLD",
-    name="金卡",
-    features=frozenset({Feature.STORED_VALUE, Feature.COUNT, Feature.TIME, Feature.POINTS}),
-    validity_days=365,
-    fees=Fees(join=2000, annual=5000, replacement=1000, cancellation=500),
-    subsidiary=SubsidiaryPolicy(allowed=True, max_children=2, default_quota=50000),
+from tests.support.lifecycle_world import (
+    AT,
+    FOREVER,
+    GOLD,
+    ILLEGAL_MOVES,
+    LEGAL_MOVES,
+    TODAY,
+    card_for_move,
+    gold_card,
+    perform,
 )
-FOREVER = CardType(code="PLAIN", name="普通卡", features=frozenset({Feature.STORED_VALUE}))
-
-
-def gold_card(status: CardStatus = CardStatus.ACTIVE, expires_on: date | None = None,
-              **changes) -> Card:
-    return Card(
-        card_no="C001", member_id="M001", type_code="GOLD", status=status,
-        issued_on=date(2025, 1, 1), expires_on=expires_on or date(2025, 12, 31), level="VIP",
-        **changes,
-    )
-
-
-def holding_entries(card_no: str) -> list[LedgerEntry]:
-    """¥1000 principal, ¥100 bonus, 120 prepaid minutes, 300 points, a 10-use package of which
-    3 are used, and a monthly pass."""
-    def entry(account, delta, kind, **lot_terms):
-        return LedgerEntry(op_id="op-setup", card_no=card_no, account=account, delta=delta,
-                           kind=kind, at=datetime(2025, 5, 1, 9), **lot_terms)
-
-    return [
-        entry(Account.PRINCIPAL, 100000, EntryKind.TOPUP),
-        entry(Account.BONUS, 10000, EntryKind.TOPUP_BONUS),
-        entry(Account.TIME, 120, EntryKind.PURCHASE),
-        entry(Account.POINTS, 300, EntryKind.EARN, lot="pts-2025-05",
-              valid_until=date(2026, 5, 31)),
-        entry(Account.COUNT, 10, EntryKind.PURCHASE, lot="op-setup:WASH10", service="wash",
-              valid_from=date(2025, 5, 1), valid_until=date(2025, 10, 31)),
-        entry(Account.COUNT, -3, EntryKind.USE, lot="op-setup:WASH10", service="wash"),
-        entry(Account.PASS, 1, EntryKind.PURCHASE, lot="op-setup:MONTH", service="gym",
-              valid_from=date(2025, 5, 15), valid_until=date(2025, 6, 13)),
-    ]
-
-
-def lot_view(balances: CardBalances) -> dict:
-    """Balances without the lots' opening time (the transfer time on the new card) and without
-    lots that are used up."""
-    def lots(group):
-        return sorted((lot.lot, lot.service, lot.valid_from, lot.valid_until, lot.remaining)
-                      for lot in group if lot.remaining)
-
-    return {
-        "principal": balances.principal, "bonus": balances.bonus, "time": balances.time_minutes,
-        "points": lots(balances.points_lots), "count": lots(balances.count_lots),
-        "pass": lots(balances.pass_lots),
-    }
-
-
-# --- the transition table -------------------------------------------------------------------
-
-
-def perform(action: CardAction, card: Card) -> CardStatus:
-    if action is CardAction.REPORT_LOSS:
-        return report_loss(card, TODAY).status
-    if action is CardAction.CANCEL_LOSS:
-        return cancel_loss(card, TODAY).status
-    if action is CardAction.FREEZE:
-        return freeze(card, TODAY).status
-    if action is CardAction.UNFREEZE:
-        return unfreeze(card, TODAY).status
-    if action is CardAction.EXPIRE:
-        return expire(card, TODAY).status
-    if action is CardAction.EXTEND:
-        return extend(card, GOLD, TODAY).card.status
-    if action is CardAction.REPLACE:
-        return replace_card(card, "C002", CardBalances(), GOLD, "op-1", AT).old_card.status
-    return cancel_card(card, CardBalances(), GOLD, "op-1", AT).card.status
-
-
-ALL_MOVES = [(action, status) for action in CardAction for status in CardStatus]
-LEGAL_MOVES = [(a, s) for a, s in ALL_MOVES if s in TRANSITIONS[a][0]]
-ILLEGAL_MOVES = [(a, s) for a, s in ALL_MOVES if s not in TRANSITIONS[a][0]]
-
-
-def card_for_move(action: CardAction, status: CardStatus) -> Card:
-    # Expiring needs a card whose last valid day has passed; everything else a card still valid.
-    past = status is CardStatus.EXPIRED or action is CardAction.EXPIRE
-    return gold_card(status, expires_on=date(2025, 5, 31) if past else date(2025, 12, 31))
 
 
 @pytest.mark.parametrize(("action", "status"), LEGAL_MOVES)
@@ -304,160 +221,3 @@ def test_extend_rejects(card, kwargs, key):
 
 
 # --- replace ----------------------------------------------------------------------------------
-
-
-def test_replace_moves_every_balance_and_blocks_the_old_card():
-    entries = holding_entries("C001")
-    before = derive_balances(entries, "C001")
-    old = gold_card(CardStatus.LOST)
-    decision = replace_card(old, "C002", before, GOLD, "op-swap", AT)
-    after = entries + list(decision.entries)
-
-    assert lot_view(derive_balances(after, "C001")) == lot_view(CardBalances())
-    assert lot_view(derive_balances(after, "C002")) == lot_view(before)
-    assert decision.fee == 1000
-    assert decision.old_card.status is CardStatus.REPLACED
-    assert decision.old_card.replaced_by == "C002"
-    with pytest.raises(CardStateError) as raised:
-        ensure_can_pay(decision.old_card, TODAY)
-    assert raised.value.key == "card.replaced"
-    new = decision.new_card
-    assert (new.card_no, new.status, new.member_id, new.type_code, new.level, new.expires_on) == (
-        "C002", CardStatus.ACTIVE, "M001", "GOLD", "VIP", date(2025, 12, 31))
-    ensure_can_pay(new, TODAY)
-
-
-def test_replace_entries_pair_out_and_in_with_the_same_lot_terms():
-    before = derive_balances(holding_entries("C001"), "C001")
-    decision = replace_card(gold_card(), "C002", before, GOLD, "op-swap", AT)
-    outs = [e for e in decision.entries if e.kind is EntryKind.TRANSFER_OUT]
-    ins = [e for e in decision.entries if e.kind is EntryKind.TRANSFER_IN]
-    # principal, bonus, time, one points lot, one count lot, one pass
-    assert len(outs) == len(ins) == 6
-    assert {e.card_no for e in outs} == {"C001"} and {e.card_no for e in ins} == {"C002"}
-    count_in = next(e for e in ins if e.account is Account.COUNT)
-    assert (count_in.lot, count_in.service, count_in.delta, count_in.valid_until) == (
-        "op-setup:WASH10", "wash", 7, date(2025, 10, 31))
-
-
-def test_replace_keeps_subsidiary_terms_and_repoints_children():
-    child = gold_card(parent_card_no="C000", quota=20000)
-    decision = replace_card(child, "C009", CardBalances(), GOLD, "op-swap", AT)
-    assert decision.entries == ()
-    assert (decision.new_card.parent_card_no, decision.new_card.quota) == ("C000", 20000)
-
-    kid = Card("K1", "M002", "GOLD", parent_card_no="C001", quota=100)
-    stranger = Card("K2", "M003", "GOLD", parent_card_no="C777")
-    moved = replace_card(gold_card(), "C002", CardBalances(), GOLD, "op-swap", AT,
-                         children=[kid, stranger]).children
-    assert [(c.card_no, c.parent_card_no) for c in moved] == [("K1", "C002")]
-
-
-@pytest.mark.parametrize("new_card_no", ["", "C001"])
-def test_replace_needs_a_new_card_number(new_card_no):
-    with pytest.raises(InvalidInput):
-        replace_card(gold_card(), new_card_no, CardBalances(), GOLD, "op-swap", AT)
-
-
-# --- cancel -----------------------------------------------------------------------------------
-
-
-def test_cancel_refunds_principal_minus_fee_and_forfeits_the_rest():
-    entries = holding_entries("C001")
-    before = derive_balances(entries, "C001")
-    decision = cancel_card(gold_card(), before, GOLD, "op-close", AT)
-    # ¥1000.00 principal - ¥5.00 fee = ¥995.00 back in cash; the ¥100 bonus is forfeited.
-    assert decision.refund_to_member == 99500
-    assert decision.fee_kept == 500
-    assert decision.card.status is CardStatus.CANCELLED
-    refund = [e for e in decision.entries if e.kind is EntryKind.CANCEL_REFUND]
-    assert [(e.account, e.delta) for e in refund] == [(Account.PRINCIPAL, -100000)]
-    forfeited = {e.account for e in decision.entries if e.kind is EntryKind.FORFEIT}
-    assert forfeited == {Account.BONUS, Account.TIME, Account.POINTS, Account.COUNT, Account.PASS}
-    assert lot_view(derive_balances(entries + list(decision.entries), "C001")) == lot_view(
-        CardBalances())
-
-
-def test_cancel_keeps_no_more_fee_than_the_principal():
-    decision = cancel_card(gold_card(), CardBalances(principal=300, bonus=50), GOLD, "op", AT)
-    assert (decision.refund_to_member, decision.fee_kept) == (0, 300)
-
-
-def test_cancel_subsidiary_card_moves_no_money():
-    child = gold_card(parent_card_no="C000", quota=20000)
-    decision = cancel_card(child, CardBalances(), GOLD, "op-close", AT)
-    assert decision.entries == ()
-    assert (decision.refund_to_member, decision.fee_kept) == (0, 0)
-    assert decision.card.status is CardStatus.CANCELLED
-
-
-def test_cancel_parent_cancels_its_live_children():
-    kids = [Card("K1", "M2", "GOLD", parent_card_no="C001"),
-            Card("K2", "M2", "GOLD", parent_card_no="C001", status=CardStatus.REPLACED)]
-    decision = cancel_card(gold_card(), CardBalances(), GOLD, "op", AT, children=kids)
-    assert [(c.card_no, c.status) for c in decision.children] == [("K1", CardStatus.CANCELLED)]
-
-
-@pytest.mark.parametrize(("balances", "key"), [
-    (CardBalances(principal=-500, bonus=1000), "card.negative_balance"),
-    (CardBalances(principal=1000, bonus=-1), "card.negative_balance"),
-])
-def test_cancel_refuses_a_card_that_owes_money(balances, key):
-    with pytest.raises(CardStateError) as raised:
-        cancel_card(gold_card(), balances, GOLD, "op", AT)
-    assert raised.value.key == key
-
-
-# --- properties -------------------------------------------------------------------------------
-
-lot_terms = st.tuples(
-    st.integers(min_value=-5, max_value=500),
-    st.sampled_from(["wash", "gym", ""]),
-    st.one_of(st.none(), st.dates(date(2024, 1, 1), date(2027, 1, 1))),
-)
-
-
-def entries_for(card_no, principal, bonus, minutes, lots):
-    at = datetime(2025, 1, 1, 8)
-    entries = [
-        LedgerEntry("op-0", card_no, Account.PRINCIPAL, principal, EntryKind.ADJUST, at),
-        LedgerEntry("op-0", card_no, Account.BONUS, bonus, EntryKind.ADJUST, at),
-        LedgerEntry("op-0", card_no, Account.TIME, minutes, EntryKind.ADJUST, at),
-    ]
-    accounts = [Account.POINTS, Account.COUNT, Account.PASS]
-    for index, (remaining, service, until) in enumerate(lots):
-        entries.append(LedgerEntry(
-            "op-0", card_no, accounts[index % 3], remaining, EntryKind.ADJUST, at,
-            lot=f"lot-{index}", service=service, valid_until=until,
-        ))
-    return entries
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    principal=st.integers(-10_000, 10_000_000), bonus=st.integers(-1000, 1_000_000),
-    minutes=st.integers(-60, 100_000), lots=st.lists(lot_terms, max_size=9),
-)
-def test_replace_conserves_every_balance(principal, bonus, minutes, lots):
-    entries = entries_for("C001", principal, bonus, minutes, lots)
-    before = derive_balances(entries, "C001")
-    decision = replace_card(gold_card(), "C002", before, GOLD, "op-swap", AT)
-    after = entries + list(decision.entries)
-    assert lot_view(derive_balances(after, "C001")) == lot_view(CardBalances())
-    assert lot_view(derive_balances(after, "C002")) == lot_view(before)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    principal=st.integers(0, 10_000_000), bonus=st.integers(0, 1_000_000),
-    minutes=st.integers(-60, 100_000), lots=st.lists(lot_terms, max_size=9),
-    fee=st.integers(0, 100_000),
-)
-def test_cancel_leaves_every_balance_zero(principal, bonus, minutes, lots, fee):
-    card_type = replace(GOLD, fees=Fees(cancellation=fee))
-    entries = entries_for("C001", principal, bonus, minutes, lots)
-    decision = cancel_card(gold_card(), derive_balances(entries, "C001"), card_type, "op", AT)
-    after = derive_balances(entries + list(decision.entries), "C001")
-    assert lot_view(after) == lot_view(CardBalances())
-    assert decision.refund_to_member + decision.fee_kept == principal
-    assert 0 <= decision.fee_kept <= fee
