@@ -14,7 +14,14 @@ from membership.catalogue import SaleLine
 from membership.counter import Operation
 from membership.errors import DomainError
 from membership.refunds import RefundRequest, decide_refund
-from membership.sale import MemberContext, SaleDecision, SaleRequest, StoreContext, decide_sale
+from membership.sale import (
+    MemberContext,
+    SaleDecision,
+    SaleRequest,
+    StoreContext,
+    decide_sale,
+    quote,
+)
 from membership.tenders import Tender, TenderKind
 from terminal import demo_store as demo
 from terminal.store.store import TerminalStore, open_store
@@ -97,10 +104,8 @@ class SimulatedTerminal:
                       for n in range(self.rng.randint(1, 3)))
         member = self.member(card_no)
         op = self.next_operation()
-        quote = decide_sale(SaleRequest(op.op_id, op.at, lines,
-                                        (Tender(TenderKind.CASH, 10**7),)),
-                            self.context, demo.RULES, member)
-        due = quote.priced.amount_due
+        due = quote(SaleRequest(op.op_id, op.at, lines), self.context, demo.RULES,
+                    member).amount_due
         by_card = min(due, member.balances.stored_value) if self.rng.random() < 0.7 else 0
         tenders = tuple(t for t in (Tender(TenderKind.STORED_VALUE, by_card),
                                     Tender(TenderKind.CASH, due - by_card)) if t.amount > 0)

@@ -101,7 +101,7 @@ def decide_sale(
     request: SaleRequest, store: StoreContext, rules: SaleRules, member: MemberContext | None
 ) -> SaleDecision:
     _check_request(request, member)
-    priced = price_sale(request.lines, _pricing_context(request, store, rules, member))
+    priced = quote(request, store, rules, member)
     settlement = settle(priced.amount_due, request.tenders)
     payment = _payment(settlement, priced, member, request)
     entries = _count_entries(priced, member, request)
@@ -158,6 +158,13 @@ def _check_request(request: SaleRequest, member: MemberContext | None) -> None:
     ensure_can_pay(card, request.at.date())
     if parent is not None:
         ensure_can_pay(parent, request.at.date())
+
+
+def quote(
+    request: SaleRequest, store: StoreContext, rules: SaleRules, member: MemberContext | None
+) -> PricedSale:
+    """What the sale costs before any tender: the cashier's screen shows it, then tenders."""
+    return price_sale(request.lines, _pricing_context(request, store, rules, member))
 
 
 def _pricing_context(

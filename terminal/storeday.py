@@ -21,7 +21,7 @@ from membership.ledger import LedgerEntry, derive_balances
 from membership.levels import Activity, upgrade_for
 from membership.money import format_fen
 from membership.refunds import RefundRequest, decide_refund
-from membership.sale import MemberContext, SaleDecision, SaleRequest, decide_sale
+from membership.sale import MemberContext, SaleDecision, SaleRequest, decide_sale, quote
 from membership.tenders import Tender, TenderKind
 from terminal import demo_store as demo
 from terminal.i18n import error_message, translate
@@ -162,12 +162,7 @@ def _pay_exactly(
     books: Journal, card_no: str, request: SaleRequest, kind: TenderKind
 ) -> SaleRequest:
     """Price first, then pay exactly what is due with one tender, as the cashier does."""
-    from membership.pricing import PricingContext, price_sale
-    from membership.sale import _pricing_context
-
-    context: PricingContext = _pricing_context(request, demo.STORE, demo.RULES,
-                                               books.member(card_no))
-    due = price_sale(request.lines, context).amount_due
+    due = quote(request, demo.STORE, demo.RULES, books.member(card_no)).amount_due
     tender = Tender(kind, due, reference="ALI20261123" if kind is TenderKind.ALIPAY else "")
     return SaleRequest(request.op_id, request.at, request.lines, (tender,),
                        request.coupon, request.points_requested)
