@@ -5,9 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${EXTRAS:-dev,hq}"
+EXTRAS="${EXTRAS:-dev,hq,terminal}"
 # Debian packages the project needs at set-up or run time (later issues extend this list).
-APT_PACKAGES=(python3 python3-venv python3-dev gcc make mosquitto mosquitto-clients postgresql)
+# pcscd + vsmartcard-vpcd: the PC/SC stack and its virtual reader; swig + libpcsclite-dev build
+# pyscard; socat makes pseudo-terminal pairs for the serial printer; xvfb/xauth/libmtdev1 for Kivy;
+# fonts-wqy-microhei is the CJK font for the UI and receipt previews.
+APT_PACKAGES=(python3 python3-venv python3-dev gcc make pkg-config mosquitto mosquitto-clients
+    postgresql pcscd vsmartcard-vpcd socat swig libpcsclite-dev xvfb xauth libmtdev1
+    fonts-wqy-microhei)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@";
@@ -39,7 +44,7 @@ pick_python() {
 }
 
 install_missing_apt_packages
-stamp_value="$(cat pyproject.toml requirements/constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1) $EXTRAS"
+stamp_value="$(cat pyproject.toml device-drivers/pyproject.toml requirements/constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1) $EXTRAS"
 if [ -f .venv/.setup-stamp ] && [ "$(cat .venv/.setup-stamp)" = "$stamp_value" ]; then
     exit 0
 fi
@@ -50,6 +55,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "setup: installing pinned dependencies ($EXTRAS)"
 .venv/bin/python -m pip install -q --disable-pip-version-check \
-    -c requirements/constraints.txt -e ".[${EXTRAS}]"
+    -c requirements/constraints.txt -e ".[${EXTRAS}]" -e ./device-drivers
 echo "$stamp_value" > .venv/.setup-stamp
 echo "setup: done"

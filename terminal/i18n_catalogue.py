@@ -7,6 +7,12 @@ through another group of keys. Keep both texts' placeholders identical (a test c
 
 from __future__ import annotations
 
+from terminal.i18n_devices import (
+    DEVICE_CARD_READER,
+    DEVICE_COMMON,
+    DEVICE_KEYPAD,
+    DEVICE_PRINTER,
+)
 from terminal.i18n_errors import CARD_AND_MONEY_ERRORS, SALE_ERRORS
 
 _UI = {
@@ -216,4 +222,7 @@ def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-MESSAGES = _merge(_UI, _CALENDAR, _CARD_STATUS, _RECEIPT, CARD_AND_MONEY_ERRORS, SALE_ERRORS)
+MESSAGES = _merge(
+    _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, CARD_AND_MONEY_ERRORS, SALE_ERRORS,
+    DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD, DEVICE_PRINTER,
+)

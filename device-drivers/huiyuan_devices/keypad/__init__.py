@@ -1,0 +1,1 @@
+"""The member PIN keypad (evdev, exclusive grab) and its simulator."""
