@@ -61,8 +61,6 @@ _UI = {
     "ui.printer_offline": ("打印机未连接", "Printer not connected"),
     "ui.reader_missing": ("未检测到读卡器", "No card reader found"),
     "ui.keypad_missing": ("未检测到密码键盘", "No PIN keypad found"),
-    "device.not_found": ("未找到设备", "Device not found"),
-    "device.timeout": ("设备响应超时", "The device did not respond in time"),
 }
 
 _CALENDAR = {
