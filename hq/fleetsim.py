@@ -12,45 +12,49 @@ import logging
 import shutil
 import sys
 import tempfile
-import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from hq.broker import BrokerAccounts, BrokerError, MosquittoBroker
 from hq.db import open_database
 from hq.errors import HqError
-from hq.fleet_terminal import SimulatedTerminal
-from hq.reconcile import Reconciliation, reconcile_terminal
+from hq.fleet_process import DRAIN_TIMEOUT_S, ONLINE_TIMEOUT_S, fleet_process_main
+from hq.reconcile import Reconciliation
 from hq.service import HqWorker
 from hq.settings import HqSettings
-from terminal.sync.settings import SyncSettings
-
-DRAIN_TIMEOUT_S = 600.0
+from hq.worker_processes import FleetFailed, WorkerProcesses, processes_for
 
 
 def run(terminals: int, operations: int, database_url: str | None, folder: Path,
         workers: int = 1) -> tuple[Reconciliation, float]:
     ids = [f"SIM{n:03d}" for n in range(1, terminals + 1)]
     accounts = BrokerAccounts.generate(ids)
-    with MosquittoBroker(folder / "broker", accounts, autosave_every_changes=1000) as broker:
-        url = database_url or f"sqlite:///{folder / 'hq.sqlite3'}"
-        db = open_database(url)
-        hq_workers = [_start_worker(broker, accounts, url, n) for n in range(workers)]
-        fleet = [_start_terminal(broker, accounts, tid, folder, seed) for seed, tid in
-                 enumerate(ids)]
+    url = database_url or f"sqlite:///{folder / 'hq.sqlite3'}"
+    with ExitStack() as stack:
+        broker = stack.enter_context(
+            MosquittoBroker(folder / "broker", accounts, autosave_every_changes=1000))
+        open_database(url).close()  # create the schema once, before any worker races to
+        for number in range(workers):
+            worker = _start_worker(broker, accounts, url, number)
+            stack.callback(worker.stop)
+        fleet = _start_fleet(stack, folder, broker.port, accounts, ids, operations, url)
+        fleet.answers(timeout_s=ONLINE_TIMEOUT_S + 10)  # every terminal online
         started = time.monotonic()
-        _sell(fleet, operations)
-        _wait_drained(fleet)
-        elapsed = time.monotonic() - started
-        total = Reconciliation()
-        for terminal in fleet:
-            total += reconcile_terminal(db, terminal.terminal_id, terminal.store,
-                                        sorted(terminal.cards))
-            terminal.close()
-        for worker in hq_workers:
-            worker.stop()
-        db.close()
-    return total, elapsed
+        drained = max(fleet.ask("go", timeout_s=DRAIN_TIMEOUT_S + 10))
+        results = fleet.ask("reconcile")
+    return sum(results, Reconciliation()), drained - started
+
+
+def _start_fleet(stack: ExitStack, folder: Path, port: int, accounts: BrokerAccounts,
+                 ids: list[str], operations: int, url: str) -> WorkerProcesses:
+    processes = processes_for(len(ids))
+    shares = []
+    for index in range(processes):
+        share = ids[index::processes]
+        shares.append((str(folder), port, {tid: accounts.password_for(tid) for tid in share},
+                       {tid: ids.index(tid) for tid in share}, operations, url))
+    return WorkerProcesses(stack, fleet_process_main, shares, name="fleetsim")
 
 
 def _start_worker(broker: MosquittoBroker, accounts: BrokerAccounts, url: str,
@@ -62,35 +66,6 @@ def _start_worker(broker: MosquittoBroker, accounts: BrokerAccounts, url: str,
     if not worker.connected.wait(10):
         raise HqError("the HQ worker could not connect to the broker")
     return worker
-
-
-def _start_terminal(broker: MosquittoBroker, accounts: BrokerAccounts, terminal_id: str,
-                    folder: Path, seed: int) -> SimulatedTerminal:
-    settings = SyncSettings(terminal_id, accounts.password_for(terminal_id), store_id="SH001",
-                            port=broker.port)
-    terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
-    terminal.sync.start()
-    return terminal
-
-
-def _sell(fleet: list[SimulatedTerminal], operations: int) -> None:
-    def sell(terminal: SimulatedTerminal) -> None:
-        for _ in range(operations):
-            terminal.step()
-
-    threads = [threading.Thread(target=sell, args=(terminal,)) for terminal in fleet]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
-def _wait_drained(fleet: list[SimulatedTerminal]) -> None:
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if all(terminal.store.outbox_depth() == 0 for terminal in fleet):
-            return
-        time.sleep(0.1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result, elapsed = run(arguments.terminals, arguments.sales_per_terminal,
                               arguments.database_url, folder, arguments.workers)
-    except (BrokerError, HqError, OSError) as error:
+    except (BrokerError, HqError, FleetFailed, OSError) as error:
         print(f"fleetsim: {error}", file=sys.stderr)
         return 2
     finally:
