@@ -10,7 +10,6 @@ other, and the second sees the first one's hold.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ from peewee import IntegrityError
 
 from hq.balances import available
 from hq.db import HqDatabase, naive_local
-from hq.errors import HqError
 from hq.ingest_rows import is_storable_text
 from membership.cards import Card, CardStatus
 from membership.errors import CardStateError
@@ -29,27 +27,6 @@ DEFAULT_HOLD_SECONDS = 300
 UNKNOWN_CARD = "card.unknown"
 OP_CONFLICT = "auth.op_conflict"  # an op_id reused for a different card, kind or amount
 INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insufficient"}
-
-
-class UnknownCard(HqError, LookupError):
-    """No card with this number is known to HQ."""
-
-
-class InvalidOfflineLimit(HqError, ValueError):
-    """An offline limit below zero."""
-
-
-@dataclass(frozen=True)
-class OfflineLimits:
-    """What a terminal may debit from one card while it cannot reach HQ, per operation."""
-
-    card_no: str
-    stored_value_fen: int
-    uses: int  # uses of any one count service
-
-
-DEFAULT_OFFLINE_STORED_VALUE_FEN = 20_000  # ¥200
-DEFAULT_OFFLINE_USES = 1
 
 
 class Authority:
@@ -158,26 +135,3 @@ def _check_storable(request: AuthRequest) -> None:
         if not is_storable_text(getattr(request, name)):
             raise WireError("invalid_field", name)
 
-
-def offline_limits(db: HqDatabase, card_no: str) -> OfflineLimits:
-    """The card's offline limits, or the defaults; published by HQ as configuration."""
-    card = db.cards.get_or_none(db.cards.card_no == card_no)
-    fen = card.offline_limit_fen if card is not None else None
-    uses = card.offline_limit_uses if card is not None else None
-    return OfflineLimits(
-        card_no, DEFAULT_OFFLINE_STORED_VALUE_FEN if fen is None else fen,
-        DEFAULT_OFFLINE_USES if uses is None else uses,
-    )
-
-
-def set_offline_limits(db: HqDatabase, card_no: str, stored_value_fen: int | None,
-                       uses: int | None) -> None:
-    """Set (or, with None, reset to the default) the offline limits of a card HQ knows."""
-    if any(limit is not None and limit < 0 for limit in (stored_value_fen, uses)):
-        raise InvalidOfflineLimit(f"{card_no}: {stored_value_fen} fen, {uses} uses")
-    cards = db.cards
-    with db.write_transaction():
-        changed = cards.update(offline_limit_fen=stored_value_fen, offline_limit_uses=uses
-                               ).where(cards.card_no == card_no).execute()
-    if not changed:
-        raise UnknownCard(card_no)

@@ -1,4 +1,5 @@
-"""The `hq` command: serve, push configuration, show configuration status, register terminals.
+"""The `hq` command: serve, push configuration, show configuration status, register terminals,
+set offline limits (hq/cli_limits.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from hq import config_push
 from hq.bootstrap import connect_client, open_hq_database
+from hq.cli_limits import add_limit_commands
 from hq.errors import HqError
 from hq.service import HqWorker
 from hq.settings import HqSettings, SettingsError, load_settings
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--store", required=True)
     add.add_argument("--region", default="")
     add.set_defaults(run=_add_terminal)
+    add_limit_commands(commands)
     return parser
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from peewee import Database, Select, SqliteDatabase, fn
 from playhouse import db_url
+from playhouse.migrate import SchemaMigrator, migrate
 
 from hq.bulk import insert_from_json, insert_from_values
 from hq.errors import DatabaseUrlError, SchemaTooNew, StorageUnavailable
@@ -220,10 +221,20 @@ def _drop_ledger_foreign_key(hq: HqDatabase) -> None:
     hq.database.execute_sql("DROP TABLE ledger_entries_v1")
 
 
+def _add_terminal_offline_limit(hq: HqDatabase) -> None:
+    """Databases created before version 3 lack terminals.offline_limit_fen; version 1 creates
+    tables from today's models, so a new database has it already."""
+    columns = {column.name for column in hq.database.get_columns("terminals")}
+    if "offline_limit_fen" not in columns:
+        migrate(SchemaMigrator.from_database(hq.database).add_column(
+            "terminals", "offline_limit_fen", hq.terminals.offline_limit_fen))
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
     Migration(2, "drop the ledger's foreign key to events", _drop_ledger_foreign_key),
+    Migration(3, "a per-terminal offline limit", _add_terminal_offline_limit),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

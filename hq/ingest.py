@@ -17,7 +17,7 @@ from typing import Any
 
 from peewee import DataError
 
-from hq.card_events import CardState, apply_card_events, cards_named
+from hq.card_events import CARD_EVENT_TYPES, CardState, apply_card_events, cards_named
 from hq.db import HqDatabase, naive_local
 from hq.ingest_rows import (
     INT32_MAX,
@@ -51,6 +51,7 @@ class IngestResult:
     watermark: int  # every seq up to it is stored: publish it as the ack (0 for a dead letter)
     resend: list[tuple[int, int]] = field(default_factory=list)  # (from_seq, to_seq) missing
     dead_letter_reason: str | None = None
+    card_events: bool = False  # a new event changed a card's status: the blacklist may change
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ class Ingestor:
         if new_events:
             self._apply_effects(batch.terminal_id, new_events, received_at)
         watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
+        card_events = any(event.event.type in CARD_EVENT_TYPES for event in new_events)
         return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
-                            resend)
+                            resend, card_events=card_events)
 
     def _locked_terminal(self, terminal_id: str) -> TerminalState:
         """The terminal's row, locked until the transaction ends.

@@ -38,6 +38,7 @@ class Terminal(HqModel):
     skew_flagged = BooleanField(default=False)
     online = BooleanField(null=True)  # None until the first status message
     status_at = DateTimeField(null=True)
+    offline_limit_fen = BigIntegerField(null=True)  # None: HQ's default for every terminal
 
     class Meta:
         table_name = "terminals"

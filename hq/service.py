@@ -20,11 +20,19 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hq.authority import Authority
+from hq.card_documents import BLACKLIST, OFFLINE_LIMITS, refresh_card_documents
 from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.ingest import Ingestor, IngestResult
 from hq.settings import HqSettings
-from membership.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
+from membership.wire import (
+    PREFIX,
+    ConfigDocument,
+    build_ack,
+    build_resend,
+    split_terminal_topic,
+    terminal_topic,
+)
 from terminal.sync.client import send_without_delay
 
 log = logging.getLogger("hq.service")
@@ -92,6 +100,7 @@ class HqWorker:
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         # Ready only once the broker confirmed the subscriptions (SUBACK), not at CONNACK.
         if all(not code.is_failure for code in reason_codes):
+            self._refresh_card_documents()  # limits set while no worker ran, for instance
             self.connected.set()
         else:
             log.error("broker refused a subscription: %s", reason_codes)
@@ -144,6 +153,24 @@ class HqWorker:
         for first, last in result.resend:
             self.client.publish(terminal_topic(terminal_id, "resend"),
                                 build_resend(terminal_id, first, last), qos=1)
+        if result.card_events:
+            self._refresh_card_documents((BLACKLIST,))
+
+    def _refresh_card_documents(self, names: tuple[str, ...] = (BLACKLIST, OFFLINE_LIMITS)
+                                ) -> None:
+        """Publish a changed blacklist or offline limits. A failure here must not hold up the
+        batch (it is committed already): it is logged, and the next card event or start-up
+        refreshes again from the tables."""
+        try:
+            refresh_card_documents(self.db, self._publish_document, self.clock(), names)
+        except (HqError, peewee.DatabaseError) as error:
+            log.error("could not refresh %s: %s", ", ".join(names), error)
+
+    def _publish_document(self, document: ConfigDocument) -> None:
+        # On the network thread: queue it (retained, QoS 1); waiting for PUBACK here would block
+        # the loop that receives the PUBACK.
+        self.client.publish(document.topic, document.to_bytes(), qos=1, retain=True)
+        log.info("published %s v%d to %s", document.name, document.version, document.scope)
 
     def _answer_authorisation(self, message: mqtt.MQTTMessage, now: datetime) -> None:
         response = self.authority.handle_request(message.topic, message.payload, now)

@@ -9,46 +9,12 @@ overdraft that offline sales cause when their events arrive.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from membership.offline_limits import OfflineLimits
 from membership.wire import AuthRequest
 from terminal.store.store import TerminalStore
 from terminal.sync.client import SyncClient
-
-DEFAULT_CARD_LIMIT_FEN = 20_000  # ¥200 a card until HQ says otherwise
-DEFAULT_CARD_LIMIT_USES = 1
-DEFAULT_TERMINAL_LIMIT_FEN = 200_000  # ¥2,000 of unsynced card debits on one terminal
-
-
-@dataclass(frozen=True)
-class OfflineLimits:
-    per_card_fen: int = DEFAULT_CARD_LIMIT_FEN
-    per_card_uses: int = DEFAULT_CARD_LIMIT_USES
-    per_terminal_fen: int = DEFAULT_TERMINAL_LIMIT_FEN
-    cards: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # per-card overrides
-
-    @classmethod
-    def from_document(cls, body: Mapping[str, Any] | None) -> OfflineLimits:
-        """A missing or malformed field keeps its (conservative) default."""
-        body = body or {}
-
-        def whole(name: str, default: int) -> int:
-            value = body.get(name)
-            return value if isinstance(value, int) and value >= 0 else default
-
-        cards = body.get("cards")
-        return cls(whole("per_card_fen", DEFAULT_CARD_LIMIT_FEN),
-                   whole("per_card_uses", DEFAULT_CARD_LIMIT_USES),
-                   whole("per_terminal_fen", DEFAULT_TERMINAL_LIMIT_FEN),
-                   cards if isinstance(cards, dict) else {})
-
-    def for_card(self, card_no: str, kind: str) -> int:
-        override = self.cards.get(card_no, {})
-        if kind == "count":
-            return int(override.get("uses", self.per_card_uses))
-        return int(override.get("fen", self.per_card_fen))
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from hq.fleet_terminal import SimulatedTerminal
 from hq.service import HqWorker
 from hq.settings import HqSettings
 from membership.catalogue import SaleLine
+from membership.offline_limits import OfflineLimits
 from membership.sale import MemberContext, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
 from terminal import demo_store as demo
 from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
-from terminal.sync.debit_guard import DebitGuard, OfflineLimits
+from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings
 from tests.support.waiting import wait_for
 

@@ -1,5 +1,5 @@
 """HQ as the authority for balances, against real SQLite and real PostgreSQL: declines, holds,
-idempotent retries, expiry, offline limits, and the race for a card's last ¥50."""
+idempotent retries, expiry, and the race for a card's last ¥50."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from hq.authority import (
-    DEFAULT_OFFLINE_STORED_VALUE_FEN,
-    Authority,
-    UnknownCard,
-    offline_limits,
-    set_offline_limits,
-)
+from hq.authority import Authority
 from hq.balances import available
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
@@ -144,16 +138,6 @@ def test_a_bad_request_is_a_dead_letter_without_an_answer(hq: HqDatabase) -> Non
     answer = authority.handle_request(terminal_topic("T1", "auth/req"),
                                       ask("T1-11", 100).to_bytes(), NOW)
     assert answer is not None and answer.approved
-
-
-def test_offline_limits_default_and_per_card(hq: HqDatabase) -> None:
-    load_card(hq, TerminalFeed("T1"))
-    assert offline_limits(hq, CARD).stored_value_fen == DEFAULT_OFFLINE_STORED_VALUE_FEN
-    set_offline_limits(hq, CARD, 5_000, 2)
-    limits = offline_limits(hq, CARD)
-    assert (limits.stored_value_fen, limits.uses) == (5_000, 2)
-    with pytest.raises(UnknownCard):
-        set_offline_limits(hq, "no-such-card", 1, 1)
 
 
 RACE_ROUNDS = 50

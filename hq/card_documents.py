@@ -1,0 +1,115 @@
+"""The configuration documents HQ derives from its own tables (decision 6): the card
+`blacklist` (lost, frozen and cancelled cards) and the `offline_limits` (per card, and per
+terminal where a terminal has its own).
+
+`refresh_card_documents` computes what each document should say now, compares it with the latest
+stored version of that (name, scope), and stores and publishes a new version only where it
+differs. HQ calls it when ingested events changed a card's status, when an operator changes a
+limit (`hq limits ...`), and at start-up. Two workers refreshing at once may both publish the same
+content under consecutive versions; a terminal then applies the second as a no-op change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from hq.config_push import next_document
+from hq.db import HqDatabase
+from hq.errors import HqError
+from membership.cards import CardStatus
+from membership.offline_limits import OfflineLimits
+from membership.wire import ConfigDocument
+
+BLACKLISTED = (CardStatus.LOST.value, CardStatus.FROZEN.value, CardStatus.CANCELLED.value)
+BLACKLIST = "blacklist"
+OFFLINE_LIMITS = "offline_limits"
+Publisher = Callable[[ConfigDocument], None]
+
+
+class InvalidOfflineLimit(HqError, ValueError):
+    """A negative limit."""
+
+
+class UnknownCard(HqError, LookupError):
+    """HQ has never seen this card."""
+
+
+def blacklist_body(db: HqDatabase) -> dict[str, Any]:
+    cards = db.cards
+    rows = cards.select(cards.card_no, cards.status).where(cards.status.in_(BLACKLISTED))
+    return {"cards": {row.card_no: row.status for row in rows.order_by(cards.card_no)}}
+
+
+def offline_limit_bodies(db: HqDatabase) -> dict[str, dict[str, Any]]:
+    """scope -> body: one for `all`, and one per terminal with a limit of its own (the most
+    specific scope wins whole, so it repeats the card limits)."""
+    cards = db.cards
+    overrides = {}
+    for row in cards.select().where(cards.offline_limit_fen.is_null(False)
+                                    | cards.offline_limit_uses.is_null(False)):
+        limits = {"fen": row.offline_limit_fen, "uses": row.offline_limit_uses}
+        overrides[row.card_no] = {key: value for key, value in limits.items()
+                                  if value is not None}
+    fleet = OfflineLimits(cards=overrides)
+    bodies = {"all": fleet.to_document()}
+    terminals = db.terminals
+    for row in terminals.select().where(terminals.offline_limit_fen.is_null(False)):
+        own = OfflineLimits(per_terminal_fen=row.offline_limit_fen, cards=overrides)
+        bodies[f"terminal:{row.id}"] = own.to_document()
+    return bodies
+
+
+def desired_card_documents(db: HqDatabase) -> dict[tuple[str, str], dict[str, Any]]:
+    desired = {(BLACKLIST, "all"): blacklist_body(db)}
+    desired |= {(OFFLINE_LIMITS, scope): body for scope, body in offline_limit_bodies(db).items()}
+    return desired
+
+
+def refresh_card_documents(db: HqDatabase, publish: Publisher, now: datetime,
+                           names: tuple[str, ...] = (BLACKLIST, OFFLINE_LIMITS)
+                           ) -> list[ConfigDocument]:
+    """Store and publish a new version of every document in `names` whose content changed."""
+    published = []
+    for (name, scope), body in desired_card_documents(db).items():
+        if name in names and _latest_body(db, name, scope) != body:
+            document = next_document(db, name, scope, body, now)
+            publish(document)
+            published.append(document)
+    return published
+
+
+def _latest_body(db: HqDatabase, name: str, scope: str) -> dict[str, Any] | None:
+    rows = db.config_documents
+    latest = (rows.select(rows.body).where((rows.name == name) & (rows.scope == scope))
+              .order_by(rows.version.desc()).limit(1).first())
+    return None if latest is None else json.loads(latest.body)
+
+
+def set_card_offline_limits(db: HqDatabase, card_no: str, fen: int | None,
+                            uses: int | None) -> None:
+    """Set (or, with None, reset to the default) the offline limits of a card HQ knows."""
+    _check_limits(card_no, fen, uses)
+    cards = db.cards
+    with db.write_transaction():
+        changed = cards.update(offline_limit_fen=fen, offline_limit_uses=uses
+                               ).where(cards.card_no == card_no).execute()
+    if not changed:
+        raise UnknownCard(f"card {card_no} is not known at HQ")
+
+
+def set_terminal_offline_limit(db: HqDatabase, terminal_id: str, fen: int | None) -> None:
+    """A terminal's own limit on unsynced card debits (None: back to the default)."""
+    _check_limits(terminal_id, fen)
+    terminals = db.terminals
+    with db.write_transaction():
+        terminals.insert(id=terminal_id, offline_limit_fen=fen).on_conflict(
+            conflict_target=[terminals.id], update={terminals.offline_limit_fen: fen}).execute()
+
+
+def _check_limits(owner: str, *limits: int | None) -> None:
+    if any(limit is not None and (not isinstance(limit, int) or limit < 0) for limit in limits):
+        raise InvalidOfflineLimit(f"{owner}: offline limits must be whole numbers >= 0")
+
