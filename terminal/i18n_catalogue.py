@@ -210,6 +210,24 @@ _RECEIPT = {
     "tender.count": ("次卡", "Service card"),
 }
 
+_PRINTING = {
+    "printing.failed": (
+        "小票未打印：{reason}。小票已保存，可在“重打小票”中补打",
+        "The receipt did not print: {reason}. It is kept: print it from Reprint receipt",
+    ),
+    "printing.pending": ("{count} 张小票待补打", "{count} receipts waiting to be printed"),
+    "printing.nothing_to_reprint": ("没有可重打的小票", "No receipt to reprint"),
+    "printing.drawer_opened": ("钱箱已打开，请找零", "Cash drawer open: give the change"),
+    "preview.qr": ("[二维码：{payload}]", "[QR: {payload}]"),
+    "preview.barcode": ("[条码 {symbology}：{data}]", "[Barcode {symbology}: {data}]"),
+    "preview.logo": ("[图标：{path}]", "[Logo: {path}]"),
+    "preview.font_missing": (
+        "未找到中文字体，无法生成小票预览（请安装 fonts-wqy-microhei）",
+        "No Chinese font found for the receipt preview (install fonts-wqy-microhei)",
+    ),
+}
+
+
 def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     merged: dict[str, tuple[str, str]] = {}
     for section in sections:
@@ -221,6 +239,6 @@ def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 MESSAGES = _merge(
-    _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, CARD_AND_MONEY_ERRORS, SALE_ERRORS,
+    _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, _PRINTING, CARD_AND_MONEY_ERRORS, SALE_ERRORS,
     DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD, DEVICE_PRINTER,
 )

@@ -1,13 +1,15 @@
 """A receipt as plain text for a 58 mm (32 columns) or 80 mm (48 columns) printer.
 
 Columns are display columns: a Chinese (wide or fullwidth) character takes two, so alignment is
-computed with `display_width`, never `len`. The ESC/POS layer prints these lines as they are;
-the same text is the on-screen preview.
+computed with `display_width`, never `len`. `receipt_lines` is the one line builder: the text
+rendered here and the print document (terminal.receipt_layout) both come from its lines.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
 
 from membership.money import format_fen
 from membership.receipts import Receipt, ReceiptLine, ReceiptRow
@@ -23,6 +25,11 @@ AMOUNT_COLUMNS = 10  # "-¥99999.99": item amounts line up under each other
 QTY_PRICE = "{qty} x {price}"
 QTY_ONLY = "x {qty}"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The rows that say what the customer pays or is paid: printed bold.
+STRONG_LABELS = frozenset({
+    "receipt.amount_due", "receipt.topup_amount", "receipt.withdraw_amount",
+    "receipt.refund_total", "receipt.refund_principal", "receipt.cash_total",
+})
 
 
 def char_width(char: str) -> int:
@@ -106,32 +113,70 @@ def row(left: str, right: str, width: int) -> list[str]:
     return [*wrap(left, width), pad_left(right, width)] if right else wrap(left, width)
 
 
-def render_text(receipt: Receipt, width: int = NARROW_WIDTH, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The whole receipt, one printed line per text line, ending with a newline."""
+class LineStyle(StrEnum):
+    """What a laid-out line is, so that each renderer can show it its own way."""
+
+    TITLE = "title"  # the receipt's name, centred (the print document makes it double size)
+    CENTRED = "centred"
+    PLAIN = "plain"  # already laid out to the width: rows end in the last column
+    STRONG = "strong"  # the amount due or paid: bold on paper
+    RULE = "rule"  # a separator across the width
+
+
+@dataclass(frozen=True)
+class LaidLine:
+    """One line of a receipt, at most `width` columns (centring is left to the renderer)."""
+
+    text: str
+    style: LineStyle = LineStyle.PLAIN
+
+
+def receipt_lines(
+    receipt: Receipt, width: int = NARROW_WIDTH, lang: str = DEFAULT_LANGUAGE
+) -> list[LaidLine]:
+    """The receipt line by line: what both the text renderer and the print layout show."""
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"receipt width must be {MIN_WIDTH}-{MAX_WIDTH} columns, not {width}")
-    rule = "-" * width
     sections = [
-        _header(receipt, width, lang),
-        [line for item in receipt.lines for line in _item(item, width, lang)],
+        _plain(_header(receipt, width, lang)),
+        _plain([line for item in receipt.lines for line in _item(item, width, lang)]),
         _rows(receipt.totals, width, lang),
         _rows(receipt.tenders, width, lang),
         _rows(receipt.balances, width, lang),
+        [LaidLine(part, LineStyle.CENTRED) for key in receipt.footer_keys
+         for part in wrap(_clean(translate(key, lang)), width)],
     ]
     lines = _title(receipt, width, lang)
     for section in sections:
         if section:
-            lines += [rule, *section]
-    footer = [center(part, width) for key in receipt.footer_keys
-              for part in wrap(_clean(translate(key, lang)), width)]
-    if footer:
-        lines += [rule, *footer]
-    return "\n".join(lines) + "\n"
+            lines += [LaidLine("", LineStyle.RULE), *section]
+    return lines
 
 
-def _title(receipt: Receipt, width: int, lang: str) -> list[str]:
-    texts = [translate(f"receipt.title.{receipt.kind.value}", lang), _clean(receipt.store_name)]
-    return [center(part, width) for text in texts if text for part in wrap(text, width)]
+def text_of(line: LaidLine, width: int) -> str:
+    """A laid-out line as plain text: rules drawn, centred lines indented."""
+    if line.style is LineStyle.RULE:
+        return "-" * width
+    if line.style in (LineStyle.TITLE, LineStyle.CENTRED):
+        return center(line.text, width)
+    return line.text
+
+
+def render_text(receipt: Receipt, width: int = NARROW_WIDTH, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The whole receipt, one printed line per text line, ending with a newline."""
+    return "".join(text_of(line, width) + "\n" for line in receipt_lines(receipt, width, lang))
+
+
+def _title(receipt: Receipt, width: int, lang: str) -> list[LaidLine]:
+    title = translate(f"receipt.title.{receipt.kind.value}", lang)
+    store_name = _clean(receipt.store_name)
+    return ([LaidLine(part, LineStyle.TITLE) for part in wrap(title, width)]
+            + [LaidLine(part, LineStyle.CENTRED) for part in wrap(store_name, width)
+               if store_name])
+
+
+def _plain(lines: list[str]) -> list[LaidLine]:
+    return [LaidLine(line) for line in lines]
 
 
 def _header(receipt: Receipt, width: int, lang: str) -> list[str]:
@@ -168,11 +213,13 @@ def _item(item: ReceiptLine, width: int, lang: str) -> list[str]:
     return lines + [part for note in notes for part in wrap(note, width)]
 
 
-def _rows(rows: tuple[ReceiptRow, ...], width: int, lang: str) -> list[str]:
+def _rows(rows: tuple[ReceiptRow, ...], width: int, lang: str) -> list[LaidLine]:
     lines = []
     for entry in rows:
         right = format_fen(entry.amount) if entry.amount is not None else _clean(entry.value)
-        lines += row(_clean(translate(entry.label_key, lang)), right, width)
+        style = LineStyle.STRONG if entry.label_key in STRONG_LABELS else LineStyle.PLAIN
+        lines += [LaidLine(text, style)
+                  for text in row(_clean(translate(entry.label_key, lang)), right, width)]
     return lines
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import IntegerField, SqliteDatabase
+from peewee import IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
 from terminal.store import schema_v1
@@ -37,9 +37,16 @@ def _count_reprints(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
     migrator.migrate(migrator.add_column("receipt", "reprint_count", IntegerField(default=0)))
 
 
+def _remember_print_failures(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # Why a receipt is still unprinted (打印机缺纸) is shown in the reprint list; NULL when it
+    # never failed or has printed since.
+    migrator.migrate(migrator.add_column("receipt", "print_error", TextField(null=True)))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
+    Migration(3, "receipts remember why they did not print", _remember_print_failures),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -309,6 +309,7 @@ def _sync_and_settings(base: type[Model]) -> tuple[type[Model], ...]:
         printed = BooleanField(default=False)
         created_at = IsoDateTimeField()
         reprint_count = IntegerField(default=0)  # since migration 2
+        print_error = TextField(null=True)  # since migration 3: the failed print's message key
 
         class Meta:
             table_name = "receipt"

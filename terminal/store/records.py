@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from peewee import fn
 
@@ -46,6 +47,7 @@ class StoredReceipt:
     receipt: Receipt
     printed: bool
     reprint_count: int
+    print_error: str | None = None  # message key of the last failed print, until one succeeds
 
 
 class RecordsReader(StoreAccess):
@@ -116,10 +118,7 @@ class RecordsReader(StoreAccess):
         receipt = self.tables.receipt
         with self.reading():
             row = receipt.get_or_none(receipt.op_id == op_id)
-        if row is None:
-            return None
-        with decoding("receipt", op_id):
-            return StoredReceipt(receipt_from_plain(row.body), row.printed, row.reprint_count)
+        return None if row is None else stored_receipt_from_row(row)
 
     def mark_printed(self, op_id: str) -> int:
         """Note that the receipt came out of the printer; returns how many reprints there have
@@ -132,5 +131,12 @@ class RecordsReader(StoreAccess):
             if row.printed:
                 row.reprint_count += 1
             row.printed = True
+            row.print_error = None
             row.save()
             return row.reprint_count
+
+
+def stored_receipt_from_row(row: Any) -> StoredReceipt:
+    with decoding("receipt", row.op_id):
+        return StoredReceipt(receipt_from_plain(row.body), row.printed, row.reprint_count,
+                             row.print_error)

@@ -20,9 +20,12 @@ from terminal.store.migrations import migrate
 from terminal.store.models import bind_tables
 from terminal.store.outbox import OutboxReader
 from terminal.store.records import RecordsReader
+from terminal.store.reprints import ReprintQueue
 
 
-class TerminalStore(Journal, OutboxReader, RecordsReader, KnownBalancesReader, Cache):
+class TerminalStore(
+    Journal, OutboxReader, RecordsReader, ReprintQueue, KnownBalancesReader, Cache
+):
     def close(self) -> None:
         with translated_errors():
             self.database.close()

@@ -10,9 +10,10 @@ from peewee import IntegrityError, SqliteDatabase
 
 from membership.cards import CardStatus
 from terminal.store import SchemaTooNew, open_store
+from terminal.store.codec import plain
 from terminal.store.db import open_database
 from terminal.store.migrations import LATEST_VERSION, migrate, schema_version
-from terminal.store.models import bind_tables
+from terminal.store.models import bind_tables, compact_json
 from tests.integration import store_world as world
 
 
@@ -28,10 +29,10 @@ def columns(database: SqliteDatabase, table: str) -> list[str]:
 def test_a_new_file_is_migrated_to_the_latest_version_once(tmp_path: Path):
     path = tmp_path / "terminal.db"
     with open_store(path) as store:
-        assert versions(store.database) == [1, 2] and LATEST_VERSION == 2
+        assert versions(store.database) == [1, 2, 3] and LATEST_VERSION == 3
         store.commit_sale(world.guest_sale("T1-1"))
     with open_store(path) as again:
-        assert versions(again.database) == [1, 2]
+        assert versions(again.database) == [1, 2, 3]
         assert migrate(again.database) == []  # nothing left to apply
         assert again.next_seq() == 2  # migration 1's seed rows were not run twice
 
@@ -47,13 +48,32 @@ def test_migration_2_adds_the_reprint_count_to_a_version_1_file(tmp_path: Path):
     database.close()
 
     with open_store(path) as store:
-        assert versions(store.database) == [1, 2]
+        assert versions(store.database) == [1, 2, 3]
         assert "reprint_count" in columns(store.database, "receipt")
         old = store.tables.receipt.get_by_id("T1-OLD")
         assert (old.printed, old.reprint_count) == (True, 0)
         store.commit_sale(world.guest_sale("T1-1"))
         store.mark_printed("T1-1")
         assert store.mark_printed("T1-1") == 1
+
+
+def test_migration_3_lets_a_version_2_files_receipts_remember_print_failures(tmp_path: Path):
+    path = tmp_path / "terminal.db"
+    database = open_database(path)
+    assert migrate(database, target=2) == [1, 2]
+    body = compact_json(plain(world.guest_sale("T1-OLD").receipt))
+    database.execute_sql(
+        "INSERT INTO receipt (op_id, kind, body, printed, created_at, reprint_count) VALUES "
+        "('T1-OLD', 'sale', ?, 0, '2026-11-22T18:00:00', 0)", (body,))
+    database.close()
+
+    with open_store(path) as store:
+        assert versions(store.database) == [1, 2, 3]
+        assert "print_error" in columns(store.database, "receipt")
+        (owed,) = store.unprinted_receipts()  # never printed: still owed to its customer
+        assert (owed.receipt.op_id, owed.print_error) == ("T1-OLD", None)
+        store.record_print_failure("T1-OLD", "device.paper_out")
+        assert store.stored_receipt("T1-OLD").print_error == "device.paper_out"
 
 
 def test_the_migrated_schema_is_the_schema_the_models_describe(tmp_path: Path):
