@@ -12,7 +12,7 @@ EXTRAS="${EXTRAS:-dev,hq,terminal}"
 # fonts-wqy-microhei is the CJK font for the UI and receipt previews.
 APT_PACKAGES=(python3 python3-venv python3-dev gcc make pkg-config mosquitto mosquitto-clients
     postgresql pcscd vsmartcard-vpcd socat swig libpcsclite-dev xvfb xauth libmtdev1
-    fonts-wqy-microhei)
+    fonts-wqy-microhei libusb-1.0-0)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@";

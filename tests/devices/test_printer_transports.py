@@ -308,11 +308,14 @@ def test_why_a_printer_cannot_be_opened(error: OSError, reason: str) -> None:
         assert not_found_reason(wrapped) == reason
 
 
-def test_usb_without_pyusb_is_an_offline_printer() -> None:
-    if Usb.is_usable():
-        pytest.skip("pyusb is installed here")
+def test_a_usb_printer_that_is_not_plugged_in_is_offline() -> None:
+    # Real pyusb and libusb: this machine has no USB printer, so the device is not found.
+    assert Usb.is_usable()
     printer = create({"kind": "usb", "vendor_id": "0x0416", "product_id": "0x5011"})
-    with pytest.raises(DeviceNotFound, match="pyusb"):
+    with pytest.raises(DeviceNotFound) as raised:
+        printer.print_document(sale_receipt())
+    assert raised.value.message_key == "device.printer_offline"
+    with pytest.raises(DeviceNotFound):
         printer.print_document(sale_receipt())
     printer.close()
 
