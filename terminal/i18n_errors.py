@@ -61,6 +61,65 @@ CARD_AND_MONEY_ERRORS = {
         "提成规则 {code} 与 {other} 冲突",
         "Commission rules {code} and {other} conflict",
     ),
+    # Configuration documents (membership/config_*.py): {item} is the item's code, or its
+    # place such as products[3]; {field} is the path inside it; "-" stands for the whole body.
+    "config.field_missing": (
+        "配置 {document} 中 {item} 缺少字段 {field}",
+        "Configuration {document}: {item} lacks the field {field}",
+    ),
+    "config.field_unknown": (
+        "配置 {document} 中 {item} 有未知字段 {field}",
+        "Configuration {document}: {item} has unknown fields {field}",
+    ),
+    "config.field_type": (
+        "配置 {document} 中 {item} 的字段 {field} 应为{expected:~config.type}",
+        "Configuration {document}: the field {field} of {item} should be {expected:~config.type}",
+    ),
+    "config.float_refused": (
+        "配置 {document} 中 {item} 的字段 {field} 不能是小数（{value}）："
+        "金额按分、比率按基点填写整数",
+        "Configuration {document}: the field {field} of {item} is a decimal ({value}); "
+        "money is whole fen and rates whole basis points",
+    ),
+    "config.money_negative": (
+        "配置 {document} 中 {item} 的金额 {field} 不能为负",
+        "Configuration {document}: the amount {field} of {item} is negative",
+    ),
+    "config.value_out_of_range": (
+        "配置 {document} 中 {item} 的字段 {field} 不能小于 {minimum}",
+        "Configuration {document}: the field {field} of {item} must be at least {minimum}",
+    ),
+    "config.value_unknown": (
+        "配置 {document} 中 {item} 的字段 {field} 不支持“{value}”（可选：{allowed}）",
+        "Configuration {document}: the field {field} of {item} cannot be “{value}” "
+        "(one of: {allowed})",
+    ),
+    "config.code_duplicate": (
+        "配置 {document} 中 {value} 重复出现（{item}，{field}）",
+        "Configuration {document}: {value} is given twice ({item}, {field})",
+    ),
+    "config.reference_unknown": (
+        "配置 {document} 中 {item} 的字段 {field} 引用的商品 {value} 不存在",
+        "Configuration {document}: the field {field} of {item} names an unknown product {value}",
+    ),
+    "config.document_unknown": (
+        "未知的配置文件：{document}",
+        "Unknown configuration document: {document}",
+    ),
+    "config.coupon_used": (
+        "优惠券 {item} 已使用，不能写入配置 {document}",
+        "Coupon {item} has been used: it cannot go into the {document} document",
+    ),
+    "config.type.object": ("对象", "an object"),
+    "config.type.list": ("列表", "a list"),
+    "config.type.text": ("文字", "text"),
+    "config.type.integer": ("整数", "a whole number"),
+    "config.type.boolean": ("是/否（true 或 false）", "true or false"),
+    "config.type.datetime": (
+        "本地日期时间（如 2026-01-01T00:00:00，不带时区）",
+        "a local date and time such as 2026-01-01T00:00:00 (no offset)",
+    ),
+    "config.type.time": ("本地时间（如 14:00:00）", "a local time such as 14:00:00"),
     "money.invalid": ("金额有误", "Invalid amount"),
     "money.empty": ("请输入金额", "Please enter an amount"),
     "money.negative": ("金额不能为负数", "The amount cannot be negative"),

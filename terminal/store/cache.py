@@ -14,6 +14,7 @@ from typing import Any
 from peewee import chunked
 
 from membership.cards import Card
+from membership.config_documents import DOCUMENT_NAMES
 from membership.wire import ConfigDocument, WireError, config_topic, scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
 from terminal.store.codec import card_columns, card_from_row
@@ -21,10 +22,7 @@ from terminal.store.errors import InvalidConfig
 from terminal.store.models import compact_json
 
 # The document names of docs/protocol.md.
-CONFIG_NAMES = frozenset({
-    "catalogue", "prices", "card_types", "levels", "promotions", "coupons", "points_rules",
-    "offline_limits", "blacklist",
-})
+CONFIG_NAMES = frozenset({*DOCUMENT_NAMES, "offline_limits", "blacklist"})
 _DELETE_CHUNK = 500  # keys per DELETE, well under SQLite's limit on bound parameters
 
 
