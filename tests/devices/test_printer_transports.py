@@ -90,6 +90,7 @@ def test_the_same_receipt_is_the_same_bytes_on_every_transport(
     expected = simulated_bytes(paper_mm)
     columns = 32 if paper_mm == 58 else 48
     spool = tmp_path / "lp0"
+    spool.touch()  # the device node a printer-class printer has while plugged in
 
     serial_printer(serial_end, printers, paper_mm=paper_mm).print_document(sale_receipt(columns))
     network_printer(network_end.port, printers, paper_mm=paper_mm).print_document(
@@ -332,3 +333,13 @@ def test_a_ready_printer_says_so(serial_end: SerialPrinterEnd,
                                  printers: list[ReceiptPrinter]) -> None:
     printer = serial_printer(serial_end, printers)
     assert printer.status() == PrinterStatus(online=True, paper=PaperState.OK, cover_open=False)
+
+
+def test_a_file_printer_whose_device_is_gone_is_offline_and_creates_nothing(tmp_path: Path) -> None:
+    node = tmp_path / "lp0"
+    printer = create({"kind": "file", "path": str(node)})
+    with pytest.raises(DeviceNotFound) as raised:
+        printer.print_document(sale_receipt())
+    assert raised.value.message_key == "device.printer_offline"
+    assert not node.exists()
+    printer.close()

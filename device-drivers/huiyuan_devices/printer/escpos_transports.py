@@ -361,6 +361,11 @@ class FileTransport(_EscposTransport):
         self.description = f"file {settings.path}"
 
     def open(self) -> None:
+        # Opening for writing would create a missing path: a printer that is not plugged in
+        # would silently "print" into a new file under /dev. Only an existing node is a printer.
+        if not self.is_present():
+            raise self._not_found(FileNotFoundError(errno.ENOENT, "No such device",
+                                                    self.settings.path))
         printer = File(devfile=self.settings.path, profile=self.profile)
         try:
             printer.open()
