@@ -6,6 +6,7 @@ from __future__ import annotations
 CARD_AND_MONEY_ERRORS = {
     "domain.error": ("操作未能完成（{key}）", "The operation could not be completed ({key})"),
     "input.invalid": ("输入有误：{field:~field}", "Invalid input: {field:~field}"),
+    "pin.format": ("密码须为 {min}-{max} 位数字", "A PIN is {min} to {max} digits"),
     "field.amount": ("金额", "amount"),
     "field.card_no": ("卡号", "card number"),
     "field.new_card_no": ("新卡号", "new card number"),
