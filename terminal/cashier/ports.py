@@ -6,18 +6,23 @@ time-out. `None` means HQ could not be asked or did not answer in time: the call
 what the terminal knows (its store, the offline PIN verifier) within the offline limits.
 A PIN is passed as a `huiyuan_devices.keypad.base.Pin` and revealed only inside the
 implementation that encrypts it for HQ; it is never logged, stored or put in an exception.
+
+Member profiles reach HQ as `member.registered` events through the outbox (so enrolment works
+offline and exactly once), not through a request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from huiyuan_devices.keypad.base import Pin
 
 from membership.birthdays import Birthday
-from terminal.store.cache import CardSnapshot
+from membership.cards import Card
+from membership.ledger import CardBalances
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,14 @@ class CardRef:
 
 @dataclass(frozen=True)
 class MemberRecord:
-    """One card of a member, as HQ knows it now."""
+    """One card of a member, as HQ knows it now: enough for the terminal to decide operations
+    on a card enrolled at another store (its balances with every lot, not only totals)."""
 
     profile: MemberProfile
-    snapshot: CardSnapshot  # the card and its balances at HQ
+    card: Card
+    balances: CardBalances  # derived by HQ from its ledger, lots included
+    as_of: datetime  # HQ's clock when it answered
+    uid: str = ""  # the card's UID bound at enrolment, "" when none
     offline_pin_verifier: str = ""  # membership.pin_hash verifier without pepper; "" = no PIN
     coupons: tuple[str, ...] = ()  # codes of the member's unused coupons
     other_cards: tuple[str, ...] = field(default=())  # the member's other card numbers
@@ -70,9 +79,6 @@ class MemberDirectory(Protocol):
     def lookup_phone(self, phone: str) -> tuple[MemberRecord, ...] | None:
         """Every card of the member(s) with this phone number (often one); None offline."""
 
-    def register_member(self, profile: MemberProfile) -> bool:
-        """Tell HQ about a new or changed member profile; False when HQ could not be reached
-        (the enrolment event carries the member id; the profile is sent again later)."""
 
 
 class MemberPinService(Protocol):
