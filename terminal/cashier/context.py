@@ -1,0 +1,58 @@
+"""What every cashier service shares: the terminal's identity, its store, the configuration it
+applied, the debit guard, the print service, HQ's directory and PIN service, and the clock.
+
+Built once by the bootstrap (terminal/bootstrap.py), passed to every service. Services run on
+one worker thread at a time (the UI queues them), so an operation's id, taken from the store's
+next seq when the operation starts, is not taken twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from membership.config_documents import StoreConfiguration
+from membership.counter import Operation
+from membership.sale import StoreContext
+from terminal.cashier.ports import MemberDirectory, MemberPinService
+from terminal.printing import ReceiptPrintService
+from terminal.store.store import TerminalStore
+from terminal.sync.debit_guard import DebitGuard
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    name: str
+    role: str  # "cashier" or "manager" (terminal.store.models.STAFF_ROLES)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+
+@dataclass
+class CashierContext:
+    terminal_id: str
+    store_id: str
+    store_name: str
+    store: TerminalStore
+    configuration: Callable[[], StoreConfiguration]  # the documents applied now, decoded
+    guard: DebitGuard
+    printing: ReceiptPrintService
+    directory: MemberDirectory | None = None  # None: no HQ configured (a stand-alone demo)
+    pins: MemberPinService | None = None
+    clock: Callable[[], datetime] = datetime.now
+    language: str = "zh_CN"
+    notify_sync: Callable[[], None] = field(default=lambda: None)  # wake the relay after a commit
+
+    def store_context(self, staff: StaffMember | None) -> StoreContext:
+        return StoreContext(self.store_id, self.terminal_id, self.store_name,
+                            staff.name if staff else "")
+
+    def operation(self, staff: StaffMember | None) -> Operation:
+        """A new operation now: its id is this terminal's next seq, e.g. SH001-T1-000042."""
+        op_id = f"{self.terminal_id}-{self.store.next_seq():06d}"
+        return Operation(op_id, self.clock(), self.store_context(staff),
+                         staff.staff_id if staff else "")
