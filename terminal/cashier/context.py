@@ -56,3 +56,11 @@ class CashierContext:
         op_id = f"{self.terminal_id}-{self.store.next_seq():06d}"
         return Operation(op_id, self.clock(), self.store_context(staff),
                          staff.staff_id if staff else "")
+
+
+@dataclass(frozen=True)
+class ManagerApproval:
+    """A store manager entered their PIN to approve one operation (a refund, a void)."""
+
+    manager: StaffMember
+    approved_at: datetime

@@ -88,3 +88,14 @@ class MemberPinService(Protocol):
     def set_pin(self, card_no: str, pin: Pin, old_pin: Pin | None = None) -> PinCheck | None:
         """Set (enrolment) or change a card's PIN at HQ; ACCEPTED when done, WRONG when
         `old_pin` did not match; None offline (a PIN can only be set online)."""
+
+
+@dataclass(frozen=True)
+class PinProof:
+    """The member's PIN was checked for this card just now (by the card itself, by HQ, or
+    offline against HQ's verifier). Operations that take money from a card require one; it
+    carries no PIN."""
+
+    card_no: str
+    verified_at: datetime
+    how: str  # "card", "hq" or "offline"
