@@ -66,3 +66,23 @@ def test_it_runs_as_a_module() -> None:
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "diag: all checks passed" in done.stdout
+
+
+def test_through_pcscd_a_virtual_member_card_is_read(pcsc_daemon, tmp_path: Path) -> None:
+    from huiyuan_devices.cardreader.virtual_card import VirtualMemberCard
+
+    from tests.devices.pcsc_support import READER_00
+
+    config = tmp_path / "terminal.toml"
+    config.write_text(f'[devices.card_reader]\nkind = "pcsc"\nreader = "{READER_00}"\n')
+    card = VirtualMemberCard("8800000000004321", uid="04C0FFEE000001",
+                             port=pcsc_daemon.ports[READER_00])
+    card.start()
+    try:
+        out = io.StringIO()
+        assert diag.main(["--config", str(config), "--skip-pin", "--timeout", "10"], out=out) == 0
+    finally:
+        card.stop()
+    text = out.getvalue()
+    assert f"detected: PC/SC reader '{READER_00}'" in text
+    assert "card_no=8800000000004321" in text and "uid=04C0FFEE000001" in text

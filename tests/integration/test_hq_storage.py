@@ -90,7 +90,7 @@ def _ledger_indexes(hq: HqDatabase) -> set[str]:
 
 
 def test_a_new_database_has_no_ledger_foreign_key(hq: HqDatabase) -> None:
-    assert hq.current_version() == LATEST_VERSION == 2
+    assert hq.current_version() == LATEST_VERSION
     assert _ledger_foreign_keys(hq) == []
     assert hq.migrate() == []
 
@@ -105,7 +105,7 @@ def test_migration_2_drops_the_ledger_foreign_key_and_keeps_the_entries(
                                 feed.at)
     old.close()
     hq = open_database(hq_database_url, migrate=False)
-    assert hq.migrate() == [2]
+    assert hq.migrate()[0] == 2  # and every later one
     assert _ledger_foreign_keys(hq) == []
     assert ledger_entries(hq, CARD) == feed.entries
     Ingestor(hq).handle_events(feed.topic, feed.batch([feed.sale(1_000)]), feed.at)

@@ -1,6 +1,6 @@
 """Pick a card reader from a plain mapping (the terminal's `[card_reader]` TOML table).
 
-    kind = "pcsc"          # "pcsc" | "simulated"
+    kind = "pcsc"          # "pcsc" | "wedge" | "simulated" (wedge keys: cardreader/wedge.py)
     name = "card_reader"   # device name in events and errors (optional)
     reader = "ACR122"      # pcsc: part of the PC/SC reader name ("" = any reader)
     reader_index = 0       # pcsc: which of the matching readers, in pcscd's order
@@ -50,9 +50,19 @@ def _make_simulated(config: Mapping[str, Any]) -> CardReader:
     return SimulatedCardReader(name=_device_name(config))
 
 
-# One entry per kind; the keyboard-wedge reader (evdev) registers "wedge" here.
+def _make_wedge(config: Mapping[str, Any]) -> CardReader:
+    # Imported here so that the other kinds work where evdev is missing.
+    from huiyuan_devices.cardreader.wedge import create_wedge_reader
+
+    # `name` is the evdev device's name here (part of it), `label` our name for the reader.
+    _check_keys("wedge", config, {"device", "label", "wedge_value", "uid_decimal_byte_order",
+                                  "char_timeout_s", "max_length", "reopen_interval_s"})
+    return create_wedge_reader(config)
+
+
 READER_KINDS: dict[str, ReaderMaker] = {
     "pcsc": _make_pcsc,
+    "wedge": _make_wedge,
     "simulated": _make_simulated,
 }
 

@@ -23,8 +23,15 @@ from huiyuan_devices.keypad.simulated import SimulatedPinPad
 KINDS = ("evdev", "simulated")
 
 
+KEYS_BY_KIND = {"evdev": {"kind", "device", "name", "label"}, "simulated": {"kind", "label"}}
+
+
 def create(config: Mapping[str, Any]) -> PinPad:
     kind = config.get("kind")
+    unknown = sorted(set(config) - KEYS_BY_KIND.get(kind, set(config))) if isinstance(
+        kind, str) else []
+    if unknown:
+        raise ValueError(f"keypad kind {kind!r} has no setting(s) {unknown}")
     if kind == "evdev":
         label = str(config.get("label", "pinpad"))
         return EvdevPinPad(label, open_device=input_device_opener(config))
