@@ -1,0 +1,138 @@
+"""One bootstrap for the terminal (DESIGN.md): configuration in, every part wired out — the store,
+the sync with HQ, the debit guard, the devices (real or simulated, by configuration), the print
+service and the cashier's context. Tests pass overrides (a device object, a clock) instead of
+patching anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from huiyuan_devices.cardreader.base import CardReader
+from huiyuan_devices.cardreader.factory import create as create_reader
+from huiyuan_devices.keypad.base import PinPad
+from huiyuan_devices.keypad.factory import create as create_pinpad
+from huiyuan_devices.printer.base import ReceiptPrinter
+from huiyuan_devices.printer.factory import create as create_printer
+
+from membership.config_documents import DOCUMENT_NAMES, StoreConfiguration
+from terminal.cashier.context import CashierContext
+from terminal.config import TerminalConfig
+from terminal.printing import ReceiptPrintService
+from terminal.store.store import TerminalStore, open_store
+from terminal.sync.client import SyncClient
+from terminal.sync.debit_guard import DebitGuard
+from terminal.sync.settings import SyncSettings
+
+log = logging.getLogger("terminal.bootstrap")
+
+
+@dataclass
+class Overrides:
+    """What a test (or the demo) supplies instead of building it from the configuration."""
+
+    reader: CardReader | None = None
+    pinpad: PinPad | None = None
+    printer: ReceiptPrinter | None = None
+    clock: Callable[[], datetime] = datetime.now
+
+
+@dataclass
+class TerminalRuntime:
+    config: TerminalConfig
+    store: TerminalStore
+    sync: SyncClient | None
+    guard: DebitGuard
+    reader: CardReader
+    pinpad: PinPad
+    printer: ReceiptPrinter
+    printing: ReceiptPrintService
+    cashier: CashierContext
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Connect to HQ (in the background: the terminal sells offline meanwhile)."""
+        if self.sync is not None:
+            self.sync.start()
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:  # closing one part must not keep the others open
+                log.exception("closing %s failed", close)
+
+
+class ConfigurationCache:
+    """The store's applied documents decoded into the core's objects, decoded again only when
+    a new version was applied (decoding a price book on every sale would cost the cashier)."""
+
+    def __init__(self, store: TerminalStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._versions: dict[str, Any] | None = None
+        self._configuration = StoreConfiguration.from_documents({})
+
+    def __call__(self) -> StoreConfiguration:
+        versions = self._store.applied_versions()
+        with self._lock:
+            if versions != self._versions:
+                self._configuration = StoreConfiguration.from_documents(self._bodies())
+                self._versions = versions
+            return self._configuration
+
+    def _bodies(self) -> Mapping[str, Mapping[str, Any]]:
+        bodies = {}
+        for name in DOCUMENT_NAMES:
+            document = self._store.effective_config(name)
+            if document is not None:
+                bodies[name] = document.body
+        return bodies
+
+
+def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) -> TerminalRuntime:
+    overrides = overrides or Overrides()
+    closers: list[Callable[[], None]] = []
+    config.store_path.parent.mkdir(parents=True, exist_ok=True)
+    store = open_store(config.store_path, overrides.clock)
+    closers.append(store.close)
+    sync = _sync(config, store, overrides.clock)
+    if sync is not None:
+        closers.append(sync.stop)
+    devices = _devices(config, overrides, closers)
+    printing = ReceiptPrintService(devices["printer"], store, lang=config.terminal.language)
+    closers.append(printing.close)
+    guard = DebitGuard(config.terminal.id, store, sync)
+    cashier = CashierContext(
+        terminal_id=config.terminal.id, store_id=config.terminal.store_id,
+        store_name=config.terminal.store_name, store=store,
+        configuration=ConfigurationCache(store), guard=guard, printing=printing,
+        clock=overrides.clock, language=config.terminal.language,
+        notify_sync=sync.notify if sync is not None else (lambda: None))
+    return TerminalRuntime(config, store, sync, guard, devices["reader"], devices["pinpad"],
+                           devices["printer"], printing, cashier, closers)
+
+
+def _sync(config: TerminalConfig, store: TerminalStore,
+          clock: Callable[[], datetime]) -> SyncClient | None:
+    if not config.hq.enabled:
+        return None
+    settings = SyncSettings(config.terminal.id, config.hq.password,
+                            store_id=config.terminal.store_id, region=config.terminal.region,
+                            host=config.hq.host, port=config.hq.port,
+                            auth_timeout_s=config.hq.request_timeout_s)
+    return SyncClient(store, settings, clock)
+
+
+def _devices(config: TerminalConfig, overrides: Overrides,
+             closers: list[Callable[[], None]]) -> dict[str, Any]:
+    reader = overrides.reader or create_reader(config.device("card_reader"))
+    pinpad = overrides.pinpad or create_pinpad(config.device("pinpad"))
+    printer = overrides.printer or create_printer(config.device("printer"))
+    closers += [reader.stop, pinpad.close, printer.close]
+    return {"reader": reader, "pinpad": pinpad, "printer": printer}
