@@ -1,0 +1,172 @@
+"""The Kivy app: a status bar, a message line and one screen at a time; on a laptop with simulated
+devices, the simulator panel beside it (tap a demo card, type on a virtual PIN keypad, see the
+printed receipts).
+
+Screens are registered in `SCREENS` (terminal/ui/screens/__init__.py) and get one `UiContext`:
+the widget kit, the bridge, the runtime and its services, the navigator and the session (who is
+on duty, which member is at the counter). Card events from the reader thread arrive through the
+bridge and go to the screen on display.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from huiyuan_devices.cardreader.base import CardEvent
+from kivy.app import App
+from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from terminal.bootstrap import TerminalRuntime
+from terminal.cashier.context import StaffMember
+from terminal.ui.bridge import UiBridge
+from terminal.ui.status import StatusBar, StatusMonitor, TerminalStatus
+from terminal.ui.texts import Texts
+from terminal.ui.theme import register_fonts, theme_for
+from terminal.ui.widgets import MessageLine, Panel, UiKit
+
+log = logging.getLogger("terminal.ui")
+SIMULATOR_PANEL_WIDTH = 280
+
+
+@dataclass
+class Session:
+    """Who is at the counter now. Cleared at sign-out."""
+
+    staff: StaffMember | None = None
+    member: Any = None  # the MemberView of the member being served, if any
+    values: dict[str, Any] = field(default_factory=dict)  # what one screen hands the next
+
+
+class UiContext:
+    def __init__(self, app: TerminalApp, kit: UiKit, bridge: UiBridge,
+                 runtime: TerminalRuntime, services: Any) -> None:
+        self.app, self.kit, self.bridge, self.runtime = app, kit, bridge, runtime
+        self.services = services
+        self.session = Session()
+        self.message: MessageLine | None = None
+        self.status_bar: StatusBar | None = None
+
+    def go(self, name: str, **params: Any) -> None:
+        self.app.show_screen(name, **params)
+
+    def run(self, task: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[Exception], None] | None = None) -> None:
+        """Run a cashier task off the UI thread; errors go to the message line by default."""
+        if self.message is not None:
+            self.message.info("ui.processing")
+        self.bridge.run(task, on_done, on_error or self.show_error)
+
+    def show_error(self, error: Exception) -> None:
+        if self.message is not None:
+            self.message.error(error)
+
+    def sign_in(self, staff: StaffMember) -> None:
+        self.session.staff = staff
+        if self.status_bar is not None:
+            self.status_bar.show_cashier(staff.name)
+
+    def sign_out(self) -> None:
+        self.session = Session()
+        if self.status_bar is not None:
+            self.status_bar.show_cashier("")
+
+
+class TerminalScreen(Screen):
+    """Base of every screen. `build()` makes the widgets once; `enter(**params)` runs each time
+    the screen is shown; `on_card(event)` receives card reader events while it is shown."""
+
+    screen_name = ""
+
+    def __init__(self, ui: UiContext) -> None:
+        super().__init__(name=self.screen_name)
+        self.ui = ui
+        self.kit = ui.kit
+        self.build()
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def enter(self, **params: Any) -> None:
+        """Shown (again): refresh from the session and `params`."""
+
+    def on_card(self, event: CardEvent) -> None:
+        """A card event while this screen is shown; most screens ignore cards."""
+
+
+class TerminalApp(App):
+    def __init__(self, runtime: TerminalRuntime, services: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+        self.services = services
+        self.bridge = UiBridge()
+        self.texts = Texts(runtime.config.terminal.language)
+        self.kit = UiKit(theme_for(runtime.config.ui.width, runtime.config.ui.height),
+                         self.texts)
+        self.ui = UiContext(self, self.kit, self.bridge, runtime, services)
+        self.screens = ScreenManager(transition=NoTransition())
+        self.monitor = StatusMonitor(runtime, self.bridge, self._show_status)
+        self.title = self.texts.tr("ui.app_title")
+
+    def build(self) -> BoxLayout:
+        from terminal.ui.screens import SCREENS
+
+        register_fonts()
+        Window.clearcolor = self.kit.theme.background
+        main = Panel(self.kit.theme.background, orientation="vertical")
+        self.ui.status_bar = StatusBar(self.kit)
+        self.ui.message = MessageLine(self.kit)
+        for widget in (self.ui.status_bar, self.ui.message, self.screens):
+            main.add_widget(widget)
+        for make_screen in SCREENS:
+            self.screens.add_widget(make_screen(self.ui))
+        if not self._with_simulator_panel():
+            return main
+        from terminal.ui.simulator_panel import SimulatorPanel
+
+        root = BoxLayout(orientation="horizontal")
+        root.add_widget(main)
+        root.add_widget(SimulatorPanel(self.ui, width=SIMULATOR_PANEL_WIDTH))
+        return root
+
+    def on_start(self) -> None:
+        self.runtime.start()
+        self.runtime.reader.start(lambda event: self.bridge.post(self.dispatch_card, event))
+        self.monitor.start()
+        self.show_screen("login")
+
+    def on_stop(self) -> None:
+        self.monitor.stop()
+        self.bridge.close()
+        self.runtime.close()
+
+    def show_screen(self, name: str, **params: Any) -> None:
+        if self.ui.message is not None:
+            self.ui.message.clear()
+        screen = self.screens.get_screen(name)
+        self.screens.current = name
+        screen.enter(**params)
+
+    def current_screen(self) -> TerminalScreen:
+        return self.screens.current_screen  # type: ignore[return-value]
+
+    def dispatch_card(self, event: CardEvent) -> None:
+        self.current_screen().on_card(event)
+
+    def switch_language(self, language: str) -> None:
+        self.texts.set_language(language)
+        self.runtime.printing.lang = self.texts.language
+        self.title = self.texts.tr("ui.app_title")
+
+    def _show_status(self, status: TerminalStatus) -> None:
+        if self.ui.status_bar is not None:
+            self.ui.status_bar.show_status(status)
+
+    def _with_simulator_panel(self) -> bool:
+        config = self.runtime.config
+        return config.ui.simulator_panel and any(
+            config.simulated(name) for name in ("card_reader", "pinpad", "printer"))
