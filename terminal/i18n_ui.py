@@ -21,3 +21,15 @@ UI_SIGN_IN = {
     "ui.welcome": ("{name}，您好", "Hello, {name}"),
 }
 UI_SIGN_IN["ui.staff_name"] = ("{name}", "{name}")
+
+UI_SIMULATOR = {
+    "sim.title": ("模拟设备", "Simulated devices"),
+    "sim.card_zhang": ("刷卡：张三（会员卡）", "Tap: Zhang San (member card)"),
+    "sim.card_li": ("刷卡：李四（感应卡）", "Tap: Li Si (RFID tag)"),
+    "sim.card_wang": ("刷卡：王五（会员卡）", "Tap: Wang Wu (member card)"),
+    "sim.card_unknown": ("刷卡：未知卡", "Tap: an unknown card"),
+    "sim.remove_card": ("拿走卡片", "Take the card away"),
+    "sim.key_esc": ("取消", "Esc"),
+    "sim.key_enter": ("确认", "Enter"),
+    "sim.paper_out": ("打印机缺纸/装纸", "Printer: paper out / in"),
+}
