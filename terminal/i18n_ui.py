@@ -12,7 +12,6 @@ UI_SHELL = {
 }
 
 UI_SIGN_IN = {
-    "ui.digit": ("{digit}", "{digit}"),
     "ui.pin_clear": ("清除", "Clear"),
     "ui.pin_back": ("退格", "Back"),
     "ui.choose_staff": ("请选择您的工号", "Choose your name"),
@@ -20,7 +19,6 @@ UI_SIGN_IN = {
     "ui.no_staff": ("本机尚无员工资料，请联系总部", "No staff on this terminal yet: contact HQ"),
     "ui.welcome": ("{name}，您好", "Hello, {name}"),
 }
-UI_SIGN_IN["ui.staff_name"] = ("{name}", "{name}")
 
 UI_SIMULATOR = {
     "sim.title": ("模拟设备", "Simulated devices"),

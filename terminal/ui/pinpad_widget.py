@@ -33,8 +33,8 @@ class PinEntryPad(BoxLayout):
         grid = GridLayout(cols=3, spacing=kit.theme.spacing, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for key in KEYS:
-            label = {"clear": "ui.pin_clear", "back": "ui.pin_back"}.get(key, "ui.digit")
-            grid.add_widget(kit.button(label, lambda key=key: self.press(key), digit=key,
+            label = {"clear": "ui.pin_clear", "back": "ui.pin_back"}.get(key, "")
+            grid.add_widget(kit.button(label, lambda key=key: self.press(key), text=key,
                                        test_id=f"{test_id}.{key}", kind="plain"))
         self.add_widget(grid)
         self.add_widget(kit.button("ui.ok", lambda: self.press("enter"),

@@ -51,9 +51,9 @@ class SimulatorPanel(Panel):
         grid = GridLayout(cols=3, spacing=2, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for key in KEYPAD_KEYS:
-            label = {"esc": "sim.key_esc", "enter": "sim.key_enter"}.get(key, "ui.digit")
+            label = {"esc": "sim.key_esc", "enter": "sim.key_enter"}.get(key, "")
             grid.add_widget(self._small_button(label, lambda key=key: self.press(key),
-                                               f"sim.key.{key}", kind="plain", digit=key))
+                                               f"sim.key.{key}", kind="plain", text=key))
         return grid
 
     def _printer(self) -> BoxLayout:

@@ -34,8 +34,9 @@ class UiKit:
         return TextLabel(self, key, text, size=size, color=color, test_id=test_id, **params)
 
     def button(self, key: str, on_press: Callable[[], None], *, test_id: str = "",
-               kind: str = "primary", **params: Any) -> TextButton:
-        return TextButton(self, key, on_press, test_id=test_id, kind=kind, **params)
+               kind: str = "primary", text: str = "", **params: Any) -> TextButton:
+        """A button showing message `key` translated, or `text` as it is when key is ""."""
+        return TextButton(self, key, on_press, test_id=test_id, kind=kind, text=text, **params)
 
     def input(self, *, test_id: str = "", hint_key: str = "", password: bool = False,
               numeric: bool = False) -> TextInput:
@@ -78,7 +79,7 @@ class TextLabel(Label):
 
 class TextButton(Button):
     def __init__(self, kit: UiKit, key: str, on_press: Callable[[], None], *, test_id: str = "",
-                 kind: str = "primary", **params: Any) -> None:
+                 kind: str = "primary", text: str = "", **params: Any) -> None:
         colour = {"primary": kit.theme.primary, "danger": kit.theme.danger,
                   "ok": kit.theme.ok, "plain": kit.theme.muted}[kind]
         super().__init__(font_name=kit.theme.font_name, font_size=kit.theme.font_size,
@@ -90,10 +91,12 @@ class TextButton(Button):
         self.bind(on_release=lambda _button: self._on_press(),
                   size=lambda *_: setattr(self, "text_size", (self.width - 8, None)))
         kit.texts.on_change(self.relabel)
+        self.text = text
         self.relabel()
 
     def relabel(self) -> None:
-        self.text = self.kit.texts.tr(self.key, **self.params)
+        if self.key:
+            self.text = self.kit.texts.tr(self.key, **self.params)
 
 
 class Panel(BoxLayout):

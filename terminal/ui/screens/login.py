@@ -48,8 +48,8 @@ class LoginScreen(TerminalScreen):
         if not staff:
             self.staff_box.add_widget(self.kit.label("ui.no_staff", test_id="login.no_staff"))
             return
-        buttons = [self.kit.button("ui.staff_name", lambda member=member: self._choose(member),
-                                   name=member.name, test_id=f"login.staff.{member.staff_id}",
+        buttons = [self.kit.button("", lambda member=member: self._choose(member),
+                                   text=member.name, test_id=f"login.staff.{member.staff_id}",
                                    kind="primary")
                    for member in staff]
         self.staff_box.add_widget(button_grid(self.kit, buttons, 2))
