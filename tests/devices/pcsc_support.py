@@ -7,7 +7,7 @@ of ours. Clients find it through PCSCLITE_CSOCK_NAME, which libpcsclite reads on
 `route_pcsc_clients()` must run before the first PC/SC call (the conftest does it on import).
 Its vpcd readers listen on two free ports of ours, not 35963/35964, so a system pcscd with vpcd
 does not collide. Without unshare, the tests use a pcscd already running (and cannot kill it) or
-start one the ordinary way.
+start one the ordinary way. pcscd runs without `--apdu`, which would log the PIN blocks.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from huiyuan_devices.cardreader.base import CardEvent, CardReader
+from huiyuan_devices.cardreader.base import CardEvent
+from huiyuan_devices.cardreader.card_pin import CardPin
 from huiyuan_devices.cardreader.pcsc import PcscCardReader, list_readers
 from huiyuan_devices.cardreader.pcsc_io import PcscContext, card_is_present
 from huiyuan_devices.cardreader.simulated import SimulatedCardReader
 from huiyuan_devices.cardreader.virtual_card import VirtualMemberCard
 from huiyuan_devices.errors import DeviceError
+from huiyuan_devices.keypad.base import Pin
 from smartcard import scard
 
 from tests.support.waiting import wait_for
@@ -99,7 +101,7 @@ class PcscDaemon:
         elif subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).stdout:
             self.shared = True
         else:
-            self._start_process(["pcscd", "--foreground", "--apdu", "--info"])
+            self._start_process(["pcscd", "--foreground", "--info"])
         self.wait_for_readers()
 
     def _start_private(self) -> None:
@@ -115,7 +117,7 @@ class PcscDaemon:
         )
         # A private /run in a private mount namespace, with /run/pcscd bound to our folder.
         script = ('mount -t tmpfs tmpfs /run && mkdir /run/pcscd && mount --bind "$0" /run/pcscd'
-                  ' && exec pcscd --foreground --apdu --info --config "$1"')
+                  ' && exec pcscd --foreground --info --config "$1"')
         self._start_process(["unshare", "--mount", "sh", "-c", script,
                              str(run_folder), str(conf_folder)])
 
@@ -202,8 +204,15 @@ class SimulatedRig:
     def start(self) -> None:
         self.reader.start(self.recorder)
 
-    def present(self, card_no: str = "", uid: str = "") -> None:
-        self.reader.present(uid=uid, card_no=card_no)
+    def present(self, card_no: str = "", uid: str = "", *, pin: str | None = None,
+                drop_at: str | None = None) -> None:
+        """A card as the PC/SC rig's would be: `pin` its PIN (None: none set yet); `drop_at`
+        "verify" or "change_pin" pulls it away at the next PIN command."""
+        self.reader.present(uid=uid, card_no=card_no, card_pin=CardPin(pin))
+        if drop_at in ("verify", "change_pin"):
+            self.reader.pull_card_at_next_pin_command()
+        elif drop_at is not None:
+            raise ValueError(f"the simulated rig pulls cards only at PIN commands, not {drop_at}")
 
     def remove(self) -> None:
         self.reader.remove()
@@ -235,8 +244,7 @@ class PcscRig:
     def __init__(self, daemon: PcscDaemon, reader: str = READER_00) -> None:
         self.daemon = daemon
         self.reader_name = reader
-        self.reader: CardReader = PcscCardReader(reader, name="card_reader",
-                                                 retry_interval_s=RETRY_INTERVAL_S)
+        self.reader = PcscCardReader(reader, name="card_reader", retry_interval_s=RETRY_INTERVAL_S)
         self.recorder = EventRecorder()
         self.cards: list[_InsertedCard] = []
 
@@ -244,11 +252,12 @@ class PcscRig:
         self.reader.start(self.recorder)
 
     def present(self, card_no: str = "", uid: str = "", *, on_reader: str = "",
-                drop_at: str | None = None, strict_le: bool = False) -> VirtualMemberCard:
+                drop_at: str | None = None, strict_le: bool = False,
+                pin: str | None = None) -> VirtualMemberCard:
         """Insert a virtual card (in this rig's reader unless `on_reader` names another)."""
         reader = on_reader or self.reader_name
         card = VirtualMemberCard(card_no, uid=uid, port=self.daemon.ports[reader],
-                                 drop_at=drop_at, strict_le=strict_le)
+                                 drop_at=drop_at, strict_le=strict_le, pin=pin)
         card.start()
         self.cards.append(_InsertedCard(card, reader, self.daemon.generation,
                                         self.daemon.removals_seen(reader)))
@@ -296,3 +305,9 @@ def reader_has_card(reader: str) -> bool:
         return False
     finally:
         context.release()
+
+
+def pin_of(digits: str) -> Pin:
+    """A Pin as the keypad hands it over. Tests keep the digits in module constants and call
+    this outside `assert` lines, so a failure message shows no PIN."""
+    return Pin(bytearray(digits, "ascii"))

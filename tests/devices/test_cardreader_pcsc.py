@@ -10,7 +10,14 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from huiyuan_devices.cardreader.base import CardPresented, CardRemoved, CardSource, ReaderFault
+from huiyuan_devices.cardreader.base import (
+    CardPinOutcome,
+    CardPinResult,
+    CardPresented,
+    CardRemoved,
+    CardSource,
+    ReaderFault,
+)
 from huiyuan_devices.cardreader.pcsc import PcscCardReader, list_readers
 from huiyuan_devices.errors import DeviceNotFound, DeviceProtocolError, DeviceTimeout
 
@@ -22,6 +29,7 @@ from tests.devices.pcsc_support import (
     EventRecorder,
     PcscDaemon,
     PcscRig,
+    pin_of,
 )
 from tests.support.waiting import wait_for
 
@@ -31,6 +39,7 @@ CARD_A = "8800000000000001"
 CARD_B = "8800000000000002"
 UID_A = "04AAAAAAAAAAAA"
 UID_B = "04BBBBBBBBBBBB"
+CARD_B_PIN = "591378"
 
 
 @pytest.fixture
@@ -167,15 +176,19 @@ def test_virtual_card_command_holds_a_card_on_the_reader_until_terminated(
 ) -> None:
     removals_before = pcsc_daemon.removals_seen(READER_01)
     command = [sys.executable, "-m", "huiyuan_devices.cardreader.virtual_card",
-               "--card-no", CARD_B, "--uid", UID_B, "--port", str(pcsc_daemon.ports[READER_01])]
+               "--card-no", CARD_B, "--uid", UID_B, "--port", str(pcsc_daemon.ports[READER_01]),
+               "--pin", CARD_B_PIN]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
-        presented = PcscCardReader(READER_01).read_card(timeout_s=WAIT_S)
+        reader = PcscCardReader(READER_01)
+        presented = reader.read_card(timeout_s=WAIT_S)
+        verified = reader.verify_pin(pin_of(CARD_B_PIN), WAIT_S, card_no=CARD_B)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=WAIT_S)
     assert presented == CardPresented("card_reader", uid=UID_B, card_no=CARD_B,
                                       source=CardSource.MEMBER_APP)
+    assert verified == CardPinResult(CardPinOutcome.ACCEPTED, 3)
     assert "card inserted" in output
     assert process.returncode == 0
     if removals_before is not None:  # leave reader 00 01 empty for the next test

@@ -10,6 +10,11 @@ Why not pyscard's CardMonitor/CardObserver: CardMonitor is a process-wide single
 ends for good (printing tracebacks) once pcscd stops (SCARD_E_NO_SERVICE / RPC transport error),
 and never reports again after pcscd restarts; it also watches every reader. The loop below uses
 the same PC/SC call CardMonitor does, and owns its context so it can start over.
+
+PIN commands (pin_commands.py) come from the caller's thread and open a connection of their own
+to the card; pcscd serialises the APDUs, and a lock keeps the watcher's read of a card and a PIN
+command (SELECT then VERIFY) from interleaving, so neither resets the card under the other.
+Never run pcscd with `--apdu` or `--debug` on a terminal: it would log the PIN APDUs.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from huiyuan_devices.cardreader.base import (
     ReaderFault,
 )
 from huiyuan_devices.cardreader.pcsc_io import (
+    CARD_REMOVED,
     PROTOCOL_ERROR,
     UNKNOWN_CARD,
     CardIdentity,
@@ -36,10 +42,12 @@ from huiyuan_devices.cardreader.pcsc_io import (
     card_event_count,
     card_is_present,
     choose_reader,
+    exchange_member_apdu,
     list_readers,
     read_card_identity,
     reader_gone,
 )
+from huiyuan_devices.cardreader.pin_commands import ApduBuilder, CardPinCommands
 from huiyuan_devices.errors import DeviceError, DeviceNotFound, DeviceProtocolError, DeviceTimeout
 
 __all__ = ["DEFAULT_READER_DEVICE_NAME", "PcscCardReader", "list_readers"]
@@ -48,13 +56,15 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_READER_DEVICE_NAME = "card_reader"
 _STOP_JOIN_TIMEOUT_S = 5.0
+_CARD_BUSY_WAIT_S = 5.0  # a PIN command waits this long for the watcher to finish reading a card
 
 
-class PcscCardReader:
+class PcscCardReader(CardPinCommands):
     """A PC/SC reader chosen by name: the `reader_index`-th reader (0 = first, in pcscd's order)
     whose name contains `reader` ("" = any), e.g. reader="ACR122" or "Virtual PCD 00 01".
 
-    `name` is the device name in events and errors. Events arrive on the watcher thread.
+    `name` is the device name in events and errors. Events arrive on the watcher thread. The PIN
+    commands (base.CardPinReader) work whether or not the reader was started.
     """
 
     def __init__(self, reader: str = "", reader_index: int = 0, *,
@@ -70,6 +80,7 @@ class PcscCardReader:
         self._context_lock = threading.Lock()
         self._context: PcscContext | None = None
         self._outage_reported = False
+        self._card_lock = threading.Lock()  # one conversation with the card at a time
 
     # --- the CardReader Protocol ----------------------------------------------------------
 
@@ -97,18 +108,40 @@ class PcscCardReader:
     def read_card(self, timeout_s: float = 10.0) -> CardPresented:
         """Wait up to `timeout_s` for a card in the configured reader and read it. Independent
         of start(); raises DeviceNotFound, DeviceTimeout or DeviceProtocolError."""
-        deadline = time.monotonic() + timeout_s
+        reader = self._wait_for_card(time.monotonic() + timeout_s)
+        if reader is None:
+            raise DeviceTimeout(self.name, "timeout", "no card on the reader")
+        with self._card_lock:
+            return self._presented(read_card_identity(self.name, reader))
+
+    # --- PIN commands (pin_commands.CardPinCommands) --------------------------------------
+
+    def _exchange_pin_apdu(self, build_apdu: ApduBuilder, timeout_s: float,
+                           card_no: str) -> tuple[int, int]:
+        reader = self._wait_for_card(time.monotonic() + timeout_s)
+        if reader is None:
+            raise DeviceProtocolError(self.name, CARD_REMOVED, "no card on the reader")
+        if not self._card_lock.acquire(timeout=_CARD_BUSY_WAIT_S):
+            raise DeviceTimeout(self.name, "timeout", "the reader stayed busy with a card")
+        try:
+            return exchange_member_apdu(self.name, reader, build_apdu, card_no)
+        finally:
+            self._card_lock.release()
+
+    def _wait_for_card(self, deadline: float) -> str | None:
+        """The PC/SC name of the configured reader once a card is in it, or None at the
+        deadline. Raises DeviceNotFound (no reader, no pcscd) or unknown_card (a mute card)."""
         context = PcscContext(self.name)
         try:
             reader = self._choose_reader(context)
-            state = scard.SCARD_STATE_UNAWARE
+            state = context.wait_for_change(reader, scard.SCARD_STATE_UNAWARE, 0)
             while not card_is_present(state):
                 remaining_ms = int((deadline - time.monotonic()) * 1000)
                 if remaining_ms <= 0:
-                    raise DeviceTimeout(self.name, "timeout", f"no card on {reader}")
+                    return None
                 state = context.wait_for_change(reader, state, remaining_ms)
             self._refuse_mute_card(state)
-            return self._presented(read_card_identity(self.name, reader))
+            return reader
         finally:
             context.release()
 
@@ -179,7 +212,8 @@ class PcscCardReader:
     def _read_card_event(self, reader: str, state: int) -> CardEvent:
         try:
             self._refuse_mute_card(state)
-            return self._presented(read_card_identity(self.name, reader))
+            with self._card_lock:
+                return self._presented(read_card_identity(self.name, reader))
         except DeviceNotFound:
             raise  # the reader went away mid-read: _run reports it once
         except DeviceError as error:

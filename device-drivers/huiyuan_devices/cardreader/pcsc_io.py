@@ -6,6 +6,7 @@ Nothing here starts a thread; pcsc.py runs the watching loop on top of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from smartcard import scard
@@ -183,6 +184,54 @@ def read_card_identity(device: str, reader: str) -> CardIdentity:
     if not uid and not card_no:
         raise DeviceProtocolError(device, UNKNOWN_CARD, "no member application and no UID")
     return CardIdentity(uid=uid, card_no=card_no)
+
+
+def exchange_member_apdu(device: str, reader: str, build_apdu: Callable[[], bytearray],
+                         card_no: str = "") -> tuple[int, int]:
+    """In one connection to the card in `reader`: SELECT our application (and, with `card_no`,
+    read the card number and insist on it), then send the APDU `build_apdu()` makes, zero it and
+    return the status word (sw1, sw2).
+
+    The APDU (a PIN command) is built only once the card has answered SELECT. Raises as
+    read_card_identity does; DeviceProtocolError(unknown_card) when the card has no member
+    application, DeviceProtocolError(card_removed) when it carries another card number.
+    """
+    try:
+        connection = PCSCReader(reader).createConnection()
+    except PYSCARD_ERRORS as error:
+        raise translate_error(device, error) from error
+    try:
+        connection.connect()
+        _select_member_app(device, connection, card_no)
+        return _transmit_and_wipe(connection, build_apdu())
+    except PYSCARD_ERRORS as error:
+        raise translate_error(device, error) from error
+    finally:
+        _release_quietly(connection)
+
+
+def _select_member_app(device: str, connection: CardConnectionDecorator, card_no: str) -> None:
+    if not card_no:
+        _, sw1, sw2 = connection.transmit(list(member_app.select_aid_apdu()))
+        if member_app.interpret_status(sw1, sw2).kind is not StatusKind.OK:
+            raise DeviceProtocolError(device, UNKNOWN_CARD, "no member application")
+        return
+    card_no_on_card = _read_member_card_no(device, connection)
+    if not card_no_on_card:
+        raise DeviceProtocolError(device, UNKNOWN_CARD, "no member application")
+    if card_no_on_card != card_no:
+        # The member swapped cards after presenting one: this is not the card presented.
+        raise DeviceProtocolError(device, CARD_REMOVED, "another card is on the reader")
+
+
+def _transmit_and_wipe(connection: CardConnectionDecorator, apdu: bytearray) -> tuple[int, int]:
+    command = list(apdu)  # pyscard takes a list of ints
+    try:
+        _, sw1, sw2 = connection.transmit(command)
+    finally:
+        member_app.wipe_buffer(command)
+        member_app.wipe_buffer(apdu)
+    return sw1, sw2
 
 
 def _read_uid(connection: CardConnectionDecorator) -> str:

@@ -6,12 +6,16 @@ the connection. Wire protocol: every message is a 2-byte big-endian length and a
 payload is a control code (0 power off, 1 power on, 2 reset: no answer; 4: answer the ATR);
 longer payloads are command APDUs, answered with the response APDU.
 
-The card answers GET DATA UID, SELECT of our member application and READ BINARY of the
-card-number record (see member_app.py); everything else gets an ISO status word.
+The card answers GET DATA UID, SELECT of our member application, READ BINARY of the
+card-number record, and the PIN commands VERIFY and CHANGE REFERENCE DATA (see member_app.py;
+the PIN logic is card_pin.CardPin, shared with the simulated reader); everything else gets an ISO
+status word. It is a test and demonstration card: its PIN is no secret (it lives in memory and on
+the command line), but it keeps PIN blocks out of `apdus_received` anyway.
 
-In-process:   card = VirtualMemberCard("8800000000001234", uid="04A1B2C3D4E5F6"); card.start()
+In-process:   card = VirtualMemberCard("8800000000001234", uid="04A1B2C3D4E5F6", pin="2468")
+              card.start()
 Command line: python -m huiyuan_devices.cardreader.virtual_card --card-no 8800000000001234 \
-                  --uid 04A1B2C3D4E5F6 [--port 35963]
+                  --uid 04A1B2C3D4E5F6 [--pin 2468] [--port 35963]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from enum import StrEnum
 
 from huiyuan_devices.cardreader import member_app
+from huiyuan_devices.cardreader.card_pin import CardPin
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 35963  # reader "Virtual PCD 00 00"; 35964 is "Virtual PCD 00 01"
@@ -49,6 +54,11 @@ class DropPoint(StrEnum):
     GET_UID = "get_uid"
     SELECT = "select"
     READ_BINARY = "read_binary"
+    VERIFY = "verify"  # VERIFY, with a PIN or asking the tries left
+    CHANGE_PIN = "change_pin"  # CHANGE REFERENCE DATA, changing or setting the first PIN
+
+
+_PIN_COMMANDS = (DropPoint.VERIFY, DropPoint.CHANGE_PIN)
 
 
 class VirtualMemberCard:
@@ -58,12 +68,15 @@ class VirtualMemberCard:
     `uid` "" makes GET DATA fail (6A81), as on a contact card. `drop_at` closes the connection
     when that command arrives, once, instead of answering it. `strict_le` answers READ BINARY
     with 6Cxx unless Le is exactly the record length, as some cards do even for Le = 00.
+    `pin` is the member application's PIN (4..8 digits; None: issued without one, the first is
+    set through the reader); `card_pin` shows its state (tries left, blocked).
     """
 
     def __init__(self, card_no: str = "", uid: str = "04A1B2C3D4E5F6", *,
                  host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  has_member_app: bool = True, drop_at: DropPoint | str | None = None,
-                 strict_le: bool = False, atr: bytes = DEFAULT_ATR) -> None:
+                 strict_le: bool = False, atr: bytes = DEFAULT_ATR,
+                 pin: str | None = None) -> None:
         self.card_no = card_no
         self.uid = bytes.fromhex(uid)
         self.host, self.port = host, port
@@ -71,7 +84,8 @@ class VirtualMemberCard:
         self.drop_at = DropPoint(drop_at) if drop_at else None
         self.strict_le = strict_le
         self.atr = atr
-        self.apdus_received: list[bytes] = []
+        self.apdus_received: list[bytes] = []  # PIN blocks in them are zeroed
+        self.card_pin = CardPin(pin)
         self._record = member_app.encode_card_record(card_no) if self.has_member_app else b""
         self._app_selected = False
         self._socket: socket.socket | None = None
@@ -129,7 +143,7 @@ class VirtualMemberCard:
     def _answer(self, message: bytes) -> bytes | None:
         if len(message) == 1:
             return self._answer_control(message[0])
-        self.apdus_received.append(message)
+        self.apdus_received.append(_without_pin_blocks(message))
         if self._should_drop(message):
             raise _CardPulledAway
         return self.answer_apdu(message)
@@ -139,6 +153,7 @@ class VirtualMemberCard:
             return self.atr
         if code in (CTRL_POWER_OFF, CTRL_POWER_ON, CTRL_RESET):
             self._app_selected = False  # a reset deselects, as on a real card
+            self.card_pin.deselect()
         return None
 
     def _should_drop(self, apdu: bytes) -> bool:
@@ -154,9 +169,13 @@ class VirtualMemberCard:
         if command is DropPoint.SELECT:
             selected = self.has_member_app and apdu[5 : 5 + apdu[4]] == member_app.MEMBER_AID
             self._app_selected = selected
+            self.card_pin.deselect()
             return SW_OK if selected else SW_NOT_FOUND
         if command is DropPoint.READ_BINARY:
             return self._read_binary(apdu)
+        if command in _PIN_COMMANDS:
+            # Outside our application there is no PIN to check.
+            return self.card_pin.answer(apdu) if self._app_selected else SW_INS_NOT_SUPPORTED
         return SW_INS_NOT_SUPPORTED
 
     def _read_binary(self, apdu: bytes) -> bytes:
@@ -184,7 +203,18 @@ def _command_of(apdu: bytes) -> DropPoint | None:
         return DropPoint.SELECT
     if ins == member_app.INS_READ_BINARY:
         return DropPoint.READ_BINARY
+    if ins == member_app.INS_VERIFY:
+        return DropPoint.VERIFY
+    if ins == member_app.INS_CHANGE_REFERENCE_DATA:
+        return DropPoint.CHANGE_PIN
     return None
+
+
+def _without_pin_blocks(apdu: bytes) -> bytes:
+    """The APDU as recorded: a PIN command's data (its PIN blocks) zeroed."""
+    if _command_of(apdu) not in _PIN_COMMANDS or len(apdu) <= 5:
+        return apdu
+    return apdu[:5] + bytes(len(apdu) - 5)
 
 
 def _receive_exactly(sock: socket.socket, size: int) -> bytes | None:
@@ -224,10 +254,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--uid", default="04A1B2C3D4E5F6", help="UID in hex; empty: none")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--pin", default=None,
+                        help="the member application's PIN, 4-8 digits; none: the card has none")
     parser.add_argument("--drop-at", choices=[point.value for point in DropPoint])
     args = parser.parse_args(argv)
     card = VirtualMemberCard(args.card_no, uid=args.uid, host=args.host, port=args.port,
-                             drop_at=args.drop_at)
+                             drop_at=args.drop_at, pin=args.pin)
     # SIGTERM (a supervisor, or a test) pulls the card away as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
