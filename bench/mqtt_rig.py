@@ -122,7 +122,7 @@ def start_rig(stack: ExitStack, accounts: BrokerAccounts) -> Rig:
     db = open_database(url)
     stack.callback(db.close)
     settings = HqSettings(broker_port=broker.port, broker_password=accounts.hq_password,
-                          database_url=url, worker_id="bench-hq-1")
+                          database_url=url, worker_id="bench-hq-1", data_dir=str(folder / "hq"))
     worker = HqWorker(settings, db)
     stack.callback(worker.stop)
     worker.start()

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from membership.cards import CardStatus
+from membership.profiles import is_uid
 from membership.wire import MAX_ID_LENGTH, WireEvent
 
 # The status each card event leads to (membership.lifecycle.TRANSITIONS, seen from HQ).
@@ -40,6 +41,9 @@ class CardState:
     expires_on: date | None = None
     replaced_by: str = ""
     status_at: datetime | None = None
+    uid: str | None = None
+    parent_card_no: str = ""
+    quota: int = 0
 
 
 def card_id(value: Any) -> str:
@@ -77,15 +81,23 @@ def _after(cards: Mapping[str, CardState], event: WireEvent) -> list[CardState]:
         return []
     card = cards[card_no]
     if event.type == "card.issued":
-        card = replace(
-            card, member_id=_text(event.payload, "member_id") or card.member_id,
-            type_code=_text(event.payload, "type_code") or card.type_code,
-            level=_text(event.payload, "level") or card.level,
-            issued_on=event.at.date(), expires_on=_day(event.payload.get("expires_on")),
-        )
+        card = _issued(card, event)
     elif event.type == "card.extended":
         card = replace(card, expires_on=_day(event.payload.get("expires_on")) or card.expires_on)
     return [_with_status(card, _STATUS_AFTER[event.type], event.at)]
+
+
+def _issued(card: CardState, event: WireEvent) -> CardState:
+    payload = event.payload
+    return replace(
+        card, member_id=_text(payload, "member_id") or card.member_id,
+        type_code=_text(payload, "type_code") or card.type_code,
+        level=_text(payload, "level") or card.level,
+        issued_on=event.at.date(), expires_on=_day(payload.get("expires_on")),
+        uid=payload.get("uid") if is_uid(payload.get("uid")) else card.uid,
+        parent_card_no=_text(payload, "parent_card_no") or card.parent_card_no,
+        quota=_quota(payload.get("quota"), card.quota),
+    )
 
 
 def _replaced(cards: Mapping[str, CardState], event: WireEvent) -> list[CardState]:
@@ -95,9 +107,11 @@ def _replaced(cards: Mapping[str, CardState], event: WireEvent) -> list[CardStat
         return []
     old = cards[old_no]
     # The new plastic carries the old card's terms (membership.lifecycle.replace_card).
+    # Not its UID: that belongs to the old plastic.
     new = replace(old, card_no=new_no, replaced_by="", issued_on=event.at.date(),
                   status=cards[new_no].status if new_no in cards else old.status,
-                  status_at=cards[new_no].status_at if new_no in cards else None)
+                  status_at=cards[new_no].status_at if new_no in cards else None,
+                  uid=cards[new_no].uid if new_no in cards else None)
     return [
         _with_status(replace(old, replaced_by=new_no), CardStatus.REPLACED, event.at),
         _with_status(new, CardStatus.ACTIVE, event.at),
@@ -112,6 +126,12 @@ def _with_status(card: CardState, status: CardStatus, at: datetime) -> CardState
 
 def _text(payload: Mapping[str, Any], name: str) -> str:
     return card_id(payload.get(name))
+
+
+def _quota(value: Any, current: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**62:
+        return value
+    return current
 
 
 def _day(value: Any) -> date | None:

@@ -25,7 +25,10 @@ from hq.models import (
     Hold,
     HqModel,
     LedgerRow,
+    MemberPin,
+    MemberRow,
     Overdraft,
+    PinNonce,
     SchemaVersion,
     ShadowRow,
     Terminal,
@@ -78,9 +81,13 @@ class HqDatabase:
         self.config_documents = _bind(ConfigDocumentRow, database)
         self.shadows = _bind(ShadowRow, database)
         self.schema_version = _bind(SchemaVersion, database)
+        self.members = _bind(MemberRow, database)
+        self.member_pins = _bind(MemberPin, database)
+        self.pin_nonces = _bind(PinNonce, database)
         self.tables: tuple[type[HqModel], ...] = (  # in creation order, as hq.models.TABLES
             self.schema_version, self.terminals, self.events, self.ledger, self.cards,
             self.holds, self.overdrafts, self.dead_letters, self.config_documents, self.shadows,
+            self.members, self.member_pins, self.pin_nonces,
         )
 
     def write_transaction(self) -> Any:
@@ -230,11 +237,31 @@ def _add_terminal_offline_limit(hq: HqDatabase) -> None:
             "terminals", "offline_limit_fen", hq.terminals.offline_limit_fen))
 
 
+def _add_members_and_card_terms(hq: HqDatabase) -> None:
+    """The members table, and the cards' UID, parent and quota (add_column also indexes the
+    UID, as its field asks). As for version 3, a database created at version 1 by a newer HQ
+    has them already."""
+    hq.members.create_table(safe=True)
+    columns = {column.name for column in hq.database.get_columns("cards")}
+    migrator = SchemaMigrator.from_database(hq.database)
+    operations = [migrator.add_column("cards", name, getattr(hq.cards, name))
+                  for name in ("uid", "parent_card_no", "quota") if name not in columns]
+    if operations:
+        migrate(*operations)
+
+
+def _add_member_pins(hq: HqDatabase) -> None:
+    hq.member_pins.create_table(safe=True)
+    hq.pin_nonces.create_table(safe=True)
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
     Migration(2, "drop the ledger's foreign key to events", _drop_ledger_foreign_key),
     Migration(3, "a per-terminal offline limit", _add_terminal_offline_limit),
+    Migration(4, "member profiles; card UIDs, parents and quotas", _add_members_and_card_terms),
+    Migration(5, "member PINs and the nonces of PIN requests", _add_member_pins),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -36,7 +36,7 @@ def run(terminals: int, operations: int, database_url: str | None, folder: Path,
             MosquittoBroker(folder / "broker", accounts, autosave_every_changes=1000))
         open_database(url).close()  # create the schema once, before any worker races to
         for number in range(workers):
-            worker = _start_worker(broker, accounts, url, number)
+            worker = _start_worker(broker, accounts, url, number, folder / "hq")
             stack.callback(worker.stop)
         fleet = _start_fleet(stack, folder, broker.port, accounts, ids, operations, url)
         fleet.answers(timeout_s=ONLINE_TIMEOUT_S + 10)  # every terminal online
@@ -58,9 +58,10 @@ def _start_fleet(stack: ExitStack, folder: Path, port: int, accounts: BrokerAcco
 
 
 def _start_worker(broker: MosquittoBroker, accounts: BrokerAccounts, url: str,
-                  number: int) -> HqWorker:
+                  number: int, data_dir: Path) -> HqWorker:
     settings = HqSettings(broker_port=broker.port, broker_password=accounts.hq_password,
-                          database_url=url, worker_id=f"hq-{number + 1}")
+                          database_url=url, worker_id=f"hq-{number + 1}",
+                          data_dir=str(data_dir))
     worker = HqWorker(settings, open_database(url))
     worker.start()
     if not worker.connected.wait(10):

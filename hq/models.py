@@ -109,9 +109,53 @@ class CardRow(HqModel):
     status_at = DateTimeField(null=True)  # terminal time of the status change applied last
     offline_limit_fen = BigIntegerField(null=True)  # None: the default offline limit
     offline_limit_uses = IntegerField(null=True)
+    # Bound at enrolment (card.issued `uid`) for cards without our member application: a card
+    # presented by its UID alone is found by it. Upper-case hex; None when none was bound.
+    uid = TextField(null=True, index=True)
+    parent_card_no = TextField(default="")  # a subsidiary card's parent (card.issued)
+    quota = BigIntegerField(default=0)  # a subsidiary card's spending quota per period, fen
 
     class Meta:
         table_name = "cards"
+
+
+class MemberRow(HqModel):
+    """A member's profile, from the newest `member.registered` event (HQ is the directory)."""
+
+    member_id = TextField(primary_key=True)
+    name = TextField(default="")
+    phone = TextField(default="", index=True)  # digits, as membership.profiles normalises
+    birthday = TextField(default="")  # membership.birthdays.format_birthday text; "" = none
+    updated_at = DateTimeField()  # terminal time of the event applied last
+
+    class Meta:
+        table_name = "members"
+
+
+class MemberPin(HqModel):
+    """A card's member PIN as verifiers only (decision 9), and its lockout state."""
+
+    card_no = TextField(primary_key=True)
+    verifier = TextField()  # scrypt with HQ's pepper at ONLINE_COST: what HQ checks
+    offline_verifier = TextField()  # scrypt without pepper at OFFLINE_COST: for terminals
+    failures = IntegerField(default=0)  # consecutive wrong PINs
+    locked = BooleanField(default=False)
+    updated_at = DateTimeField()
+
+    class Meta:
+        table_name = "member_pins"
+
+
+class PinNonce(HqModel):
+    """Nonces of PIN requests HQ has opened, kept a few hours (hq.pins): a request sent twice
+    is refused the second time."""
+
+    nonce = TextField(primary_key=True)
+    card_no = TextField()
+    seen_at = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "pin_nonces"
 
 
 class Hold(HqModel):
@@ -204,5 +248,5 @@ class SchemaVersion(HqModel):
 # Creation order: a table comes after the tables its foreign keys name.
 TABLES: tuple[type[HqModel], ...] = (
     SchemaVersion, Terminal, Event, LedgerRow, CardRow, Hold, Overdraft, DeadLetter,
-    ConfigDocumentRow, ShadowRow,
+    ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce,
 )

@@ -24,6 +24,9 @@ from hq.card_documents import BLACKLIST, OFFLINE_LIMITS, refresh_card_documents
 from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.ingest import Ingestor, IngestResult
+from hq.member_lookup import MemberLookup
+from hq.pin_secrets import PinSecrets, load_pin_secrets
+from hq.pins import PinAuthority
 from hq.settings import HqSettings
 from membership.wire import (
     PREFIX,
@@ -33,10 +36,11 @@ from membership.wire import (
     split_terminal_topic,
     terminal_topic,
 )
+from membership.wire_pins import PIN_KEY_TOPIC
 from terminal.sync.client import send_without_delay
 
 log = logging.getLogger("hq.service")
-SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req")
+SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req")
 
 
 def persistent_client(client_id: str, username: str, password: str) -> mqtt.Client:
@@ -57,11 +61,16 @@ def session_properties(expiry_s: int) -> Properties:
 
 class HqWorker:
     def __init__(self, settings: HqSettings, db: HqDatabase,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now,
+                 pin_secrets: PinSecrets | None = None) -> None:
+        """Without `pin_secrets`, the pepper and key pair come from (or are made in) the
+        settings' data_dir (hq.pin_secrets)."""
         self.settings = settings
         self.db = db
         self.ingestor = Ingestor(db, settings.max_clock_skew_s)
         self.authority = Authority(db, settings.hold_seconds, clock)
+        self.lookup = MemberLookup(db, clock)
+        self.pins = PinAuthority(db, pin_secrets or load_pin_secrets(settings), clock)
         self.clock = clock
         self.connected = threading.Event()
         self.client = persistent_client(settings.worker_id, settings.broker_username,
@@ -101,6 +110,8 @@ class HqWorker:
         # Ready only once the broker confirmed the subscriptions (SUBACK), not at CONNACK.
         if all(not code.is_failure for code in reason_codes):
             self._refresh_card_documents()  # limits set while no worker ran, for instance
+            self.client.publish(PIN_KEY_TOPIC, self.pins.secrets.pin_key(self.clock()).to_bytes(),
+                                qos=1, retain=True)
             self.connected.set()
         else:
             log.error("broker refused a subscription: %s", reason_codes)
@@ -142,7 +153,14 @@ class HqWorker:
         elif kind == "status":
             self.ingestor.handle_status(message.topic, message.payload, now)
         elif kind == "auth/req":
-            self._answer_authorisation(message, now)
+            answer = self.authority.handle_request(message.topic, message.payload, now)
+            self._respond(message, answer.to_bytes() if answer else None)
+        elif kind == "lookup/req":
+            found = self.lookup.handle_request(message.topic, message.payload, now)
+            self._respond(message, found.to_bytes() if found else None)
+        elif kind == "pin/req":
+            checked = self.pins.handle_request(message.topic, message.payload, now)
+            self._respond(message, checked.to_bytes() if checked else None)
 
     def _answer_events(self, terminal_id: str, result: IngestResult) -> None:
         if result.dead_letter_reason is not None:
@@ -172,17 +190,23 @@ class HqWorker:
         self.client.publish(document.topic, document.to_bytes(), qos=1, retain=True)
         log.info("published %s v%d to %s", document.name, document.version, document.scope)
 
-    def _answer_authorisation(self, message: mqtt.MQTTMessage, now: datetime) -> None:
-        response = self.authority.handle_request(message.topic, message.payload, now)
+    def _respond(self, message: mqtt.MQTTMessage, answer: bytes | None) -> None:
+        """Answer a request on its MQTT 5 response topic with its correlation data; a request
+        that got no answer (a dead letter) or names no response topic is left unanswered. The
+        response topic must be the requesting terminal's own `<kind>/resp`: HQ may publish
+        anywhere, and must not be made to publish on another terminal's topics (decision 8)."""
         request_properties = getattr(message, "properties", None)
         response_topic = getattr(request_properties, "ResponseTopic", None)
-        if response is None or not response_topic:
+        if answer is None or not response_topic:
+            return
+        if response_topic != message.topic.removesuffix("/req") + "/resp":
+            log.warning("no answer to %s: response topic %.80r is not its own", message.topic,
+                        response_topic)
             return
         properties = Properties(PacketTypes.PUBLISH)
         correlation = getattr(request_properties, "CorrelationData", None)
         if correlation is not None:
             properties.CorrelationData = correlation
-        result = self.client.publish(response_topic, response.to_bytes(), qos=1,
-                                     properties=properties)
+        result = self.client.publish(response_topic, answer, qos=1, properties=properties)
         if result.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-            log.warning("authorisation answer for %s not sent: %s", response.op_id, result.rc)
+            log.warning("answer on %s not sent: %s", response_topic, result.rc)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+MIN_PEPPER_CHARS = 16
 
 
 class SettingsError(ValueError):
@@ -32,6 +34,9 @@ class HqSettings:
     hold_seconds: int = 300
     session_expiry_s: int = 3600
     reconnect_max_delay_s: int = 30
+    # Mixed into every member PIN verifier HQ keeps (decision 9). Empty: HQ makes one on first
+    # start in data_dir/pin_pepper and keeps using it. Kept out of repr (settings get logged).
+    pin_pepper: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         _bounded("broker_port", self.broker_port, 1, 65535)
@@ -41,6 +46,8 @@ class HqSettings:
         _bounded("reconnect_max_delay_s", self.reconnect_max_delay_s, 1, 300)
         if not self.worker_id or not self.share_group or "/" in self.share_group:
             raise SettingsError("worker_id and share_group must be non-empty; no '/' in a group")
+        if self.pin_pepper and len(self.pin_pepper) < MIN_PEPPER_CHARS:
+            raise SettingsError(f"pin_pepper must have at least {MIN_PEPPER_CHARS} characters")
 
 
 ENVIRONMENT = {
@@ -50,6 +57,7 @@ ENVIRONMENT = {
     "HQ_BROKER_PASSWORD": "broker_password",
     "HQ_DATA_DIR": "data_dir",
     "HQ_WORKER_ID": "worker_id",
+    "HQ_PIN_PEPPER": "pin_pepper",
 }
 
 

@@ -20,7 +20,9 @@ from membership.counter import (
     tender_rows,
 )
 from membership.errors import InvalidInput
+from membership.events import DomainEvent
 from membership.ledger import CardBalances, LedgerEntry
+from membership.profiles import ProfileDetails, normalise_uid, registration_payload
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow, mask_card_no
 from membership.sale import MemberContext
 from membership.sale_receipt import balance_rows
@@ -37,20 +39,36 @@ _STATE_ACTIONS: dict[str, Callable[[Card, Any], Card]] = {
 def enrol(
     op: Operation, card_no: str, member_id: str, member_name: str, card_type: CardType,
     tenders: Sequence[Tender], level: str = "",
-    rules: Sequence[commission.CommissionRule] = (),
+    rules: Sequence[commission.CommissionRule] = (), profile: ProfileDetails | None = None,
+    uid: str = "",
 ) -> CounterDecision:
-    """开卡: issue the card to a member and take the join fee by tender."""
+    """开卡: issue the card to a member and take the join fee by tender.
+
+    With `profile`, a `member.registered` event follows `card.issued` (HQ's member directory
+    learns the name, phone and birthday through the outbox, so enrolment works offline too);
+    `uid` binds the card's UID (a card that cannot carry our member application)."""
     issued = lifecycle.issue_card(card_no, member_id, card_type, op.at.date(), level=level)
+    registration = (registration_payload(member_id, member_name, profile)
+                    if profile is not None else None)
+    bound_uid = normalise_uid(uid)
     settlement = pay_in(issued.join_fee, tenders)
     line = commission.card_open_commission(card_type.code, op.staff_id, issued.join_fee, rules)
     member = MemberContext(issued.card, card_type, CardBalances(), member_name=member_name)
-    return _card_decision(
+    payload: dict[str, Any] = {
+        "member_id": member_id, "type_code": card_type.code, "level": level,
+        "expires_on": _iso(issued.card.expires_on), "join_fee": issued.join_fee}
+    if bound_uid:
+        payload["uid"] = bound_uid
+    decision = _card_decision(
         op, member, "card.issued", [], settlement, (issued.card,),
         totals=(ReceiptRow("receipt.card_fee", issued.join_fee),),
-        commissions=(line,) if line else (),
-        payload={"member_id": member_id, "type_code": card_type.code, "level": level,
-                 "expires_on": _iso(issued.card.expires_on), "join_fee": issued.join_fee},
+        commissions=(line,) if line else (), payload=payload,
     )
+    if registration is None:
+        return decision
+    # After card.issued: the terminal's store files the operation under its first event.
+    registered = DomainEvent("member.registered", op.op_id, op.at, registration)
+    return dataclasses.replace(decision, events=(*decision.events, registered))
 
 
 def change_state(op: Operation, member: MemberContext, event_type: str) -> CounterDecision:

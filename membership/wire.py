@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from membership.events import entry_from_dict
+from membership.profiles import registration_problem, uid_problem
 
 SCHEMA = 1
 PREFIX = "hy/v1"
@@ -27,8 +28,10 @@ EVENT_TYPES = frozenset({
     "card.withdrawn", "card.lost", "card.found", "card.frozen", "card.unfrozen",
     "card.replaced", "card.extended", "card.cancelled", "package.purchased", "time.purchased",
     "pass.purchased", "gift.redeemed", "time.session_closed", "shift.opened", "shift.closed",
+    "member.registered",
 })
-TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req")
+# What terminals publish and HQ subscribes to (request/response kinds answer on `<kind>/resp`).
+TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req")
 CONFIG_SCOPES = ("all", "region", "store", "terminal")
 
 
@@ -113,7 +116,7 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     if kind != "events":
         raise WireError("topic_invalid", topic)
     message = decode(payload, MAX_EVENT_BATCH_BYTES)
-    terminal_id = _text(message, "terminal_id")
+    terminal_id = required_text(message, "terminal_id")
     if terminal_id != topic_terminal:
         raise WireError("terminal_mismatch", f"{terminal_id!r} on {topic_terminal!r}'s topic")
     raw_events = message.get("events")
@@ -125,7 +128,7 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     seqs = [event.seq for event in events]
     if seqs != sorted(set(seqs)):
         raise WireError("seq_order", "events must be in increasing seq order")
-    return EventBatch(terminal_id, _time(message, "sent_at"), events)
+    return EventBatch(terminal_id, required_time(message, "sent_at"), events)
 
 
 def _event(raw: Any) -> WireEvent:
@@ -134,14 +137,16 @@ def _event(raw: Any) -> WireEvent:
     seq = raw.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise WireError("invalid_field", "seq")
-    event_type = _text(raw, "type")
+    event_type = required_text(raw, "type")
     if event_type not in EVENT_TYPES:
         raise WireError("event_type_unknown", event_type[:40])
     payload = raw.get("payload")
     if not isinstance(payload, dict):
         raise WireError("invalid_field", "payload")
     validate_event_payload(payload)
-    return WireEvent(seq, _text(raw, "op_id"), event_type, _time(raw, "at"), payload)
+    _validate_member_fields(event_type, payload)
+    return WireEvent(seq, required_text(raw, "op_id"), event_type, required_time(raw, "at"),
+                     payload)
 
 
 def validate_event_payload(payload: Mapping[str, Any]) -> None:
@@ -159,25 +164,35 @@ def validate_event_payload(payload: Mapping[str, Any]) -> None:
         raise WireError("invalid_field", "tenders")
     for tender in tenders:
         amount = tender.get("amount") if isinstance(tender, dict) else None
-        if not _is_int(amount) or amount < 0:
+        if not is_int(amount) or amount < 0:
             raise WireError("negative_amount", "tender")
     for name in ("amount_due", "gross", "paid", "bonus", "amount", "change", "price"):
-        if name in payload and (not _is_int(payload[name]) or payload[name] < 0):
+        if name in payload and (not is_int(payload[name]) or payload[name] < 0):
             raise WireError("negative_amount", name)
 
 
-def _is_int(value: Any) -> bool:
+def _validate_member_fields(event_type: str, payload: Mapping[str, Any]) -> None:
+    """A profile (member.registered) and a card's UID (card.issued) must be well-formed."""
+    if event_type == "member.registered":
+        problem = registration_problem(payload)
+    else:
+        problem = uid_problem(payload) if event_type == "card.issued" else ""
+    if problem:
+        raise WireError("invalid_field", problem)
+
+
+def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _text(message: Mapping[str, Any], name: str) -> str:
+def required_text(message: Mapping[str, Any], name: str) -> str:
     value = message.get(name)
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
         raise WireError("invalid_field", name)
     return value
 
 
-def _time(message: Mapping[str, Any], name: str) -> datetime:
+def required_time(message: Mapping[str, Any], name: str) -> datetime:
     value = message.get(name)
     try:
         return datetime.fromisoformat(value)  # type: ignore[arg-type]
@@ -192,7 +207,7 @@ def build_ack(terminal_id: str, watermark: int, at: datetime) -> bytes:
 
 def parse_ack(payload: bytes) -> int:
     watermark = decode(payload).get("watermark")
-    if not _is_int(watermark) or watermark < 0:
+    if not is_int(watermark) or watermark < 0:
         raise WireError("invalid_field", "watermark")
     return watermark
 
@@ -205,7 +220,7 @@ def build_resend(terminal_id: str, from_seq: int, to_seq: int) -> bytes:
 def parse_resend(payload: bytes) -> tuple[int, int]:
     message = decode(payload)
     first, last = message.get("from_seq"), message.get("to_seq")
-    if not (_is_int(first) and _is_int(last)) or not 1 <= first <= last:
+    if not (is_int(first) and is_int(last)) or not 1 <= first <= last:
         raise WireError("invalid_field", "from_seq/to_seq")
     return first, last
 
@@ -218,11 +233,11 @@ def build_status(terminal_id: str, online: bool, at: datetime) -> bytes:
 
 def parse_status(topic: str, payload: bytes) -> tuple[str, bool, datetime]:
     message = decode(payload)
-    terminal_id = _own_terminal(topic, "status", message)
+    terminal_id = own_terminal(topic, "status", message)
     state = message.get("state")
     if state not in ("online", "offline"):
         raise WireError("invalid_field", "state")
-    return terminal_id, state == "online", _time(message, "at")
+    return terminal_id, state == "online", required_time(message, "at")
 
 
 @dataclass(frozen=True)
@@ -246,25 +261,25 @@ class Shadow:
 
 def parse_shadow(topic: str, payload: bytes) -> Shadow:
     message = decode(payload)
-    terminal_id = _own_terminal(topic, "shadow", message)
+    terminal_id = own_terminal(topic, "shadow", message)
     applied = message.get("applied")
     if not isinstance(applied, dict) or not all(
-        isinstance(doc, dict) and _is_int(doc.get("version")) for doc in applied.values()
+        isinstance(doc, dict) and is_int(doc.get("version")) for doc in applied.values()
     ):
         raise WireError("invalid_field", "applied")
     depth, last_ack = message.get("outbox_depth"), message.get("last_ack")
-    if not (_is_int(depth) and _is_int(last_ack)) or depth < 0 or last_ack < 0:
+    if not (is_int(depth) and is_int(last_ack)) or depth < 0 or last_ack < 0:
         raise WireError("invalid_field", "outbox_depth/last_ack")
     return Shadow(terminal_id, str(message.get("app_version", ""))[:40], applied, depth,
                   last_ack, str(message.get("printer", "unknown"))[:20],
-                  _time(message, "reported_at"))
+                  required_time(message, "reported_at"))
 
 
-def _own_terminal(topic: str, kind: str, message: Mapping[str, Any]) -> str:
+def own_terminal(topic: str, kind: str, message: Mapping[str, Any]) -> str:
     topic_terminal, topic_kind = split_terminal_topic(topic)
     if topic_kind != kind:
         raise WireError("topic_invalid", topic)
-    if _text(message, "terminal_id") != topic_terminal:
+    if required_text(message, "terminal_id") != topic_terminal:
         raise WireError("terminal_mismatch", topic_terminal)
     return topic_terminal
 
@@ -291,17 +306,18 @@ class AuthRequest:
 
 def parse_auth_request(topic: str, payload: bytes) -> AuthRequest:
     message = decode(payload)
-    terminal_id = _own_terminal(topic, "auth/req", message)
+    terminal_id = own_terminal(topic, "auth/req", message)
     kind, amount = message.get("kind"), message.get("amount")
     if kind not in AUTH_KINDS:
         raise WireError("invalid_field", "kind")
-    if not _is_int(amount) or amount <= 0:
+    if not is_int(amount) or amount <= 0:
         raise WireError("negative_amount", "amount")
     service = message.get("service", "")
     if kind == "count" and (not isinstance(service, str) or not service):
         raise WireError("invalid_field", "service")
-    return AuthRequest(terminal_id, _text(message, "op_id"), _text(message, "card_no"), kind,
-                       amount, service if isinstance(service, str) else "")
+    return AuthRequest(terminal_id, required_text(message, "op_id"),
+                       required_text(message, "card_no"), kind, amount,
+                       service if isinstance(service, str) else "")
 
 
 @dataclass(frozen=True)
@@ -322,11 +338,12 @@ class AuthResponse:
 def parse_auth_response(payload: bytes) -> AuthResponse:
     message = decode(payload)
     approved, available = message.get("approved"), message.get("available", 0)
-    if not isinstance(approved, bool) or not _is_int(available):
+    if not isinstance(approved, bool) or not is_int(available):
         raise WireError("invalid_field", "approved/available")
     expires = message.get("hold_expires_at")
-    return AuthResponse(_text(message, "op_id"), approved, str(message.get("reason", ""))[:80],
-                        available, _time(message, "hold_expires_at") if expires else None)
+    return AuthResponse(required_text(message, "op_id"), approved,
+                        str(message.get("reason", ""))[:80], available,
+                        required_time(message, "hold_expires_at") if expires else None)
 
 
 @dataclass(frozen=True)
@@ -352,13 +369,13 @@ class ConfigDocument:
 def parse_config_document(payload: bytes) -> ConfigDocument:
     message = decode(payload, MAX_CONFIG_BYTES)
     version, body = message.get("version"), message.get("body")
-    if not _is_int(version) or version < 1:
+    if not is_int(version) or version < 1:
         raise WireError("invalid_field", "version")
     if not isinstance(body, dict):
         raise WireError("invalid_field", "body")
-    scope = _text(message, "scope")
-    document = ConfigDocument(_text(message, "name"), scope, version, body,
-                              _time(message, "published_at"))
+    scope = required_text(message, "scope")
+    document = ConfigDocument(required_text(message, "name"), scope, version, body,
+                              required_time(message, "published_at"))
     config_topic(scope, document.name)  # validates the scope
     return document
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from huiyuan_devices.cardreader.base import CardReader
+from huiyuan_devices.cardreader.base import CardPinReader, CardReader
 from huiyuan_devices.cardreader.factory import create as create_reader
 from huiyuan_devices.keypad.base import PinPad
 from huiyuan_devices.keypad.factory import create as create_pinpad
@@ -21,6 +21,7 @@ from huiyuan_devices.printer.base import ReceiptPrinter
 from huiyuan_devices.printer.factory import create as create_printer
 
 from membership.config_documents import DOCUMENT_NAMES, StoreConfiguration
+from terminal.cashier.card_pins import ReaderCardPins
 from terminal.cashier.context import CashierContext
 from terminal.config import TerminalConfig
 from terminal.printing import ReceiptPrintService
@@ -113,7 +114,9 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
         store_name=config.terminal.store_name, store=store,
         configuration=ConfigurationCache(store), guard=guard, printing=printing,
         clock=overrides.clock, language=config.terminal.language,
-        notify_sync=sync.notify if sync is not None else (lambda: None))
+        notify_sync=sync.notify if sync is not None else (lambda: None),
+        card_pins=ReaderCardPins(devices["reader"])
+        if isinstance(devices["reader"], CardPinReader) else None)
     return TerminalRuntime(config, store, sync, guard, devices["reader"], devices["pinpad"],
                            devices["printer"], printing, cashier, closers)
 

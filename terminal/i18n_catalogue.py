@@ -14,7 +14,7 @@ from terminal.i18n_devices import (
     DEVICE_PRINTER,
 )
 from terminal.i18n_errors import CARD_AND_MONEY_ERRORS, SALE_ERRORS
-from terminal.i18n_ui import UI_SHELL, UI_SIGN_IN, UI_SIMULATOR
+from terminal.i18n_ui import UI_HOME, UI_SHELL, UI_SIGN_IN, UI_SIMULATOR
 
 _UI = {
     "ui.ok": ("确定", "OK"),
@@ -183,6 +183,18 @@ _RECEIPT = {
     "receipt.action.card.extended": ("延期", "Card extended"),
     "receipt.action.card.cancelled": ("退卡", "Card cancelled"),
     "receipt.commission": ("提成", "Commission"),
+    "receipt.shift_opened": ("开班", "Shift opened"),
+    "receipt.opening_float": ("备用金", "Opening float"),
+    "receipt.topups_count": ("充值笔数", "Top-ups"),
+    "receipt.refunds_count": ("退款笔数", "Refunds"),
+    "receipt.withdrawals_count": ("取款笔数", "Withdrawals"),
+    "receipt.withdrawals_total": ("取款总额", "Withdrawals total"),
+    "receipt.cash_paid_out": ("退卡退现", "Cash returned for cancelled cards"),
+    "receipt.count_uses": ("计次使用", "Service-card uses"),
+    "receipt.expected_cash": ("应有现金", "Cash expected"),
+    "receipt.counted_cash": ("实点现金", "Cash counted"),
+    "receipt.cash_difference": ("长短款", "Over / short"),
+    "receipt.shift_signature": ("收银员签字：", "Cashier's signature:"),
     "card.unknown": ("总部没有这张卡的记录", "HQ does not know this card"),
     "offline.limit_reached": (
         "离线状态下超出此卡的脱机限额，最多可扣 {available:fen}",
@@ -229,6 +241,87 @@ _PRINTING = {
 }
 
 
+# Refusals of the cashier's operations (terminal/cashier/operations*.py) that the core does not
+# raise itself: what only the terminal knows (its store, PINs, approvals, the debit guard).
+_CASHIER = {
+    "pin.required": (
+        "请会员在密码键盘上输入此卡密码后再操作",
+        "The member must enter this card's PIN on the keypad first",
+    ),
+    "refund.manager_required": (
+        "退货和撤销需要店长输入密码授权",
+        "A refund or void needs a store manager's approval",
+    ),
+    "debit.refused": ("总部未批准此次扣款", "HQ did not approve this payment from the card"),
+    "coupon.unknown": ("没有此优惠券：{code}", "No such coupon: {code}"),
+    "gift.unknown": ("没有此礼品：{code}", "No such gift: {code}"),
+    "time.unknown_service": (
+        "此卡没有计时项目：{service}",
+        "This card has no timed service {service}",
+    ),
+    "card.type_unknown": ("没有此卡类型：{code}", "No such card type: {code}"),
+    "card.already_issued": (
+        "卡号 {card_no} 已被使用，请换一张新卡",
+        "Card {card_no} is already in use: take another card",
+    ),
+    "refund.sale_unknown": (
+        "本机没有单号为 {op_id} 的销售",
+        "This terminal has no sale {op_id}",
+    ),
+    "refund.wrong_card": (
+        "此卡不是原单的会员卡",
+        "This is not the card the sale was made with",
+    ),
+    "reprint.unknown": ("没有单号为 {op_id} 的小票", "No receipt {op_id}"),
+}
+
+
+# The cashier's desks (terminal/cashier/staff.py, shifts.py, members.py, member_pin.py) and the
+# member panel's reminders (membership/member_panel.py).
+_DESKS = {
+    "staff.refused": ("员工登录未通过", "Sign-in refused"),
+    "staff.unknown": ("没有此员工：{staff_id}", "No such staff member: {staff_id}"),
+    "staff.pin_wrong": ("员工密码错误，还可尝试 {tries_left} 次",
+                        "Wrong staff PIN, {tries_left} tries left"),
+    "staff.locked": ("密码错误次数过多，已锁定至 {until}（约 {minutes} 分钟）",
+                     "Too many wrong PINs: locked until {until} (about {minutes} min)"),
+    "staff.not_manager": ("需要店长授权，{staff_id} 不是店长",
+                          "A store manager must approve: {staff_id} is not one"),
+    "shift.refused": ("交接班操作未完成", "The shift could not be opened or closed"),
+    "shift.already_open": ("本机已有未交班的班次（{staff_id}），请先交班",
+                           "A shift is open on this terminal ({staff_id}): close it first"),
+    "shift.not_open": ("本机没有进行中的班次，请先开班", "No shift is open: open one first"),
+    "shift.not_yours": ("此班次由 {staff_id} 开班，需本人或店长交班",
+                        "{staff_id} opened this shift: they or a manager must close it"),
+    "pin.refused": ("会员密码未通过", "The member's PIN was not accepted"),
+    "pin.wrong": ("会员密码错误，还可尝试 {tries_left} 次",
+                  "Wrong PIN, {tries_left} tries left"),
+    "pin.locked": ("密码错误次数过多，此卡已锁定，请联系总部解锁",
+                   "Too many wrong PINs: the card is locked, HQ must unlock it"),
+    "pin.locked_offline": ("密码错误次数过多，离线期间此卡在本机已锁定，连接总部后可再试",
+                           "Too many wrong PINs: locked here until HQ can be reached"),
+    "pin.not_set": ("此卡尚未设置密码，请先设置密码", "This card has no PIN yet: set one first"),
+    "pin.unavailable_offline": ("离线状态下无法验证此卡密码，请待网络恢复",
+                                "This card's PIN cannot be checked offline: wait for HQ"),
+    "pin.card_unavailable": ("无法读取卡片验证密码，请将卡放回读卡器",
+                             "The card did not answer: put it back on the reader"),
+    "pin.needs_hq": ("设置或修改密码需要连接总部", "Setting or changing a PIN needs HQ"),
+    "subsidiary.parent_unknown": ("找不到副卡的主卡 {parent_card_no}",
+                                  "The main card {parent_card_no} of this card is unknown"),
+    "panel.card_status": ("此卡{status:~card.status}，不能消费",
+                          "This card is {status:~card.status}: it cannot pay"),
+    "panel.birthday_today": ("今天是会员生日（{date}）", "It is the member's birthday ({date})"),
+    "panel.birthday_soon": ("会员生日在 {days} 天后（{date}）",
+                            "The member's birthday is in {days} days ({date})"),
+    "panel.card_expiring": ("会员卡将于 {date} 到期（还有 {days} 天）",
+                            "The card expires on {date} ({days} days left)"),
+    "panel.low_balance": ("卡内余额仅剩 {balance:fen}，可提醒充值",
+                          "Only {balance:fen} left on the card: suggest a top-up"),
+    "panel.points_expiring": ("{points} 积分将于 {date} 过期",
+                              "{points} points expire on {date}"),
+}
+
+
 def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     merged: dict[str, tuple[str, str]] = {}
     for section in sections:
@@ -240,7 +333,7 @@ def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 MESSAGES = _merge(
-    _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, _PRINTING, CARD_AND_MONEY_ERRORS, SALE_ERRORS,
-    DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD, DEVICE_PRINTER, UI_SHELL,
-    UI_SIGN_IN, UI_SIMULATOR,
+    _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, _PRINTING, _CASHIER, _DESKS, CARD_AND_MONEY_ERRORS,
+    SALE_ERRORS, DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD, DEVICE_PRINTER, UI_SHELL,
+    UI_SIGN_IN, UI_SIMULATOR, UI_HOME,
 )

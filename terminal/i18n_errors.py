@@ -7,6 +7,29 @@ CARD_AND_MONEY_ERRORS = {
     "domain.error": ("操作未能完成（{key}）", "The operation could not be completed ({key})"),
     "input.invalid": ("输入有误：{field:~field}", "Invalid input: {field:~field}"),
     "pin.format": ("密码须为 {min}-{max} 位数字", "A PIN is {min} to {max} digits"),
+    "pin.already_set": (
+        "此卡已设置密码，修改密码需输入原密码",
+        "This card already has a PIN: changing it needs the old PIN",
+    ),
+    "pin.replayed": (
+        "重复的密码请求已被总部拒绝，请重新输入",
+        "HQ refused a repeated PIN request: please enter the PIN again",
+    ),
+    "pin.stale": (
+        "本机时间与总部相差过大，无法验证密码，请校准时间",
+        "This terminal's clock is too far from HQ's to check a PIN: set the clock",
+    ),
+    "pin.key_stale": (
+        "总部密钥已更新，请稍后重试",
+        "HQ's PIN key has changed: please try again shortly",
+    ),
+    "member.unknown": ("总部没有使用此手机号的会员", "HQ has no member with this phone number"),
+    "member.name_invalid": (
+        "会员姓名最多 {max} 个字，且不能含控制字符",
+        "A member's name has at most {max} characters and no control characters",
+    ),
+    "card.uid_invalid": ("卡片 UID 格式有误", "The card's UID is not valid"),
+    "member.phone_invalid": ("请输入正确的手机号码", "Enter a valid phone number"),
     "field.amount": ("金额", "amount"),
     "field.card_no": ("卡号", "card number"),
     "field.new_card_no": ("新卡号", "new card number"),

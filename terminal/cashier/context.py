@@ -15,7 +15,7 @@ from datetime import datetime
 from membership.config_documents import StoreConfiguration
 from membership.counter import Operation
 from membership.sale import StoreContext
-from terminal.cashier.ports import MemberDirectory, MemberPinService
+from terminal.cashier.ports import CardPinChecker, MemberDirectory, MemberPinService
 from terminal.printing import ReceiptPrintService
 from terminal.store.store import TerminalStore
 from terminal.sync.debit_guard import DebitGuard
@@ -43,6 +43,7 @@ class CashierContext:
     printing: ReceiptPrintService
     directory: MemberDirectory | None = None  # None: no HQ configured (a stand-alone demo)
     pins: MemberPinService | None = None
+    card_pins: CardPinChecker | None = None  # cards that check their own PIN (member app)
     clock: Callable[[], datetime] = datetime.now
     language: str = "zh_CN"
     notify_sync: Callable[[], None] = field(default=lambda: None)  # wake the relay after a commit

@@ -90,6 +90,16 @@ class MemberPinService(Protocol):
         `old_pin` did not match; None offline (a PIN can only be set online)."""
 
 
+class CardPinChecker(Protocol):
+    """A card that checks its own PIN (our member application: ISO 7816 VERIFY through the
+    card reader, with the retry counter on the card; decision 9). The PIN goes from the keypad
+    to the card and nowhere else. Implemented with the card reader (huiyuan_devices)."""
+
+    def verify(self, card_no: str, pin: Pin) -> PinCheck | None:
+        """The card's answer (WRONG with the card's tries left, LOCKED when its counter ran
+        out); None when the card could not be asked (removed, another card on the reader)."""
+
+
 @dataclass(frozen=True)
 class PinProof:
     """The member's PIN was checked for this card just now (by the card itself, by HQ, or

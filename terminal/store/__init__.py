@@ -32,7 +32,10 @@ from terminal.store.errors import (
 )
 from terminal.store.outbox import OutboxEvent
 from terminal.store.records import StoredReceipt, UnsyncedDebits
+from terminal.store.shifts import ShiftRecord
+from terminal.store.staff import PinFailures, StaffRecord
 from terminal.store.store import TerminalStore, open_store
+from terminal.store.time_sessions import TimeSession
 
 __all__ = [
     "CONFIG_NAMES",
@@ -47,8 +50,11 @@ __all__ = [
     "KnownCard",
     "MemberInfo",
     "OutboxEvent",
+    "PinFailures",
     "RebuildReport",
     "SchemaTooNew",
+    "ShiftRecord",
+    "StaffRecord",
     "StoreConflict",
     "StoreCorrupt",
     "StoreError",
@@ -56,6 +62,7 @@ __all__ = [
     "StoredConfig",
     "StoredReceipt",
     "TerminalStore",
+    "TimeSession",
     "UnknownOperation",
     "UnsyncedDebits",
     "WatermarkAhead",

@@ -1,6 +1,7 @@
-"""What the terminal knows from HQ: members, cards with their last HQ balances, and the applied
-configuration documents (decision 7). A cache: HQ may rebuild it at any time, and rebuilding
-never touches the journal (operations, ledger, receipts) or the outbox.
+"""What the terminal knows from HQ: members, cards with their last HQ balances, the applied
+configuration documents (decision 7) and the staff the `staff` document lists. A cache: HQ may
+rebuild it at any time, and rebuilding never touches the journal (operations, ledger, receipts)
+or the outbox.
 """
 
 from __future__ import annotations
@@ -13,16 +14,26 @@ from typing import Any
 
 from peewee import chunked
 
+from membership.birthdays import Birthday
 from membership.cards import Card
 from membership.config_documents import DOCUMENT_NAMES
+from membership.ledger import CardBalances
 from membership.wire import ConfigDocument, WireError, config_topic, scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
-from terminal.store.codec import card_columns, card_from_row
+from terminal.store.codec import (
+    balances_from_plain,
+    birthday_from_text,
+    birthday_text,
+    card_columns,
+    card_from_row,
+    decoding,
+)
 from terminal.store.errors import InvalidConfig
 from terminal.store.models import compact_json
+from terminal.store.staff import STAFF_DOCUMENT, decode_staff_document, replace_staff
 
 # The document names of docs/protocol.md.
-CONFIG_NAMES = frozenset({*DOCUMENT_NAMES, "offline_limits", "blacklist"})
+CONFIG_NAMES = frozenset({*DOCUMENT_NAMES, "offline_limits", "blacklist", STAFF_DOCUMENT})
 _DELETE_CHUNK = 500  # keys per DELETE, well under SQLite's limit on bound parameters
 
 
@@ -31,6 +42,7 @@ class MemberInfo:
     member_id: str
     name: str = ""
     phone: str = ""
+    birthday: Birthday | None = None  # None from HQ's snapshot keeps the one stored
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,10 @@ class KnownCard:
     member: MemberInfo
     hq: HqBalances
     changed_by_op: str  # a local operation that changed the card, "" when it is HQ's state
+    uid: str = ""
+    offline_pin_verifier: str = ""  # "" when HQ gave none
+    hq_snapshot: CardBalances | None = None  # HQ's balances with every lot, as of hq.as_of
+    coupons: tuple[str, ...] = ()  # the member's unused coupons, as of hq.as_of
 
 
 @dataclass(frozen=True)
@@ -99,12 +115,7 @@ class Cache(StoreAccess):
         with self.reading():
             row = (card.select(card, member).join(member)
                    .where(card.card_no == card_no).first())
-        if row is None:
-            return None
-        hq = HqBalances(row.hq_principal, row.hq_bonus, row.hq_points, row.hq_time_minutes,
-                        row.hq_counts, row.hq_version, row.hq_as_of)
-        owner = MemberInfo(row.member.member_id, row.member.name, row.member.phone)
-        return KnownCard(card_from_row(row), owner, hq, row.changed_by_op)
+        return None if row is None else known_card_from_row(row)
 
     def known_card_nos(self) -> list[str]:
         card = self.tables.card
@@ -166,9 +177,13 @@ class Cache(StoreAccess):
                     kept.append(snapshot.card.card_no)
             cards_removed = self._remove_cards_not_in({s.card.card_no for s in cards} | pending)
             members_removed = self._remove_unused_members({m.member_id for m in members})
+            had_staff = self.tables.config.select().where(
+                self.tables.config.name == STAFF_DOCUMENT).exists()
             outcomes = tuple(self._apply_config(d.name, d.scope, d.version, d.body)
                              for d in configs)
             configs_removed = self._remove_configs_not_in({(d.name, d.scope) for d in configs})
+            if had_staff:  # a staff document HQ no longer publishes takes its staff with it
+                self._refresh_staff()
         return RebuildReport(len(cards) - len(kept), tuple(kept), cards_removed, members_removed,
                              outcomes, configs_removed)
 
@@ -184,7 +199,17 @@ class Cache(StoreAccess):
          .on_conflict(conflict_target=[config.name, config.scope],
                       preserve=[config.version, config.body, config.applied_at])
          .execute())
+        if name == STAFF_DOCUMENT:
+            self._refresh_staff()
         return ConfigOutcome(name, scope, version, True, version)
+
+    def _refresh_staff(self) -> None:
+        """The staff table follows the staff document in force (none in force: no staff)."""
+        config = self.tables.config
+        rows = list(config.select().where(config.name == STAFF_DOCUMENT))
+        in_force = max(rows, key=lambda row: scope_rank(row.scope)) if rows else None
+        members = decode_staff_document(in_force.body) if in_force is not None else ()
+        replace_staff(self.tables, members, self.clock())
 
     def _cards_with_unacknowledged_changes(self) -> set[str]:
         card, outbox = self.tables.card, self.tables.outbox
@@ -195,10 +220,13 @@ class Cache(StoreAccess):
 
     def _upsert_member(self, info: MemberInfo) -> None:
         member = self.tables.member
-        (member.insert(member_id=info.member_id, name=info.name, phone=info.phone,
-                       updated_at=self.clock())
+        columns = {"member_id": info.member_id, "name": info.name, "phone": info.phone,
+                   "updated_at": self.clock()}
+        if info.birthday is not None:
+            columns["birthday"] = birthday_text(info.birthday)
+        (member.insert(**columns)
          .on_conflict(conflict_target=[member.member_id],
-                      preserve=[member.name, member.phone, member.updated_at])
+                      preserve=[getattr(member, name) for name in columns if name != "member_id"])
          .execute())
 
     def _refresh_card(self, snapshot: CardSnapshot, pending: set[str]) -> bool:
@@ -241,7 +269,22 @@ def _hq_columns(balances: HqBalances) -> dict[str, Any]:
     return {"hq_principal": balances.principal, "hq_bonus": balances.bonus,
             "hq_points": balances.points, "hq_time_minutes": balances.time_minutes,
             "hq_counts": dict(balances.counts), "hq_version": balances.version,
-            "hq_as_of": balances.as_of}
+            "hq_as_of": balances.as_of,
+            # Totals only: lots of an earlier answer would no longer match them.
+            "hq_balances": None}
+
+
+def known_card_from_row(row: Any) -> KnownCard:
+    """A card row joined with its member row."""
+    hq = HqBalances(row.hq_principal, row.hq_bonus, row.hq_points, row.hq_time_minutes,
+                    row.hq_counts, row.hq_version, row.hq_as_of)
+    with decoding("member", row.member.member_id):
+        owner = MemberInfo(row.member.member_id, row.member.name, row.member.phone,
+                           birthday_from_text(row.member.birthday))
+    with decoding("card", row.card_no):
+        snapshot = None if row.hq_balances is None else balances_from_plain(row.hq_balances)
+    return KnownCard(card_from_row(row), owner, hq, row.changed_by_op, row.uid,
+                     row.offline_pin_verifier, snapshot, tuple(row.hq_coupons or ()))
 
 
 def _check_config(name: str, scope: str, version: int, body: Mapping[str, Any]) -> None:
@@ -255,6 +298,8 @@ def _check_config(name: str, scope: str, version: int, body: Mapping[str, Any]) 
         raise InvalidConfig("store.config_version_invalid", version=version)
     if not isinstance(body, Mapping):
         raise InvalidConfig("store.config_body_invalid", name=name)
+    if name == STAFF_DOCUMENT:
+        decode_staff_document(body)  # refused whole before anything is applied
     try:
         compact_json(dict(body))
     except (TypeError, ValueError) as error:

@@ -15,10 +15,12 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from membership.birthdays import Birthday, format_birthday, parse_birthday
 from membership.cards import Card, CardStatus
 from membership.commission import CommissionBasis, CommissionLine
+from membership.errors import DomainError
 from membership.events import DomainEvent, entry_to_dict
-from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, Lot
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow
 from membership.refunds import RefundRecord
 from membership.sale_record import RecordLine, SaleRecord
@@ -187,3 +189,40 @@ def card_from_row(row: Any) -> Card:
         level=row.level, parent_card_no=row.parent_card_no, quota=row.quota,
         replaced_by=row.replaced_by,
     )
+
+
+def _lot(data: Mapping[str, Any]) -> Lot:
+    return Lot(
+        lot=data["lot"], service=data["service"],
+        valid_from=_optional_day(data.get("valid_from")),
+        valid_until=_optional_day(data.get("valid_until")),
+        remaining=data["remaining"], opened_at=datetime.fromisoformat(data["opened_at"]),
+    )
+
+
+def _optional_day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def balances_from_plain(data: Mapping[str, Any]) -> CardBalances:
+    """The inverse of plain(CardBalances): HQ's balances with every lot, as the card row keeps
+    them."""
+    return CardBalances(
+        principal=data["principal"], bonus=data["bonus"], time_minutes=data["time_minutes"],
+        points_lots=tuple(_lot(lot) for lot in data["points_lots"]),
+        count_lots=tuple(_lot(lot) for lot in data["count_lots"]),
+        pass_lots=tuple(_lot(lot) for lot in data["pass_lots"]),
+        entry_count=data.get("entry_count", 0),
+    )
+
+
+def birthday_from_text(text: str) -> Birthday | None:
+    """The member row's birthday ("" for none), as membership.birthdays.format_birthday wrote it."""
+    try:
+        return parse_birthday(text) if text else None
+    except DomainError as error:  # within decoding(): a stored birthday that no longer parses
+        raise ValueError(str(error)) from error
+
+
+def birthday_text(birthday: Birthday | None) -> str:
+    return format_birthday(birthday) if birthday is not None else ""

@@ -132,6 +132,22 @@ class Journal(StoreAccess):
                 preserve=[getattr(card, name) for name in columns if name != "card_no"]
                 + [card.changed_by_op, card.updated_at],
             ).execute()
+        for event in decision.events:
+            self._remember_enrolment(event)
+
+    def _remember_enrolment(self, event: DomainEvent) -> None:
+        """What an enrolment tells the directory (a profile, a UID) is known here at once, so
+        the member is found by phone or UID before HQ has the events."""
+        payload = event.payload
+        if event.type == "member.registered":
+            member = self.tables.member
+            (member.update(name=payload.get("name", ""), phone=payload.get("phone", ""),
+                           birthday=payload.get("birthday", ""), updated_at=self.clock())
+             .where(member.member_id == payload.get("member_id")).execute())
+        elif event.type == "card.issued" and payload.get("uid"):
+            card = self.tables.card
+            (card.update(uid=str(payload["uid"]).upper())
+             .where(card.card_no == payload.get("card_no")).execute())
 
     def _append(
         self, entries: Sequence[LedgerEntry], receipt: Receipt, events: Sequence[DomainEvent],

@@ -1,18 +1,26 @@
-"""What this terminal believes a card holds, for offline decisions (decision 6).
+"""What this terminal believes a card holds, for decisions and offline limits (decision 6).
 
-With a balance snapshot from HQ: that snapshot plus this terminal's own changes HQ has not yet
-acknowledged. Without one (a card enrolled here): the balances derived from this terminal's own
-entries. Never the truth — HQ is — only the best the terminal can know while offline.
+With HQ's balances: that snapshot plus this terminal's own changes HQ has not yet acknowledged.
+HQ's directory gives the balances with every lot (`balances_for_decision` folds the terminal's
+unacknowledged entries into them, so lots, expiry and FIFO use are exact); a rebuild from HQ
+gives totals only (count uses become one never-expiring lot per service, points and passes are
+unknown). Without either (a card enrolled here): the balances derived from this terminal's own
+entries. Never the truth — HQ is — only the best the terminal can know.
+
+A known gap: an answer HQ gave after storing some of this terminal's events but before this
+terminal received the acknowledgement counts those events twice, until the acknowledgement.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from peewee import fn
 
-from membership.ledger import Account, CardBalances, Lot
+from membership.ledger import Account, CardBalances, LedgerEntry, Lot, derive_balances_after
 from terminal.store.access import ACK_WATERMARK, StoreAccess
+from terminal.store.codec import balances_from_plain, decoding, entry_from_row
 
 _CARD_ACCOUNTS = (Account.PRINCIPAL.value, Account.BONUS.value, Account.COUNT.value)
 
@@ -31,10 +39,31 @@ class KnownBalancesReader(StoreAccess):
                      .scalar())
         return -(total or 0)
 
-    def last_known_balances(self, card_no: str) -> CardBalances:
+    def balances_for_decision(self, card_no: str) -> CardBalances:
+        """The card's balances to decide an operation on (see the module's docstring)."""
         card = self.tables.card
         with self.reading():
             row = card.get_or_none(card.card_no == card_no)
+            if row is None or row.hq_balances is None:
+                return self._from_totals_or_ledger(row, card_no)
+            with decoding("card", card_no):
+                snapshot = balances_from_plain(row.hq_balances)
+            return derive_balances_after(snapshot, self._unacknowledged_entries(card_no),
+                                         card_no)
+
+    def last_known_balances(self, card_no: str) -> CardBalances:
+        """What the debit guard checks offline debits against: balances_for_decision."""
+        return self.balances_for_decision(card_no)
+
+    def _unacknowledged_entries(self, card_no: str) -> list[LedgerEntry]:
+        entry, outbox = self.tables.ledger_entry, self.tables.outbox
+        unacknowledged = outbox.select(outbox.op_id).where(
+            outbox.seq > self.int_setting(ACK_WATERMARK))
+        rows = (entry.select().where(entry.card_no == card_no, entry.op_id.in_(unacknowledged))
+                .order_by(entry.id))
+        return [entry_from_row(row) for row in rows]
+
+    def _from_totals_or_ledger(self, row: Any, card_no: str) -> CardBalances:
         if row is None or row.hq_as_of is None:
             return self.card_balances(card_no)  # type: ignore[attr-defined]
         changes = self._unacknowledged_changes(card_no)

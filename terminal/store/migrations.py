@@ -16,7 +16,7 @@ from datetime import datetime
 from peewee import IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
-from terminal.store import schema_v1
+from terminal.store import schema_changes, schema_v1
 from terminal.store.errors import SchemaTooNew, StoreCorrupt, translated_errors
 
 
@@ -43,10 +43,39 @@ def _remember_print_failures(database: SqliteDatabase, migrator: SqliteMigrator)
     migrator.migrate(migrator.add_column("receipt", "print_error", TextField(null=True)))
 
 
+def _know_members_from_hq(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # A card enrolled at another store must be decidable here: HQ's balances with every lot,
+    # the UID a UID-only card is found by, the offline PIN verifier (decision 9). Members are
+    # found by phone at the counter, and their birthday is shown.
+    migrator.migrate(
+        migrator.add_column("card", "uid", TextField(default="", index=True)),
+        migrator.add_column("card", "offline_pin_verifier", TextField(default="")),
+        migrator.add_column("card", "hq_balances", TextField(null=True)),
+        migrator.add_column("card", "hq_coupons", TextField(default="[]")),
+        migrator.add_column("member", "birthday", TextField(default="")),
+        migrator.add_index("member", ("phone",)),
+    )
+
+
+def _add_sessions_lockouts_and_shift_operations(
+    database: SqliteDatabase, migrator: SqliteMigrator
+) -> None:
+    for statement in schema_changes.SESSIONS_AND_LOCKOUTS:
+        database.execute_sql(statement)
+    migrator.migrate(
+        migrator.add_column("shift", "open_op_id", TextField(default="")),
+        migrator.add_column("shift", "close_op_id", TextField(default="")),
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
     Migration(3, "receipts remember why they did not print", _remember_print_failures),
+    Migration(4, "cards and members as HQ knows them: UID, PIN verifier, lots, birthday",
+              _know_members_from_hq),
+    Migration(5, "timed sessions, wrong-PIN counters and the operations of a shift",
+              _add_sessions_lockouts_and_shift_operations),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

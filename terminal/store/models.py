@@ -84,6 +84,8 @@ class Tables:
     shift: type[Model]
     setting: type[Model]
     receipt: type[Model]
+    time_session: type[Model]  # since migration 5
+    pin_failure: type[Model]  # since migration 5
 
     def all(self) -> list[type[Model]]:
         return [getattr(self, field.name) for field in fields(self)]
@@ -99,10 +101,12 @@ def bind_tables(database: SqliteDatabase) -> Tables:
     ledger_entry = _ledger(base)
     outbox, setting, receipt = _sync_and_settings(base)
     config, shift = _config_and_shifts(base)
+    time_session, pin_failure = _sessions_and_lockouts(base)
     return Tables(
         staff=staff, member=member, card=card, config=config, sale=sale, sale_line=sale_line,
         sale_tender=sale_tender, refund=refund, counter_op=counter_op,
         ledger_entry=ledger_entry, outbox=outbox, shift=shift, setting=setting, receipt=receipt,
+        time_session=time_session, pin_failure=pin_failure,
     )
 
 
@@ -121,7 +125,8 @@ def _people(base: type[Model]) -> tuple[type[Model], ...]:
     class Member(base):
         member_id = TextField(primary_key=True)
         name = TextField(default="")
-        phone = TextField(default="")
+        phone = TextField(default="", index=True)  # indexed since migration 4: 按手机号查会员
+        birthday = TextField(default="")  # since migration 4: membership.birthdays.format_birthday
         updated_at = IsoDateTimeField()
 
         class Meta:
@@ -154,6 +159,13 @@ def _card(base: type[Model], member_table: type[Model]) -> type[Model]:
         # A local operation that changed this card and that HQ may not have seen yet.
         changed_by_op = TextField(default="")
         updated_at = IsoDateTimeField()
+        # Since migration 4: the UID bound at enrolment (a UID-only card is found by it), the
+        # offline PIN verifier HQ gives (decision 9), HQ's full balances with every lot (NULL
+        # when HQ only sent totals) and the member's unused coupons, as of hq_as_of.
+        uid = TextField(default="", index=True)
+        offline_pin_verifier = TextField(default="")
+        hq_balances = JsonField(null=True)
+        hq_coupons = JsonField(default=list)
 
         class Meta:
             table_name = "card"
@@ -337,9 +349,42 @@ def _config_and_shifts(base: type[Model]) -> tuple[type[Model], ...]:
         closed_at = IsoDateTimeField(null=True)
         opening_float = IntegerField(default=0)  # cash in the drawer at the start
         closing_cash = IntegerField(null=True)  # cash counted at the end
-        totals = JsonField(null=True)  # per tender kind, when closed
+        totals = JsonField(null=True)  # membership.shift_report.ShiftTotals, when closed
+        # Since migration 5: the operations that opened and closed it (their events are in the
+        # outbox); the shift's operations are those with a seq between theirs.
+        open_op_id = TextField(default="")
+        close_op_id = TextField(default="")
 
         class Meta:
             table_name = "shift"
 
     return ConfigDocument, Shift
+
+
+def _sessions_and_lockouts(base: type[Model]) -> tuple[type[Model], ...]:
+    class TimeSession(base):
+        """An open 计时 session: the clock runs until an operation closes and bills it."""
+
+        id = AutoField()
+        card_no = TextField(index=True)
+        service = TextField()
+        started_at = IsoDateTimeField()
+        staff_id = TextField(default="")
+        closed_by_op = TextField(null=True)  # the time.session_closed operation
+
+        class Meta:
+            table_name = "time_session"
+
+    class PinFailure(base):
+        """Wrong PINs in a row on this terminal, per subject ("staff:S01", "card:8800..."):
+        kept in the file so that restarting the terminal does not lift a lockout."""
+
+        subject = TextField(primary_key=True)
+        failures = IntegerField(default=0)
+        locked_until = IsoDateTimeField(null=True)  # a timed lockout's end, NULL when none
+        updated_at = IsoDateTimeField()
+
+        class Meta:
+            table_name = "pin_failure"
+
+    return TimeSession, PinFailure

@@ -1,7 +1,8 @@
 """The terminal's local store: one SQLite file, opened with `open_store`.
 
-`TerminalStore` is the journal (write path), the outbox, the records and the HQ cache over one
-database; each part lives in its own module and works only through this store's tables.
+`TerminalStore` is the journal (write path), the outbox, the records, the HQ cache (members,
+cards, configuration, staff), shifts and timed sessions over one database; each part lives in
+its own module and works only through this store's tables.
 """
 
 from __future__ import annotations
@@ -11,20 +12,24 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from terminal.store.cache import Cache
 from terminal.store.db import open_database
 from terminal.store.errors import translated_errors
 from terminal.store.journal import Journal
 from terminal.store.known_balances import KnownBalancesReader
+from terminal.store.members import MemberCache
 from terminal.store.migrations import migrate
 from terminal.store.models import bind_tables
 from terminal.store.outbox import OutboxReader
 from terminal.store.records import RecordsReader
 from terminal.store.reprints import ReprintQueue
+from terminal.store.shifts import ShiftBook
+from terminal.store.staff import StaffRoster
+from terminal.store.time_sessions import TimeSessions
 
 
 class TerminalStore(
-    Journal, OutboxReader, RecordsReader, ReprintQueue, KnownBalancesReader, Cache
+    ShiftBook, TimeSessions, Journal, OutboxReader, RecordsReader, ReprintQueue,
+    KnownBalancesReader, MemberCache, StaffRoster,
 ):
     def close(self) -> None:
         with translated_errors():

@@ -37,6 +37,7 @@ from membership.wire import (
     parse_resend,
     terminal_topic,
 )
+from membership.wire_pins import PIN_KEY_TOPIC, PinKey, parse_pin_key
 from terminal.store.errors import StoreError
 from terminal.store.store import TerminalStore
 from terminal.sync.settings import SyncSettings
@@ -64,7 +65,10 @@ class SyncClient:
         self._sent_up_to = 0  # highest seq the broker has acknowledged to us (PUBACK)
         self._last_ack_progress = time.monotonic()  # when HQ's watermark last moved
         self._position_lock = threading.Lock()
-        self._pending_auth: dict[bytes, tuple[threading.Event, list[AuthResponse]]] = {}
+        # Requests waiting for HQ's answer, by correlation data: (answered, [answer payload]).
+        self._pending: dict[bytes, tuple[threading.Event, list[bytes]]] = {}
+        self._pin_key: PinKey | None = None  # HQ's newest, retained on PIN_KEY_TOPIC
+        self._pin_key_known = threading.Event()
         self.client = self._make_client()
         self._relay = threading.Thread(target=self._relay_loop, name="outbox-relay", daemon=True)
 
@@ -117,8 +121,9 @@ class SyncClient:
             log.error("broker refused %s: %s", self.settings.terminal_id, reason_code)
             return
         tid = self.settings.terminal_id
-        topics = [terminal_topic(tid, kind) for kind in ("ack", "resend", "auth/resp")]
-        topics += [f"{PREFIX}/config/all/+", f"{PREFIX}/config/terminal/{tid}/+"]
+        topics = [terminal_topic(tid, kind)
+                  for kind in ("ack", "resend", "auth/resp", "lookup/resp", "pin/resp")]
+        topics += [f"{PREFIX}/config/all/+", f"{PREFIX}/config/terminal/{tid}/+", PIN_KEY_TOPIC]
         if self.settings.store_id:
             topics.append(f"{PREFIX}/config/store/{self.settings.store_id}/+")
         if self.settings.region:
@@ -195,14 +200,16 @@ class SyncClient:
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         kind = message.topic.rsplit("/", 1)[-1]
         try:
-            if message.topic.startswith(f"{PREFIX}/config/"):
+            if message.topic == PIN_KEY_TOPIC:
+                self._on_pin_key(parse_pin_key(message.payload))
+            elif message.topic.startswith(f"{PREFIX}/config/"):
                 self._apply_config(message.payload)
             elif kind == "ack":
                 self._on_ack(parse_ack(message.payload))
             elif kind == "resend":
                 self._on_resend(*parse_resend(message.payload))
             elif kind == "resp":
-                self._on_auth_response(message)
+                self._on_response(message)
         except (WireError, StoreError) as error:
             # A bad message from HQ must not stop the terminal selling; it is logged and dropped.
             log.warning("ignored %s: %s", message.topic, error)
@@ -233,32 +240,61 @@ class SyncClient:
         self.client.publish(terminal_topic(self.settings.terminal_id, "shadow"),
                             encode(shadow.to_json()), qos=1, retain=True)
 
-    # --- authorisation -----------------------------------------------------------------------
+    # --- requests to HQ (MQTT 5 request/response) ---------------------------------------------
 
-    def authorise(self, request: AuthRequest) -> AuthResponse | None:
-        """Ask HQ to hold the amount; None when offline or no answer in time (then the offline
-        limits apply). Call from a worker thread, never the UI thread."""
+    def request(self, kind: str, payload: bytes, timeout: float) -> bytes | None:
+        """Publish `payload` on our `<kind>/req` topic (kind: auth, lookup, pin) with the
+        response topic `<kind>/resp` and fresh correlation data, and wait for HQ's answer: its
+        payload, or None when offline or not answered within `timeout` s. Call from a worker
+        thread, never the UI thread."""
         if not self.online.is_set():
             return None
         correlation = os.urandom(16)
         answered, answer = threading.Event(), []
-        self._pending_auth[correlation] = (answered, answer)
+        self._pending[correlation] = (answered, answer)
         properties = Properties(PacketTypes.PUBLISH)
-        properties.ResponseTopic = terminal_topic(self.settings.terminal_id, "auth/resp")
+        properties.ResponseTopic = terminal_topic(self.settings.terminal_id, f"{kind}/resp")
         properties.CorrelationData = correlation
         try:
-            self.client.publish(terminal_topic(self.settings.terminal_id, "auth/req"),
-                                request.to_bytes(), qos=1, properties=properties)
-            answered.wait(self.settings.auth_timeout_s)
+            info = self.client.publish(terminal_topic(self.settings.terminal_id, f"{kind}/req"),
+                                       payload, qos=1, properties=properties)
+            if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+                answered.wait(timeout)
         finally:
-            self._pending_auth.pop(correlation, None)
+            self._pending.pop(correlation, None)
         return answer[0] if answer else None
 
-    def _on_auth_response(self, message: mqtt.MQTTMessage) -> None:
+    def _on_response(self, message: mqtt.MQTTMessage) -> None:
         correlation = getattr(getattr(message, "properties", None), "CorrelationData", None)
-        waiting = self._pending_auth.get(correlation) if correlation else None
+        waiting = self._pending.get(correlation) if correlation else None
         if waiting is None:
             return  # an answer that came after its time-out
         answered, answer = waiting
-        answer.append(parse_auth_response(message.payload))
+        answer.append(message.payload)
         answered.set()
+
+    def authorise(self, request: AuthRequest) -> AuthResponse | None:
+        """Ask HQ to hold the amount; None when offline or no answer in time (then the offline
+        limits apply). Call from a worker thread, never the UI thread."""
+        payload = self.request("auth", request.to_bytes(), self.settings.auth_timeout_s)
+        if payload is None:
+            return None
+        try:
+            return parse_auth_response(payload)
+        except WireError as error:
+            log.warning("ignored an authorisation answer: %s", error)
+            return None
+
+    # --- HQ's key for sealing member PINs ------------------------------------------------------
+
+    def _on_pin_key(self, key: PinKey) -> None:
+        # The broker delivers the retained key on every subscribe, then each new one: the last
+        # received is HQ's current key.
+        self._pin_key = key
+        self._pin_key_known.set()
+
+    def pin_key(self, timeout: float = 0.0) -> PinKey | None:
+        """HQ's newest public key for sealing PINs, waiting up to `timeout` s for the retained
+        copy after connecting; None when none has come."""
+        self._pin_key_known.wait(timeout)
+        return self._pin_key

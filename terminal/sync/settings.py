@@ -17,6 +17,7 @@ class SyncSettings:
     idle_poll_s: float = 0.5  # how often an idle relay looks at the outbox again
     session_expiry_s: int = 7 * 86400  # the broker keeps our session through a week offline
     auth_timeout_s: float = 3.0
+    directory_timeout_s: float = 3.0  # member lookups and PIN checks at HQ (HqDirectory)
     reconnect_max_delay_s: int = 30  # paho backs off exponentially up to this
     ack_timeout_s: float = 10.0  # no watermark progress for this long: send the unacked again
     publish_timeout_s: float = 10.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from huiyuan_devices.cardreader.card_pin import CardPin
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -28,6 +29,8 @@ class SimulatorPanel(Panel):
         self.ui, self.kit = ui, ui.kit
         self.runtime = ui.runtime
         self._shown_receipts = -1
+        # Each demo card keeps its own chip: wrong PINs typed at it count on that card.
+        self.chips = {card.uid: CardPin(card.pin or None) for card in DEMO_CARDS if card.on_chip}
         self.add_widget(self.kit.label("sim.title", size="large", test_id="sim.title"))
         if ui.runtime.config.simulated("card_reader"):
             self.add_widget(self._cards())
@@ -80,7 +83,7 @@ class SimulatorPanel(Panel):
     def tap(self, card: DemoCard) -> None:
         reader = self.runtime.reader
         reader.remove()
-        reader.present(uid=card.uid, card_no=card.card_no)
+        reader.present(uid=card.uid, card_no=card.chip_card_no, card_pin=self.chips.get(card.uid))
 
     def take_away(self) -> None:
         self.runtime.reader.remove()

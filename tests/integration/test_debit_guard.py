@@ -92,7 +92,7 @@ def online(broker, tmp_path):
     db = open_database(url)
     worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
                                  broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2), db)
+                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db)
     worker.start()
     assert worker.connected.wait(10)
     terminals = []

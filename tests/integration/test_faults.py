@@ -18,9 +18,10 @@ from tests.support.waiting import wait_for
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_hq(broker, url: str, worker_id: str = "hq-1") -> subprocess.Popen:
+def start_hq(broker, url: str, folder: Path, worker_id: str = "hq-1") -> subprocess.Popen:
     environment = {**os.environ, "HQ_DATABASE_URL": url, "HQ_BROKER_PORT": str(broker.port),
-                   "HQ_BROKER_PASSWORD": broker.accounts.hq_password, "HQ_WORKER_ID": worker_id}
+                   "HQ_BROKER_PASSWORD": broker.accounts.hq_password, "HQ_WORKER_ID": worker_id,
+                   "HQ_DATA_DIR": str(folder / "hq")}
     return subprocess.Popen([sys.executable, "-m", "hq", "serve"], cwd=REPO, env=environment,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -76,7 +77,7 @@ def folders(tmp_path_factory):
 
 def test_a_terminal_killed_mid_stream_loses_and_doubles_nothing(broker, hq_database_url,
                                                                  folders):
-    hq = start_hq(broker, hq_database_url)
+    hq = start_hq(broker, hq_database_url, folders)
     try:
         terminal = start_terminal(broker, folders, operations=400)
         wait_for(lambda: issued(folders) >= 40, what="the terminal to sell", timeout=60)
@@ -92,13 +93,13 @@ def test_a_terminal_killed_mid_stream_loses_and_doubles_nothing(broker, hq_datab
 
 
 def test_hq_killed_mid_batch_then_restarted(broker, hq_database_url, folders):
-    hq = start_hq(broker, hq_database_url)
+    hq = start_hq(broker, hq_database_url, folders)
     terminal = start_terminal(broker, folders, operations=300, pause=0.002)
     try:
         wait_for(lambda: issued(folders) >= 60, what="sales under way", timeout=60)
         kill(hq)
         time.sleep(0.5)
-        hq = start_hq(broker, hq_database_url)
+        hq = start_hq(broker, hq_database_url, folders)
         finish(terminal)
         result = reconciled(hq_database_url, folders)
         assert result.events_at_hq == result.events_issued
@@ -111,7 +112,7 @@ def test_hq_killed_mid_batch_then_restarted(broker, hq_database_url, folders):
 
 def test_two_workers_share_the_ingest_and_one_is_killed(broker, tmp_path, folders):
     url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    workers = [start_hq(broker, url, "hq-1"), start_hq(broker, url, "hq-2")]
+    workers = [start_hq(broker, url, folders, "hq-1"), start_hq(broker, url, folders, "hq-2")]
     terminals = [start_terminal(broker, folders, operations=150, terminal_id=tid, seed=n,
                                 pause=0.003) for n, tid in enumerate(("T1", "T2", "T3"))]
     try:

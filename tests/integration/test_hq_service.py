@@ -32,10 +32,10 @@ def top_up(seq: int, card_no: str = "8800", amount: int = 10000) -> WireEvent:
 
 
 @pytest.fixture
-def worker(broker, hq_database_url):
+def worker(broker, hq_database_url, tmp_path):
     db = open_database(hq_database_url)
     settings = HqSettings(broker_port=broker.port, broker_password=broker.accounts.hq_password,
-                          database_url=hq_database_url)
+                          database_url=hq_database_url, data_dir=str(tmp_path / "hq"))
     hq_worker = HqWorker(settings, db, clock=lambda: AT)
     hq_worker.start()
     assert hq_worker.connected.wait(10)

@@ -55,6 +55,7 @@ from membership.promotions import Promotion, PromotionKind, SpendTier
 from membership.sale import SaleRules
 from terminal import demo_store as demo
 from terminal.demo_documents import demo_configuration, demo_documents
+from terminal.store.staff import decode_staff_document
 
 YEAR_START = datetime(2026, 1, 1)
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -161,6 +162,8 @@ def protocol_examples() -> dict[str, Any]:
 
 def test_the_protocols_examples_are_valid_documents():
     examples = protocol_examples()
+    staff = examples.pop("staff")  # the terminal's store reads it, not StoreConfiguration
+    assert [member.staff_id for member in decode_staff_document(staff)] == ["S01", "M01"]
     assert set(examples) == set(DOCUMENT_NAMES)
     config = StoreConfiguration.from_documents(examples)
     assert config.products["LATTE"].unit_price == 2900  # the prices example

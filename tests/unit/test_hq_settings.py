@@ -36,3 +36,11 @@ def test_bad_configuration_is_an_error_at_start(tmp_path, text, message):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_the_pin_pepper_comes_from_the_environment_and_never_shows():
+    settings = load_settings(environ={"HQ_PIN_PEPPER": "a-long-enough-pepper"})
+    assert settings.pin_pepper == "a-long-enough-pepper"
+    assert "a-long-enough-pepper" not in repr(settings)
+    with pytest.raises(SettingsError, match="at least 16"):
+        load_settings(environ={"HQ_PIN_PEPPER": "short"})

@@ -1,0 +1,48 @@
+"""Member profiles from `member.registered` events into HQ's members table.
+
+Registrations of one member may arrive from several terminals in any order: the newest one (on
+the terminal's clock) wins, the same rule as card status changes (hq.card_events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from peewee import EXCLUDED
+
+from hq.db import HqDatabase
+from membership.wire import WireEvent
+
+MEMBER_REGISTERED = "member.registered"
+
+
+def member_rows(events: Iterable[WireEvent]) -> list[dict[str, Any]]:
+    """One row per member registered by the events: the newest registration of each.
+    membership.wire has checked every member.registered payload."""
+    newest: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.type != MEMBER_REGISTERED:
+            continue
+        payload = event.payload
+        row = {"member_id": payload["member_id"], "name": payload.get("name", ""),
+               "phone": payload.get("phone", ""), "birthday": payload.get("birthday", ""),
+               "updated_at": event.at}
+        current = newest.get(row["member_id"])
+        if current is None or current["updated_at"] <= row["updated_at"]:
+            newest[row["member_id"]] = row
+    return list(newest.values())
+
+
+def store_members(db: HqDatabase, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert or update each profile unless a newer registration is stored already. One
+    statement per member, so two workers registering the same member cannot conflict."""
+    members = db.members
+    for row in rows:
+        members.insert(**row).on_conflict(
+            conflict_target=[members.member_id],
+            update={members.name: EXCLUDED.name, members.phone: EXCLUDED.phone,
+                    members.birthday: EXCLUDED.birthday,
+                    members.updated_at: EXCLUDED.updated_at},
+            where=members.updated_at <= EXCLUDED.updated_at,
+        ).execute()

@@ -1,0 +1,130 @@
+"""HQ as the member directory: answers `lookup/req` by card number, UID or phone with the member's
+profile, the card as HQ knows it, its balances derived from HQ's ledger (every lot), the offline
+PIN verifier and the member's other cards (docs/protocol.md).
+
+Read only. A malformed request becomes a dead letter and gets no answer, like auth/req.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from hq.balances import card_balances
+from hq.db import HqDatabase, naive_local
+from membership.cards import Card, CardStatus
+from membership.lifecycle import TERMINAL_STATUSES
+from membership.profiles import parse_birthday_text
+from membership.wire import WireError
+from membership.wire_members import (
+    MAX_LOOKUP_RECORDS,
+    MAX_OTHER_CARDS,
+    UNKNOWN_CARD,
+    UNKNOWN_MEMBER,
+    LookupRecord,
+    LookupRequest,
+    LookupResponse,
+    ProfileRecord,
+    parse_lookup_request,
+)
+
+# What a hostile payload may raise in the parser besides WireError (as hq.ingest).
+_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
+_MAX_REPLACEMENTS = 20  # how far back previous_card_nos follows replaced_by
+
+
+class MemberLookup:
+    def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = datetime.now) -> None:
+        self._db = db
+        self._clock = clock
+
+    def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
+                       ) -> LookupResponse | None:
+        now = naive_local(now or self._clock())
+        try:
+            request = parse_lookup_request(topic, payload)
+        except _PARSER_ERRORS as error:
+            reason = error.reason if isinstance(error, WireError) else "invalid_field"
+            detail = error.detail if isinstance(error, WireError) else type(error).__name__
+            self._db.record_dead_letter(topic, payload, reason, detail, now)
+            return None
+        return self.lookup(request, now)
+
+    def lookup(self, request: LookupRequest, now: datetime | None = None) -> LookupResponse:
+        now = naive_local(now or self._clock())
+        with self._db.database.atomic():  # one consistent view of cards, ledger and members
+            if request.by == "phone":
+                rows, unknown = self._cards_of_phone(request.phone), UNKNOWN_MEMBER
+            else:
+                rows, unknown = self._cards_presented(request), UNKNOWN_CARD
+            if not rows:
+                return LookupResponse(now, (), unknown)
+            return LookupResponse(now, tuple(self._record(row) for row in rows))
+
+    def _cards_presented(self, request: LookupRequest) -> list[Any]:
+        cards = self._db.cards
+        if request.card_no:
+            return list(cards.select().where(cards.card_no == request.card_no))
+        bound = sorted(cards.select().where(cards.uid == request.uid), key=_live_first)
+        return bound[:1]  # a UID bound again after its card was cancelled: the live card
+
+    def _cards_of_phone(self, phone: str) -> list[Any]:
+        members, cards = self._db.members, self._db.cards
+        member_ids = [row.member_id for row in members.select(members.member_id).where(
+            members.phone == phone).order_by(members.member_id).limit(MAX_LOOKUP_RECORDS)]
+        if not member_ids:
+            return []
+        found = cards.select().where(cards.member_id.in_(member_ids))
+        return sorted(found, key=_live_first)[:MAX_LOOKUP_RECORDS]
+
+    def _record(self, row: Any) -> LookupRecord:
+        pins = self._db.member_pins
+        pin = pins.get_or_none(pins.card_no == row.card_no)
+        return LookupRecord(
+            profile=self._profile(row.member_id), card=self._card(row),
+            balances=card_balances(self._db, row.card_no), uid=row.uid or "",
+            offline_pin_verifier=pin.offline_verifier if pin is not None else "",
+            other_cards=self._other_cards(row.member_id, row.card_no))
+
+    def _profile(self, member_id: str) -> ProfileRecord:
+        members = self._db.members
+        member = members.get_or_none(members.member_id == member_id) if member_id else None
+        if member is None:
+            return ProfileRecord(member_id)
+        return ProfileRecord(member_id, member.name, member.phone,
+                             parse_birthday_text(member.birthday))
+
+    def _card(self, row: Any) -> Card:
+        return Card(row.card_no, row.member_id, row.type_code, CardStatus(row.status),
+                    issued_on=row.issued_on, expires_on=row.expires_on, level=row.level,
+                    parent_card_no=row.parent_card_no, quota=row.quota,
+                    replaced_by=row.replaced_by, previous_card_nos=self._previous(row.card_no))
+
+    def _previous(self, card_no: str) -> tuple[str, ...]:
+        """The cards this one replaced, oldest first, following replaced_by backwards."""
+        cards = self._db.cards
+        chain: list[str] = []
+        current = card_no
+        while len(chain) < _MAX_REPLACEMENTS:
+            before = cards.select(cards.card_no).where(cards.replaced_by == current).first()
+            if before is None or before.card_no in chain or before.card_no == card_no:
+                break
+            chain.append(before.card_no)
+            current = before.card_no
+        return tuple(reversed(chain))
+
+    def _other_cards(self, member_id: str, card_no: str) -> tuple[str, ...]:
+        if not member_id:  # cards HQ knows only from ledger entries: no member to share
+            return ()
+        cards = self._db.cards
+        rows = cards.select(cards.card_no).where(
+            cards.member_id == member_id, cards.card_no != card_no,
+        ).order_by(cards.card_no).limit(MAX_OTHER_CARDS)
+        return tuple(row.card_no for row in rows)
+
+
+def _live_first(row: Any) -> tuple[bool, int, str]:
+    """Cards still in use first, then the most recently issued, then by number."""
+    issued = row.issued_on.toordinal() if row.issued_on else 0
+    return CardStatus(row.status) in TERMINAL_STATUSES, -issued, row.card_no

@@ -1,0 +1,97 @@
+"""Members and cards as HQ's directory described them (terminal.cashier.ports.MemberRecord):
+found again by card number, UID or phone when HQ cannot be asked.
+
+Caching a record follows the cache's rule (terminal.store.cache): a card changed here by an
+operation HQ has not acknowledged keeps its local state and takes only what HQ alone knows —
+its balances, UID, offline PIN verifier and coupons. Balances for decisions are built from
+HQ's lots plus this terminal's unacknowledged entries (terminal.store.known_balances).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from membership.cards import CardStatus
+from membership.ledger import CardBalances
+from terminal.cashier.ports import MemberRecord
+from terminal.store.cache import Cache, KnownCard, MemberInfo, known_card_from_row
+from terminal.store.codec import card_columns, plain
+
+_NO_LONGER_USABLE = (CardStatus.REPLACED.value, CardStatus.CANCELLED.value)
+
+
+class MemberCache(Cache):
+    def known_card_by_uid(self, uid: str) -> KnownCard | None:
+        """The card bound to this UID; if several were (a replaced card's chip re-used), the
+        one still in use, else the most recently updated."""
+        if not uid:
+            return None
+        card, member = self.tables.card, self.tables.member
+        with self.reading():
+            rows = list(card.select(card, member).join(member)
+                        .where(card.uid == normalised_uid(uid))
+                        .order_by(card.updated_at.desc(), card.card_no))
+        if not rows:
+            return None
+        in_use = [row for row in rows if row.status not in _NO_LONGER_USABLE]
+        return known_card_from_row((in_use or rows)[0])
+
+    def members_by_phone(self, phone: str) -> tuple[KnownCard, ...]:
+        """Every known card of every member with this phone number, by member then card."""
+        card, member = self.tables.card, self.tables.member
+        with self.reading():
+            rows = list(card.select(card, member).join(member)
+                        .where(member.phone == phone)
+                        .order_by(member.member_id, card.card_no))
+        return tuple(known_card_from_row(row) for row in rows)
+
+    def cache_member_record(self, record: MemberRecord) -> bool:
+        """Remember what HQ's directory answered. False when the card itself kept its local
+        state (changed here, not yet acknowledged) and only HQ's own facts were taken."""
+        profile = record.profile
+        card_no = record.card.card_no
+        from_hq = _hq_facts(record)
+        with self.writing():
+            pending = self._cards_with_unacknowledged_changes()
+            self._upsert_member(MemberInfo(record.card.member_id, profile.name, profile.phone,
+                                           profile.birthday))
+            card = self.tables.card
+            if card_no in pending:
+                card.update(**from_hq).where(card.card_no == card_no).execute()
+                return False
+            columns = {**card_columns(record.card), **from_hq, "changed_by_op": "",
+                       "updated_at": self.clock()}
+            (card.insert(**columns)
+             .on_conflict(conflict_target=[card.card_no],
+                          preserve=[getattr(card, name) for name in columns if name != "card_no"])
+             .execute())
+        return True
+
+    def forget_offline_pin_verifier(self, card_no: str) -> None:
+        """The card's PIN changed: the old verifier must not open it offline any more."""
+        card = self.tables.card
+        with self.writing():
+            card.update(offline_pin_verifier="").where(card.card_no == card_no).execute()
+
+
+def normalised_uid(uid: str) -> str:
+    """Readers report UIDs in upper-case hex; HQ may have them as typed at enrolment."""
+    return uid.strip().upper()
+
+
+def _hq_facts(record: MemberRecord) -> dict[str, Any]:
+    balances = record.balances
+    return {
+        "hq_principal": balances.principal, "hq_bonus": balances.bonus,
+        "hq_points": balances.points, "hq_time_minutes": balances.time_minutes,
+        "hq_counts": _uses_by_service(balances), "hq_as_of": record.as_of,
+        "hq_balances": plain(balances), "hq_coupons": list(record.coupons),
+        "uid": normalised_uid(record.uid), "offline_pin_verifier": record.offline_pin_verifier,
+    }
+
+
+def _uses_by_service(balances: CardBalances) -> dict[str, int]:
+    uses: dict[str, int] = {}
+    for lot in balances.count_lots:
+        uses[lot.service] = uses.get(lot.service, 0) + lot.remaining
+    return uses

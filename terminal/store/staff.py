@@ -1,0 +1,148 @@
+"""The store's staff (from HQ's `staff` configuration document) and wrong-PIN counters.
+
+The `staff` document (docs/protocol.md, "Configuration document bodies") lists who may sign in
+at the terminal, with a PIN verifier made by membership.pin_hash, never a PIN (decision 9):
+    {"staff": [{"staff_id": "S01", "name": "王小丽", "role": "cashier",
+                "pin_verifier": "scrypt$14$8$1$...$...", "active": true}]}
+Applying it (directly, or through `apply_config("staff", ...)`, which keeps the table in step
+with the document in force) replaces the staff table whole.
+
+Wrong-PIN counters are per subject ("staff:S01", "card:8800..."): kept in the file, so that
+restarting the terminal does not lift a lockout. What a count means is the caller's rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from terminal.store.access import StoreAccess
+from terminal.store.errors import InvalidConfig
+from terminal.store.models import STAFF_ROLES, Tables
+
+STAFF_DOCUMENT = "staff"
+_STAFF_FIELDS = {"staff_id", "name", "role", "pin_verifier", "active"}
+_MAX_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    staff_id: str
+    name: str
+    role: str  # terminal.store.models.STAFF_ROLES
+    pin_verifier: str  # membership.pin_hash verifier; never the PIN
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PinFailures:
+    failures: int = 0  # wrong PINs in a row
+    locked_until: datetime | None = None  # a timed lockout's end, None when none
+
+
+def decode_staff_document(body: Mapping[str, Any]) -> tuple[StaffRecord, ...]:
+    """The staff of a `staff` document body, strictly: InvalidConfig names what is wrong."""
+    if set(body) != {"staff"} or not isinstance(body["staff"], list):
+        raise InvalidConfig("store.config_body_invalid", name=STAFF_DOCUMENT, field="staff")
+    members = tuple(_staff_record(item, index) for index, item in enumerate(body["staff"]))
+    ids = [member.staff_id for member in members]
+    if len(set(ids)) != len(ids):
+        raise InvalidConfig("store.config_body_invalid", name=STAFF_DOCUMENT,
+                            field="staff_id", detail="repeated")
+    return members
+
+
+def _staff_record(item: Any, index: int) -> StaffRecord:
+    def refuse(field: str) -> InvalidConfig:
+        return InvalidConfig("store.config_body_invalid", name=STAFF_DOCUMENT,
+                             item=f"staff[{index}]", field=field)
+
+    if not isinstance(item, Mapping):
+        raise refuse("item")
+    unknown = sorted(set(item) - _STAFF_FIELDS)
+    if unknown:
+        raise refuse(unknown[0])
+    for name in ("staff_id", "name", "role", "pin_verifier"):
+        if not isinstance(item.get(name), str) or not item[name]:
+            raise refuse(name)
+    if len(item["staff_id"]) > _MAX_ID_LENGTH:
+        raise refuse("staff_id")
+    if item["role"] not in STAFF_ROLES:
+        raise refuse("role")
+    if not isinstance(item.get("active", True), bool):
+        raise refuse("active")
+    return StaffRecord(item["staff_id"], item["name"], item["role"], item["pin_verifier"],
+                       item.get("active", True))
+
+
+def replace_staff(tables: Tables, members: tuple[StaffRecord, ...], now: datetime) -> None:
+    """Inside the caller's write transaction: the staff table becomes exactly `members`."""
+    staff = tables.staff
+    staff.delete().execute()
+    if members:
+        staff.insert_many([
+            {"staff_id": m.staff_id, "name": m.name, "role": m.role,
+             "pin_verifier": m.pin_verifier, "active": m.active, "updated_at": now}
+            for m in members]).execute()
+
+
+class StaffRoster(StoreAccess):
+    def staff_members(self) -> tuple[StaffRecord, ...]:
+        """Everyone the staff document lists, active or not, by staff_id."""
+        staff = self.tables.staff
+        with self.reading():
+            rows = list(staff.select().order_by(staff.staff_id))
+        return tuple(_record(row) for row in rows)
+
+    def staff_member(self, staff_id: str) -> StaffRecord | None:
+        staff = self.tables.staff
+        with self.reading():
+            row = staff.get_or_none(staff.staff_id == staff_id)
+        return None if row is None else _record(row)
+
+    def apply_staff(self, body: Mapping[str, Any]) -> int:
+        """Replace the staff with those of a `staff` document body; returns how many."""
+        members = decode_staff_document(body)
+        with self.writing():
+            replace_staff(self.tables, members, self.clock())
+        return len(members)
+
+    def pin_failures(self, subject: str) -> PinFailures:
+        table = self.tables.pin_failure
+        with self.reading():
+            row = table.get_or_none(table.subject == subject)
+        return PinFailures() if row is None else PinFailures(row.failures, row.locked_until)
+
+    def record_pin_failure(
+        self, subject: str, lock_after: int, lock_for: timedelta | None, now: datetime
+    ) -> PinFailures:
+        """One more wrong PIN. The `lock_after`-th in a row sets a lockout ending `lock_for`
+        from `now` (None: no end; the caller clears it). A timed lockout that has ended starts
+        the count again."""
+        table = self.tables.pin_failure
+        with self.writing():
+            row = table.get_or_none(table.subject == subject)
+            failures = 0 if row is None or _lock_ended(row.locked_until, now) else row.failures
+            failures += 1
+            locked_until = now + lock_for if failures >= lock_after and lock_for else None
+            (table.insert(subject=subject, failures=failures, locked_until=locked_until,
+                          updated_at=now)
+             .on_conflict(conflict_target=[table.subject],
+                          preserve=[table.failures, table.locked_until, table.updated_at])
+             .execute())
+        return PinFailures(failures, locked_until)
+
+    def clear_pin_failures(self, subject: str) -> None:
+        table = self.tables.pin_failure
+        with self.writing():
+            table.delete().where(table.subject == subject).execute()
+
+
+def _lock_ended(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and now >= locked_until
+
+
+def _record(row: Any) -> StaffRecord:
+    return StaffRecord(row.staff_id, row.name, row.role, row.pin_verifier, row.active)

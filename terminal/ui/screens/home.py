@@ -1,0 +1,141 @@
+"""The home screen: find the member (card tap, swipe, or phone number), see their panel, choose
+what to do. Actions that need a member are refused with a message until one is found; actions
+only a store manager may take ask for a manager's approval on their own screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huiyuan_devices.cardreader.base import CardEvent, CardPresented, CardRemoved, ReaderFault
+from kivy.uix.boxlayout import BoxLayout
+
+from terminal.cashier.members import MemberView
+from terminal.ui.app import TerminalScreen
+from terminal.ui.member_panel import MemberPanelWidget
+from terminal.ui.widgets import button_grid
+
+# (message key, screen, needs a member)
+ACTIONS = (
+    ("ui.sale", "sale", False),
+    ("ui.topup", "topup", True),
+    ("ui.count_use", "count", True),
+    ("ui.time_session", "time", True),
+    ("ui.withdraw", "withdraw", True),
+    ("ui.gift", "gifts", True),
+    ("ui.card_service", "cardops", True),
+    ("home.enrol", "enrol", False),
+    ("ui.refund", "refund", False),
+    ("ui.reprint", "reprint", False),
+    ("ui.shift", "shift", False),
+    ("ui.settings", "settings", False),
+)
+
+
+class HomeScreen(TerminalScreen):
+    screen_name = "home"
+
+    def build(self) -> None:
+        kit = self.kit
+        layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
+                           spacing=kit.theme.padding)
+        left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+        search = BoxLayout(orientation="horizontal", spacing=kit.theme.spacing,
+                           size_hint_y=None, height=kit.theme.button_height)
+        self.phone = kit.input(test_id="home.phone", hint_key="home.phone_hint", numeric=True)
+        search.add_widget(self.phone)
+        find = kit.button("home.find", self.find_by_phone, test_id="home.find")
+        find.size_hint_x = 0.3
+        search.add_widget(find)
+        left.add_widget(search)
+        self.panel = MemberPanelWidget(kit)
+        left.add_widget(self.panel)
+        self.choices = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
+        left.add_widget(self.choices)
+        left.add_widget(kit.button("home.clear_member", self.clear_member,
+                                   test_id="home.clear", kind="plain"))
+        actions = [kit.button(key, lambda screen=screen, need=need: self.open(screen, need),
+                              test_id=f"home.action.{screen}")
+                   for key, screen, need in ACTIONS]
+        actions.append(kit.button("ui.logout", self.sign_out, test_id="home.logout",
+                                  kind="plain"))
+        right = BoxLayout(orientation="vertical")
+        right.add_widget(button_grid(kit, actions, 2))
+        right.add_widget(BoxLayout())
+        layout.add_widget(left)
+        layout.add_widget(right)
+        self.add_widget(layout)
+
+    def enter(self, **params: Any) -> None:
+        member = self.ui.session.member
+        if member is None:
+            self.panel.clear()
+            return
+        # Balances change with every operation: show the member as the store has them now.
+        self.ui.run(lambda: self.ui.services.members.view(member.card_no), self.show_member)
+
+    # --- finding the member -----------------------------------------------------------------
+
+    def on_card(self, event: CardEvent) -> None:
+        if isinstance(event, CardPresented):
+            self.ui.run(lambda: self.ui.services.members.find_by_card(event), self.show_member)
+        elif isinstance(event, ReaderFault):
+            self.ui.show_error(event.error)
+        elif isinstance(event, CardRemoved) and self.ui.message is not None:
+            self.ui.message.info("ui.card_removed")
+
+    def find_by_phone(self) -> None:
+        phone = self.phone.text
+        self.ui.run(lambda: self.ui.services.members.find_by_phone(phone), self._phone_found)
+
+    def _phone_found(self, views: list[MemberView]) -> None:
+        self.choices.clear_widgets()
+        self.choices.height = 0
+        if not views:
+            if self.ui.message is not None:
+                self.ui.message.refusal("home.no_member_for_phone")
+            return
+        if len(views) == 1:
+            self.show_member(views[0])
+            return
+        if self.ui.message is not None:
+            self.ui.message.info("home.choose_card")
+        for view in views:
+            self.choices.add_widget(self.kit.button(
+                "", lambda view=view: self.show_member(view), kind="plain",
+                text=f"{view.panel.card_no_masked}  {view.panel.card_type_name}",
+                test_id=f"home.choose.{view.card_no}"))
+        self.choices.height = len(views) * (self.kit.theme.button_height + 2)
+
+    def show_member(self, view: MemberView) -> None:
+        self.choices.clear_widgets()
+        self.choices.height = 0
+        self.ui.session.member = view
+        self.panel.show(view.panel)
+        if self.ui.message is not None:
+            if view.from_hq:
+                self.ui.message.clear()
+            else:
+                self.ui.message.info("home.offline_view")
+
+    def clear_member(self) -> None:
+        self.ui.session.member = None
+        self.phone.text = ""
+        self.panel.clear()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def open(self, screen: str, needs_member: bool) -> None:
+        if needs_member and self.ui.session.member is None:
+            if self.ui.message is not None:
+                self.ui.message.refusal("home.member_needed")
+            return
+        if screen not in self.ui.app.screens.screen_names:
+            if self.ui.message is not None:
+                self.ui.message.refusal("home.not_available")
+            return
+        self.ui.go(screen)
+
+    def sign_out(self) -> None:
+        self.ui.services.staff.logout()
+        self.ui.sign_out()
+        self.ui.go("login")

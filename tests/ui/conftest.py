@@ -1,0 +1,60 @@
+"""The real terminal app in a real Kivy window (offscreen SDL2), on simulated devices, a real
+store, and — for the tests that ask for it — a real broker and HQ worker.
+
+Kivy is prepared here, before anything imports it; one window serves the whole session."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terminal.ui.environment import prepare_kivy
+
+prepare_kivy(Path(tempfile.mkdtemp(prefix="hy-kivy-")), 1024, 600)
+
+from terminal.bootstrap import build_runtime  # noqa: E402
+from terminal.cashier.services import build_services  # noqa: E402
+from terminal.config import config_from_mapping  # noqa: E402
+from terminal.demo_seed import seed_configuration, seed_members  # noqa: E402
+from tests.support.artifacts import artifact_dir  # noqa: E402
+from tests.support.ui_driver import UiDriver  # noqa: E402
+
+
+@pytest.fixture
+def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
+    """`start_app(language="zh_CN", hq=None)`: the seeded demo terminal, mounted and started;
+    `hq` is a dict for the [hq] table (host/port/password) to run against a real broker."""
+    drivers: list[UiDriver] = []
+
+    def start(language: str = "zh_CN", hq: dict[str, Any] | None = None,
+              seed: bool = True) -> UiDriver:
+        from terminal.ui.app import TerminalApp
+
+        config = config_from_mapping({
+            "terminal": {"data_dir": str(tmp_path / f"terminal-{len(drivers)}"),
+                         "language": language, "store_name": "静安旗舰店"},
+            "hq": hq or {"enabled": False},
+        }, environ={})
+        runtime = build_runtime(config)
+        services = build_services(runtime.cashier)
+        if seed:
+            seed_configuration(runtime.store)
+            seed_members(services)
+            runtime.printing.wait_until_idle(10)
+            runtime.printer.documents.clear()
+        driver = UiDriver(TerminalApp(runtime, services))
+        drivers.append(driver)
+        return driver
+
+    yield start
+    for driver in drivers:
+        driver.close()
+
+
+@pytest.fixture(scope="session")
+def screens_dir() -> Path:
+    return artifact_dir("screens")
