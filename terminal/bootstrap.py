@@ -28,6 +28,7 @@ from terminal.printing import ReceiptPrintService
 from terminal.store.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.debit_guard import DebitGuard
+from terminal.sync.directory import HqDirectory
 from terminal.sync.settings import SyncSettings
 
 log = logging.getLogger("terminal.bootstrap")
@@ -109,11 +110,13 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
     printing = ReceiptPrintService(devices["printer"], store, lang=config.terminal.language)
     closers.append(printing.close)
     guard = DebitGuard(config.terminal.id, store, sync)
+    directory = HqDirectory(sync, config.hq.request_timeout_s) if sync is not None else None
     cashier = CashierContext(
         terminal_id=config.terminal.id, store_id=config.terminal.store_id,
         store_name=config.terminal.store_name, store=store,
         configuration=ConfigurationCache(store), guard=guard, printing=printing,
-        clock=overrides.clock, language=config.terminal.language,
+        directory=directory, pins=directory, clock=overrides.clock,
+        language=config.terminal.language,
         notify_sync=sync.notify if sync is not None else (lambda: None),
         card_pins=ReaderCardPins(devices["reader"])
         if isinstance(devices["reader"], CardPinReader) else None)
