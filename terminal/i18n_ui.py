@@ -59,3 +59,10 @@ UI_HOME = {
     "home.offline_view": ("离线：显示本机记录的余额",
                           "Offline: balances as this terminal knows them"),
 }
+
+UI_PROMPTS = {
+    "ui.checking_pin": ("正在验证密码…", "Checking the PIN…"),
+    "ui.pin_cancelled": ("会员取消了输入密码", "The member cancelled the PIN entry"),
+    "ui.manager_approval": ("此操作需店长授权：请店长选择姓名并输入密码",
+                            "A store manager must approve: choose your name, enter your PIN"),
+}

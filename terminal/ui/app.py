@@ -128,6 +128,8 @@ class TerminalApp(App):
             return main
         from terminal.ui.simulator_panel import SimulatorPanel
 
+        ui_config = self.runtime.config.ui
+        Window.size = (ui_config.width + SIMULATOR_PANEL_WIDTH, ui_config.height)
         root = BoxLayout(orientation="horizontal")
         root.add_widget(main)
         root.add_widget(SimulatorPanel(self.ui, width=SIMULATOR_PANEL_WIDTH))

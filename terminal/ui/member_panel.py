@@ -15,9 +15,14 @@ from terminal.ui.widgets import Panel, TextLabel, UiKit
 class MemberPanelWidget(Panel):
     def __init__(self, kit: UiKit) -> None:
         super().__init__(kit.theme.panel, orientation="vertical", padding=kit.theme.padding,
-                         spacing=2)
+                         spacing=2, size_hint_y=None)
         self.kit = kit
+        self.bind(minimum_height=self.setter("height"))  # scrolls when the member has a lot
         self.name = self._line("member.name", size="large")
+        # Reminders right under the name: a birthday or a blocked card is what matters first.
+        self.reminders = BoxLayout(orientation="vertical", spacing=2, size_hint_y=None)
+        self.reminders.bind(minimum_height=self.reminders.setter("height"))
+        self.add_widget(self.reminders)
         self.card = self._line("member.card")
         self.phone = self._line("member.phone")
         self.stored_value = self._line("member.stored_value", size="large")
@@ -25,15 +30,17 @@ class MemberPanelWidget(Panel):
         self.counts = self._line("member.counts")
         self.passes = self._line("member.passes")
         self.coupons = self._line("member.coupons")
-        self.reminders = BoxLayout(orientation="vertical", spacing=2)
-        self.add_widget(self.reminders)
         self.clear()
 
     def _line(self, test_id: str, size: str = "normal") -> TextLabel:
         label = self.kit.label(test_id=test_id, size=size)
         label.size_hint_y = None
-        label.height = self.kit.theme.row_height if size == "normal" else int(
+        minimum = self.kit.theme.row_height if size == "normal" else int(
             self.kit.theme.row_height * 1.3)
+        # A long line wraps: the row grows with its text instead of overlapping the next.
+        label.bind(texture_size=lambda widget, size: setattr(
+            widget, "height", max(minimum, size[1] + 4)))
+        label.height = minimum
         self.add_widget(label)
         return label
 

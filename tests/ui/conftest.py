@@ -14,7 +14,8 @@ import pytest
 
 from terminal.ui.environment import prepare_kivy
 
-prepare_kivy(Path(tempfile.mkdtemp(prefix="hy-kivy-")), 1024, 600)
+# The 1024x600 panel plus the simulator panel beside it (terminal.ui.app).
+prepare_kivy(Path(tempfile.mkdtemp(prefix="hy-kivy-")), 1024 + 280, 600)
 
 from terminal.bootstrap import build_runtime  # noqa: E402
 from terminal.cashier.services import build_services  # noqa: E402

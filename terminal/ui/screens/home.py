@@ -8,6 +8,7 @@ from typing import Any
 
 from huiyuan_devices.cardreader.base import CardEvent, CardPresented, CardRemoved, ReaderFault
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
 
 from terminal.cashier.members import MemberView
 from terminal.ui.app import TerminalScreen
@@ -48,7 +49,9 @@ class HomeScreen(TerminalScreen):
         search.add_widget(find)
         left.add_widget(search)
         self.panel = MemberPanelWidget(kit)
-        left.add_widget(self.panel)
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(self.panel)
+        left.add_widget(scroll)
         self.choices = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
         left.add_widget(self.choices)
         left.add_widget(kit.button("home.clear_member", self.clear_member,
@@ -58,7 +61,7 @@ class HomeScreen(TerminalScreen):
                    for key, screen, need in ACTIONS]
         actions.append(kit.button("ui.logout", self.sign_out, test_id="home.logout",
                                   kind="plain"))
-        right = BoxLayout(orientation="vertical")
+        right = BoxLayout(orientation="vertical", size_hint_x=0.42)
         right.add_widget(button_grid(kit, actions, 2))
         right.add_widget(BoxLayout())
         layout.add_widget(left)
@@ -77,6 +80,8 @@ class HomeScreen(TerminalScreen):
 
     def on_card(self, event: CardEvent) -> None:
         if isinstance(event, CardPresented):
+            # How the card was read decides who checks the PIN (the card itself, or HQ).
+            self.ui.session.values["card_source"] = event.source
             self.ui.run(lambda: self.ui.services.members.find_by_card(event), self.show_member)
         elif isinstance(event, ReaderFault):
             self.ui.show_error(event.error)
@@ -85,6 +90,7 @@ class HomeScreen(TerminalScreen):
 
     def find_by_phone(self) -> None:
         phone = self.phone.text
+        self.ui.session.values["card_source"] = None
         self.ui.run(lambda: self.ui.services.members.find_by_phone(phone), self._phone_found)
 
     def _phone_found(self, views: list[MemberView]) -> None:
