@@ -14,6 +14,7 @@ from terminal.i18n_devices import (
     DEVICE_PRINTER,
 )
 from terminal.i18n_errors import CARD_AND_MONEY_ERRORS, SALE_ERRORS
+from terminal.i18n_screens import screen_messages
 from terminal.i18n_ui import UI_HOME, UI_PROMPTS, UI_SHELL, UI_SIGN_IN, UI_SIMULATOR
 
 _UI = {
@@ -335,5 +336,5 @@ def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 MESSAGES = _merge(
     _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, _PRINTING, _CASHIER, _DESKS, CARD_AND_MONEY_ERRORS,
     SALE_ERRORS, DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD, DEVICE_PRINTER, UI_SHELL,
-    UI_SIGN_IN, UI_SIMULATOR, UI_HOME, UI_PROMPTS,
+    UI_SIGN_IN, UI_SIMULATOR, UI_HOME, UI_PROMPTS, *screen_messages(),
 )
