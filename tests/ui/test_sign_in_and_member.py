@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from terminal.demo_staff import CASHIER_ID, CASHIER_PIN
-from tests.support.ui_driver import UiDriver
-
-
-def sign_in(ui: UiDriver, staff_id: str = CASHIER_ID, pin: str = CASHIER_PIN) -> None:
-    ui.until(lambda: ui.has(f"login.staff.{staff_id}"), "the staff roster")
-    ui.tap(f"login.staff.{staff_id}")
-    for digit in pin:
-        ui.tap(f"login.pin.{digit}")
-    ui.tap("login.pin.enter")
+from tests.ui.steps import sign_in
 
 
 def test_a_cashier_signs_in_and_a_member_card_shows_the_panel(start_app, screens_dir: Path):
