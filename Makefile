@@ -1,7 +1,7 @@
 # Two commands for a newcomer: `make run` and `make test`. Each sets itself up first.
 PY := .venv/bin/python
 
-.PHONY: setup test run bench lint
+.PHONY: setup test run storeday bench lint
 setup:
 	@bash scripts/setup.sh
 
@@ -10,6 +10,9 @@ test: setup
 	$(PY) -m pytest
 
 run: setup
+	$(PY) -m launcher.demo
+
+storeday: setup
 	$(PY) -m terminal.storeday
 
 bench: setup

@@ -56,11 +56,13 @@ class TerminalRuntime:
     printing: ReceiptPrintService
     cashier: CashierContext
     closers: list[Callable[[], None]] = field(default_factory=list)
+    started: bool = False
 
     def start(self) -> None:
-        """Connect to HQ (in the background: the terminal sells offline meanwhile)."""
-        if self.sync is not None:
+        """Connect to HQ (in the background: the terminal sells offline meanwhile). Once."""
+        if self.sync is not None and not self.started:
             self.sync.start()
+        self.started = True
 
     def close(self) -> None:
         for close in reversed(self.closers):

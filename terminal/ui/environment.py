@@ -20,6 +20,7 @@ def prepare_kivy(home: Path, width: int, height: int, *, fullscreen: bool = Fals
     os.environ["KIVY_NO_ARGS"] = "1"
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # our logging config, not Kivy's
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("KIVY_CLIPBOARD", "dummy")  # a kiosk has no xclip; copy/paste unused
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     from kivy.config import Config

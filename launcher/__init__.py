@@ -1,0 +1,1 @@
+"""Launchers that start several parts of the system together (`make run`)."""

@@ -1,0 +1,185 @@
+"""`make run`: the whole system on one machine — a local Mosquitto, an HQ worker on SQLite, and
+the terminal app on simulated card reader, keypad and printer, seeded with the demo store.
+
+    .venv/bin/python -m launcher.demo [--folder var/demo] [--fresh] [--language en]
+                                      [--seconds N] [--device printer=network:192.168.1.50]
+
+The demo keeps its data in `--folder` between runs (`--fresh` starts over). Every part is the
+real one: HQ publishes the demo store's configuration documents, the terminal applies them,
+enrols the demo members through the real operations (their events reach HQ) and sets the PIN of
+the UID-only card at HQ. `--seconds` closes the app after N seconds (a smoke test);
+`--device NAME=KIND[:VALUE]` switches one device to a real one (see docs/hardware.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hq.broker import BrokerAccounts, MosquittoBroker
+from hq.config_push import next_document, publish
+from hq.db import open_database
+from hq.service import HqWorker, persistent_client, session_properties
+from hq.settings import HqSettings
+from terminal.demo_documents import demo_documents
+from terminal.demo_staff import demo_staff_document
+
+log = logging.getLogger("launcher.demo")
+TERMINAL_ID = "SH001-T1"
+APPLY_TIMEOUT_S = 15.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    folder = Path(arguments.folder).resolve()
+    if arguments.fresh and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # the broker runs as the `mosquitto` user and keeps its files here
+    with ExitStack() as stack:
+        broker, accounts = _start_broker(stack, folder)
+        _start_hq(stack, folder, broker, accounts)
+        config = _terminal_config(folder, broker.port, accounts, arguments)
+        return _run_terminal(config, arguments.seconds)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="launcher.demo", description=__doc__.split("\n")[0])
+    parser.add_argument("--folder", default="var/demo")
+    parser.add_argument("--fresh", action="store_true", help="start the demo over")
+    parser.add_argument("--language", default="zh_CN", choices=("zh_CN", "en"))
+    parser.add_argument("--seconds", type=float, default=0, help="close after N seconds")
+    parser.add_argument("--device", action="append", default=[], metavar="NAME=KIND[:VALUE]",
+                        help="a real device, e.g. printer=network:192.168.1.50")
+    return parser
+
+
+def _start_broker(stack: ExitStack, folder: Path) -> tuple[MosquittoBroker, BrokerAccounts]:
+    accounts = _accounts(folder / "accounts.json")
+    broker = MosquittoBroker(folder / "broker", accounts)
+    stack.enter_context(broker)
+    log.info("broker on 127.0.0.1:%d", broker.port)
+    return broker, accounts
+
+
+def _accounts(path: Path) -> BrokerAccounts:
+    """The same passwords on every run (the broker's and HQ's data outlive a restart)."""
+    if path.exists():
+        saved = json.loads(path.read_text())
+        return BrokerAccounts(saved["hq"], saved["terminals"])
+    accounts = BrokerAccounts.generate([TERMINAL_ID])
+    path.write_text(json.dumps({"hq": accounts.hq_password,
+                                "terminals": dict(accounts.terminal_passwords)}))
+    path.chmod(0o600)
+    return accounts
+
+
+def _start_hq(stack: ExitStack, folder: Path, broker: MosquittoBroker,
+              accounts: BrokerAccounts) -> None:
+    data_dir = folder / "hq"
+    data_dir.mkdir(exist_ok=True)
+    url = f"sqlite:///{data_dir / 'hq.sqlite3'}"
+    settings = HqSettings(broker_port=broker.port, broker_password=accounts.hq_password,
+                          database_url=url, data_dir=str(data_dir))
+    worker = HqWorker(settings, open_database(url))
+    worker.start()
+    stack.callback(worker.stop)
+    if not worker.connected.wait(15):
+        raise SystemExit("demo: HQ could not connect to the broker")
+    _publish_demo_documents(worker, broker, accounts)
+
+
+def _publish_demo_documents(worker: HqWorker, broker: MosquittoBroker,
+                            accounts: BrokerAccounts) -> None:
+    """HQ publishes the demo store's documents once (a restart finds them published)."""
+    rows = worker.db.config_documents
+    client = persistent_client("demo-publisher", "hq", accounts.hq_password)
+    client.connect(broker.host, broker.port, clean_start=True, properties=session_properties(60))
+    client.loop_start()
+    try:
+        for name, body in {**demo_documents(), "staff": demo_staff_document()}.items():
+            if rows.select().where(rows.name == name).exists():
+                continue
+            publish(client, next_document(worker.db, name, "all", body, datetime.now()))
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def _terminal_config(folder: Path, port: int, accounts: BrokerAccounts,
+                     arguments: argparse.Namespace) -> Any:
+    from terminal.config import config_from_mapping
+
+    devices: dict[str, dict[str, Any]] = {}
+    for choice in arguments.device:
+        name, _, spec = choice.partition("=")
+        kind, _, value = spec.partition(":")
+        devices[name] = _device_table(name, kind, value)
+    return config_from_mapping({
+        "terminal": {"id": TERMINAL_ID, "store_id": "SH001", "store_name": "静安旗舰店",
+                     "language": arguments.language, "data_dir": str(folder / "terminal")},
+        "hq": {"host": "127.0.0.1", "port": port,
+               "password": accounts.password_for(TERMINAL_ID)},
+        "devices": devices,
+        "demo": {"seed": True},
+    }, environ={})
+
+
+def _device_table(name: str, kind: str, value: str) -> dict[str, Any]:
+    keys = {("printer", "network"): "host", ("printer", "serial"): "device",
+            ("printer", "file"): "path", ("pinpad", "evdev"): "device",
+            ("card_reader", "pcsc"): "reader", ("card_reader", "wedge"): "device"}
+    table: dict[str, Any] = {"kind": kind}
+    key = keys.get((name, kind))
+    if key and value:
+        table[key] = value
+    return table
+
+
+def _run_terminal(config: Any, seconds: float) -> int:
+    from terminal.ui.environment import prepare_kivy
+
+    width = config.ui.width + 280 if config.ui.simulator_panel else config.ui.width
+    prepare_kivy(Path(config.terminal.data_dir) / "kivy", width, config.ui.height)
+    from terminal.bootstrap import build_runtime
+    from terminal.cashier.services import build_services
+    from terminal.demo_seed import seed_configuration, seed_members
+    from terminal.ui.app import TerminalApp
+
+    runtime = build_runtime(config)
+    services = build_services(runtime.cashier)
+    runtime.start()
+    if not _wait_for_documents(runtime.store):
+        log.warning("HQ's documents did not arrive in time: applying the demo's locally")
+        seed_configuration(runtime.store)
+    log.info("demo members enrolled: %d", seed_members(services))
+    app = TerminalApp(runtime, services)
+    if seconds:
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: app.stop(), seconds)
+    app.run()
+    return 0
+
+
+def _wait_for_documents(store: Any) -> bool:
+    deadline = time.monotonic() + APPLY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        held = store.applied_versions()
+        if "catalogue" in held and "staff" in held:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
