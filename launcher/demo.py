@@ -148,8 +148,7 @@ def _device_table(name: str, kind: str, value: str) -> dict[str, Any]:
 def _run_terminal(config: Any, seconds: float) -> int:
     from terminal.ui.environment import prepare_kivy
 
-    width = config.ui.width + 280 if config.ui.simulator_panel else config.ui.width
-    prepare_kivy(Path(config.terminal.data_dir) / "kivy", width, config.ui.height)
+    prepare_kivy(Path(config.terminal.data_dir) / "kivy", *config.window_size)
     from terminal.bootstrap import build_runtime
     from terminal.cashier.services import build_services
     from terminal.demo_seed import seed_configuration, seed_members

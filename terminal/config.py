@@ -49,6 +49,7 @@ from terminal.i18n import LANGUAGES
 PASSWORD_ENV = "TERMINAL_HQ_PASSWORD"
 DEVICE_NAMES = ("card_reader", "pinpad", "printer")
 SIMULATED = {"kind": "simulated"}
+SIMULATOR_PANEL_WIDTH = 280
 
 
 class ConfigError(ValueError):
@@ -119,6 +120,16 @@ class TerminalConfig:
 
     def simulated(self, name: str) -> bool:
         return self.device(name).get("kind") == "simulated"
+
+    @property
+    def shows_simulator_panel(self) -> bool:
+        return self.ui.simulator_panel and any(self.simulated(name) for name in DEVICE_NAMES)
+
+    @property
+    def window_size(self) -> tuple[int, int]:
+        """The panel's size, widened by the simulator panel when it is shown beside it."""
+        extra = SIMULATOR_PANEL_WIDTH if self.shows_simulator_panel else 0
+        return self.ui.width + extra, self.ui.height
 
 
 _SECTIONS = {"terminal": TerminalSection, "hq": HqSection, "ui": UiSection, "demo": DemoSection}

@@ -17,12 +17,14 @@ from typing import Any
 
 from huiyuan_devices.cardreader.base import CardEvent
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from terminal.bootstrap import TerminalRuntime
 from terminal.cashier.context import StaffMember
+from terminal.config import SIMULATOR_PANEL_WIDTH
 from terminal.ui.bridge import UiBridge
 from terminal.ui.status import StatusBar, StatusMonitor, TerminalStatus
 from terminal.ui.texts import Texts
@@ -30,7 +32,6 @@ from terminal.ui.theme import register_fonts, theme_for
 from terminal.ui.widgets import MessageLine, Panel, UiKit
 
 log = logging.getLogger("terminal.ui")
-SIMULATOR_PANEL_WIDTH = 280
 
 
 @dataclass
@@ -124,12 +125,11 @@ class TerminalApp(App):
             main.add_widget(widget)
         for make_screen in SCREENS:
             self.screens.add_widget(make_screen(self.ui))
-        if not self._with_simulator_panel():
+        if not self.runtime.config.shows_simulator_panel:
             return main
         from terminal.ui.simulator_panel import SimulatorPanel
 
-        ui_config = self.runtime.config.ui
-        Window.size = (ui_config.width + SIMULATOR_PANEL_WIDTH, ui_config.height)
+        Window.size = self.runtime.config.window_size
         root = BoxLayout(orientation="horizontal")
         root.add_widget(main)
         root.add_widget(SimulatorPanel(self.ui, width=SIMULATOR_PANEL_WIDTH))
@@ -140,6 +140,11 @@ class TerminalApp(App):
         self.runtime.reader.start(lambda event: self.bridge.post(self.dispatch_card, event))
         self.monitor.start()
         self.show_screen("login")
+        # After the first frame with the login screen on it has been drawn.
+        Clock.schedule_once(lambda _dt: self.on_login_shown(), 0)
+
+    def on_login_shown(self) -> None:
+        """Hook: the sign-in screen is on the glass (the launcher logs the start-up time)."""
 
     def on_stop(self) -> None:
         self.monitor.stop()
@@ -168,7 +173,3 @@ class TerminalApp(App):
         if self.ui.status_bar is not None:
             self.ui.status_bar.show_status(status)
 
-    def _with_simulator_panel(self) -> bool:
-        config = self.runtime.config
-        return config.ui.simulator_panel and any(
-            config.simulated(name) for name in ("card_reader", "pinpad", "printer"))
