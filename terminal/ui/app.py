@@ -10,6 +10,7 @@ bridge and go to the screen on display.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from terminal.ui.theme import register_fonts, theme_for
 from terminal.ui.widgets import MessageLine, Panel, UiKit
 
 log = logging.getLogger("terminal.ui")
+PROCESSING_AFTER_S = 0.3
 
 
 @dataclass
@@ -57,10 +59,26 @@ class UiContext:
 
     def run(self, task: Callable[[], Any], on_done: Callable[[Any], None],
             on_error: Callable[[Exception], None] | None = None) -> None:
-        """Run a cashier task off the UI thread; errors go to the message line by default."""
+        """Run a cashier task off the UI thread; errors go to the message line by default.
+        "Processing" appears only if the task takes a noticeable time: redrawing it for a
+        lookup that answers in milliseconds would only delay the answer's frame."""
+        pending = Clock.schedule_once(self._show_processing, PROCESSING_AFTER_S)
+
+        def done(result: Any) -> None:
+            pending.cancel()
+            if self.message is not None and self.message.label.key == "ui.processing":
+                self.message.clear()
+            on_done(result)
+
+        def failed(error: Exception) -> None:
+            pending.cancel()
+            (on_error or self.show_error)(error)
+
+        self.bridge.run(task, done, failed)
+
+    def _show_processing(self, _dt: float) -> None:
         if self.message is not None:
             self.message.info("ui.processing")
-        self.bridge.run(task, on_done, on_error or self.show_error)
 
     def show_error(self, error: Exception) -> None:
         if self.message is not None:
@@ -136,6 +154,10 @@ class TerminalApp(App):
         return root
 
     def on_start(self) -> None:
+        # Everything built so far lives as long as the app: keep the cyclic garbage collector
+        # from walking it again and again (its pauses showed as dropped frames).
+        gc.collect()
+        gc.freeze()
         self.runtime.start()
         self.runtime.reader.start(lambda event: self.bridge.post(self.dispatch_card, event))
         self.monitor.start()
