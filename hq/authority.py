@@ -2,9 +2,11 @@
 and the per-card offline limits HQ publishes for terminals that cannot reach it.
 
 An approval is a hold: the amount stays reserved until the sale's event consumes it (hq.ingest)
-or it expires. Each decision runs in one transaction that first locks the card, so two
-terminals asking for the same card's last ¥50 at the same moment are answered one after the
-other, and the second sees the first one's hold.
+or it expires. An operation has one hold per (kind, service) it debits, as the terminal asks for
+each debit separately under the operation's op_id; the event consumes them all. Each decision
+runs in one transaction that first locks the card, so two terminals asking for the same card's
+last ¥50 at the same moment are answered one after the other, and the second sees the first
+one's hold.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from membership.wire import AuthRequest, AuthResponse, WireError, parse_auth_req
 
 DEFAULT_HOLD_SECONDS = 300
 UNKNOWN_CARD = "card.unknown"
-OP_CONFLICT = "auth.op_conflict"  # an op_id reused for a different card, kind or amount
+OP_CONFLICT = "auth.op_conflict"  # an op's (kind, service) asked again for another card/amount
 INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insufficient"}
 
 
@@ -54,9 +56,9 @@ class Authority:
             with self._db.write_transaction():
                 return self._decide(request, now)
         except IntegrityError:
-            # The op_id was taken meanwhile by a request for another card (same card requests
-            # queue on the card lock): answer from that hold.
-            existing = self._db.holds.get_or_none(self._db.holds.op_id == request.op_id)
+            # The hold's key was taken meanwhile by a request for another card (same card
+            # requests queue on the card lock): answer from that hold.
+            existing = self._find(request)
             if existing is None:
                 raise
             return _answer(existing, request)
@@ -66,7 +68,7 @@ class Authority:
         card = self._db.locking(cards.select().where(cards.card_no == request.card_no)).first()
         if card is None:
             return AuthResponse(request.op_id, False, UNKNOWN_CARD)
-        existing = self._db.holds.get_or_none(self._db.holds.op_id == request.op_id)
+        existing = self._find(request)
         if existing is not None and _still_binding(existing, now):
             return _answer(existing, request)  # a retry: the same answer again
         blocked = _blocked_reason(card, now)
@@ -86,8 +88,14 @@ class Authority:
         if existing is None:
             holds.insert(op_id=request.op_id, **row).execute()
         else:  # declined or expired before: decided afresh, as a top-up may have come since
-            holds.update(**row).where(holds.op_id == request.op_id).execute()
+            holds.update(**row).where(holds.id == existing.id).execute()
         return _response(request.op_id, row)
+
+    def _find(self, request: AuthRequest) -> Any:
+        """The hold for this debit of the operation, if it was asked for before."""
+        holds = self._db.holds
+        return holds.get_or_none(holds.op_id == request.op_id, holds.kind == request.kind,
+                                 holds.service == request.service)
 
     def expire_holds(self, now: datetime | None = None) -> int:
         """Mark holds past their time as expired (they already count for nothing)."""

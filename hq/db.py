@@ -255,6 +255,19 @@ def _add_member_pins(hq: HqDatabase) -> None:
     hq.pin_nonces.create_table(safe=True)
 
 
+def _key_holds_per_debit(hq: HqDatabase) -> None:
+    """Databases created before version 6 allow one hold per op_id, so an operation's second
+    debit (uses besides stored value, a second service) was refused as a conflict. Each hold is
+    now one (op_id, kind, service); the rows stay as they are, already unique by op_id alone."""
+    indexes = hq.database.get_indexes("holds")
+    for index in indexes:
+        if index.unique and index.columns == ["op_id"]:
+            hq.database.execute_sql(f'DROP INDEX "{index.name}"')
+    key = ["op_id", "kind", "service"]
+    if not any(index.unique and index.columns == key for index in indexes):
+        migrate(SchemaMigrator.from_database(hq.database).add_index("holds", key, unique=True))
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -262,6 +275,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "a per-terminal offline limit", _add_terminal_offline_limit),
     Migration(4, "member profiles; card UIDs, parents and quotas", _add_members_and_card_terms),
     Migration(5, "member PINs and the nonces of PIN requests", _add_member_pins),
+    Migration(6, "a hold per debit of an operation: (op_id, kind, service)",
+              _key_holds_per_debit),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

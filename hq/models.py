@@ -159,10 +159,15 @@ class PinNonce(HqModel):
 
 
 class Hold(HqModel):
-    """An authorisation: stored value or uses of a service reserved for one operation."""
+    """An authorisation: stored value or uses of a service reserved for one operation.
+
+    One operation may hold several things (stored value and uses of two services, say): a hold
+    is one (op_id, kind, service), so a retry finds its own hold and not its sibling's. The
+    unique index leads with op_id, which also serves consuming every hold of an operation.
+    """
 
     id = BigAutoField()
-    op_id = TextField(unique=True)
+    op_id = TextField()
     card_no = TextField()
     terminal_id = TextField()
     kind = TextField()  # stored_value or count
@@ -177,7 +182,7 @@ class Hold(HqModel):
 
     class Meta:
         table_name = "holds"
-        indexes = ((("card_no", "state"), False),)
+        indexes = ((("card_no", "state"), False), (("op_id", "kind", "service"), True))
 
 
 class Overdraft(HqModel):

@@ -1,5 +1,6 @@
 """A terminal at the demo store for the cashier operations' tests: a real SQLite store, the real
-DebitGuard deciding offline (no sync), the real print service on the simulated printer, the
+DebitGuard deciding offline (no sync, unless the test gives one to reach HQ through a broker),
+the real print service on the simulated printer, the
 demo configuration (plus a points gift), a clock the test moves, and members read back from the
 store as the member desk will give them."""
 
@@ -28,7 +29,9 @@ from terminal.demo_documents import demo_configuration
 from terminal.i18n import has_translation
 from terminal.printing import ReceiptPrintService
 from terminal.store import TerminalStore, open_store
+from terminal.sync.client import SyncClient
 from terminal.sync.debit_guard import DebitGuard
+from terminal.sync.settings import SyncSettings
 from tests.support import escpos_parser as ep
 
 WAIT_S = 10.0  # a bound for the print worker, never a measured time
@@ -64,6 +67,7 @@ class CashierWorld:
     printer: SimulatedPrinter
     clock: Clock
     synced: int = 0  # notify_sync() calls
+    sync: SyncClient | None = None  # online: the relay to HQ, started and connected
 
     def member(self, card_no: str = CARD_NO) -> MemberContext:
         known = self.store.known_card(card_no)
@@ -115,25 +119,40 @@ class CashierWorld:
 
 
 @contextmanager
-def cashier_world(folder: Path, now: datetime = datetime(2026, 11, 23, 10, 0)
-                  ) -> Iterator[CashierWorld]:
+def cashier_world(folder: Path, now: datetime = datetime(2026, 11, 23, 10, 0),
+                  sync_settings: SyncSettings | None = None) -> Iterator[CashierWorld]:
+    """Offline, or online through a broker when `sync_settings` are given (the terminal is then
+    named as they name it, for the broker's account)."""
     clock = Clock(now)
     printer = SimulatedPrinter()
     config = configuration()
+    terminal_id = sync_settings.terminal_id if sync_settings else TERMINAL_ID
     with open_store(folder / "terminal.db") as store:
         store.apply_config("offline_limits", "all", 1, ROOMY_LIMITS)
+        sync = SyncClient(store, sync_settings, clock) if sync_settings else None
         printing = ReceiptPrintService(printer, store, lang="zh_CN")
         ctx = CashierContext(
-            terminal_id=TERMINAL_ID, store_id=demo.STORE.store_id,
+            terminal_id=terminal_id, store_id=demo.STORE.store_id,
             store_name=demo.STORE.store_name, store=store, configuration=lambda: config,
-            guard=DebitGuard(TERMINAL_ID, store, None), printing=printing, clock=clock,
+            guard=DebitGuard(terminal_id, store, sync), printing=printing, clock=clock,
         )
-        world = CashierWorld(ctx, store, printer, clock)
-        ctx.notify_sync = lambda: setattr(world, "synced", world.synced + 1)
+        world = CashierWorld(ctx, store, printer, clock, sync=sync)
+        ctx.notify_sync = lambda: _notified(world)
         try:
+            if sync is not None:
+                sync.start()
+                assert sync.online.wait(WAIT_S), "the terminal did not reach the broker"
             yield world
         finally:
             printing.close(WAIT_S)
+            if sync is not None:
+                sync.stop()
+
+
+def _notified(world: CashierWorld) -> None:
+    world.synced += 1
+    if world.sync is not None:
+        world.sync.notify()
 
 
 def refused_key(error: DomainError) -> str:

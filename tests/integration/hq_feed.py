@@ -81,6 +81,21 @@ class TerminalFeed:
                             service=service)
         return self.event("sale.completed", {"card_no": card_no, "tenders": []}, [entry])
 
+    def sale_with_uses(self, principal: int, uses: Sequence[tuple[str, int, str]],
+                       card_no: str = CARD) -> WireEvent:
+        """One sale that takes `principal` fen and, for each (service, uses, lot), uses from
+        that lot: the event of an operation that asked HQ for several holds."""
+        op_id = self.next_op_id()
+        entries = [self._entry(op_id, card_no, Account.PRINCIPAL, -principal, EntryKind.SPEND)
+                   ] if principal else []
+        entries += [self._entry(op_id, card_no, Account.COUNT, -count, EntryKind.USE, lot=lot,
+                                service=service) for service, count, lot in uses]
+        tenders = [{"kind": "stored_value", "amount": principal, "reference": ""}
+                   ] if principal else []
+        return self.event("sale.completed", {
+            "store_id": "SH001", "card_no": card_no, "gross": principal,
+            "amount_due": principal, "change": 0, "tenders": tenders}, entries)
+
     def _entry(self, op_id: str, card_no: str, account: Account, delta: int, kind: EntryKind,
                lot: str = "", service: str = "") -> LedgerEntry:
         return LedgerEntry(op_id=op_id, card_no=card_no, account=account, delta=delta,

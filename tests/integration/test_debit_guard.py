@@ -1,21 +1,23 @@
 """Debits online through HQ's hold, offline within the published limits (decision 6): the
-last-¥50 race through the real broker, offline limits, the blacklist, and an offline overspend
-that HQ flags."""
+last-¥50 race through the real broker, an operation's several debits held together, offline
+limits, the blacklist, and an offline overspend that HQ flags."""
 
 import threading
 from datetime import datetime
 
 import pytest
 
-from hq.db import open_database
+from hq.db import HqDatabase, open_database
 from hq.fleet_terminal import SimulatedTerminal
 from hq.service import HqWorker
 from hq.settings import HqSettings
+from membership import counter
 from membership.catalogue import SaleLine
 from membership.offline_limits import OfflineLimits
-from membership.sale import MemberContext, SaleRequest, decide_sale
+from membership.sale import MemberContext, SaleRequest, decide_sale, quote
 from membership.tenders import Tender, TenderKind
 from terminal import demo_store as demo
+from terminal.cashier.operations_common import card_debits
 from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
 from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings
@@ -28,7 +30,6 @@ def card_with(terminal: SimulatedTerminal, fen: int) -> str:
     terminal.enrol()
     card_no = sorted(terminal.cards)[-1]
     if fen:
-        from membership import counter
         decision = counter.top_up(terminal.next_operation(), terminal.member(card_no), fen,
                                   [Tender(TenderKind.CASH, fen)])
         terminal.store.commit_counter(decision)
@@ -90,9 +91,12 @@ def test_limits_document_defaults_and_overrides():
 def online(broker, tmp_path):
     url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
     db = open_database(url)
+    # HQ's day is the simulated terminals' day, whatever the date the tests run on: the cards
+    # and packages they sell are valid then.
     worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
                                  broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db)
+                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db,
+                      clock=lambda: NOW)
     worker.start()
     assert worker.connected.wait(10)
     terminals = []
@@ -139,6 +143,49 @@ def test_the_last_50_yuan_race_online_exactly_one_wins(online):
         decisions = race((t1, t2), card_no, round_no)
         assert all(decision.online for decision in decisions.values())
         assert sorted(d.approved for d in decisions.values()) == [False, True], decisions
+
+
+def op_holds(db: HqDatabase, op_id: str) -> dict[tuple[str, str], str]:
+    holds = db.holds
+    return {(hold.kind, hold.service): hold.state
+            for hold in holds.select().where(holds.op_id == op_id)}
+
+
+def test_an_operations_stored_value_and_uses_are_both_held_online(online):
+    """A sale paid by stored value that also uses a package asks HQ twice under one op_id, as
+    the cashier's operations do: both are approved and held, and the sale's event consumes
+    both."""
+    db, (t1, _) = online
+    card_no = card_with(t1, 5000)
+    package = demo.FACIAL_PACKAGE
+    t1.store.commit_counter(counter.buy_package(
+        t1.next_operation(), t1.member(card_no), package, 1,
+        [Tender(TenderKind.BANK_CARD, package.price, reference="sim")]))
+    t1.sync.notify()
+    wait_for(lambda: t1.store.outbox_depth() == 0, what="the top-up and package at HQ")
+    op, member = t1.next_operation(), t1.member(card_no)
+    lines = (SaleLine(1, demo.PRODUCTS["CAKE"], 1),
+             SaleLine(2, demo.PRODUCTS["FACIAL"], 2, use_count=True))
+    due = quote(SaleRequest(op.op_id, op.at, lines), t1.context, demo.RULES, member).amount_due
+    sale = decide_sale(SaleRequest(op.op_id, op.at, lines,
+                                   (Tender(TenderKind.STORED_VALUE, due),)),
+                       t1.context, demo.RULES, member)
+    debits = card_debits(sale.entries)
+    assert {(debit.kind, debit.service) for debit in debits} == {
+        ("stored_value", ""), ("count", "FACIAL")}
+    guard = DebitGuard("T1", t1.store, t1.sync)
+    decisions = [guard.authorise(op.op_id, debit.card_no, debit.kind, debit.amount,
+                                 debit.service) for debit in debits]
+    assert all(decision.approved and decision.online for decision in decisions), decisions
+    assert {decision.available for decision in decisions} == {5000 - due, package.uses - 2}
+    retried = [guard.authorise(op.op_id, debit.card_no, debit.kind, debit.amount,
+                               debit.service) for debit in debits]
+    assert retried == decisions
+    assert op_holds(db, op.op_id) == {("stored_value", ""): "active", ("count", "FACIAL"): "active"}
+    t1.store.commit_sale(sale)
+    t1.sync.notify()
+    wait_for(lambda: set(op_holds(db, op.op_id).values()) == {"consumed"},
+             what="the sale's event to consume both holds")
 
 
 def test_two_offline_terminals_overspending_one_card_are_flagged(online, broker):

@@ -1,5 +1,6 @@
 """HQ as the authority for balances, against real SQLite and real PostgreSQL: declines, holds,
-idempotent retries, expiry, and the race for a card's last ¥50."""
+idempotent retries, expiry, several debits in one operation, and the race for a card's last
+¥50."""
 
 from __future__ import annotations
 
@@ -138,6 +139,117 @@ def test_a_bad_request_is_a_dead_letter_without_an_answer(hq: HqDatabase) -> Non
     answer = authority.handle_request(terminal_topic("T1", "auth/req"),
                                       ask("T1-11", 100).to_bytes(), NOW)
     assert answer is not None and answer.approved
+
+
+# --- several debits in one operation: a hold per (op_id, kind, service) -----------------------
+
+
+OTHER_CARD = "8800000000000002"
+
+
+def load_uses(hq: HqDatabase, feed: TerminalFeed, service: str, uses: int,
+              card_no: str = CARD) -> str:
+    """Put a package of `uses` of `service` on the card; returns its lot."""
+    ingest(hq, feed, feed.buy_package(service, uses, card_no))
+    return f"{feed.op_id(feed.seq)}:PKG"
+
+
+def holds_of(hq: HqDatabase, op_id: str) -> dict[tuple[str, str], tuple[str, int]]:
+    """The operation's holds: (state, amount) by (kind, service)."""
+    holds = hq.holds
+    return {(hold.kind, hold.service): (hold.state, hold.amount)
+            for hold in holds.select().where(holds.op_id == op_id)}
+
+
+def test_one_operation_holds_stored_value_and_uses_and_its_event_consumes_both(
+        hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    load_card(hq, feed)
+    lot = load_uses(hq, feed, "WASH", 3)
+    authority = Authority(hq)
+    op_id = feed.next_op_id()
+    money, uses = ask(op_id, 3_000), ask(op_id, 2, kind="count", service="WASH")
+    answers = [authority.authorise(request, NOW) for request in (money, uses)]
+    assert [(a.approved, a.available) for a in answers] == [(True, 2_000), (True, 1)]
+    retried = [authority.authorise(request, NOW + timedelta(seconds=5)) for request in (money,
+                                                                                         uses)]
+    assert retried == answers
+    assert holds_of(hq, op_id) == {("stored_value", ""): ("active", 3_000),
+                                   ("count", "WASH"): ("active", 2)}
+    assert available(hq, CARD, "stored_value", now=NOW) == 2_000
+    assert available(hq, CARD, "count", "WASH", NOW) == 1
+    ingest(hq, feed, feed.sale_with_uses(3_000, [("WASH", 2, lot)]))
+    assert holds_of(hq, op_id) == {("stored_value", ""): ("consumed", 3_000),
+                                   ("count", "WASH"): ("consumed", 2)}
+    # Taken by the ledger now, and no longer held as well.
+    assert available(hq, CARD, "stored_value", now=NOW) == 2_000
+    assert available(hq, CARD, "count", "WASH", NOW) == 1
+    assert [authority.authorise(request, NOW) for request in (money, uses)] == answers
+
+
+def test_one_operation_holds_uses_of_two_services(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    load_card(hq, feed)
+    wash, cut = load_uses(hq, feed, "WASH", 2), load_uses(hq, feed, "CUT", 1)
+    authority = Authority(hq)
+    op_id = feed.next_op_id()
+    requests = [ask(op_id, 2, kind="count", service="WASH"),
+                ask(op_id, 1, kind="count", service="CUT")]
+    answers = [authority.authorise(request, NOW) for request in requests]
+    assert [(a.approved, a.available) for a in answers] == [(True, 0), (True, 0)]
+    assert [authority.authorise(request, NOW) for request in requests] == answers
+    assert hq.holds.select().count() == 2
+    ingest(hq, feed, feed.sale_with_uses(0, [("WASH", 2, wash), ("CUT", 1, cut)]))
+    assert holds_of(hq, op_id) == {("count", "WASH"): ("consumed", 2),
+                                   ("count", "CUT"): ("consumed", 1)}
+    assert [available(hq, CARD, "count", service, NOW) for service in ("WASH", "CUT")] == [0, 0]
+
+
+@pytest.mark.parametrize("kind, service, amount", [
+    ("stored_value", "", 1_000), ("count", "WASH", 1)])
+def test_a_debit_of_an_operation_asked_again_differently_is_a_conflict(
+        hq: HqDatabase, kind: str, service: str, amount: int) -> None:
+    feed = TerminalFeed("T1")
+    for card_no in (CARD, OTHER_CARD):
+        load_card(hq, feed, card_no)
+        load_uses(hq, feed, "WASH", 3, card_no)
+    authority = Authority(hq)
+    first = authority.authorise(ask("T1-90", amount, kind=kind, service=service), NOW)
+    assert first.approved
+    for changed in (ask("T1-90", amount + 1, kind=kind, service=service),
+                    ask("T1-90", amount, OTHER_CARD, kind=kind, service=service)):
+        answer = authority.authorise(changed, NOW)
+        assert (answer.approved, answer.reason) == (False, "auth.op_conflict")
+    assert authority.authorise(ask("T1-90", amount, kind=kind, service=service), NOW) == first
+    assert hq.holds.select().count() == 1
+
+
+def test_the_same_debit_for_two_cards_at_once_is_held_once(hq_database_url: str,
+                                                           hq: HqDatabase) -> None:
+    """Two connections ask for one (op_id, kind, service) on two cards at the same moment: the
+    card locks do not order them, the unique key does. One is approved, the other conflicts."""
+    feed = TerminalFeed("T0")
+    for card_no in (CARD, OTHER_CARD):
+        load_card(hq, feed, card_no)
+    connections = [open_database(hq_database_url, migrate=False) for _ in range(2)]
+    start = threading.Barrier(2)
+    reasons: list[str] = []
+
+    def race(authority: Authority, card_no: str) -> None:
+        for round_no in range(10):
+            start.wait(timeout=30)
+            reasons.append(authority.authorise(ask(f"T1-{round_no}", 100, card_no), NOW).reason)
+
+    threads = [threading.Thread(target=race, args=pair)
+               for pair in zip(map(Authority, connections), (CARD, OTHER_CARD), strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(reasons) == [""] * 10 + ["auth.op_conflict"] * 10
+    assert hq.holds.select().count() == 10
+    for connection in connections:
+        connection.close()
 
 
 RACE_ROUNDS = 50

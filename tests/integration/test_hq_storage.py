@@ -1,5 +1,6 @@
 """HQ storage on real SQLite and real PostgreSQL: what the ingest's bulk statements write reads
-back unchanged, and migration 2 takes the ledger's foreign key out of an older database."""
+back unchanged, migration 2 takes the ledger's foreign key out of an older database, and
+migration 6 keys an older database's holds by (op_id, kind, service)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
-from peewee import SQL
+from peewee import SQL, TextField
 
-from hq.balances import ledger_entries
+from hq.authority import Authority
+from hq.balances import available, ledger_entries
 from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.ingest import Ingestor
-from hq.models import LedgerRow
+from hq.models import Hold, LedgerRow
 from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.wire import AuthRequest
 from tests.integration.hq_feed import CARD, TerminalFeed
 
 
@@ -113,3 +116,64 @@ def test_migration_2_drops_the_ledger_foreign_key_and_keeps_the_entries(
     # SQLite made the table anew: its indexes came back with it.
     assert _ledger_indexes(hq) == indexes
     hq.close()
+
+
+class _HoldPerOperation(Hold):
+    """The holds as versions 1 to 5 created them: one per op_id."""
+
+    op_id = TextField(unique=True)
+
+    class Meta:
+        table_name = "holds"
+        indexes = ((("card_no", "state"), False),)
+
+
+HOLD_KEY = ("op_id", "kind", "service")
+
+
+def _version_5_database(url: str) -> HqDatabase:
+    """A database as HQ left it before migration 6, with the holds table of that version."""
+    hq = open_database(url)
+    with hq.write_transaction():
+        hq.holds.drop_table()
+        with hq.database.bind_ctx([_HoldPerOperation]):
+            _HoldPerOperation.create_table()
+        hq.schema_version.delete().where(hq.schema_version.version > 5).execute()
+    return hq
+
+
+def _unique_hold_keys(hq: HqDatabase) -> set[tuple[str, ...]]:
+    return {tuple(index.columns) for index in hq.database.get_indexes("holds") if index.unique
+            and index.columns != ["id"]}  # PostgreSQL lists the primary key's index too
+
+
+def test_a_new_database_keys_holds_by_operation_kind_and_service(hq: HqDatabase) -> None:
+    assert _unique_hold_keys(hq) == {HOLD_KEY}
+
+
+def test_migration_6_keys_holds_per_debit_and_keeps_the_holds(hq_database_url: str) -> None:
+    old = _version_5_database(hq_database_url)
+    assert _unique_hold_keys(old) == {("op_id",)}
+    feed = TerminalFeed("T1")
+    Ingestor(old).handle_events(feed.topic, feed.batch([feed.issue(), feed.top_up(5_000),
+                                                        feed.buy_package("WASH", 2)]), feed.at)
+    lot, op_id, now = f"{feed.op_id(feed.seq)}:PKG", feed.next_op_id(), feed.at
+    money = AuthRequest("T1", op_id, CARD, "stored_value", 1_000)
+    held = Authority(old).authorise(money, now)
+    assert held.approved
+    old.close()
+    hq = open_database(hq_database_url, migrate=False)
+    try:
+        assert hq.migrate() == [6]
+        assert _unique_hold_keys(hq) == {HOLD_KEY}
+        authority = Authority(hq)
+        assert authority.authorise(money, now) == held  # the hold made before is still there
+        assert available(hq, CARD, "stored_value", now=now) == 4_000
+        uses = AuthRequest("T1", op_id, CARD, "count", 1, "WASH")
+        assert authority.authorise(uses, now).approved  # refused before: one hold per op
+        Ingestor(hq).handle_events(feed.topic, feed.batch([feed.sale_with_uses(
+            1_000, [("WASH", 1, lot)])]), feed.at)
+        assert [hold.state for hold in hq.holds.select()] == ["consumed", "consumed"]
+        assert hq.migrate() == []
+    finally:
+        hq.close()

@@ -1,0 +1,73 @@
+"""The cashier's operations with HQ online, through a real broker and HQ worker: a sale paid by
+stored value that also uses a package asks HQ for both debits under the sale's op_id, both are
+held, the receipt has no offline note, and the sale's event consumes both holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hq.broker import MosquittoBroker
+from hq.db import HqDatabase, open_database
+from hq.service import HqWorker
+from hq.settings import HqSettings
+from membership.catalogue import SaleLine
+from membership.tenders import TenderKind as K
+from terminal import demo_store as demo
+from terminal.cashier import operations as ops
+from terminal.sync.settings import SyncSettings
+from tests.integration.cashier_world import CARD_NO, CASHIER, CashierWorld, cashier_world, tenders
+from tests.support.waiting import wait_for
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+@pytest.fixture
+def online(broker: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[CashierWorld, HqDatabase]]:
+    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+    db = open_database(url)
+    # HQ's clock is the terminal's: the card and package sold at NOW are valid whatever the
+    # date the tests run on.
+    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
+                                 broker_password=broker.accounts.hq_password,
+                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db,
+                      clock=lambda: NOW)
+    worker.start()
+    assert worker.connected.wait(10)
+    settings = SyncSettings("T1", broker.accounts.password_for("T1"), store_id="SH001",
+                            port=broker.port, idle_poll_s=0.05, reconnect_max_delay_s=2)
+    try:
+        with cashier_world(tmp_path, NOW, settings) as world:
+            yield world, db
+    finally:
+        worker.stop()
+        db.close()
+
+
+def op_holds(db: HqDatabase, op_id: str) -> dict[tuple[str, str], str]:
+    holds = db.holds
+    return {(hold.kind, hold.service): hold.state
+            for hold in holds.select().where(holds.op_id == op_id)}
+
+
+def test_a_sale_paid_by_stored_value_that_uses_a_package_is_held_online(online) -> None:
+    world, db = online
+    member = world.enrol(top_up=100000)
+    ops.buy_package(world.ctx, CASHIER, member, "FACIAL10", tenders((K.BANK_CARD, 158000)))
+    wait_for(lambda: world.store.outbox_depth() == 0, what="the member and package at HQ")
+    lines = (SaleLine(1, demo.PRODUCTS["LATTE"], 1),
+             SaleLine(2, demo.PRODUCTS["FACIAL"], 1, use_count=True))
+    member = world.member()
+    due = ops.quote_sale(world.ctx, CASHIER, member, lines).amount_due
+    stored_value = world.store.card_balances(CARD_NO).stored_value
+    result = ops.confirm_sale(world.ctx, CASHIER, member, lines, tenders((K.STORED_VALUE, due)),
+                              pin_proof=world.pin())
+    assert [(debit.approved, debit.online) for debit in result.debits] == [(True, True)] * 2
+    assert sorted(debit.available for debit in result.debits) == [9, stored_value - due]
+    assert not result.offline and "离线交易，待上传总部" not in world.printed_lines(result)
+    assert set(op_holds(db, result.op_id)) == {("stored_value", ""), ("count", "FACIAL")}
+    wait_for(lambda: set(op_holds(db, result.op_id).values()) == {"consumed"},
+             what="the sale's event to consume both holds")
