@@ -32,16 +32,19 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
     drivers: list[UiDriver] = []
 
     def start(language: str = "zh_CN", hq: dict[str, Any] | None = None,
-              seed: bool = True) -> UiDriver:
+              seed: bool = True, terminal_id: str = "SH001-T1") -> UiDriver:
         from terminal.ui.app import TerminalApp
 
         config = config_from_mapping({
-            "terminal": {"data_dir": str(tmp_path / f"terminal-{len(drivers)}"),
-                         "language": language, "store_name": "静安旗舰店"},
+            "terminal": {"id": terminal_id, "language": language, "store_name": "静安旗舰店",
+                         "data_dir": str(tmp_path / f"terminal-{len(drivers)}")},
             "hq": hq or {"enabled": False},
         }, environ={})
         runtime = build_runtime(config)
         services = build_services(runtime.cashier)
+        if hq is not None:  # online before seeding: the UID tag's PIN is set at HQ
+            runtime.start()
+            assert runtime.sync is not None and runtime.sync.online.wait(15)
         if seed:
             seed_configuration(runtime.store)
             seed_members(services)
