@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from huiyuan_devices.printer.document import char_width, display_width, fit
+
 from membership.money import format_fen
 from membership.receipts import Receipt, ReceiptLine, ReceiptRow
 from terminal.i18n import DEFAULT_LANGUAGE, translate
@@ -30,27 +32,6 @@ STRONG_LABELS = frozenset({
     "receipt.amount_due", "receipt.topup_amount", "receipt.withdraw_amount",
     "receipt.refund_total", "receipt.refund_principal", "receipt.cash_total",
 })
-
-
-def char_width(char: str) -> int:
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    return sum(char_width(char) for char in text)
-
-
-def fit(text: str, width: int) -> str:
-    """The longest beginning of `text` that takes at most `width` columns (a wide character
-    that would straddle the edge is left out whole)."""
-    used = 0
-    for index, char in enumerate(text):
-        used += char_width(char)
-        if used > width:
-            return text[:index]
-    return text
 
 
 def pad_right(text: str, width: int) -> str:

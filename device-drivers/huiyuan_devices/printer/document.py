@@ -8,6 +8,7 @@ Chinese character takes two; double-size text takes twice its width).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -82,3 +83,26 @@ class PrintDocument:
     open_drawer: bool = False
     title: str = ""  # for logs and the reprint list, never printed
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def char_width(char: str) -> int:
+    """Display columns of one character on the paper: wide and fullwidth (Chinese) take two,
+    combining marks none. The receipt layout and the printer use this one rule."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    return sum(char_width(char) for char in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """The longest beginning of `text` within `columns` (a wide character that would straddle
+    the edge is left out whole)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += char_width(char)
+        if used > columns:
+            return text[:index]
+    return text

@@ -44,6 +44,8 @@ from huiyuan_devices.printer.document import (
     Rule,
     Symbology,
     TextLine,
+    display_width,
+    fit,
 )
 
 log = logging.getLogger(__name__)
@@ -122,27 +124,9 @@ def _media_pixels(profile_data: dict[str, Any]) -> int | None:
         return None
 
 
-def char_width(char: str) -> int:
-    """Display columns of one character: wide and fullwidth (Chinese) take two. The same rule
-    as the receipt layout, so both agree on what fits."""
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    return sum(char_width(char) for char in text)
-
-
 def clip_to_width(text: str, columns: int) -> str:
-    """The longest beginning of `text` within `columns` (a wide character that would straddle
-    the edge is left out whole)."""
-    used = 0
-    for index, char in enumerate(text):
-        used += char_width(char)
-        if used > columns:
-            return text[:index]
-    return text
+    """The longest beginning of `text` within `columns` (huiyuan_devices.printer.document.fit)."""
+    return fit(text, columns)
 
 
 def without_control_characters(text: str) -> str:
