@@ -130,6 +130,7 @@ class TerminalApp(App):
         self.screens = ScreenManager(transition=NoTransition())
         self.monitor = StatusMonitor(runtime, self.bridge, self._show_status)
         self.title = self.texts.tr("ui.app_title")
+        self.simulator_panel: Any = None
 
     def build(self) -> BoxLayout:
         from terminal.ui.screens import SCREENS
@@ -150,7 +151,8 @@ class TerminalApp(App):
         Window.size = self.runtime.config.window_size
         root = BoxLayout(orientation="horizontal")
         root.add_widget(main)
-        root.add_widget(SimulatorPanel(self.ui, width=SIMULATOR_PANEL_WIDTH))
+        self.simulator_panel = SimulatorPanel(self.ui, width=SIMULATOR_PANEL_WIDTH)
+        root.add_widget(self.simulator_panel)
         return root
 
     def on_start(self) -> None:

@@ -50,6 +50,14 @@ class MemberPinPrompt(ModalView):
         self.open()
         self._ask()
 
+    def on_touch_down(self, touch: Any) -> bool:
+        # The prompt covers the window, but the simulator panel's keypad is the member's hands
+        # in the demo: touches on it go through.
+        panel = getattr(self.ui.app, "simulator_panel", None)
+        if panel is not None and panel.collide_point(*touch.pos):
+            return bool(panel.dispatch("on_touch_down", touch))
+        return bool(super().on_touch_down(touch))
+
     def _ask(self) -> None:
         self.dots.show(text="")
         self.ui.runtime.pinpad.request_pin(

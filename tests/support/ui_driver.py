@@ -63,7 +63,10 @@ class UiDriver:
     # --- finding and touching ---------------------------------------------------------------
 
     def widgets(self) -> Iterator[Widget]:
-        yield from self.root.walk(restrict=True)
+        """Every widget on the window: the app's and any open prompt's (a ModalView sits on
+        the window beside the root), the top-most first."""
+        for top in list(Window.children):
+            yield from top.walk(restrict=True)
 
     def find(self, test_id: str) -> Widget:
         for widget in self.widgets():

@@ -1,0 +1,120 @@
+"""Timed sessions at the counter (计时): start one when the member sits down, see what stopping
+one now would cost, and stop and bill it.
+
+Starting moves no balance and sends no event (terminal.store.time_sessions keeps the open
+session across a restart). The bill is an operation like any other — decided by
+membership.counter.close_session, the member's PIN checked and the debit guard asked for any
+stored value it takes — but it is committed by the store's `close_time_session`, which marks the
+session closed in the SAME transaction: a crash between the two can neither bill a session twice
+nor leave a billed session open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from membership import counter, timecards
+from membership.cards import Feature
+from membership.counter import CounterDecision
+from membership.errors import CardStateError, DomainError
+from membership.lifecycle import ensure_can_pay
+from membership.sale import MemberContext
+from membership.tenders import Tender
+from terminal.cashier.context import CashierContext, StaffMember
+from terminal.cashier.operations_common import (
+    OperationResult,
+    _print,
+    _wake_relay,
+    _with_offline_note,
+    authorise,
+    card_debits,
+    require_pin,
+)
+from terminal.cashier.operations_counter import time_rate
+from terminal.cashier.ports import PinProof
+from terminal.store.errors import StoreConflict, UnknownOperation
+from terminal.store.time_sessions import TimeSession
+
+QUOTE_OP_ID = "quote"  # a quote commits nothing: its entries are thrown away
+
+
+@dataclass(frozen=True)
+class RunningSession:
+    """An open session as the screen lists it."""
+
+    session: TimeSession
+    member_name: str  # "" when the store no longer knows the card
+
+
+def start_time_session(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, service: str,
+) -> TimeSession:
+    """Start a session of `service` on the card presented, now. One open session per card and
+    service; the card must be usable and its type must bill the service by time."""
+    if not member.card_type.has(Feature.TIME):
+        raise CardStateError("card.no_time", card_no=member.card.card_no)
+    time_rate(member.card_type, service)  # refuses a service the card type does not time
+    now = ctx.clock()
+    ensure_can_pay(member.card, now.date())
+    if member.parent is not None:
+        ensure_can_pay(member.parent, now.date())
+    card_no = member.card.card_no
+    if any(open_one.service == service for open_one in ctx.store.open_time_sessions(card_no)):
+        raise DomainError("time_session.already_open", card_no=card_no, service=service)
+    return ctx.store.start_time_session(card_no, service, now, staff.staff_id)
+
+
+def running_sessions(ctx: CashierContext) -> tuple[RunningSession, ...]:
+    """Every open session on this terminal, oldest first, with its member's name."""
+    running = []
+    for session in ctx.store.open_time_sessions():
+        known = ctx.store.known_card(session.card_no)
+        running.append(RunningSession(session, known.member.name if known else ""))
+    return tuple(running)
+
+
+def open_session(ctx: CashierContext, session_id: int) -> TimeSession:
+    """The open session `session_id`; refused when unknown or billed already."""
+    session = ctx.store.time_session(session_id)
+    if session is None:
+        raise UnknownOperation("store.unknown_time_session", session_id=session_id)
+    if not session.is_open:
+        raise StoreConflict("store.time_session_closed", session_id=session_id,
+                            closed_by_op=session.closed_by_op)
+    return session
+
+
+def quote_time_session(
+    ctx: CashierContext, member: MemberContext, session: TimeSession,
+    ended_at: datetime | None = None,
+) -> timecards.SessionCharge:
+    """What stopping the session now would cost: covered by a pass, by prepaid minutes, or the
+    money due. Nothing is committed; the bill itself is decided again when it is stopped."""
+    rate = time_rate(member.card_type, session.service)
+    return timecards.charge_session(member.account_card, member.balances, rate,
+                                    session.started_at, ended_at or ctx.clock(), QUOTE_OP_ID)
+
+
+def close_time_session(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, session_id: int,
+    tenders: Sequence[Tender] = (), pin_proof: PinProof | None = None,
+) -> OperationResult:
+    """计时结账: stop the session now and bill it (pass, else prepaid minutes, else `tenders`,
+    stored value with the member's PIN); the bill and the session's close in one commit."""
+    session = open_session(ctx, session_id)
+    rate = time_rate(member.card_type, session.service)
+    decision = counter.close_session(ctx.operation(staff), member, rate, session.started_at,
+                                     tenders)
+    debits = card_debits(decision.entries)
+    require_pin(ctx, pin_proof, debits)
+    approvals = authorise(ctx, decision.op_id, debits)
+    if any(not approval.online for approval in approvals):
+        decision = cast(CounterDecision, _with_offline_note(decision))
+    seqs = ctx.store.close_time_session(session.session_id, decision)
+    # Committed: from here on nothing may make the bill look failed (see carry_out).
+    _wake_relay(ctx)
+    return OperationResult(decision.op_id, decision.receipt, decision, seqs,
+                           _print(ctx, decision.receipt), approvals)
