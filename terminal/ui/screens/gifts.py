@@ -1,0 +1,118 @@
+"""Points redemption (积分兑换): the gifts of the points catalogue (HQ's `points_rules` document)
+with their points price, the member's usable points; the cashier picks a gift and confirms.
+Points go FIFO from the oldest lot (membership.points); the receipt (积分兑换小票) prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
+
+from membership.points import Gift
+from terminal.cashier.members import MemberView
+from terminal.cashier.operations import OperationResult
+from terminal.ui.app import TerminalScreen
+from terminal.ui.counter_widgets import report_done, row_label
+from terminal.ui.widgets import TextButton, button_grid
+
+
+class GiftsScreen(TerminalScreen):
+    screen_name = "gifts"
+
+    def build(self) -> None:
+        kit = self.kit
+        layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
+                           spacing=kit.theme.padding * 2)
+        left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+        self.member = row_label(kit, test_id="gifts.member", size="large", rows=1.2)
+        self.points = row_label(kit, test_id="gifts.points", size="large", rows=1.2)
+        left.add_widget(self.member)
+        left.add_widget(self.points)
+        self.list = BoxLayout(orientation="vertical", size_hint_y=None)
+        self.list.bind(minimum_height=self.list.setter("height"))
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(self.list)
+        left.add_widget(scroll)
+        right = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.42)
+        self.chosen_label = row_label(kit, "gifts.choose", test_id="gifts.chosen", rows=2)
+        right.add_widget(self.chosen_label)
+        right.add_widget(kit.button("gifts.confirm", self.confirm, test_id="gifts.confirm",
+                                    kind="ok"))
+        right.add_widget(kit.button("ui.back", lambda: self.ui.go("home"), test_id="gifts.back",
+                                    kind="plain"))
+        right.add_widget(BoxLayout())
+        layout.add_widget(left)
+        layout.add_widget(right)
+        self.add_widget(layout)
+        self.view: MemberView | None = None
+        self.chosen: Gift | None = None
+        self.buttons: dict[str, TextButton] = {}
+
+    def enter(self, **params: Any) -> None:
+        self.show_member(self.ui.session.member)
+        self._choose(None)
+        ctx = self.ui.services.ctx
+        self.ui.run(lambda: list(ctx.configuration().gifts.values()), self._show_gifts)
+
+    def show_member(self, view: MemberView | None) -> None:
+        self.view = view
+        if view is None:
+            self.member.show("counter.no_member")
+            return
+        panel = view.panel
+        self.member.show("counter.member_line", name=panel.name or "-",
+                         card=panel.card_no_masked, type=panel.card_type_name or "-")
+        self.points.show("gifts.points", points=panel.points.usable)
+
+    def _show_gifts(self, gifts: list[Gift]) -> None:
+        if self.ui.message is not None:
+            self.ui.message.clear()
+        self.list.clear_widgets()
+        self.buttons = {gift.code: self._gift_button(gift) for gift in gifts}
+        if not gifts:
+            self.list.add_widget(row_label(self.kit, "gifts.none", test_id="gifts.none"))
+            return
+        self.list.add_widget(button_grid(self.kit, list(self.buttons.values()), 1))
+
+    def _gift_button(self, gift: Gift) -> TextButton:
+        key, params = "gifts.item", {"name": gift.name, "points": gift.points_cost}
+        if gift.stock is not None:
+            key, params["stock"] = "gifts.item_stock", gift.stock
+        return self.kit.button(key, lambda: self._choose(gift), test_id=f"gifts.gift.{gift.code}",
+                               kind="plain", **params)
+
+    def _choose(self, gift: Gift | None) -> None:
+        self.chosen = gift
+        for code, button in self.buttons.items():
+            chosen = gift is not None and code == gift.code
+            button.background_color = self.kit.theme.primary if chosen else self.kit.theme.muted
+        if gift is None:
+            self.chosen_label.show("gifts.choose")
+        else:
+            self.chosen_label.show("gifts.chosen", name=gift.name, points=gift.points_cost)
+
+    def confirm(self) -> None:
+        view, gift, staff = self.view, self.chosen, self.ui.session.staff
+        if view is None:
+            return
+        if gift is None:
+            if self.ui.message is not None:
+                self.ui.message.refusal("gifts.choose")
+            return
+        services = self.ui.services
+
+        def redeem() -> tuple[OperationResult, MemberView]:
+            member = services.members.member_context(view.card_no)
+            result = services.ops.redeem_gift(services.ctx, staff, member, gift.code)
+            return result, services.members.view(view.card_no)
+
+        self.ui.run(redeem, lambda outcome: self._done(gift, outcome))
+
+    def _done(self, gift: Gift, outcome: tuple[OperationResult, MemberView]) -> None:
+        result, view = outcome
+        self.ui.session.member = view
+        self.show_member(view)
+        self._choose(None)
+        report_done(self.ui, result, "gifts.done", name=gift.name, points=gift.points_cost,
+                    left=view.panel.points.usable)

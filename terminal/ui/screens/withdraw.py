@@ -1,0 +1,108 @@
+"""Withdrawal (取款): principal paid back to the member in cash. Bonus can never be withdrawn
+(membership.stored_value); the member types their PIN on the keypad first, the receipt
+(取款小票) prints and the drawer opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+
+from membership.errors import MoneyError
+from membership.money import Fen, format_fen, parse_amount
+from terminal.cashier.members import MemberView
+from terminal.cashier.operations import OperationResult
+from terminal.cashier.ports import PinProof
+from terminal.ui.app import TerminalScreen
+from terminal.ui.counter_widgets import (
+    amount_input,
+    fixed_row,
+    receipt_amount,
+    report_done,
+    row_label,
+)
+from terminal.ui.prompts import MemberPinPrompt
+
+
+class WithdrawScreen(TerminalScreen):
+    screen_name = "withdraw"
+
+    def build(self) -> None:
+        kit = self.kit
+        layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
+                           spacing=kit.theme.padding * 2)
+        left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+        self.member = row_label(kit, test_id="withdraw.member", size="large", rows=1.2)
+        self.principal = row_label(kit, test_id="withdraw.principal", size="large", rows=1.2)
+        left.add_widget(self.member)
+        left.add_widget(self.principal)
+        left.add_widget(row_label(kit, "withdraw.bonus_stays", test_id="withdraw.bonus_stays",
+                                  size="small", rows=1.4))
+        self.amount = amount_input(kit, "withdraw.amount", "withdraw.amount_hint")
+        everything = kit.button("withdraw.all", self.all_principal, test_id="withdraw.all",
+                                kind="plain")
+        everything.size_hint_x = 0.45
+        left.add_widget(fixed_row(kit, self.amount, everything))
+        left.add_widget(row_label(kit, "withdraw.pin_note", test_id="withdraw.pin_note",
+                                  size="small", rows=1.4))
+        left.add_widget(BoxLayout())
+        right = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.42)
+        right.add_widget(kit.button("withdraw.confirm", self.confirm, test_id="withdraw.confirm",
+                                    kind="ok"))
+        right.add_widget(kit.button("ui.back", lambda: self.ui.go("home"),
+                                    test_id="withdraw.back", kind="plain"))
+        right.add_widget(BoxLayout())
+        layout.add_widget(left)
+        layout.add_widget(right)
+        self.add_widget(layout)
+        self.view: MemberView | None = None
+
+    def enter(self, **params: Any) -> None:
+        self.amount.text = ""
+        self.show_member(self.ui.session.member)
+
+    def show_member(self, view: MemberView | None) -> None:
+        self.view = view
+        if view is None:
+            self.member.show("counter.no_member")
+            return
+        panel = view.panel
+        self.member.show("counter.member_line", name=panel.name or "-",
+                         card=panel.card_no_masked, type=panel.card_type_name or "-")
+        self.principal.show("withdraw.principal", principal=panel.principal, bonus=panel.bonus)
+
+    def all_principal(self) -> None:
+        if self.view is not None:
+            self.amount.text = format_fen(max(self.view.panel.principal, 0)).lstrip("¥")
+
+    def confirm(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        try:
+            amount = parse_amount(self.amount.text)
+        except MoneyError as error:
+            self.ui.show_error(error)
+            return
+        # The member's PIN first: the core refuses more than the principal once it is checked.
+        MemberPinPrompt(self.ui, view.card_no,
+                        lambda proof: self._withdraw(view, amount, proof)).start()
+
+    def _withdraw(self, view: MemberView, amount: Fen, proof: PinProof) -> None:
+        staff, services = self.ui.session.staff, self.ui.services
+
+        def withdraw() -> tuple[OperationResult, MemberView]:
+            member = services.members.member_context(view.card_no)
+            result = services.ops.withdraw(services.ctx, staff, member, amount, proof)
+            return result, services.members.view(view.card_no)
+
+        self.ui.run(withdraw, self._done)
+
+    def _done(self, outcome: tuple[OperationResult, MemberView]) -> None:
+        result, view = outcome
+        self.ui.session.member = view
+        self.amount.text = ""
+        self.show_member(view)
+        report_done(self.ui, result, "withdraw.done",
+                    amount=receipt_amount(result.receipt, "receipt.withdraw_amount"),
+                    principal=view.panel.principal)
