@@ -4,6 +4,7 @@ driven the way the UI tests drive it (touches, frames), timed."""
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 from terminal.ui.environment import prepare_kivy
@@ -66,20 +67,50 @@ def measure_taps(app: TerminalApp, taps: int) -> None:
     report("card tap -> member panel drawn", samples[3:], TAP_TARGET_MS)
 
 
+def widget(app: TerminalApp, test_id: str):
+    for top in list(Window.children):
+        for found in top.walk(restrict=True):
+            if getattr(found, "test_id", None) == test_id:
+                return found
+    raise RuntimeError(f"no widget {test_id}")
+
+
+def press(app: TerminalApp, test_id: str) -> None:
+    widget(app, test_id).dispatch("on_release")
+
+
+def prepare_cash_sale(app: TerminalApp) -> None:
+    """Two products in the cart, the quote shown, cash for the amount due."""
+    app.ui.session.member = None
+    app.show_screen("sale")
+    for code in ("LATTE", "CAKE"):
+        press(app, f"sale.product.{code}")
+        pump()
+    pad = app.screens.get_screen("sale").tender_pad
+    deadline = time.monotonic() + 10
+    seen, stable = -1, 0
+    while pad.due <= 0 or stable < 10:  # each product's quote comes back from the worker
+        if time.monotonic() > deadline:
+            raise RuntimeError("no quote")
+        stable = stable + 1 if pad.due == seen else 0
+        seen = pad.due
+        pump()
+    press(app, "sale.tender.cash")
+    pump()
+
+
 def measure_sales(app: TerminalApp, sales: int) -> None:
-    screen = app.screens.get_screen("sale") if "sale" in app.screens.screen_names else None
-    if screen is None or not hasattr(screen, "bench_confirm_cash_sale"):
-        print("sale confirmed -> receipt bytes: not measured (no sale screen hook)")
+    if "sale" not in app.screens.screen_names:
+        print("sale confirmed -> receipt bytes: not measured (no sale screen)")
         return
     printer = app.runtime.printer
     samples = []
     for _ in range(sales):
-        app.ui.session.member = None
-        app.show_screen("sale")
-        screen.bench_prepare_cart(pump)
+        prepare_cash_sale(app)
         jobs = len(printer.printed)
-        samples.append(timed_until(screen.bench_confirm_cash_sale,
+        samples.append(timed_until(lambda: press(app, "sale.confirm"),
                                    lambda jobs=jobs: len(printer.printed) > jobs, pump))
+        app.show_screen("home")
     report("sale confirmed -> receipt bytes at the printer", samples[3:], SALE_TARGET_MS)
 
 

@@ -37,6 +37,7 @@ class UiBridge:
     def __init__(self, schedule: Scheduler = kivy_scheduler) -> None:
         self._schedule = schedule
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cashier")
+        self._closed = False
 
     def post(self, callback: Callable[..., None], *args: Any) -> None:
         """Call `callback(*args)` on the UI thread at the next frame."""
@@ -44,7 +45,13 @@ class UiBridge:
 
     def run(self, task: Callable[[], Any], on_done: Callable[[Any], None],
             on_error: Callable[[Exception], None]) -> Future:
-        """Run `task` on the cashier worker; its result or error comes back on the UI thread."""
+        """Run `task` on the cashier worker; its result or error comes back on the UI thread.
+        After close() (the app is stopping) a late card event's task is dropped, not run."""
+        if self._closed:
+            log.info("app closing: a late task was not run")
+            future: Future = Future()
+            future.cancel()
+            return future
         future = self._worker.submit(task)
         future.add_done_callback(lambda done: self._deliver(done, on_done, on_error))
         return future
@@ -60,4 +67,5 @@ class UiBridge:
         self.post(on_error, error)
 
     def close(self) -> None:
+        self._closed = True
         self._worker.shutdown(wait=True, cancel_futures=True)

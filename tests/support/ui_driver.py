@@ -103,6 +103,7 @@ class UiDriver:
 
     def wait_for_screen(self, name: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
         self.until(lambda: self.screen_name() == name, f"screen {name!r}", timeout)
+        self.pump(3)  # the previous screen leaves the window a frame or two later
 
     def wait_for_text(self, test_id: str, predicate: Callable[[str], bool], what: str) -> str:
         self.until(lambda: self.has(test_id) and predicate(self.text_of(test_id)), what)
