@@ -155,7 +155,7 @@ def _run_terminal(config: Any, seconds: float) -> int:
     from terminal.ui.app import TerminalApp
 
     runtime = build_runtime(config)
-    services = build_services(runtime.cashier)
+    services = build_services(runtime.cashier, runtime.reader)
     runtime.start()
     if not _wait_for_documents(runtime.store):
         log.warning("HQ's documents did not arrive in time: applying the demo's locally")

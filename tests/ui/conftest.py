@@ -41,7 +41,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
             "hq": hq or {"enabled": False},
         }, environ={})
         runtime = build_runtime(config)
-        services = build_services(runtime.cashier)
+        services = build_services(runtime.cashier, runtime.reader)
         if hq is not None:  # online before seeding: the UID tag's PIN is set at HQ
             runtime.start()
             assert runtime.sync is not None and runtime.sync.online.wait(15)

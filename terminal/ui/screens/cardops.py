@@ -27,7 +27,6 @@ from terminal.ui.counter_widgets import (
     report_done,
     row_label,
 )
-from terminal.ui.member_pin_changes import MemberPinChanges
 from terminal.ui.prompts import MemberPinPrompt
 from terminal.ui.widgets import button_grid
 
@@ -71,7 +70,7 @@ class CardOpsScreen(TerminalScreen):
         self.view: MemberView | None = None
         self.pending = ""
         self.new_card_source: CardSource | None = None
-        self.pin_changes = MemberPinChanges(self.ui.runtime.reader, self.ui.services.pins)
+        self.pin_changes = self.ui.services.pin_changes
 
     def _build_card_side(self) -> BoxLayout:
         kit = self.kit

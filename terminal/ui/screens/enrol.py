@@ -27,7 +27,6 @@ from terminal.ui.counter_widgets import (
     report_done,
     row_label,
 )
-from terminal.ui.member_pin_changes import MemberPinChanges
 from terminal.ui.widgets import TextButton, button_grid
 
 PIN_PROMPTS = ("enrol.pin_new", "enrol.pin_again")
@@ -77,7 +76,7 @@ class EnrolScreen(TerminalScreen):
         self.type_code = ""
         self.calendar = Calendar.SOLAR
         self.read = CardPresented("")  # the card last read here (none yet)
-        self.pin_changes = MemberPinChanges(self.ui.runtime.reader, self.ui.services.pins)
+        self.pin_changes = self.ui.services.pin_changes
 
     def _captioned(self, caption: str, *fields: Any) -> BoxLayout:
         label = self.kit.label(caption)

@@ -2,11 +2,10 @@
 for a card read through our member application (DESIGN decision 9: the PIN goes from the
 keypad to the card and nowhere else), at HQ for every other card.
 
-Stop-gap: the member-PIN desk (terminal/cashier/member_pin.py) checks a member-app card's PIN on
-the card (ctx.card_pins) but sets and changes PINs only at HQ, and the CardPinChecker port has
-no set/change. Until the desk routes these to the card as well, the screens call this one
-place, which only picks the route and maps the card's answer onto the desk's refusals. Runs on
-the cashier worker thread (the card commands block for a few round trips).
+The member-PIN desk (member_pin.py) verifies on the card and sets and changes at HQ; this picks
+the route for setting and changing — the card reader for a member-app card, the desk (HQ) for
+every other card — and maps the card's answer onto the desk's refusals. Runs on the cashier
+worker thread (the card commands block for a few round trips).
 """
 
 from __future__ import annotations
