@@ -1,14 +1,16 @@
 """Reading back what the journal wrote: ledger entries and the balances derived from them,
-debits HQ has not acknowledged, sale and refund records for refunds, receipts for reprint."""
+debits HQ has not acknowledged, sale and refund records for refunds (and the recent sales to
+choose one from), receipts for reprint."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from membership.ledger import Account, CardBalances, LedgerEntry, derive_balances
 from membership.receipts import Receipt
@@ -40,6 +42,18 @@ class UnsyncedDebits:
     @property
     def stored_value(self) -> int:
         return self.principal + self.bonus
+
+
+@dataclass(frozen=True)
+class SaleSummary:
+    """One sale in the list a refund starts from."""
+
+    op_id: str
+    at: datetime
+    amount_due: int  # fen
+    card_no: str  # "" for a guest
+    member_name: str  # "" for a guest or a card this store no longer knows
+    refunded: int = 0  # fen refunded or voided so far
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,24 @@ class RecordsReader(StoreAccess):
             return None
         with decoding("sale", op_id):
             return sale_record_from_plain(row.record, entries.get(op_id, ()))
+
+    def recent_sales(self, limit: int = 30) -> tuple[SaleSummary, ...]:
+        """This terminal's newest sales first, with the member's name and what was refunded."""
+        sale, card, member, refund = (self.tables.sale, self.tables.card, self.tables.member,
+                                      self.tables.refund)
+        refunded = (refund.select(refund.original_op, fn.SUM(refund.amount).alias("total"))
+                    .group_by(refund.original_op).alias("refunded"))
+        with self.reading():
+            rows = list(
+                sale.select(sale.op_id, sale.at, sale.amount_due, sale.card_no, member.name,
+                            refunded.c.total)
+                .join(card, JOIN.LEFT_OUTER, on=(card.card_no == sale.card_no))
+                .join(member, JOIN.LEFT_OUTER, on=(member.member_id == card.member))
+                .join(refunded, JOIN.LEFT_OUTER, on=(refunded.c.original_op == sale.op_id),
+                      src=sale)
+                .order_by(sale.seq.desc()).limit(limit).tuples())
+        return tuple(SaleSummary(op_id, at, amount_due, card_no or "", name or "", total or 0)
+                     for op_id, at, amount_due, card_no, name, total in rows)
 
     def refund_records(self, original_op: str) -> tuple[RefundRecord, ...]:
         """Refunds of a sale made here, oldest first: the `prior_refunds` of the next one."""
