@@ -51,10 +51,13 @@ def _run(config, seconds: float) -> int:
         seed_configuration(runtime.store)
         seed_members(services)
     app = TerminalApp(runtime, services)
-    app.on_login_shown = lambda: log.info("login screen shown %.3f s after start",
-                                          time.monotonic() - STARTED)
-    if seconds:
-        Clock.schedule_once(lambda _dt: app.stop(), seconds)
+
+    def login_shown() -> None:
+        log.info("login screen shown %.3f s after start", time.monotonic() - STARTED)
+        if seconds:  # counted from here: the start-up itself may take longer than N seconds
+            Clock.schedule_once(lambda _dt: app.stop(), seconds)
+
+    app.on_login_shown = login_shown
     app.run()
     return 0
 
