@@ -32,13 +32,15 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
     drivers: list[UiDriver] = []
 
     def start(language: str = "zh_CN", hq: dict[str, Any] | None = None,
-              seed: bool = True, terminal_id: str = "SH001-T1") -> UiDriver:
+              seed: bool = True, terminal_id: str = "SH001-T1",
+              ui: dict[str, Any] | None = None) -> UiDriver:
         from terminal.ui.app import TerminalApp
 
         config = config_from_mapping({
             "terminal": {"id": terminal_id, "language": language, "store_name": "静安旗舰店",
                          "data_dir": str(tmp_path / f"terminal-{len(drivers)}")},
             "hq": hq or {"enabled": False},
+            "ui": ui or {},
         }, environ={})
         runtime = build_runtime(config)
         services = build_services(runtime.cashier, runtime.reader)

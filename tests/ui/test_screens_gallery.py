@@ -70,10 +70,20 @@ def label_problems(screen: str, labels: list[Widget], font: object) -> list[str]
     return problems
 
 
-@pytest.mark.parametrize("language", ["zh_CN", "en"])
-def test_every_screen_in_both_languages(start_app, screens_dir: Path, language: str):
+def clipped(labels: list[Widget]) -> list[str]:
+    """Labels whose text is wider than the label (cut off on the glass)."""
+    return [f"{getattr(label, 'test_id', '') or '?'}: {label.text!r}" for label in labels
+            if label.text_size[0] is None and label.texture_size[0] > label.width + 2]
+
+
+@pytest.mark.parametrize(("language", "panel"), [("zh_CN", (1024, 600)), ("en", (1024, 600)),
+                                                 ("zh_CN", (800, 480))])
+def test_every_screen_in_both_languages(start_app, screens_dir: Path, language: str,
+                                        panel: tuple[int, int]):
     font = FontFile(find_cjk_font().path, 0).load(24)  # face 0: the one Kivy draws with
-    ui = start_app(language=language)
+    width, height = panel
+    ui = start_app(language=language, ui={"width": width, "height": height})
+    folder = screens_dir / (language if panel == (1024, 600) else f"{language}-{width}x{height}")
     sign_in(ui, CASHIER_ID, CASHIER_PIN)
     ui.wait_for_screen("home")
     ui.pump(10)
@@ -83,7 +93,9 @@ def test_every_screen_in_both_languages(start_app, screens_dir: Path, language: 
     for name in SCREEN_NAMES:
         ui.app.show_screen(name)
         settle(ui)
-        ui.screenshot(screens_dir / language, f"gallery-{name}")
-        problems += label_problems(name, list(window_labels()), font)
+        ui.screenshot(folder, f"gallery-{name}")
+        labels = list(window_labels())
+        problems += label_problems(name, labels, font)
+        problems += [f"{name}: clipped {where}" for where in clipped(labels)]
         close_prompts(ui)
     assert problems == []
