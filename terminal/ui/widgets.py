@@ -155,3 +155,25 @@ def button_grid(kit: UiKit, buttons: list[TextButton], columns: int) -> GridLayo
     for button in buttons:
         grid.add_widget(button)
     return grid
+
+
+def two_columns(kit: UiKit, screen: Any) -> tuple[BoxLayout, BoxLayout]:
+    """The counter screens' layout, added to `screen`: a wide left column (what the cashier
+    reads and types) and a right one (how to pay, confirm, back). Returns (left, right)."""
+    layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
+                       spacing=kit.theme.padding * 2)
+    left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+    right = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.42)
+    layout.add_widget(left)
+    layout.add_widget(right)
+    screen.add_widget(layout)
+    return left, right
+
+
+def confirm_and_back(kit: UiKit, column: BoxLayout, prefix: str, on_confirm: Callable[[], None],
+                     on_back: Callable[[], None]) -> None:
+    """`<prefix>.confirm` and a Back button (`<prefix>.back`) at the foot of a right column."""
+    column.add_widget(kit.button(f"{prefix}.confirm", on_confirm, test_id=f"{prefix}.confirm",
+                                 kind="ok"))
+    column.add_widget(kit.button("ui.back", on_back, test_id=f"{prefix}.back", kind="plain"))
+    column.add_widget(BoxLayout())

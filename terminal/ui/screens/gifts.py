@@ -14,7 +14,7 @@ from terminal.cashier.members import MemberView
 from terminal.cashier.operations import OperationResult
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import report_done, row_label
-from terminal.ui.widgets import TextButton, button_grid
+from terminal.ui.widgets import TextButton, button_grid, confirm_and_back, two_columns
 
 
 class GiftsScreen(TerminalScreen):
@@ -22,9 +22,7 @@ class GiftsScreen(TerminalScreen):
 
     def build(self) -> None:
         kit = self.kit
-        layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
-                           spacing=kit.theme.padding * 2)
-        left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+        left, right = two_columns(kit, self)
         self.member = row_label(kit, test_id="gifts.member", size="large", rows=1.2)
         self.points = row_label(kit, test_id="gifts.points", size="large", rows=1.2)
         left.add_widget(self.member)
@@ -34,17 +32,9 @@ class GiftsScreen(TerminalScreen):
         scroll = ScrollView(do_scroll_x=False)
         scroll.add_widget(self.list)
         left.add_widget(scroll)
-        right = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.42)
         self.chosen_label = row_label(kit, "gifts.choose", test_id="gifts.chosen", rows=2)
         right.add_widget(self.chosen_label)
-        right.add_widget(kit.button("gifts.confirm", self.confirm, test_id="gifts.confirm",
-                                    kind="ok"))
-        right.add_widget(kit.button("ui.back", lambda: self.ui.go("home"), test_id="gifts.back",
-                                    kind="plain"))
-        right.add_widget(BoxLayout())
-        layout.add_widget(left)
-        layout.add_widget(right)
-        self.add_widget(layout)
+        confirm_and_back(kit, right, "gifts", self.confirm, lambda: self.ui.go("home"))
         self.view: MemberView | None = None
         self.chosen: Gift | None = None
         self.buttons: dict[str, TextButton] = {}

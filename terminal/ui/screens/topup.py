@@ -25,6 +25,7 @@ from terminal.ui.counter_widgets import (
     report_done,
     row_label,
 )
+from terminal.ui.widgets import confirm_and_back, two_columns
 
 PRESETS_FEN = (10_000, 50_000, 100_000, 300_000)
 
@@ -34,9 +35,7 @@ class TopUpScreen(TerminalScreen):
 
     def build(self) -> None:
         kit = self.kit
-        layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
-                           spacing=kit.theme.padding * 2)
-        left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+        left, right = two_columns(kit, self)
         self.member = row_label(kit, test_id="topup.member", size="large", rows=1.2)
         self.balance = row_label(kit, test_id="topup.balance")
         left.add_widget(self.member)
@@ -55,18 +54,10 @@ class TopUpScreen(TerminalScreen):
                                   size="small", rows=0.6))
         left.add_widget(self.tiers)
         left.add_widget(BoxLayout())
-        right = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.42)
         right.add_widget(row_label(kit, "counter.pay_by", test_id="topup.pay_by"))
         self.tender = TenderChoice(kit, "topup.tender", columns=2)
         right.add_widget(self.tender)
-        right.add_widget(kit.button("topup.confirm", self.confirm, test_id="topup.confirm",
-                                    kind="ok"))
-        right.add_widget(kit.button("ui.back", lambda: self.ui.go("home"), test_id="topup.back",
-                                    kind="plain"))
-        right.add_widget(BoxLayout())
-        layout.add_widget(left)
-        layout.add_widget(right)
-        self.add_widget(layout)
+        confirm_and_back(kit, right, "topup", self.confirm, lambda: self.ui.go("home"))
         self.view: MemberView | None = None
 
     def enter(self, **params: Any) -> None:

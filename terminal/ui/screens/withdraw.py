@@ -22,6 +22,7 @@ from terminal.ui.counter_widgets import (
     row_label,
 )
 from terminal.ui.prompts import MemberPinPrompt
+from terminal.ui.widgets import confirm_and_back, two_columns
 
 
 class WithdrawScreen(TerminalScreen):
@@ -29,9 +30,7 @@ class WithdrawScreen(TerminalScreen):
 
     def build(self) -> None:
         kit = self.kit
-        layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
-                           spacing=kit.theme.padding * 2)
-        left = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.58)
+        left, right = two_columns(kit, self)
         self.member = row_label(kit, test_id="withdraw.member", size="large", rows=1.2)
         self.principal = row_label(kit, test_id="withdraw.principal", size="large", rows=1.2)
         left.add_widget(self.member)
@@ -46,15 +45,7 @@ class WithdrawScreen(TerminalScreen):
         left.add_widget(row_label(kit, "withdraw.pin_note", test_id="withdraw.pin_note",
                                   size="small", rows=1.4))
         left.add_widget(BoxLayout())
-        right = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.42)
-        right.add_widget(kit.button("withdraw.confirm", self.confirm, test_id="withdraw.confirm",
-                                    kind="ok"))
-        right.add_widget(kit.button("ui.back", lambda: self.ui.go("home"),
-                                    test_id="withdraw.back", kind="plain"))
-        right.add_widget(BoxLayout())
-        layout.add_widget(left)
-        layout.add_widget(right)
-        self.add_widget(layout)
+        confirm_and_back(kit, right, "withdraw", self.confirm, lambda: self.ui.go("home"))
         self.view: MemberView | None = None
 
     def enter(self, **params: Any) -> None:
