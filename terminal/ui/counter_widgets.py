@@ -40,6 +40,18 @@ def row_label(kit: UiKit, key: str = "", *, test_id: str = "", size: str = "norm
     return label
 
 
+def show_member_line(label: TextLabel, view: Any) -> bool:
+    """The member at the counter on one line (name, masked card, card type); False when there
+    is none (the line says so)."""
+    if view is None:
+        label.show("counter.no_member")
+        return False
+    panel = view.panel
+    label.show("counter.member_line", name=panel.name or "-", card=panel.card_no_masked,
+               type=panel.card_type_name or "-")
+    return True
+
+
 def fixed_row(kit: UiKit, *widgets: Any, height: int | None = None) -> BoxLayout:
     row = BoxLayout(orientation="horizontal", spacing=kit.theme.spacing, size_hint_y=None,
                     height=height or kit.theme.button_height)

@@ -26,6 +26,7 @@ from terminal.ui.counter_widgets import (
     receipt_amount,
     report_done,
     row_label,
+    show_member_line,
 )
 from terminal.ui.prompts import MemberPinPrompt
 from terminal.ui.widgets import button_grid
@@ -99,12 +100,9 @@ class CardOpsScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if view is None:
-            self.member.show("counter.no_member")
+        if not show_member_line(self.member, view):
             return
         panel, fees = view.panel, view.context.card_type.fees
-        self.member.show("counter.member_line", name=panel.name or "-",
-                         card=panel.card_no_masked, type=panel.card_type_name or "-")
         expires = panel.expires_on.isoformat() if panel.expires_on else "-"
         self.status.show("cardops.status", status=panel.status.value, expires=expires)
         self.balance.show("cardops.balance", principal=panel.principal, bonus=panel.bonus)

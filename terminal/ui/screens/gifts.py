@@ -13,7 +13,7 @@ from membership.points import Gift
 from terminal.cashier.members import MemberView
 from terminal.cashier.operations import OperationResult
 from terminal.ui.app import TerminalScreen
-from terminal.ui.counter_widgets import report_done, row_label
+from terminal.ui.counter_widgets import report_done, row_label, show_member_line
 from terminal.ui.widgets import TextButton, button_grid, confirm_and_back, two_columns
 
 
@@ -47,12 +47,9 @@ class GiftsScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if view is None:
-            self.member.show("counter.no_member")
+        if not show_member_line(self.member, view):
             return
         panel = view.panel
-        self.member.show("counter.member_line", name=panel.name or "-",
-                         card=panel.card_no_masked, type=panel.card_type_name or "-")
         self.points.show("gifts.points", points=panel.points.usable)
 
     def _show_gifts(self, gifts: list[Gift]) -> None:

@@ -24,6 +24,7 @@ from terminal.ui.counter_widgets import (
     receipt_amount,
     report_done,
     row_label,
+    show_member_line,
 )
 from terminal.ui.widgets import confirm_and_back, two_columns
 
@@ -67,12 +68,9 @@ class TopUpScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if view is None:
-            self.member.show("counter.no_member")
+        if not show_member_line(self.member, view):
             return
         panel = view.panel
-        self.member.show("counter.member_line", name=panel.name or "-",
-                         card=panel.card_no_masked, type=panel.card_type_name or "-")
         self.balance.show("topup.balance", principal=panel.principal, bonus=panel.bonus)
         tiers = view.context.card_type.bonus_tiers
         # One tier a line: the separator between them needs no translation.

@@ -20,6 +20,7 @@ from terminal.ui.counter_widgets import (
     receipt_amount,
     report_done,
     row_label,
+    show_member_line,
 )
 from terminal.ui.prompts import MemberPinPrompt
 from terminal.ui.widgets import confirm_and_back, two_columns
@@ -54,12 +55,9 @@ class WithdrawScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if view is None:
-            self.member.show("counter.no_member")
+        if not show_member_line(self.member, view):
             return
         panel = view.panel
-        self.member.show("counter.member_line", name=panel.name or "-",
-                         card=panel.card_no_masked, type=panel.card_type_name or "-")
         self.principal.show("withdraw.principal", principal=panel.principal, bonus=panel.bonus)
 
     def all_principal(self) -> None:
