@@ -33,3 +33,14 @@ def test_an_unplugged_reader_is_reported(start_app):
     reader = ui.app.runtime.reader
     reader.inject_fault(DeviceNotFound(reader.name, "reader_unplugged"))
     ui.wait_for_text("message", lambda text: "读卡器已断开" in text, "the unplugged message")
+
+
+def test_a_swiped_card_finds_the_member(start_app):
+    from huiyuan_devices.cardreader.base import CardSource
+
+    ui = start_app()
+    signed_in_home(ui)
+    # A magnetic-stripe or ID reader types the card number (keyboard wedge): no UID, no chip.
+    ui.app.runtime.reader.present(card_no=ZHANG.card_no, source=CardSource.WEDGE)
+    ui.wait_for_text("member.name", lambda text: ZHANG.name in text, "the member panel")
+    assert ui.app.ui.session.values["card_source"] is CardSource.WEDGE
