@@ -19,6 +19,7 @@ def demo_configuration() -> StoreConfiguration:
         promotions=rules.promotions,
         stacking=rules.stacking,
         coupons=by_code([demo.WELCOME_COUPON]),
+        gifts=by_code(demo.GIFTS),
         earning=rules.earning,
         points_offset=rules.points_offset,
         commission_rules=rules.commission_rules,

@@ -20,7 +20,7 @@ from membership.catalogue import Product
 from membership.commission import CommissionBasis, CommissionRule
 from membership.coupons import Coupon, CouponKind
 from membership.levels import Level, LevelPolicy, points_multipliers
-from membership.points import EarningRule
+from membership.points import EarningRule, Gift
 from membership.pricing import PointsOffsetRule
 from membership.promotions import Promotion, PromotionKind, SpendTier
 from membership.sale import SaleRules, StoreContext
@@ -77,6 +77,13 @@ PROMOTIONS = (
               tiers=(SpendTier(10000, 1500), SpendTier(20000, 4000))),
     Promotion("CROISSANT21", "牛角包买二送一", PromotionKind.BUY_X_GET_Y, _YEAR_START, _YEAR_END,
               products=frozenset({"CROISSANT"}), buy_qty=2, free_qty=1),
+)
+
+# The points catalogue (积分兑换): what members can take home for their points.
+GIFTS = (
+    Gift("GIFT-MUG", "品牌马克杯", 500),
+    Gift("GIFT-BEANS", "咖啡豆小样 50g", 300, stock=100),
+    Gift("GIFT-TOTE", "帆布袋", 800),
 )
 
 WELCOME_COUPON = Coupon("WELCOME10", CouponKind.CASH_OFF, _YEAR_START, _YEAR_END, value=1000,
