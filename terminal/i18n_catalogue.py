@@ -7,6 +7,7 @@ through another group of keys. Keep both texts' placeholders identical (a test c
 
 from __future__ import annotations
 
+from terminal.i18n_config_errors import CONFIG_ERRORS
 from terminal.i18n_devices import (
     DEVICE_CARD_READER,
     DEVICE_COMMON,
@@ -335,6 +336,6 @@ def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 MESSAGES = _merge(
     _UI, _CALENDAR, _CARD_STATUS, _RECEIPT, _PRINTING, _CASHIER, _DESKS, CARD_AND_MONEY_ERRORS,
-    SALE_ERRORS, DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD, DEVICE_PRINTER, UI_SHELL,
-    UI_SIGN_IN, UI_SIMULATOR, UI_HOME, UI_PROMPTS, *screen_messages(),
+    SALE_ERRORS, CONFIG_ERRORS, DEVICE_COMMON, DEVICE_CARD_READER, DEVICE_KEYPAD,
+    DEVICE_PRINTER, UI_SHELL, UI_SIGN_IN, UI_SIMULATOR, UI_HOME, UI_PROMPTS, *screen_messages(),
 )

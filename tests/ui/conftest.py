@@ -65,3 +65,20 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
 @pytest.fixture(scope="session")
 def screens_dir() -> Path:
     return artifact_dir("screens")
+
+
+@pytest.fixture
+def hq_worker(broker: Any, tmp_path: Path) -> Iterator[Any]:
+    """A real HQ worker on SQLite against the test's broker."""
+    from hq.db import open_database
+    from hq.service import HqWorker
+    from hq.settings import HqSettings
+
+    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
+                                 broker_password=broker.accounts.hq_password,
+                                 data_dir=str(tmp_path / "hq")), open_database(url))
+    worker.start()
+    assert worker.connected.wait(10)
+    yield worker
+    worker.stop()

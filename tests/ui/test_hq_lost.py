@@ -5,11 +5,10 @@ goes through marked offline, a large one is refused with a clear message and mov
 from __future__ import annotations
 
 from tests.ui.steps import ZHANG, printed_lines
-from tests.ui.test_online import hq_worker  # noqa: F401  (a fixture)
 from tests.ui.test_sale import add_product, due_shows, open_sale, type_member_pin, wait_for_receipt
 
 
-def test_hq_silent_during_an_authorisation(start_app, broker, hq_worker):  # noqa: F811
+def test_hq_silent_during_an_authorisation(start_app, broker, hq_worker):
     ui = start_app(hq={"host": broker.host, "port": broker.port, "request_timeout_s": 1.0,
                        "password": broker.accounts.password_for("T1")}, terminal_id="T1")
     runtime = ui.app.runtime

@@ -3,27 +3,7 @@ card is looked up at HQ, and the UID tag's PIN (kept at HQ) is checked there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from hq.db import open_database
-from hq.service import HqWorker
-from hq.settings import HqSettings
 from tests.ui.steps import LI, signed_in_home, tap_card
-
-
-@pytest.fixture
-def hq_worker(broker, tmp_path: Path) -> Iterator[HqWorker]:
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 data_dir=str(tmp_path / "hq")), open_database(url))
-    worker.start()
-    assert worker.connected.wait(10)
-    yield worker
-    worker.stop()
 
 
 def test_online_the_status_bar_says_so_and_hq_answers_for_a_card(start_app, broker, hq_worker):
