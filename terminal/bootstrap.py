@@ -73,21 +73,22 @@ class TerminalRuntime:
 
 
 class ConfigurationCache:
-    """The store's applied documents decoded into the core's objects, decoded again only when
-    a new version was applied (decoding a price book on every sale would cost the cashier)."""
+    """The store's applied documents decoded into the core's objects, read and decoded again
+    only when this store applied a new version (decoding a price book on every sale would cost
+    the cashier, and screens call this on the UI thread, which must not wait on the disk)."""
 
     def __init__(self, store: TerminalStore) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._versions: dict[str, Any] | None = None
+        self._generation: int | None = None
         self._configuration = StoreConfiguration.from_documents({})
 
     def __call__(self) -> StoreConfiguration:
-        versions = self._store.applied_versions()
         with self._lock:
-            if versions != self._versions:
+            generation = self._store.config_generation
+            if generation != self._generation:
                 self._configuration = StoreConfiguration.from_documents(self._bodies())
-                self._versions = versions
+                self._generation = generation
             return self._configuration
 
     def _bodies(self) -> Mapping[str, Mapping[str, Any]]:

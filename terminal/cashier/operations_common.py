@@ -194,16 +194,19 @@ class OperationResult:
 
 
 def carry_out(
-    ctx: CashierContext, decision: Decision, pin_proof: PinProof | None = None
+    ctx: CashierContext, decision: Decision, pin_proof: PinProof | None = None,
+    commit: Callable[[Decision], tuple[int, ...]] | None = None,
 ) -> OperationResult:
-    """Check, authorise, commit, notify, print: the shell's half of every operation."""
+    """Check, authorise, commit, notify, print: the shell's half of every operation. `commit`
+    replaces the store's usual commit where one transaction must also change a row of the
+    operation's own (closing a timed session with its bill)."""
     op_id = decision.record.op_id if isinstance(decision, RefundDecision) else decision.op_id
     debits = card_debits(decision.entries)
     require_pin(ctx, pin_proof, debits)
     approvals = authorise(ctx, op_id, debits)
     if any(not approval.online for approval in approvals):
         decision = _with_offline_note(decision)
-    seqs = _commit(ctx, decision)
+    seqs = commit(decision) if commit is not None else _commit(ctx, decision)
     # From here on the operation has happened: nothing may make it look failed to the cashier,
     # who would then do it again.
     _wake_relay(ctx)

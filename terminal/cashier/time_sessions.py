@@ -24,15 +24,7 @@ from membership.lifecycle import ensure_can_pay
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
-from terminal.cashier.operations_common import (
-    OperationResult,
-    _print,
-    _wake_relay,
-    _with_offline_note,
-    authorise,
-    card_debits,
-    require_pin,
-)
+from terminal.cashier.operations_common import OperationResult, carry_out
 from terminal.cashier.operations_counter import time_rate
 from terminal.cashier.ports import PinProof
 from terminal.store.errors import StoreConflict, UnknownOperation
@@ -108,13 +100,5 @@ def close_time_session(
     rate = time_rate(member.card_type, session.service)
     decision = counter.close_session(ctx.operation(staff), member, rate, session.started_at,
                                      tenders)
-    debits = card_debits(decision.entries)
-    require_pin(ctx, pin_proof, debits)
-    approvals = authorise(ctx, decision.op_id, debits)
-    if any(not approval.online for approval in approvals):
-        decision = cast(CounterDecision, _with_offline_note(decision))
-    seqs = ctx.store.close_time_session(session.session_id, decision)
-    # Committed: from here on nothing may make the bill look failed (see carry_out).
-    _wake_relay(ctx)
-    return OperationResult(decision.op_id, decision.receipt, decision, seqs,
-                           _print(ctx, decision.receipt), approvals)
+    return carry_out(ctx, decision, pin_proof, commit=lambda billed: ctx.store.close_time_session(
+        session.session_id, cast(CounterDecision, billed)))

@@ -110,6 +110,10 @@ class RebuildReport:
 
 
 class Cache(StoreAccess):
+    # Bumped in memory whenever a document is applied through this store object, so a reader
+    # can tell the configuration changed without asking the disk (the UI thread must not).
+    config_generation: int = 0
+
     def known_card(self, card_no: str) -> KnownCard | None:
         card, member = self.tables.card, self.tables.member
         with self.reading():
@@ -135,7 +139,10 @@ class Cache(StoreAccess):
         an older or equal version is ignored, and the outcome says so."""
         _check_config(name, scope, version, body)
         with self.writing():
-            return self._apply_config(name, scope, version, body)
+            outcome = self._apply_config(name, scope, version, body)
+        if outcome.applied:
+            self.config_generation += 1
+        return outcome
 
     def applied_versions(self) -> dict[str, dict[str, Any]]:
         """Per document name, the scope in force and its version: the shadow's `applied`."""
@@ -184,6 +191,7 @@ class Cache(StoreAccess):
             configs_removed = self._remove_configs_not_in({(d.name, d.scope) for d in configs})
             if had_staff:  # a staff document HQ no longer publishes takes its staff with it
                 self._refresh_staff()
+        self.config_generation += 1
         return RebuildReport(len(cards) - len(kept), tuple(kept), cards_removed, members_removed,
                              outcomes, configs_removed)
 

@@ -20,6 +20,7 @@ from membership.money import Fen
 from membership.receipts import Receipt
 from membership.tenders import Tender, TenderKind
 from terminal.printing import PrintResult
+from terminal.ui.prompts import KeypadPrompt
 from terminal.ui.widgets import Panel, TextButton, TextLabel, UiKit
 
 # Money paid in at the counter (top-up, fees): never from the card itself.
@@ -110,7 +111,7 @@ def wipe_all(pins: Sequence[Pin]) -> None:
         pin.wipe()
 
 
-class KeypadPinEntry(ModalView):
+class KeypadPinEntry(KeypadPrompt):
     """The member types one PIN per prompt on the physical keypad (e.g. the old PIN, the new one,
     the new one again); the screen shows only dots. Nothing is checked here: `on_pins` gets
     the PINs in prompt order and must wipe them. A cancel, a time-out or an unplugged keypad

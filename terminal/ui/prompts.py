@@ -28,7 +28,20 @@ from terminal.ui.widgets import Panel, button_grid
 PIN_TIMEOUT_S = 60.0
 
 
-class MemberPinPrompt(ModalView):
+class KeypadPrompt(ModalView):
+    """A prompt that waits for the member's keypad. It covers the window, but on a demo
+    terminal the simulator panel's keypad is the member's hands: touches on it go through."""
+
+    ui: Any
+
+    def on_touch_down(self, touch: Any) -> bool:
+        panel = getattr(self.ui.app, "simulator_panel", None)
+        if panel is not None and panel.collide_point(*touch.pos):
+            return bool(panel.dispatch("on_touch_down", touch))
+        return bool(super().on_touch_down(touch))
+
+
+class MemberPinPrompt(KeypadPrompt):
     def __init__(self, ui: Any, card_no: str, on_proof: Callable[[PinProof], None],
                  on_cancel: Callable[[], None] | None = None) -> None:
         super().__init__(size_hint=(0.6, 0.5), auto_dismiss=False)
@@ -49,14 +62,6 @@ class MemberPinPrompt(ModalView):
     def start(self) -> None:
         self.open()
         self._ask()
-
-    def on_touch_down(self, touch: Any) -> bool:
-        # The prompt covers the window, but the simulator panel's keypad is the member's hands
-        # in the demo: touches on it go through.
-        panel = getattr(self.ui.app, "simulator_panel", None)
-        if panel is not None and panel.collide_point(*touch.pos):
-            return bool(panel.dispatch("on_touch_down", touch))
-        return bool(super().on_touch_down(touch))
 
     def _ask(self) -> None:
         self.dots.show(text="")
