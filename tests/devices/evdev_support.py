@@ -109,18 +109,11 @@ class EventWriter:
             self.tap(PIN_KEY_CODES[key])
 
     def type_text(self, text: str) -> None:
-        """What a wedge reader types: US layout, Shift held for upper case and ? % ^."""
-        for char in text:
-            if char in _PLAIN_CHARS:
-                self.tap(_PLAIN_CHARS[char])
-                continue
-            shift = ecodes.KEY_LEFTSHIFT
-            self.events([
-                (ecodes.EV_KEY, shift, KEY_DOWN),
-                (ecodes.EV_KEY, _SHIFTED_CHARS[char], KEY_DOWN),
-                (ecodes.EV_KEY, _SHIFTED_CHARS[char], KEY_UP),
-                (ecodes.EV_KEY, shift, KEY_UP),
-            ])
+        """What a wedge reader types: US layout, Shift held for upper case and ? % ^.
+
+        All of it in one write, as a real reader's burst arrives: a reader that stops
+        after the first line must not make the rest of the burst fail with EPIPE."""
+        self.events(event for char in text for event in _key_strokes(char))
 
     def pause(self, seconds: float) -> None:
         self.now_s += seconds
@@ -164,3 +157,16 @@ class DeviceSupply:
     def discard_all(self) -> None:
         for device in self.opened:
             device.discard()
+
+
+def _key_strokes(char: str) -> list[tuple[int, int, int]]:
+    if char in _PLAIN_CHARS:
+        code = _PLAIN_CHARS[char]
+        return [(ecodes.EV_KEY, code, KEY_DOWN), (ecodes.EV_KEY, code, KEY_UP)]
+    shift, code = ecodes.KEY_LEFTSHIFT, _SHIFTED_CHARS[char]
+    return [
+        (ecodes.EV_KEY, shift, KEY_DOWN),
+        (ecodes.EV_KEY, code, KEY_DOWN),
+        (ecodes.EV_KEY, code, KEY_UP),
+        (ecodes.EV_KEY, shift, KEY_UP),
+    ]
