@@ -31,6 +31,7 @@ from membership.ledger import derive_balances
 from membership.sale import MemberContext, SaleDecision, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
 from terminal import demo_store as demo
+from terminal.cashier.context import operation_id
 from terminal.store import open_store
 from terminal.store.db import PRAGMAS
 
@@ -44,7 +45,8 @@ START = datetime(2026, 11, 23, 9, 0)
 
 
 def member_sales(count: int) -> list[SaleDecision]:
-    """Decided before timing starts: only the commit is measured."""
+    """Decided before timing starts: only the commit is measured. The op_ids are the ones the
+    terminal makes (terminal.cashier.context.operation_id)."""
     card = Card("8800000000000001", "M0001", "GOLD", issued_on=START.date())
     topped = stored_value.top_up(card, demo.GOLD_CARD, derive_balances([]), 10_000_000, "TOPUP",
                                  START).entries
@@ -52,8 +54,8 @@ def member_sales(count: int) -> list[SaleDecision]:
     lines = (SaleLine(1, demo.PRODUCTS["LATTE"], 1), SaleLine(2, demo.PRODUCTS["CAKE"], 1))
     tenders = (Tender(TenderKind.STORED_VALUE, 5000), Tender(TenderKind.CASH, 10000))
     return [
-        decide_sale(SaleRequest(f"SH001-T1-{n}", START + timedelta(seconds=n), lines, tenders),
-                    demo.STORE, demo.RULES, member)
+        decide_sale(SaleRequest(operation_id("SH001-T1", n), START + timedelta(seconds=n),
+                                lines, tenders), demo.STORE, demo.RULES, member)
         for n in range(count)
     ]
 

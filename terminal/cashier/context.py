@@ -54,9 +54,15 @@ class CashierContext:
 
     def operation(self, staff: StaffMember | None) -> Operation:
         """A new operation now: its id is this terminal's next seq, e.g. SH001-T1-000042."""
-        op_id = f"{self.terminal_id}-{self.store.next_seq():06d}"
+        op_id = operation_id(self.terminal_id, self.store.next_seq())
         return Operation(op_id, self.clock(), self.store_context(staff),
                          staff.staff_id if staff else "")
+
+
+def operation_id(terminal_id: str, seq: int) -> str:
+    """Zero-padded, so that op_ids sort in the order they were made: the store's op_id indexes
+    then grow at their end instead of splitting pages in the middle at every sale."""
+    return f"{terminal_id}-{seq:06d}"
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,34 @@ from membership.refunds import RefundDecision
 from membership.sale import SaleDecision
 from terminal.store.access import NEXT_SEQ, StoreAccess
 from terminal.store.codec import (
+    ENTRY_COLUMNS,
     card_columns,
     entry_row,
     event_document,
-    plain,
-    record_document,
+    json_text,
+    record_json,
 )
 from terminal.store.errors import DuplicateOperation, InconsistentDecision
 from terminal.store.models import compact_json
 from terminal.store.statements import CompiledInsert
+
+# The columns each INSERT of the journal gives, in the order its rows list them.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sale": ("op_id", "seq", "at", "card_no", "actor_card_no", "gross", "amount_due",
+             "cash_received", "change_given", "points_used", "points_earned", "coupon_used",
+             "record", "created_at"),
+    "sale_line": ("sale", "line_no", "product_code", "name", "category", "qty", "gross", "net",
+                  "principal", "bonus", "points_used", "points_earned", "count_service",
+                  "staff_id"),
+    "sale_tender": ("sale", "position", "kind", "amount", "reference"),
+    "refund": ("op_id", "seq", "original_op", "at", "amount", "is_void", "record",
+               "created_at"),
+    "counter_op": ("op_id", "seq", "event_type", "at", "card_no", "amount", "events",
+                   "created_at"),
+    "ledger_entry": ENTRY_COLUMNS,
+    "receipt": ("op_id", "kind", "body", "printed", "created_at"),
+    "outbox": ("seq", "op_id", "event_type", "at", "event", "created_at"),
+}
 
 # One query for "is this op_id known?" across the three kinds of operation.
 _KNOWN_OPERATION = (
@@ -45,9 +64,8 @@ _KNOWN_OPERATION = (
 class Journal(StoreAccess):
     @cached_property
     def _insert(self) -> dict[str, CompiledInsert]:
-        names = ("sale", "sale_line", "sale_tender", "refund", "counter_op", "ledger_entry",
-                 "receipt", "outbox")
-        return {name: CompiledInsert(getattr(self.tables, name)) for name in names}
+        return {name: CompiledInsert(getattr(self.tables, name), columns)
+                for name, columns in _COLUMNS.items()}
 
     def commit_sale(self, decision: SaleDecision) -> tuple[int, ...]:
         _check_one_operation(decision.op_id, decision.entries, decision.events, decision.receipt)
@@ -64,10 +82,9 @@ class Journal(StoreAccess):
         _check_record_entries(record.entries, decision.entries)
         with self.writing():
             seqs = self._open_operation(record.op_id, len(decision.events))
-            self._insert["refund"].one(self.database, {
-                "op_id": record.op_id, "seq": seqs[0], "original_op": record.original_op,
-                "at": record.at, "amount": record.amount, "is_void": record.is_void,
-                "record": record_document(record), "created_at": self.clock()})
+            self._insert["refund"].one(self.database, (
+                record.op_id, seqs[0], record.original_op, record.at, record.amount,
+                record.is_void, record_json(record), self.clock()))
             self._append(decision.entries, decision.receipt, decision.events, seqs)
         return seqs
 
@@ -78,12 +95,11 @@ class Journal(StoreAccess):
         settlement = decision.settlement
         with self.writing():
             seqs = self._open_operation(decision.op_id, len(decision.events))
-            self._insert["counter_op"].one(self.database, {
-                "op_id": decision.op_id, "seq": seqs[0], "event_type": first.type,
-                "at": first.at, "card_no": str(first.payload.get("card_no", "")),
-                "amount": settlement.total if settlement else 0,
-                "events": [event_document(event) for event in decision.events],
-                "created_at": self.clock()})
+            self._insert["counter_op"].one(self.database, (
+                decision.op_id, seqs[0], first.type, first.at,
+                str(first.payload.get("card_no", "")), settlement.total if settlement else 0,
+                json_text([event_document(event) for event in decision.events]),
+                self.clock()))
             self._store_cards(decision)
             self._append(decision.entries, decision.receipt, decision.events, seqs)
         return seqs
@@ -99,24 +115,18 @@ class Journal(StoreAccess):
 
     def _insert_sale(self, decision: SaleDecision, seq: int) -> None:
         record, priced, settlement = decision.record, decision.priced, decision.settlement
-        self._insert["sale"].one(self.database, {
-            "op_id": record.op_id, "seq": seq, "at": record.at, "card_no": record.card_no,
-            "actor_card_no": record.actor_card_no, "gross": priced.gross,
-            "amount_due": priced.amount_due, "cash_received": settlement.cash_received,
-            "change_given": settlement.change, "points_used": priced.points_used,
-            "points_earned": decision.points_earned, "coupon_used": decision.coupon_used,
-            "record": record_document(record), "created_at": self.clock()})
+        op_id = record.op_id
+        self._insert["sale"].one(self.database, (
+            op_id, seq, record.at, record.card_no, record.actor_card_no, priced.gross,
+            priced.amount_due, settlement.cash_received, settlement.change, priced.points_used,
+            decision.points_earned, decision.coupon_used, record_json(record), self.clock()))
         self._insert["sale_line"].many(self.database, (
-            {"sale": record.op_id, "line_no": line.line_no, "product_code": line.product_code,
-             "name": line.name, "category": line.category, "qty": line.qty,
-             "gross": line.gross, "net": line.net, "principal": line.principal,
-             "bonus": line.bonus, "points_used": line.points_used,
-             "points_earned": line.points_earned, "count_service": line.count_service,
-             "staff_id": line.staff_id}
+            (op_id, line.line_no, line.product_code, line.name, line.category, line.qty,
+             line.gross, line.net, line.principal, line.bonus, line.points_used,
+             line.points_earned, line.count_service, line.staff_id)
             for line in record.lines))
         self._insert["sale_tender"].many(self.database, (
-            {"sale": record.op_id, "position": position, "kind": tender.kind.value,
-             "amount": tender.amount, "reference": tender.reference}
+            (op_id, position, tender.kind.value, tender.amount, tender.reference)
             for position, tender in enumerate(settlement.tenders)))
 
     def _store_cards(self, decision: CounterDecision) -> None:
@@ -156,12 +166,10 @@ class Journal(StoreAccess):
         now = self.clock()
         self._insert["ledger_entry"].many(
             self.database, (entry_row(entry, index) for index, entry in enumerate(entries)))
-        self._insert["receipt"].one(self.database, {
-            "op_id": receipt.op_id, "kind": receipt.kind.value, "body": plain(receipt),
-            "printed": False, "created_at": now})
+        self._insert["receipt"].one(self.database, (
+            receipt.op_id, receipt.kind.value, json_text(receipt), False, now))
         self._insert["outbox"].many(self.database, (
-            {"seq": seq, "op_id": event.op_id, "event_type": event.type, "at": event.at,
-             "event": _event_json(event), "created_at": now}
+            (seq, event.op_id, event.type, event.at, _event_json(event), now)
             for seq, event in zip(seqs, events, strict=True)))
 
 

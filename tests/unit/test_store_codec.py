@@ -19,9 +19,10 @@ from terminal import demo_store as demo
 from terminal.store import StoreCorrupt
 from terminal.store.codec import (
     decoding,
+    json_text,
     plain,
     receipt_from_plain,
-    record_document,
+    record_json,
     refund_record_from_plain,
     sale_record_from_plain,
 )
@@ -53,7 +54,7 @@ def a_sale():
 def test_a_sale_record_round_trips_with_lines_commissions_and_entries():
     sale = a_sale()
     assert sale.record.commissions and sale.record.entries
-    document = json.loads(compact_json(record_document(sale.record)))
+    document = json.loads(record_json(sale.record))
     assert "entries" not in document  # they are stored once, in the ledger
     assert sale_record_from_plain(document, sale.entries) == sale.record
 
@@ -65,7 +66,7 @@ def test_a_refund_record_and_its_receipt_round_trip():
                       quantities={2: 1}),
         member_with_money().balances,
     )
-    document = json.loads(compact_json(record_document(refund.record)))
+    document = json.loads(record_json(refund.record))
     assert refund_record_from_plain(document, refund.entries) == refund.record
     assert receipt_from_plain(through_json(refund.receipt)) == refund.receipt
 
@@ -80,8 +81,24 @@ def test_receipts_round_trip_with_balances_and_times_with_an_offset():
 
 
 def test_a_document_that_no_longer_fits_is_reported_as_corrupt():
-    broken = json.loads(compact_json(record_document(a_sale().record)))
+    broken = json.loads(record_json(a_sale().record))
     del broken["lines"]
     with pytest.raises(StoreCorrupt) as corrupt, decoding("sale", "T1-3"):
         sale_record_from_plain(broken, ())
     assert corrupt.value.params["document"] == "sale"
+
+
+def test_the_one_pass_encoder_writes_the_same_text_as_plain_then_json():
+    """The journal encodes with json_text; readers and older rows went through plain()."""
+    sale = a_sale()
+    shanghai = timezone(timedelta(hours=8))
+    top_up = counter.top_up(Operation("T1-5", AT.replace(tzinfo=shanghai), demo.STORE),
+                            member_with_money(), 50000, [Tender(TenderKind.CASH, 50000)])
+    for value in (sale.record, sale.receipt, sale.entries, top_up.receipt, top_up.cards,
+                  member_with_money().balances, {1: date(2026, 1, 5), "k": (TenderKind.CASH,)}):
+        assert json_text(value) == compact_json(plain(value))
+
+
+def test_the_one_pass_encoder_refuses_what_is_not_json_data():
+    with pytest.raises(TypeError, match="set"):
+        json_text({"codes": {"A", "B"}})
