@@ -24,7 +24,9 @@ from membership.config_documents import DOCUMENT_NAMES, StoreConfiguration
 from terminal.cashier.card_pins import ReaderCardPins
 from terminal.cashier.context import CashierContext
 from terminal.config import TerminalConfig
+from terminal.i18n import LANGUAGES
 from terminal.printing import ReceiptPrintService
+from terminal.store.access import UI_LANGUAGE
 from terminal.store.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.debit_guard import DebitGuard
@@ -110,7 +112,8 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
     if sync is not None:
         closers.append(sync.stop)
     devices = _devices(config, overrides, closers)
-    printing = ReceiptPrintService(devices["printer"], store, lang=config.terminal.language)
+    language = chosen_language(store, config.terminal.language)
+    printing = ReceiptPrintService(devices["printer"], store, lang=language)
     closers.append(printing.close)
     guard = DebitGuard(config.terminal.id, store, sync)
     directory = HqDirectory(sync, config.hq.request_timeout_s) if sync is not None else None
@@ -119,12 +122,19 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
         store_name=config.terminal.store_name, store=store,
         configuration=ConfigurationCache(store), guard=guard, printing=printing,
         directory=directory, pins=directory, clock=overrides.clock,
-        language=config.terminal.language,
+        language=language,
         notify_sync=sync.notify if sync is not None else (lambda: None),
         card_pins=ReaderCardPins(devices["reader"])
         if isinstance(devices["reader"], CardPinReader) else None)
     return TerminalRuntime(config, store, sync, guard, devices["reader"], devices["pinpad"],
                            devices["printer"], printing, cashier, closers)
+
+
+def chosen_language(store: TerminalStore, configured: str) -> str:
+    """The language a manager last chose on the settings screen, else the config file's: a
+    restart (a power cut, an update) must not switch the counter back."""
+    chosen = store.text_setting(UI_LANGUAGE)
+    return chosen if chosen in LANGUAGES else configured
 
 
 def _sync(config: TerminalConfig, store: TerminalStore,

@@ -14,6 +14,7 @@ from terminal.store.models import Tables
 
 NEXT_SEQ = "next_seq"  # the seq the next event of this terminal gets
 ACK_WATERMARK = "hq_ack_watermark"  # every seq up to it is stored at HQ
+UI_LANGUAGE = "ui_language"  # chosen on the settings screen: wins over the config file's
 
 
 class StoreAccess:
@@ -52,6 +53,17 @@ class StoreAccess:
         self.database.execute_sql(
             'INSERT INTO "setting" ("key", "value") VALUES (?, ?) '
             'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"', (key, str(value)))
+
+    def text_setting(self, key: str) -> str | None:
+        """A setting kept for a person's choice (the UI language...), None if never set."""
+        with self.reading():
+            row = self.database.execute_sql(
+                'SELECT "value" FROM "setting" WHERE "key" = ?', (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_setting(self, key: str, value: str) -> None:
+        with self.writing():
+            self.set_setting(key, value)
 
     def next_seq(self) -> int:
         with self.reading():

@@ -26,6 +26,7 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from terminal.bootstrap import TerminalRuntime
 from terminal.cashier.context import StaffMember
 from terminal.config import SIMULATOR_PANEL_WIDTH
+from terminal.store.access import UI_LANGUAGE
 from terminal.ui.bridge import UiBridge
 from terminal.ui.status import StatusBar, StatusMonitor, TerminalStatus
 from terminal.ui.texts import Texts
@@ -123,7 +124,7 @@ class TerminalApp(App):
         self.runtime = runtime
         self.services = services
         self.bridge = UiBridge()
-        self.texts = Texts(runtime.config.terminal.language)
+        self.texts = Texts(runtime.cashier.language)
         self.kit = UiKit(theme_for(runtime.config.ui.width, runtime.config.ui.height),
                          self.texts)
         self.ui = UiContext(self, self.kit, self.bridge, runtime, services)
@@ -189,9 +190,11 @@ class TerminalApp(App):
         self.current_screen().on_card(event)
 
     def switch_language(self, language: str) -> None:
+        """At once, for the screens and the receipts; kept in the store for the next start."""
         self.texts.set_language(language)
-        self.runtime.printing.lang = self.texts.language
+        self.runtime.printing.lang = self.runtime.cashier.language = self.texts.language
         self.title = self.texts.tr("ui.app_title")
+        self.runtime.store.remember_setting(UI_LANGUAGE, self.texts.language)
 
     def _show_status(self, status: TerminalStatus) -> None:
         if self.ui.status_bar is not None:
