@@ -50,15 +50,13 @@ def enrol(
     issued = lifecycle.issue_card(card_no, member_id, card_type, op.at.date(), level=level)
     registration = (registration_payload(member_id, member_name, profile)
                     if profile is not None else None)
-    bound_uid = normalise_uid(uid)
     settlement = pay_in(issued.join_fee, tenders)
     line = commission.card_open_commission(card_type.code, op.staff_id, issued.join_fee, rules)
     member = MemberContext(issued.card, card_type, CardBalances(), member_name=member_name)
     payload: dict[str, Any] = {
         "member_id": member_id, "type_code": card_type.code, "level": level,
         "expires_on": _iso(issued.card.expires_on), "join_fee": issued.join_fee}
-    if bound_uid:
-        payload["uid"] = bound_uid
+    payload |= _uid_field(uid)
     decision = _card_decision(
         op, member, "card.issued", [], settlement, (issued.card,),
         totals=(ReceiptRow("receipt.card_fee", issued.join_fee),),
@@ -69,6 +67,11 @@ def enrol(
     # After card.issued: the terminal's store files the operation under its first event.
     registered = DomainEvent("member.registered", op.op_id, op.at, registration)
     return dataclasses.replace(decision, events=(*decision.events, registered))
+
+
+def _uid_field(uid: str) -> dict[str, str]:
+    bound = normalise_uid(uid)
+    return {"uid": bound} if bound else {}
 
 
 def change_state(op: Operation, member: MemberContext, event_type: str) -> CounterDecision:
@@ -85,9 +88,10 @@ def change_state(op: Operation, member: MemberContext, event_type: str) -> Count
 
 def replace(
     op: Operation, member: MemberContext, new_card_no: str, tenders: Sequence[Tender],
-    children: Sequence[Card] = (),
+    children: Sequence[Card] = (), uid: str = "",
 ) -> CounterDecision:
-    """换卡 / 补卡: every balance moves to the new card; the old one is blocked for good."""
+    """换卡 / 补卡: every balance moves to the new card; the old one is blocked for good.
+    `uid` binds the new card's UID, as at enrolment (a tag without our member application)."""
     decision = lifecycle.replace_card(
         member.card, new_card_no, _own_balances(member), member.card_type, op.op_id, op.at,
         children,
@@ -100,7 +104,7 @@ def replace(
         (decision.old_card, decision.new_card, *decision.children),
         totals=(ReceiptRow("receipt.replacement_fee", decision.fee),),
         payload={"old_card_no": member.card.card_no, "new_card_no": new_card_no,
-                 "fee": decision.fee},
+                 "fee": decision.fee, **_uid_field(uid)},
         balance_entries=None if member.parent is not None else moved_in,
     )
 

@@ -171,12 +171,16 @@ def validate_event_payload(payload: Mapping[str, Any]) -> None:
             raise WireError("negative_amount", name)
 
 
+_BINDS_UID = ("card.issued", "card.replaced")  # the (new) card's UID, when it has no number chip
+
+
 def _validate_member_fields(event_type: str, payload: Mapping[str, Any]) -> None:
-    """A profile (member.registered) and a card's UID (card.issued) must be well-formed."""
+    """A profile (member.registered) and a card's UID (card.issued, card.replaced) must be
+    well-formed."""
     if event_type == "member.registered":
         problem = registration_problem(payload)
     else:
-        problem = uid_problem(payload) if event_type == "card.issued" else ""
+        problem = uid_problem(payload) if event_type in _BINDS_UID else ""
     if problem:
         raise WireError("invalid_field", problem)
 

@@ -262,6 +262,10 @@ _CASHIER = {
         "This card has no timed service {service}",
     ),
     "card.type_unknown": ("没有此卡类型：{code}", "No such card type: {code}"),
+    "card.uid_in_use": (
+        "这张感应卡已绑定一张在用的会员卡，请换一张",
+        "This tag is already bound to a card in use: take another tag",
+    ),
     "card.already_issued": (
         "卡号 {card_no} 已被使用，请换一张新卡",
         "Card {card_no} is already in use: take another card",

@@ -12,7 +12,8 @@ from membership.birthdays import Birthday
 from membership.cards import Card, CardType
 from membership.config_documents import StoreConfiguration
 from membership.errors import DomainError, InvalidInput
-from membership.profiles import ProfileDetails
+from membership.lifecycle import TERMINAL_STATUSES
+from membership.profiles import ProfileDetails, normalise_uid
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
@@ -37,6 +38,7 @@ def enrol_member(
     config = ctx.configuration()
     card_type = _card_type(config, type_code)
     ensure_card_no_free(ctx, card_no)
+    ensure_uid_free(ctx, uid)
     op = ctx.operation(staff)
     registers = not member_id or bool(phone) or birthday is not None
     decision = card_service.enrol(
@@ -81,13 +83,17 @@ def _change_state(
 
 def replace_card(
     ctx: CashierContext, staff: StaffMember, member: MemberContext, new_card_no: str,
-    tenders: Sequence[Tender], children: Sequence[Card] = (),
+    tenders: Sequence[Tender], children: Sequence[Card] | None = None, uid: str = "",
 ) -> OperationResult:
     """换卡 / 补卡: every balance moves to `new_card_no`, the old card is blocked for good;
-    `children` are the old card's subsidiary cards, which follow the new one."""
+    `children`, the old card's subsidiary cards, follow the new one (by default every one this
+    terminal knows; HQ moves the others). `uid` binds a UID-only tag as the new card."""
     ensure_card_no_free(ctx, new_card_no)
+    ensure_uid_free(ctx, uid)
+    if children is None:
+        children = ctx.store.subsidiary_cards(member.card.card_no)
     decision = card_service.replace(ctx.operation(staff), member, new_card_no, tenders,
-                                    children)
+                                    children, uid=uid)
     return carry_out(ctx, decision)
 
 
@@ -101,10 +107,13 @@ def extend_card(
 
 def cancel_card(
     ctx: CashierContext, staff: StaffMember, member: MemberContext, pin_proof: PinProof | None,
-    children: Sequence[Card] = (),
+    children: Sequence[Card] | None = None,
 ) -> OperationResult:
     """退卡: the principal is paid out in cash less the fee (with the member's PIN); bonus,
-    points and counts are forfeited; `children` (subsidiary cards) are cancelled with it."""
+    points and counts are forfeited; `children` (subsidiary cards; by default every one this
+    terminal knows) are cancelled with it."""
+    if children is None:
+        children = ctx.store.subsidiary_cards(member.card.card_no)
     decision = card_service.cancel(ctx.operation(staff), member, children)
     return carry_out(ctx, decision, pin_proof)
 
@@ -112,19 +121,33 @@ def cancel_card(
 def ensure_card_no_free(ctx: CashierContext, card_no: str) -> None:
     """A card number already issued must not be issued again: storing the new card would
     overwrite the old one's state on this terminal. HQ is asked when it can be reached."""
-    if ctx.store.known_card(card_no) is not None or _known_at_hq(ctx, card_no):
+    if ctx.store.known_card(card_no) is not None or _known_at_hq(ctx, CardRef(card_no=card_no)):
         raise InvalidInput("card.already_issued", card_no=card_no)
 
 
-def _known_at_hq(ctx: CashierContext, card_no: str) -> bool:
+def ensure_uid_free(ctx: CashierContext, uid: str) -> None:
+    """A UID still bound to a card in use must not be bound to a second one: a tap would find
+    either. (The UID of a replaced or cancelled card may be bound again.)"""
+    bound = normalise_uid(uid)
+    if not bound:
+        return
+    known = ctx.store.known_card_by_uid(bound)
+    if known is not None and known.card.status not in TERMINAL_STATUSES:
+        raise InvalidInput("card.uid_in_use", uid=bound, card_no=known.card.card_no)
+    if _known_at_hq(ctx, CardRef(uid=bound), live_only=True):
+        raise InvalidInput("card.uid_in_use", uid=bound, card_no="")
+
+
+def _known_at_hq(ctx: CashierContext, card: CardRef, live_only: bool = False) -> bool:
     if ctx.directory is None:
         return False
     try:
-        return ctx.directory.lookup_card(CardRef(card_no=card_no)) is not None
+        record = ctx.directory.lookup_card(card)
     except DomainError as error:
         if error.key == UNKNOWN_CARD:
             return False
         raise
+    return record is not None and not (live_only and record.card.status in TERMINAL_STATUSES)
 
 
 def _card_type(config: StoreConfiguration, type_code: str) -> CardType:

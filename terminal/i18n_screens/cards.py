@@ -65,9 +65,9 @@ CARDOPS = {
                                  "Card cancelled: {refund:fen} paid back in cash (fee {fee:fen})"),
     "cardops.new_card_needed": ("请输入新卡号，或在读卡器上放新卡",
                                 "Type the new card's number or put the card on the reader"),
-    "cardops.new_card_without_number": (
-        "这张感应卡没有会员卡号，不能用作新卡，请换一张会员卡",
-        "This tag carries no member card number: use a member card as the new card"),
+    "cardops.tag_read": (
+        "已读取感应卡 {uid}：请输入卡上印的卡号，再按确认",
+        "Tag {uid} read: type the number printed on it, then confirm"),
 }
 
 ENROL = {

@@ -53,6 +53,9 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "outbox": ("seq", "op_id", "event_type", "at", "event", "created_at"),
 }
 
+# Events that bind a card's UID, and the payload field naming that card.
+_UID_OF_CARD = {"card.issued": "card_no", "card.replaced": "new_card_no"}
+
 # One query for "is this op_id known?" across the three kinds of operation.
 _KNOWN_OPERATION = (
     "SELECT 'sale' FROM sale WHERE op_id = ? "
@@ -146,18 +149,18 @@ class Journal(StoreAccess):
             self._remember_enrolment(event)
 
     def _remember_enrolment(self, event: DomainEvent) -> None:
-        """What an enrolment tells the directory (a profile, a UID) is known here at once, so
-        the member is found by phone or UID before HQ has the events."""
+        """What an enrolment or a replacement tells the directory (a profile, a UID) is known
+        here at once, so the member is found by phone or UID before HQ has the events."""
         payload = event.payload
         if event.type == "member.registered":
             member = self.tables.member
             (member.update(name=payload.get("name", ""), phone=payload.get("phone", ""),
                            birthday=payload.get("birthday", ""), updated_at=self.clock())
              .where(member.member_id == payload.get("member_id")).execute())
-        elif event.type == "card.issued" and payload.get("uid"):
+        elif event.type in _UID_OF_CARD and payload.get("uid"):
             card = self.tables.card
             (card.update(uid=str(payload["uid"]).upper())
-             .where(card.card_no == payload.get("card_no")).execute())
+             .where(card.card_no == payload.get(_UID_OF_CARD[event.type])).execute())
 
     def _append(
         self, entries: Sequence[LedgerEntry], receipt: Receipt, events: Sequence[DomainEvent],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from membership.cards import CardStatus
+from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberRecord
 from terminal.store.cache import Cache, KnownCard, MemberInfo, known_card_from_row
@@ -35,6 +35,16 @@ class MemberCache(Cache):
             return None
         in_use = [row for row in rows if row.status not in _NO_LONGER_USABLE]
         return known_card_from_row((in_use or rows)[0])
+
+    def subsidiary_cards(self, parent_card_no: str) -> tuple[Card, ...]:
+        """The subsidiary cards (附属卡) of a card that this terminal knows, by number: they
+        follow their parent when it is replaced or cancelled here."""
+        card, member = self.tables.card, self.tables.member
+        with self.reading():
+            rows = list(card.select(card, member).join(member)
+                        .where(card.parent_card_no == parent_card_no)
+                        .order_by(card.card_no))
+        return tuple(known_card_from_row(row).card for row in rows)
 
     def members_by_phone(self, phone: str) -> tuple[KnownCard, ...]:
         """Every known card of every member with this phone number, by member then card."""

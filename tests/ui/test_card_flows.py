@@ -126,6 +126,26 @@ def test_replacement_moves_the_balances_to_the_card_tapped(start_app, screens_di
     assert drawer_kicks(ui) == 0  # the fee went by Alipay
 
 
+def test_replacement_onto_a_uid_only_tag_binds_the_tag_to_the_number_typed(start_app):
+    ui = start_app(language="en")
+    store = ui.app.runtime.store
+    open_cardops(ui)
+    ui.app.runtime.reader.present(uid=NEW_TAG_UID)  # no number on the chip: printed on it
+    ui.wait_for_text("cardops.prompt", lambda text: NEW_TAG_UID in text, "the tag read")
+    new_card_no = "8800000000000102"
+    ui.type_into("cardops.new_card_no", new_card_no)
+    ui.until(lambda: new_card_no in ui.text_of("cardops.prompt"), "the confirmation")
+    ui.tap("cardops.confirm")
+    message_shows(ui, "Replaced", new_card_no[-4:])
+    found = store.known_card_by_uid(NEW_TAG_UID)
+    assert found is not None and found.card.card_no == new_card_no
+    assert store.card_balances(new_card_no).principal == 50_000
+    ui.tap("cardops.back")
+    ui.wait_for_screen("home")
+    ui.app.runtime.reader.present(uid=NEW_TAG_UID)  # the tag now finds the member
+    ui.wait_for_text("member.card", lambda text: new_card_no[-4:] in text, "the new card")
+
+
 def test_extension_adds_the_card_types_validity(start_app):
     ui = start_app()
     open_cardops(ui)

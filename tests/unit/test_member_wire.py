@@ -101,8 +101,12 @@ def test_a_malformed_registration_is_refused_naming_the_field(payload, detail):
     assert (caught.value.reason, caught.value.detail) == ("invalid_field", detail)
 
 
-def test_a_malformed_uid_on_card_issued_is_refused():
-    event = WireEvent(1, "T1-1", "card.issued", AT, {"card_no": "8800", "uid": "04:a1"})
+@pytest.mark.parametrize(("event_type", "payload"), [
+    ("card.issued", {"card_no": "8800", "uid": "04:a1"}),
+    ("card.replaced", {"old_card_no": "8800", "new_card_no": "8801", "fee": 0, "uid": "04:a1"}),
+])
+def test_a_malformed_uid_on_a_card_it_binds_is_refused(event_type, payload):
+    event = WireEvent(1, "T1-1", event_type, AT, payload)
     batch = build_event_batch("T1", [event], AT)
     assert reason_of(lambda: parse_event_batch("hy/v1/t/T1/events", batch)) == "invalid_field"
 

@@ -71,6 +71,7 @@ class CardOpsScreen(TerminalScreen):
         self.view: MemberView | None = None
         self.pending = ""
         self.new_card_source: CardSource | None = None
+        self.new_card_uid = ""  # a UID-only tag read as the new card; its number is typed
         self.pin_changes = self.ui.services.pin_changes
 
     def _build_card_side(self) -> BoxLayout:
@@ -93,7 +94,7 @@ class CardOpsScreen(TerminalScreen):
 
     def enter(self, **params: Any) -> None:
         self.new_card_no.text = ""
-        self.new_card_source = None
+        self.new_card_source, self.new_card_uid = None, ""
         self.tender.choose(TenderKind.CASH)
         self.choose("")
         self.show_member(self.ui.session.member)
@@ -120,11 +121,16 @@ class CardOpsScreen(TerminalScreen):
         if event.card_no == self.view.card_no:
             return  # the member's own card, back on the reader
         if not event.card_no:
-            # A UID-only tag: replace_card cannot bind a UID, so it could never be found again.
-            self._refuse("cardops.new_card_without_number")
+            # A UID-only tag: its number is printed on it; the cashier types it, and the
+            # replacement binds the tag's UID to that number (as enrolment does).
+            self.new_card_no.text = ""
+            self.new_card_source, self.new_card_uid = None, event.uid
+            self.pending = "replace"
+            self.prompt.show("cardops.tag_read", uid=event.uid)
             return
         self.new_card_no.text = event.card_no
         self.new_card_source = event.source  # after the text: typing clears it
+        self.new_card_uid = ""
         self.choose("replace")
 
     def _typed_new_card(self) -> None:
@@ -181,9 +187,9 @@ class CardOpsScreen(TerminalScreen):
             self._refuse("cardops.new_card_needed")
             return
         tenders = self.tender.tenders(view.context.card_type.fees.replacement)
-        replace = self.ui.services.ops.replace_card
+        replace, uid = self.ui.services.ops.replace_card, self.new_card_uid
         self._run(view, lambda ctx, staff, member: replace(ctx, staff, member, new_card_no,
-                                                           tenders),
+                                                           tenders, uid=uid),
                   "replace", card_after=new_card_no)
 
     def _extend(self, view: MemberView) -> None:
@@ -202,6 +208,7 @@ class CardOpsScreen(TerminalScreen):
             # The member now holds the new card: PINs are checked as it was read.
             self.ui.session.values["card_source"] = self.new_card_source
             self.new_card_no.text = ""
+            self.new_card_uid = ""
         self.ui.session.member = view
         self.show_member(view)
         self.choose("")
