@@ -1,12 +1,13 @@
 """The configuration documents HQ derives from its own tables (decision 6): the card
-`blacklist` (lost, frozen and cancelled cards) and the `offline_limits` (per card, and per
-terminal where a terminal has its own).
+`blacklist` (lost, frozen and cancelled cards), the `offline_limits` (per card, and per
+terminal where a terminal has its own) and `coupons_used` (the coupon codes used, hq.coupons).
 
 `refresh_card_documents` computes what each document should say now, compares it with the latest
 stored version of that (name, scope), and stores and publishes a new version only where it
-differs. HQ calls it when ingested events changed a card's status, when an operator changes a
-limit (`hq limits ...`), and at start-up. Two workers refreshing at once may both publish the same
-content under consecutive versions; a terminal then applies the second as a no-op change.
+differs. HQ calls it when ingested events changed a card's status or used a coupon, when an
+operator changes a limit (`hq limits ...`), and at start-up. Two workers refreshing at once may
+both publish the same content under consecutive versions; a terminal then applies the second as
+a no-op change.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from hq.config_push import next_document
+from hq.coupons import COUPONS_USED, coupons_used_body
 from hq.db import HqDatabase
 from hq.errors import HqError
 from membership.cards import CardStatus
@@ -26,6 +28,7 @@ from membership.wire import ConfigDocument
 BLACKLISTED = (CardStatus.LOST.value, CardStatus.FROZEN.value, CardStatus.CANCELLED.value)
 BLACKLIST = "blacklist"
 OFFLINE_LIMITS = "offline_limits"
+CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)
 Publisher = Callable[[ConfigDocument], None]
 
 
@@ -62,19 +65,26 @@ def offline_limit_bodies(db: HqDatabase) -> dict[str, dict[str, Any]]:
     return bodies
 
 
-def desired_card_documents(db: HqDatabase) -> dict[tuple[str, str], dict[str, Any]]:
-    desired = {(BLACKLIST, "all"): blacklist_body(db)}
-    desired |= {(OFFLINE_LIMITS, scope): body for scope, body in offline_limit_bodies(db).items()}
+def desired_card_documents(db: HqDatabase, names: tuple[str, ...] = CARD_DOCUMENTS
+                           ) -> dict[tuple[str, str], dict[str, Any]]:
+    """(name, scope) -> the body it should have now, for the documents in `names` only."""
+    desired: dict[tuple[str, str], dict[str, Any]] = {}
+    if BLACKLIST in names:
+        desired[(BLACKLIST, "all")] = blacklist_body(db)
+    if OFFLINE_LIMITS in names:
+        desired |= {(OFFLINE_LIMITS, scope): body
+                    for scope, body in offline_limit_bodies(db).items()}
+    if COUPONS_USED in names:
+        desired[(COUPONS_USED, "all")] = coupons_used_body(db)
     return desired
 
 
 def refresh_card_documents(db: HqDatabase, publish: Publisher, now: datetime,
-                           names: tuple[str, ...] = (BLACKLIST, OFFLINE_LIMITS)
-                           ) -> list[ConfigDocument]:
+                           names: tuple[str, ...] = CARD_DOCUMENTS) -> list[ConfigDocument]:
     """Store and publish a new version of every document in `names` whose content changed."""
     published = []
-    for (name, scope), body in desired_card_documents(db).items():
-        if name in names and _latest_body(db, name, scope) != body:
+    for (name, scope), body in desired_card_documents(db, names).items():
+        if _latest_body(db, name, scope) != body:
             document = next_document(db, name, scope, body, now)
             publish(document)
             published.append(document)

@@ -1,5 +1,5 @@
 """The `hq` command: serve, push configuration, show configuration status, register terminals,
-set offline limits (hq/cli_limits.py).
+set offline limits (hq/cli_limits.py), list coupons used twice (hq/cli_coupons.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 from hq import config_push
 from hq.bootstrap import connect_client, open_hq_database
+from hq.cli_coupons import add_coupon_commands
 from hq.cli_limits import add_limit_commands
 from hq.errors import HqError
 from hq.service import HqWorker
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--region", default="")
     add.set_defaults(run=_add_terminal)
     add_limit_commands(commands)
+    add_coupon_commands(commands)
     return parser
 
 

@@ -4,7 +4,8 @@
     hq limits card CARD --default                    back to the fleet's defaults
     hq limits terminal T1 --amount 5000.00           a terminal's limit on unsynced card debits
     hq limits terminal T1 --default
-    hq limits publish                                publish blacklist and limits if changed
+    hq limits publish                                publish what changed: blacklist, limits,
+                                                     coupons used
 
 Each change is stored, then the `offline_limits` documents that changed are published (retained)
 and the command prints their versions.

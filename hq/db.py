@@ -20,6 +20,7 @@ from hq.errors import DatabaseUrlError, SchemaTooNew, StorageUnavailable
 from hq.models import (
     CardRow,
     ConfigDocumentRow,
+    CouponUse,
     DeadLetter,
     Event,
     Hold,
@@ -84,10 +85,11 @@ class HqDatabase:
         self.members = _bind(MemberRow, database)
         self.member_pins = _bind(MemberPin, database)
         self.pin_nonces = _bind(PinNonce, database)
+        self.coupon_uses = _bind(CouponUse, database)
         self.tables: tuple[type[HqModel], ...] = (  # in creation order, as hq.models.TABLES
             self.schema_version, self.terminals, self.events, self.ledger, self.cards,
             self.holds, self.overdrafts, self.dead_letters, self.config_documents, self.shadows,
-            self.members, self.member_pins, self.pin_nonces,
+            self.members, self.member_pins, self.pin_nonces, self.coupon_uses,
         )
 
     def write_transaction(self) -> Any:
@@ -268,6 +270,11 @@ def _key_holds_per_debit(hq: HqDatabase) -> None:
         migrate(SchemaMigrator.from_database(hq.database).add_index("holds", key, unique=True))
 
 
+def _add_coupon_uses(hq: HqDatabase) -> None:
+    """As for versions 3 to 5, a database created at version 1 by a newer HQ has it already."""
+    hq.coupon_uses.create_table(safe=True)
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -277,6 +284,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "member PINs and the nonces of PIN requests", _add_member_pins),
     Migration(6, "a hold per debit of an operation: (op_id, kind, service)",
               _key_holds_per_debit),
+    Migration(7, "coupon uses: one row per (code, op_id)", _add_coupon_uses),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

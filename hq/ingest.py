@@ -1,10 +1,11 @@
 """Idempotent ingest of the terminals' messages (DESIGN.md decision 5).
 
 `Ingestor.handle_events` stores a batch in one transaction: the events at most once, their
-ledger entries, what they say about cards, the holds they consume, the overdrafts they cause,
-and the terminal's watermark. It returns what the MQTT shell must publish (the watermark, any
-resend ranges) once the transaction has committed. A payload never raises: it is stored or it
-becomes a dead letter. Database failures do raise, so that the shell does not acknowledge.
+ledger entries, what they say about cards, the coupons they use, the holds they consume, the
+overdrafts they cause, and the terminal's watermark. It returns what the MQTT shell must
+publish (the watermark, any resend ranges) once the transaction has committed. A payload never
+raises: it is stored or it becomes a dead letter. Database failures do raise, so that the shell
+does not acknowledge.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from peewee import DataError
 
 from hq.card_events import CARD_EVENT_TYPES, CardState, apply_card_events, cards_named
+from hq.coupons import coupon_use_rows, store_coupon_uses
 from hq.db import HqDatabase, naive_local
 from hq.ingest_rows import (
     INT32_MAX,
@@ -53,6 +55,7 @@ class IngestResult:
     resend: list[tuple[int, int]] = field(default_factory=list)  # (from_seq, to_seq) missing
     dead_letter_reason: str | None = None
     card_events: bool = False  # a new event changed a card's status: the blacklist may change
+    coupon_uses: bool = False  # a new sale used a coupon: coupons_used may change
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,15 @@ class Ingestor:
         terminal = self._locked_terminal(batch.terminal_id)
         stored_seqs = self._insert_events(batch, received_at)
         new_events = [event for event in batch.events if event.event.seq in stored_seqs]
+        coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),
+                                      received_at)
         if new_events:
             self._apply_effects(batch.terminal_id, new_events, received_at)
+            store_coupon_uses(self._db, coupon_uses)
         watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
         card_events = any(event.event.type in CARD_EVENT_TYPES for event in new_events)
         return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
-                            resend, card_events=card_events)
+                            resend, card_events=card_events, coupon_uses=bool(coupon_uses))
 
     def _locked_terminal(self, terminal_id: str) -> TerminalState:
         """The terminal's row, locked until the transaction ends.

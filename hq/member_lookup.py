@@ -1,6 +1,7 @@
 """HQ as the member directory: answers `lookup/req` by card number, UID or phone with the member's
 profile, the card as HQ knows it, its balances derived from HQ's ledger (every lot), the offline
-PIN verifier and the member's other cards (docs/protocol.md).
+PIN verifier, the member's unused coupons (hq.member_coupons) and the member's other cards
+(docs/protocol.md).
 
 Read only. A malformed request becomes a dead letter and gets no answer, like auth/req.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from hq.balances import card_balances
 from hq.db import HqDatabase, naive_local
+from hq.member_coupons import MemberCoupons
 from membership.cards import Card, CardStatus
 from membership.lifecycle import TERMINAL_STATUSES
 from membership.profiles import parse_birthday_text
@@ -38,6 +40,7 @@ class MemberLookup:
     def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = datetime.now) -> None:
         self._db = db
         self._clock = clock
+        self._coupons = MemberCoupons(db)
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> LookupResponse | None:
@@ -60,7 +63,10 @@ class MemberLookup:
                 rows, unknown = self._cards_presented(request), UNKNOWN_CARD
             if not rows:
                 return LookupResponse(now, (), unknown)
-            return LookupResponse(now, tuple(self._record(row) for row in rows))
+            coupons = self._coupons.codes_by_member(
+                request.terminal_id, {row.member_id for row in rows}, now)
+            return LookupResponse(now, tuple(
+                self._record(row, coupons.get(row.member_id, ())) for row in rows))
 
     def _cards_presented(self, request: LookupRequest) -> list[Any]:
         cards = self._db.cards
@@ -78,14 +84,14 @@ class MemberLookup:
         found = cards.select().where(cards.member_id.in_(member_ids))
         return sorted(found, key=_live_first)[:MAX_LOOKUP_RECORDS]
 
-    def _record(self, row: Any) -> LookupRecord:
+    def _record(self, row: Any, coupons: tuple[str, ...]) -> LookupRecord:
         pins = self._db.member_pins
         pin = pins.get_or_none(pins.card_no == row.card_no)
         return LookupRecord(
             profile=self._profile(row.member_id), card=self._card(row),
             balances=card_balances(self._db, row.card_no), uid=row.uid or "",
             offline_pin_verifier=pin.offline_verifier if pin is not None else "",
-            other_cards=self._other_cards(row.member_id, row.card_no))
+            coupons=coupons, other_cards=self._other_cards(row.member_id, row.card_no))
 
     def _profile(self, member_id: str) -> ProfileRecord:
         members = self._db.members

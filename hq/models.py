@@ -239,6 +239,24 @@ class ShadowRow(HqModel):
         constraints = (SQL("FOREIGN KEY (terminal_id) REFERENCES terminals (id)"),)
 
 
+class CouponUse(HqModel):
+    """A coupon used by a sale (`coupon_used` of a `sale.completed` event). A coupon is used
+    once across the fleet: two rows with one code are a double use (hq.coupons.conflicts).
+    Unique on (code, op_id), so an event delivered again adds nothing."""
+
+    id = BigAutoField()
+    code = TextField()
+    op_id = TextField()
+    terminal_id = TextField()
+    card_no = TextField(default="")  # "" for a sale without a card
+    used_at = DateTimeField()  # the event's time on the terminal's clock
+    received_at = DateTimeField()
+
+    class Meta:
+        table_name = "coupon_uses"
+        indexes = ((("code", "op_id"), True),)
+
+
 class SchemaVersion(HqModel):
     """One row per migration applied (hq.db.MIGRATIONS), as in the terminal store."""
 
@@ -253,5 +271,5 @@ class SchemaVersion(HqModel):
 # Creation order: a table comes after the tables its foreign keys name.
 TABLES: tuple[type[HqModel], ...] = (
     SchemaVersion, Terminal, Event, LedgerRow, CardRow, Hold, Overdraft, DeadLetter,
-    ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce,
+    ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce, CouponUse,
 )

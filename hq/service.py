@@ -20,7 +20,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hq.authority import Authority
-from hq.card_documents import BLACKLIST, OFFLINE_LIMITS, refresh_card_documents
+from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
+from hq.coupons import COUPONS_USED
 from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.ingest import Ingestor, IngestResult
@@ -171,14 +172,15 @@ class HqWorker:
         for first, last in result.resend:
             self.client.publish(terminal_topic(terminal_id, "resend"),
                                 build_resend(terminal_id, first, last), qos=1)
-        if result.card_events:
-            self._refresh_card_documents((BLACKLIST,))
+        changed = ((BLACKLIST,) if result.card_events else ()) + (
+            (COUPONS_USED,) if result.coupon_uses else ())
+        if changed:
+            self._refresh_card_documents(changed)
 
-    def _refresh_card_documents(self, names: tuple[str, ...] = (BLACKLIST, OFFLINE_LIMITS)
-                                ) -> None:
-        """Publish a changed blacklist or offline limits. A failure here must not hold up the
-        batch (it is committed already): it is logged, and the next card event or start-up
-        refreshes again from the tables."""
+    def _refresh_card_documents(self, names: tuple[str, ...] = CARD_DOCUMENTS) -> None:
+        """Publish a changed blacklist, offline limits or coupons used. A failure here must not
+        hold up the batch (it is committed already): it is logged, and the next such batch or
+        start-up refreshes again from the tables."""
         try:
             refresh_card_documents(self.db, self._publish_document, self.clock(), names)
         except (HqError, peewee.DatabaseError) as error:

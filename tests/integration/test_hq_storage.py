@@ -164,7 +164,7 @@ def test_migration_6_keys_holds_per_debit_and_keeps_the_holds(hq_database_url: s
     old.close()
     hq = open_database(hq_database_url, migrate=False)
     try:
-        assert hq.migrate() == [6]
+        assert hq.migrate()[0] == 6  # and every later one
         assert _unique_hold_keys(hq) == {HOLD_KEY}
         authority = Authority(hq)
         assert authority.authorise(money, now) == held  # the hold made before is still there

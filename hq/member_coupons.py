@@ -1,0 +1,100 @@
+"""The coupons a member holds, for HQ's answer to a member lookup (hq.member_lookup).
+
+A member's coupons are those of the `coupons` document in effect for the asking terminal whose
+`member_id` is that member's, not expired and never used anywhere (hq.coupons). The document is
+decoded by the core (membership.config_documents), with the catalogue in effect so that gift
+coupons find their product, once per distinct pair of versions: a lookup is on the cashier's
+card-tap path and a catalogue may hold thousands of products. A document that does not decode
+gives no coupons (and one warning), never a failed lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+from hq.config_push import desired_documents
+from hq.coupons import used_codes
+from hq.db import HqDatabase
+from membership.config_documents import CATALOGUE, COUPONS, StoreConfiguration
+from membership.coupons import Coupon
+from membership.errors import DomainError
+from membership.wire import MAX_ID_LENGTH
+from membership.wire_members import MAX_OTHER_CARDS
+
+log = logging.getLogger("hq.member_coupons")
+
+# What terminals accept in a record's `coupons` (membership.wire_members refuses the whole answer
+# beyond it): at most MAX_OTHER_CARDS * 5 codes of at most 64 characters.
+MAX_COUPONS_PER_RECORD = MAX_OTHER_CARDS * 5
+_CACHED_VERSIONS = 16  # distinct (coupons, catalogue) versions in effect across the fleet
+# What a hostile or mistaken document may raise in the core's decoders besides DomainError.
+_DECODE_ERRORS = (DomainError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
+
+# (name, scope, version) of the coupons document, then of the catalogue (None: there is none).
+DocumentKey = tuple[tuple[str, str, int], tuple[str, str, int] | None]
+
+
+class MemberCoupons:
+    """Decoded coupon documents are kept by version: a new version is a new key, so nothing
+    stale is ever served. Used from one thread (the worker's network loop)."""
+
+    def __init__(self, db: HqDatabase) -> None:
+        self._db = db
+        self._decoded: dict[DocumentKey, tuple[Coupon, ...]] = {}
+
+    def codes_by_member(self, terminal_id: str, member_ids: Collection[str], now: datetime
+                        ) -> dict[str, tuple[str, ...]]:
+        """member_id -> the codes of that member's usable coupons, sorted."""
+        members = {member_id for member_id in member_ids if member_id}
+        if not members:
+            return {}
+        held = [coupon for coupon in self.effective(terminal_id)
+                if coupon.member_id in members and not coupon.used and now <= coupon.valid_until
+                and len(coupon.code) <= MAX_ID_LENGTH]
+        used = used_codes(self._db, (coupon.code for coupon in held))
+        codes: dict[str, list[str]] = {}
+        for coupon in held:
+            if coupon.code not in used:
+                codes.setdefault(coupon.member_id, []).append(coupon.code)
+        return {member_id: tuple(sorted(found)[:MAX_COUPONS_PER_RECORD])
+                for member_id, found in codes.items()}
+
+    def effective(self, terminal_id: str) -> tuple[Coupon, ...]:
+        """Every coupon of the `coupons` document in effect for the terminal."""
+        desired = desired_documents(self._db, terminal_id)
+        if COUPONS not in desired:
+            return ()
+        catalogue = desired.get(CATALOGUE)
+        key: DocumentKey = ((COUPONS, *desired[COUPONS]),
+                            None if catalogue is None else (CATALOGUE, *catalogue))
+        coupons = self._decoded.get(key)
+        if coupons is None:
+            coupons = self._decode(key)
+            if len(self._decoded) >= _CACHED_VERSIONS:
+                self._decoded.clear()
+            self._decoded[key] = coupons
+        return coupons
+
+    def _decode(self, key: DocumentKey) -> tuple[Coupon, ...]:
+        try:
+            bodies = {name: self._body(name, scope, version)
+                      for name, scope, version in (part for part in key if part is not None)}
+            configuration = StoreConfiguration.from_documents(bodies)
+        except _DECODE_ERRORS as error:
+            name, scope, version = key[0]
+            log.warning("%s v%d for %s does not decode (%s): lookups answer no coupons", name,
+                        version, scope, error)
+            return ()
+        return tuple(configuration.coupons.values())
+
+    def _body(self, name: str, scope: str, version: int) -> Mapping[str, Any]:
+        rows = self._db.config_documents
+        row = rows.get((rows.name == name) & (rows.scope == scope) & (rows.version == version))
+        body = json.loads(row.body)
+        if not isinstance(body, dict):
+            raise ValueError(f"{name} v{version} for {scope}: the body is not an object")
+        return body
