@@ -107,11 +107,13 @@ def _replaced(cards: Mapping[str, CardState], event: WireEvent) -> list[CardStat
         return []
     old = cards[old_no]
     # The new plastic carries the old card's terms (membership.lifecycle.replace_card).
-    # Not its UID: that belongs to the old plastic.
+    # Not its UID: that belongs to the old plastic; a UID-only tag as the new card brings its own.
+    bound = event.payload.get("uid")
+    known = cards.get(new_no)
     new = replace(old, card_no=new_no, replaced_by="", issued_on=event.at.date(),
-                  status=cards[new_no].status if new_no in cards else old.status,
-                  status_at=cards[new_no].status_at if new_no in cards else None,
-                  uid=cards[new_no].uid if new_no in cards else None)
+                  status=known.status if known else old.status,
+                  status_at=known.status_at if known else None,
+                  uid=bound if is_uid(bound) else (known.uid if known else None))
     return [
         _with_status(replace(old, replaced_by=new_no), CardStatus.REPLACED, event.at),
         _with_status(new, CardStatus.ACTIVE, event.at),

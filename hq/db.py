@@ -275,6 +275,13 @@ def _add_coupon_uses(hq: HqDatabase) -> None:
     hq.coupon_uses.create_table(safe=True)
 
 
+def _index_card_parents(hq: HqDatabase) -> None:
+    """Subsidiary cards are found by their parent when it is replaced or cancelled."""
+    if not any(index.columns == ["parent_card_no"] for index in hq.database.get_indexes("cards")):
+        migrate(SchemaMigrator.from_database(hq.database).add_index(
+            "cards", ["parent_card_no"], unique=False))
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -285,6 +292,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "a hold per debit of an operation: (op_id, kind, service)",
               _key_holds_per_debit),
     Migration(7, "coupon uses: one row per (code, op_id)", _add_coupon_uses),
+    Migration(8, "an index of cards by parent card", _index_card_parents),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

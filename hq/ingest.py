@@ -44,6 +44,7 @@ from hq.ingest_sql import (
     stored_seqs_above,
 )
 from hq.member_events import member_rows, store_members
+from hq.subsidiaries import follow_parents
 from membership.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
 
 
@@ -142,6 +143,7 @@ class Ingestor:
                 for event in new_events for entry in event.entries]
         self._db.bulk_insert(self._db.ledger, rows)
         self._update_cards(locked.cards, [event.event for event in new_events])
+        follow_parents(self._db, [event.event for event in new_events])
         store_members(self._db, member_rows(event.event for event in new_events))
         if locked.held:
             consume_holds(self._db, op_ids, locked.held, received_at)

@@ -112,7 +112,8 @@ class CardRow(HqModel):
     # Bound at enrolment (card.issued `uid`) for cards without our member application: a card
     # presented by its UID alone is found by it. Upper-case hex; None when none was bound.
     uid = TextField(null=True, index=True)
-    parent_card_no = TextField(default="")  # a subsidiary card's parent (card.issued)
+    # A subsidiary card's parent (card.issued); indexed since version 8, for hq.subsidiaries.
+    parent_card_no = TextField(default="", index=True)
     quota = BigIntegerField(default=0)  # a subsidiary card's spending quota per period, fen
 
     class Meta:
