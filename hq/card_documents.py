@@ -18,15 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from hq.config_push import next_document
-from hq.coupons import COUPONS_USED, coupons_used_body
+from hq.coupons import coupons_used_body
 from hq.db import HqDatabase
 from hq.errors import HqError
 from membership.cards import CardStatus
+from membership.config_documents import BLACKLIST, COUPONS_USED
 from membership.offline_limits import OfflineLimits
 from membership.wire import ConfigDocument
 
 BLACKLISTED = (CardStatus.LOST.value, CardStatus.FROZEN.value, CardStatus.CANCELLED.value)
-BLACKLIST = "blacklist"
 OFFLINE_LIMITS = "offline_limits"
 CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)
 Publisher = Callable[[ConfigDocument], None]

@@ -20,7 +20,6 @@ from hq.card_events import card_id
 from hq.db import HqDatabase
 from membership.wire import WireEvent
 
-COUPONS_USED = "coupons_used"
 SALE_COMPLETED = "sale.completed"
 
 

@@ -21,7 +21,6 @@ from paho.mqtt.properties import Properties
 
 from hq.authority import Authority
 from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
-from hq.coupons import COUPONS_USED
 from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.ingest import Ingestor, IngestResult
@@ -29,6 +28,7 @@ from hq.member_lookup import MemberLookup
 from hq.pin_secrets import PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority
 from hq.settings import HqSettings
+from membership.config_documents import COUPONS_USED
 from membership.wire import (
     PREFIX,
     ConfigDocument,

@@ -14,8 +14,9 @@ document gives:
 - promotions: none, and the default StackingRules;  coupons: none;
 - points_rules: no earning rule (no points are earned), no points offset, no gifts;
 - commission: no commission.
-`offline_limits` and `blacklist` are read where they are used (membership.offline_limits,
-terminal.sync.debit_guard) and ignored here; any other name is refused.
+`offline_limits`, `blacklist` and `coupons_used` are read where they are used
+(membership.offline_limits, terminal.sync.debit_guard, terminal.cashier.coupons) and ignored
+here; any other name is refused.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ from membership.promotions import Promotion
 from membership.sale import SaleRules
 
 __all__ = [
-    "CARD_TYPES", "CATALOGUE", "COMMISSION", "COUPONS", "DOCUMENT_NAMES", "LEVELS",
+    "BLACKLIST", "CARD_TYPES", "CATALOGUE", "COMMISSION", "COUPONS", "COUPONS_USED",
+    "DOCUMENT_NAMES", "LEVELS",
     "POINTS_RULES", "PRICES", "PROMOTIONS", "READ_ELSEWHERE", "PointsRules", "PromotionRules",
     "StoreConfiguration", "apply_prices", "by_code", "decode_card_types", "decode_catalogue",
     "decode_commission", "decode_coupons", "decode_levels", "decode_points_rules",
@@ -81,7 +83,10 @@ __all__ = [
 # original list: commission rules are neither points nor promotions, so they have their own.
 DOCUMENT_NAMES = (CATALOGUE, PRICES, CARD_TYPES, LEVELS, PROMOTIONS, COUPONS, POINTS_RULES,
                   COMMISSION)
-READ_ELSEWHERE = frozenset({"offline_limits", "blacklist"})
+# HQ derives these from its own tables (hq.card_documents); each is read where it is used.
+BLACKLIST = "blacklist"  # {"cards": {card_no: status}}
+COUPONS_USED = "coupons_used"  # {"codes": [code, ...]}
+READ_ELSEWHERE = frozenset({"offline_limits", BLACKLIST, COUPONS_USED})
 
 T = TypeVar("T")
 

@@ -7,7 +7,8 @@ cannot answer, the store's own knowledge serves: the last answer cached, plus th
 operations HQ has not acknowledged. A card HQ does not know may still be known here (enrolled
 offline, its event not yet at HQ). A card on the blacklist document is shown with the
 blacklist's status and cannot pay: its MemberContext carries that status, so every decision of
-the core refuses it.
+the core refuses it. The panel lists only the member's coupons that are still usable
+(terminal.cashier.coupons.member_coupons): HQ's list may predate a sale made here.
 
 Known limit: a subsidiary card's quota is checked against the parent's entries this terminal
 holds; spending at other terminals is HQ's to check when it authorises the debit.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from membership.cards import Card, CardStatus
+from membership.config_documents import BLACKLIST
 from membership.errors import DomainError, InvalidInput
 from membership.levels import Level, LevelPolicy
 from membership.member_panel import MemberPanel, member_panel
@@ -27,9 +29,11 @@ from membership.money import Fen
 from membership.profiles import normalise_phone
 from membership.sale import MemberContext
 from terminal.cashier.context import CashierContext
+from terminal.cashier.coupons import member_coupons
 from terminal.cashier.ports import CardRef, MemberProfile, MemberRecord
 from terminal.store.cache import KnownCard
 
+_MAX_REPLACEMENTS = 10  # how far a subsidiary card follows its parent's replacements
 # Statuses a blacklist may give a card: any that forbids paying.
 _BLOCKING_STATUSES = {status.value for status in CardStatus} - {CardStatus.ACTIVE.value}
 
@@ -104,8 +108,10 @@ class MemberDesk:
         member = known.member
         profile = MemberProfile(member.member_id, member.name, member.phone, member.birthday)
         status = context.card.status if blacklisted else None
+        coupons = member_coupons(self.ctx, self.ctx.configuration(), known.coupons,
+                                 known.card.member_id)
         panel = member_panel(known.card, context.card_type, context.level, context.balances,
-                             profile, self.ctx.clock().date(), coupons=known.coupons,
+                             profile, self.ctx.clock().date(), coupons=coupons,
                              status=status, low_balance_fen=self.low_balance_fen)
         return MemberView(panel, context, profile, from_hq, blacklisted)
 
@@ -141,6 +147,16 @@ class MemberDesk:
             parent_entries=store.ledger_entries(parent.card_no) if parent else ())
 
     def _parent(self, parent_card_no: str) -> Card:
+        """The card a subsidiary card pays from. A parent replaced since (on another terminal,
+        or before HQ moved this card) is followed to its replacement, which holds the money."""
+        card = self._parent_card(parent_card_no)
+        for _ in range(_MAX_REPLACEMENTS):
+            if card.status is not CardStatus.REPLACED or not card.replaced_by:
+                break
+            card = self._parent_card(card.replaced_by)
+        return card
+
+    def _parent_card(self, parent_card_no: str) -> Card:
         known = self.ctx.store.known_card(parent_card_no)
         if known is None:
             record = self._ask_hq(CardRef(card_no=parent_card_no))
@@ -165,7 +181,7 @@ class MemberDesk:
                                    parent=parent), status
 
     def _blacklist(self) -> dict[str, str]:
-        document = self.ctx.store.effective_config("blacklist")
+        document = self.ctx.store.effective_config(BLACKLIST)
         cards = (document.body or {}).get("cards", {}) if document else {}
         if not isinstance(cards, dict):
             return {}

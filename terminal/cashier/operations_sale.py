@@ -2,7 +2,8 @@
 stored value with the member's PIN, a coupon, points as payment), and count use (计次消费).
 
 A guest sale (no member) may be paid in cash, by bank card, WeChat or Alipay; the core refuses
-stored value, points and count lines without a card.
+stored value, points and count lines without a card. A coupon already used is refused
+(terminal.cashier.coupons), at the quote and again at the commit.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from dataclasses import replace
 
 from membership.catalogue import Product, SaleLine, validate_sale_lines
 from membership.config_documents import StoreConfiguration
-from membership.coupons import Coupon
-from membership.errors import CouponError, InvalidInput
+from membership.errors import InvalidInput
 from membership.pricing import PricedSale
 from membership.sale import MemberContext, SaleRequest, decide_sale, quote
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
+from terminal.cashier.coupons import coupon_for
 from terminal.cashier.operations_common import OperationResult, carry_out
 from terminal.cashier.ports import PinProof
 
@@ -29,7 +30,7 @@ def quote_sale(
     """What the sale costs now, before any tender: for the screen, nothing is committed."""
     config = ctx.configuration()
     request = SaleRequest("", ctx.clock(), current_lines(config, lines),
-                          coupon=coupon_for(config, coupon_code),
+                          coupon=coupon_for(ctx, config, coupon_code),
                           points_requested=points_requested)
     return quote(request, ctx.store_context(staff), config.sale_rules(), member)
 
@@ -44,7 +45,7 @@ def confirm_sale(
     config = ctx.configuration()
     op = ctx.operation(staff)
     request = SaleRequest(op.op_id, op.at, current_lines(config, lines), tuple(tenders),
-                          coupon=coupon_for(config, coupon_code),
+                          coupon=coupon_for(ctx, config, coupon_code),
                           points_requested=points_requested)
     decision = decide_sale(request, op.store, config.sale_rules(), member)
     return carry_out(ctx, decision, pin_proof)
@@ -74,13 +75,3 @@ def _product(config: StoreConfiguration, code: str) -> Product:
     if product is None:
         raise InvalidInput("catalogue.unknown_product", code=code)
     return product
-
-
-def coupon_for(config: StoreConfiguration, code: str) -> Coupon | None:
-    code = code.strip()
-    if not code:
-        return None
-    coupon = config.coupons.get(code)
-    if coupon is None:
-        raise CouponError("coupon.unknown", code=code)
-    return coupon

@@ -16,7 +16,7 @@ from peewee import chunked
 
 from membership.birthdays import Birthday
 from membership.cards import Card
-from membership.config_documents import DOCUMENT_NAMES
+from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
 from membership.ledger import CardBalances
 from membership.wire import ConfigDocument, WireError, config_topic, scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
@@ -33,7 +33,7 @@ from terminal.store.models import compact_json
 from terminal.store.staff import STAFF_DOCUMENT, decode_staff_document, replace_staff
 
 # The document names of docs/protocol.md.
-CONFIG_NAMES = frozenset({*DOCUMENT_NAMES, "offline_limits", "blacklist", STAFF_DOCUMENT})
+CONFIG_NAMES = frozenset({*DOCUMENT_NAMES, *READ_ELSEWHERE, STAFF_DOCUMENT})
 _DELETE_CHUNK = 500  # keys per DELETE, well under SQLite's limit on bound parameters
 
 

@@ -1,10 +1,10 @@
 """Reading back what the journal wrote: ledger entries and the balances derived from them,
 debits HQ has not acknowledged, sale and refund records for refunds (and the recent sales to
-choose one from), receipts for reprint."""
+choose one from), the coupons this terminal's sales used, receipts for reprint."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -124,6 +124,19 @@ class RecordsReader(StoreAccess):
                 .order_by(sale.seq.desc()).limit(limit).tuples())
         return tuple(SaleSummary(op_id, at, amount_due, card_no or "", name or "", total or 0)
                      for op_id, at, amount_due, card_no, name, total in rows)
+
+    def coupons_used_here(self, codes: Iterable[str]) -> frozenset[str]:
+        """Those of the codes a sale committed on this terminal used, refunded or not (a refund
+        does not give a coupon back)."""
+        wanted = sorted({code for code in codes if code})
+        if not wanted:
+            return frozenset()
+        sale = self.tables.sale
+        with self.reading():
+            # `!= ''` repeats the partial index's condition, so that SQLite may use it.
+            rows = (sale.select(sale.coupon_used).distinct()
+                    .where(sale.coupon_used != "", sale.coupon_used.in_(wanted)).tuples())
+            return frozenset(code for (code,) in rows)
 
     def refund_records(self, original_op: str) -> tuple[RefundRecord, ...]:
         """Refunds of a sale made here, oldest first: the `prior_refunds` of the next one."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from membership.config_documents import BLACKLIST
 from membership.offline_limits import OfflineLimits
 from membership.wire import AuthRequest
 from terminal.store.store import TerminalStore
@@ -43,7 +44,7 @@ class DebitGuard:
         return self._offline(card_no, kind, amount, service)
 
     def _blacklisted(self, card_no: str) -> str:
-        document = self.store.effective_config("blacklist")
+        document = self.store.effective_config(BLACKLIST)
         cards = (document.body or {}).get("cards", {}) if document else {}
         status = cards.get(card_no) if isinstance(cards, dict) else None
         return status if isinstance(status, str) else ""

@@ -15,14 +15,14 @@ import pytest
 from hq.card_documents import desired_card_documents, refresh_card_documents
 from hq.cli import main as hq_main
 from hq.config_push import next_document
-from hq.coupons import COUPONS_USED, conflicts, coupons_used_body
+from hq.coupons import conflicts, coupons_used_body
 from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.ingest import Ingestor, IngestResult
 from hq.member_lookup import MemberLookup
 from hq.service import HqWorker
 from hq.settings import HqSettings
 from membership.catalogue import Product
-from membership.config_documents import StoreConfiguration
+from membership.config_documents import COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon, CouponKind
 from membership.wire import ConfigDocument, WireEvent, config_topic, terminal_topic
 from membership.wire_members import LookupRequest

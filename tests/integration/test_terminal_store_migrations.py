@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def columns(database: SqliteDatabase, table: str) -> list[str]:
 def test_a_new_file_is_migrated_to_the_latest_version_once(tmp_path: Path):
     path = tmp_path / "terminal.db"
     with open_store(path) as store:
-        assert versions(store.database) == ALL_VERSIONS and LATEST_VERSION == 5
+        assert versions(store.database) == ALL_VERSIONS and LATEST_VERSION == 6
         store.commit_sale(world.guest_sale("T1-1"))
     with open_store(path) as again:
         assert versions(again.database) == ALL_VERSIONS
@@ -79,6 +80,45 @@ def test_migration_3_lets_a_version_2_files_receipts_remember_print_failures(tmp
         assert store.stored_receipt("T1-OLD").print_error == "device.paper_out"
 
 
+def test_migration_6_finds_the_coupons_of_a_version_5_files_sales_by_an_index(tmp_path: Path):
+    path = tmp_path / "terminal.db"
+    database = open_database(path)
+    assert migrate(database, target=5) == [1, 2, 3, 4, 5]
+    for op_id, seq, coupon in (("T1-OLD1", 1, "WELCOME10"), ("T1-OLD2", 2, "")):
+        database.execute_sql(
+            "INSERT INTO sale (op_id, seq, at, card_no, actor_card_no, gross, amount_due, "
+            "cash_received, change_given, points_used, points_earned, coupon_used, record, "
+            "created_at) VALUES (?, ?, '2026-11-22T18:00:00', '', '', 8800, 7800, 0, 0, 0, 0, "
+            "?, '{}', '2026-11-22T18:00:00')", (op_id, seq, coupon))
+    assert "sale_coupon_used" not in index_names(database, "sale")
+    database.close()
+
+    with open_store(path) as store:
+        assert versions(store.database) == ALL_VERSIONS
+        assert index_names(store.database, "sale")["sale_coupon_used"] == 1  # partial
+        assert store.coupons_used_here(["WELCOME10", "SPRING20", ""]) == {"WELCOME10"}
+        assert store.coupons_used_here([]) == frozenset()
+        (query,) = statements_of(store.database, lambda: store.coupons_used_here(["WELCOME10"]))
+        plan = " ".join(row[3] for row in store.database.execute_sql(f"EXPLAIN QUERY PLAN {query}"))
+        assert "USING COVERING INDEX sale_coupon_used" in plan, plan
+
+
+def statements_of(database: SqliteDatabase, action: Callable[[], object]) -> list[str]:
+    """The SELECTs `action` ran on the connection, with their parameters in place."""
+    statements: list[str] = []
+    database.connection().set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        database.connection().set_trace_callback(None)
+    return [sql for sql in statements if sql.startswith("SELECT")]
+
+
+def index_names(database: SqliteDatabase, table: str) -> dict[str, int]:
+    """The table's indexes by name, each with its `partial` flag."""
+    return {row[1]: row[4] for row in database.execute_sql(f'PRAGMA index_list("{table}")')}
+
+
 def test_the_migrated_schema_is_the_schema_the_models_describe(tmp_path: Path):
     with open_store(tmp_path / "migrated.db") as store:
         migrated = store.database
@@ -91,7 +131,8 @@ def test_the_migrated_schema_is_the_schema_the_models_describe(tmp_path: Path):
 
 
 def _shape(database: SqliteDatabase, table: str) -> tuple[object, ...]:
-    """Columns (name, type, not null, primary key), foreign keys and indexes of a table."""
+    """Columns (name, type, not null, primary key), foreign keys and indexes (unique, columns,
+    partial) of a table."""
     table_columns = sorted((row[1], row[2], row[3], row[5])
                            for row in database.execute_sql(f'PRAGMA table_info("{table}")'))
     foreign_keys = sorted((row[2], row[3], row[4])
@@ -99,7 +140,7 @@ def _shape(database: SqliteDatabase, table: str) -> tuple[object, ...]:
     indexes = set()
     for row in database.execute_sql(f'PRAGMA index_list("{table}")'):
         indexed = [info[2] for info in database.execute_sql(f'PRAGMA index_info("{row[1]}")')]
-        indexes.add((bool(row[2]), tuple(indexed)))
+        indexes.add((bool(row[2]), tuple(indexed), bool(row[4])))  # unique, columns, partial
     return table_columns, foreign_keys, sorted(indexes)
 
 

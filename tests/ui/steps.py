@@ -3,6 +3,10 @@ the simulated printer printed (decoded from its ESC/POS bytes, not its documents
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from membership.ledger import CardBalances
+from terminal.cashier.ports import MemberProfile, MemberRecord
 from terminal.demo_members import DEMO_CARDS, DemoCard
 from terminal.demo_staff import CASHIER_ID, CASHIER_PIN
 from tests.support import escpos_parser as ep
@@ -28,6 +32,20 @@ def tap_card(ui: UiDriver, card: DemoCard) -> None:
     """Present a demo card and wait until the home screen shows its member."""
     ui.tap(f"sim.tap.{card.uid}")
     ui.wait_for_text("member.name", lambda text: card.name in text, f"{card.name}'s panel")
+
+
+def hq_listed_coupons(ui: UiDriver, card: DemoCard, *codes: str) -> None:
+    """HQ's lookup answered (before any of this terminal's events reached it) that the member
+    holds these unused coupons: the store caches the answer as the member desk would."""
+    store = ui.app.runtime.store
+    known = store.known_card(card.card_no)
+    assert known is not None, card.card_no
+    owner = known.member
+    profile = MemberProfile(owner.member_id, owner.name, owner.phone, owner.birthday)
+    # HQ knew none of the card's operations yet: its balances are empty, the store's own
+    # unacknowledged entries make up the rest.
+    store.cache_member_record(MemberRecord(profile, known.card, CardBalances(), datetime.now(),
+                                           uid=card.uid, coupons=codes))
 
 
 def type_member_pin(ui: UiDriver, pin: str) -> None:

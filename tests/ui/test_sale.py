@@ -1,6 +1,6 @@
 """Checkout (收银) in the real window: a guest paying cash, a member paying from the stored value
-with the PIN typed on the (simulated) keypad, a coupon and points in the live quote, and
-refusals that commit nothing."""
+with the PIN typed on the (simulated) keypad, a coupon and points in the live quote, a coupon
+used once, and refusals that commit nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ from pathlib import Path
 from kivy.core.window import Window
 
 from tests.support.ui_driver import UiDriver
-from tests.ui.steps import ZHANG, drawer_kicks, printed_lines, signed_in_home, tap_card
+from tests.ui.steps import (
+    ZHANG,
+    drawer_kicks,
+    hq_listed_coupons,
+    printed_lines,
+    signed_in_home,
+    tap_card,
+)
+
+# Digits that appear nowhere else on screen ("0000" is in every zero-padded op_id the receipt
+# preview shows, SH001-T1-000011).
+WRONG_PIN = "8642"
 
 
 def pin_prompt_text(ui: UiDriver) -> str:
@@ -139,14 +150,14 @@ def test_a_wrong_pin_asks_again_and_the_right_one_pays(start_app):
     due_shows(ui, "¥25.60")
     ui.tap("sale.tender.stored_value")
     ui.tap("sale.confirm")
-    type_member_pin(ui, "0000")
+    type_member_pin(ui, WRONG_PIN)
     ui.until(lambda: "密码错误" in pin_prompt_text(ui), "the second try")
     assert store.card_balances(ZHANG.card_no) == before
     type_member_pin(ui, ZHANG.pin)
     ui.wait_for_screen("home")
     after = store.card_balances(ZHANG.card_no)
     assert (before.principal + before.bonus) - (after.principal + after.bonus) == 2560
-    assert "0000" not in " ".join(ui.visible_texts())
+    assert WRONG_PIN not in " ".join(ui.visible_texts())
 
 
 def test_a_coupon_and_points_change_the_quote_in_english(start_app, screens_dir: Path):
@@ -169,6 +180,41 @@ def test_a_coupon_and_points_change_the_quote_in_english(start_app, screens_dir:
     ui.tap("sale.tender.wechat")
     ui.wait_for_text("sale.tenders", lambda text: "Exact" in text, "the tenders")
     ui.screenshot(screens_dir / "en", "10-sale")
+
+
+def test_a_coupon_used_in_a_sale_leaves_the_panel_and_is_refused_when_typed(start_app):
+    ui = start_app()
+    hq_listed_coupons(ui, ZHANG, "WELCOME10")
+    signed_in_home(ui)
+    tap_card(ui, ZHANG)
+    ui.wait_for_text("member.coupons", lambda text: "WELCOME10" in text, "the member's coupon")
+    ui.pump(5)  # the home screen laid out before it is touched
+    ui.tap("home.action.sale")
+    ui.wait_for_screen("sale")
+    ui.until(lambda: ui.has("sale.member_coupon.WELCOME10"), "the coupon's button")
+    add_product(ui, "LATTE", "drinks")
+    add_product(ui, "CAKE", "bakery")
+    due_shows(ui, "¥52.20")
+    ui.tap("sale.member_coupon.WELCOME10")
+    due_shows(ui, "¥42.20")
+    ui.tap("sale.tender.wechat")
+    ui.tap("sale.confirm")
+    ui.wait_for_screen("home")
+    ui.wait_for_text("message", lambda text: "42.20" in text, "the sale's outcome")
+
+    # The member shows their card again: HQ's list still has the coupon, the panel does not.
+    ui.tap("home.clear")
+    ui.wait_for_text("member.name", lambda text: "请刷卡" in text, "the panel cleared")
+    tap_card(ui, ZHANG)
+    ui.wait_for_text("member.coupons", lambda text: text == "优惠券 0 张 -", "no coupon")
+    ui.tap("home.action.sale")
+    ui.wait_for_screen("sale")
+    assert not ui.has("sale.member_coupon.WELCOME10")
+    add_product(ui, "CAKE", "bakery")
+    ui.type_into("sale.coupon", "WELCOME10")
+    ui.tap("sale.coupon_apply")
+    ui.wait_for_text("message", lambda text: "此优惠券已使用" in text, "the coupon refused")
+    assert ui.app.runtime.store.coupons_used_here(["WELCOME10"]) == {"WELCOME10"}
 
 
 def test_refusals_show_and_commit_nothing(start_app):
