@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hq.broker import BrokerAccounts, MosquittoBroker
+from hq.db import HqDatabase, open_database
 from tests.support.mqtt import MqttTestClient
 from tests.support.postgres import TempPostgres
 
@@ -98,3 +99,11 @@ def hq_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     name = f"hq_{uuid.uuid4().hex[:12]}"
     yield cluster.create_database(name)
     cluster.drop_database(name)
+
+
+@pytest.fixture
+def hq(hq_database_url: str) -> Iterator[HqDatabase]:
+    """HQ's database, migrated, on each backend (tests with a worker name theirs otherwise)."""
+    database = open_database(hq_database_url)
+    yield database
+    database.close()

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from hq.db import HqDatabase
+from hq.ingest import Ingestor, IngestResult
 from membership.events import entry_to_dict
 from membership.ledger import Account, EntryKind, LedgerEntry
 from membership.wire import WireEvent, build_event_batch, terminal_topic
@@ -105,3 +107,10 @@ class TerminalFeed:
 
     def batch(self, events: Sequence[WireEvent], sent_at: datetime | None = None) -> bytes:
         return build_event_batch(self.terminal_id, events, sent_at or self.at)
+
+
+def ingest(db: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> IngestResult:
+    """The events as one batch from the feed's terminal, stored: no dead letter."""
+    result = Ingestor(db).handle_events(feed.topic, feed.batch(events), feed.at)
+    assert result.dead_letter_reason is None, result.dead_letter_reason
+    return result

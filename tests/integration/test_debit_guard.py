@@ -7,10 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from hq.db import HqDatabase, open_database
+from hq.db import HqDatabase
 from hq.fleet_terminal import SimulatedTerminal
-from hq.service import HqWorker
-from hq.settings import HqSettings
 from membership import counter
 from membership.catalogue import SaleLine
 from membership.offline_limits import OfflineLimits
@@ -21,6 +19,7 @@ from terminal.cashier.operations_common import card_debits
 from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
 from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings
+from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
 
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -89,30 +88,22 @@ def test_limits_document_defaults_and_overrides():
 
 @pytest.fixture
 def online(broker, tmp_path):
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    db = open_database(url)
-    # HQ's day is the simulated terminals' day, whatever the date the tests run on: the cards
-    # and packages they sell are valid then.
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db,
-                      clock=lambda: NOW)
-    worker.start()
-    assert worker.connected.wait(10)
-    terminals = []
-    for terminal_id in ("T1", "T2"):
-        settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
-                                store_id="SH001", port=broker.port, idle_poll_s=0.05,
-                                reconnect_max_delay_s=2)
-        terminal = SimulatedTerminal.open(terminal_id, tmp_path, settings, seed=3)
-        terminal.sync.start()
-        assert terminal.sync.online.wait(10)
-        terminals.append(terminal)
-    yield db, terminals
-    for terminal in terminals:
-        terminal.close()
-    worker.stop()
-    db.close()
+    with running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",
+                           clock=lambda: NOW) as (_, db):
+        terminals = []
+        try:
+            for terminal_id in ("T1", "T2"):
+                settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
+                                        store_id="SH001", port=broker.port, idle_poll_s=0.05,
+                                        reconnect_max_delay_s=2)
+                terminal = SimulatedTerminal.open(terminal_id, tmp_path, settings, seed=3)
+                terminals.append(terminal)
+                terminal.sync.start()
+                assert terminal.sync.online.wait(10)
+            yield db, terminals
+        finally:
+            for terminal in terminals:
+                terminal.close()
 
 
 def race(terminals, card_no: str, round_no: int) -> dict:

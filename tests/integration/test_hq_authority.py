@@ -5,7 +5,6 @@ idempotent retries, expiry, several debits in one operation, and the race for a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,22 +13,12 @@ from hq.authority import Authority
 from hq.balances import available
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
-from membership.wire import AuthRequest, AuthResponse, WireEvent, terminal_topic
-from tests.integration.hq_feed import AT, CARD, TerminalFeed
+from membership.wire import AuthRequest, AuthResponse, terminal_topic
+from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)
 
 
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
-
-
-def ingest(hq: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> None:
-    result = Ingestor(hq).handle_events(feed.topic, feed.batch(events), feed.at)
-    assert result.dead_letter_reason is None
 
 
 def load_card(hq: HqDatabase, feed: TerminalFeed, card_no: str = CARD,

@@ -5,7 +5,6 @@ refused at another."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +28,6 @@ from tests.integration.hq_feed import AT, CARD, TerminalFeed
 from tests.integration.test_sync import hq as hq_worker  # noqa: F401  (a fixture)
 from tests.integration.test_sync import start_terminal
 from tests.support.waiting import wait_for
-
-
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
 
 
 def ingest(db: HqDatabase, feed: TerminalFeed, *events) -> None:

@@ -4,19 +4,15 @@ cards (附属卡) move to the new card or are cancelled with their parent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from hq.card_documents import blacklist_body
 from hq.db import LATEST_VERSION, HqDatabase, open_database
-from hq.ingest import Ingestor
 from hq.member_lookup import MemberLookup
 from membership.cards import CardStatus
 from membership.wire import WireEvent
 from membership.wire_members import LookupRequest
-from tests.integration.hq_feed import AT, CARD, TerminalFeed
+from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)
 NEW_CARD = "8800000000000002"
@@ -24,16 +20,6 @@ CHILD = "8800000000000101"
 TAG_UID = "04A1B2C3D4E5F6"
 
 
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
-
-
-def ingest(hq: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> None:
-    result = Ingestor(hq).handle_events(feed.topic, feed.batch(events), feed.at)
-    assert result.dead_letter_reason is None
 
 
 def card_of(hq: HqDatabase, **by: str):

@@ -17,33 +17,21 @@ from hq.cli import main as hq_main
 from hq.config_push import next_document
 from hq.coupons import conflicts, coupons_used_body
 from hq.db import LATEST_VERSION, HqDatabase, open_database
-from hq.ingest import Ingestor, IngestResult
+from hq.ingest import Ingestor
 from hq.member_lookup import MemberLookup
-from hq.service import HqWorker
-from hq.settings import HqSettings
 from membership.catalogue import Product
 from membership.config_documents import COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon, CouponKind
 from membership.wire import ConfigDocument, WireEvent, config_topic, terminal_topic
 from membership.wire_members import LookupRequest
-from tests.integration.hq_feed import AT, CARD, TerminalFeed
+from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
+from tests.support.hq_worker import running_hq_worker
 
 NOW = AT + timedelta(days=1)
 SECOND = "8800000000000002"
 GIFT = Product("GIFT-MUG", "马克杯", "retail", 3_000)
 
 
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
-
-
-def ingest(db: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> IngestResult:
-    result = Ingestor(db).handle_events(feed.topic, feed.batch(events), feed.at)
-    assert result.dead_letter_reason is None
-    return result
 
 
 def coupon_sale(feed: TerminalFeed, code: str, card_no: str = CARD) -> WireEvent:
@@ -132,15 +120,8 @@ def test_coupons_used_is_published_when_it_changes(hq: HqDatabase) -> None:
 
 @pytest.fixture
 def worker(broker, hq_database_url, tmp_path) -> Iterator[HqDatabase]:
-    db = open_database(hq_database_url)
-    settings = HqSettings(broker_port=broker.port, broker_password=broker.accounts.hq_password,
-                          database_url=hq_database_url, data_dir=str(tmp_path / "hq"))
-    hq_worker = HqWorker(settings, db, clock=lambda: AT)
-    hq_worker.start()
-    assert hq_worker.connected.wait(10)
-    yield db
-    hq_worker.stop()
-    db.close()
+    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT) as (_, db):
+        yield db
 
 
 def test_a_worker_publishes_the_codes_used_after_a_coupon_sale(worker, broker,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,13 +16,6 @@ from hq.ingest import Ingestor
 from membership.ledger import derive_balances
 from membership.wire import AuthRequest, Shadow, build_status, terminal_topic
 from tests.integration.hq_feed import CARD, TerminalFeed
-
-
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

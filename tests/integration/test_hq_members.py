@@ -4,20 +4,18 @@ HQ's own tables and ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
 from hq.balances import card_balances
 from hq.db import LATEST_VERSION, HqDatabase, open_database
-from hq.ingest import Ingestor
 from hq.member_lookup import MemberLookup
 from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
 from membership.wire import WireEvent, terminal_topic
 from membership.wire_members import LookupRequest, ProfileRecord
-from tests.integration.hq_feed import AT, CARD, TerminalFeed
+from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)
 SECOND = "8800000000000002"
@@ -26,16 +24,6 @@ PHONE = "13800138000"
 LOOKUP_TOPIC = terminal_topic("T1", "lookup/req")
 
 
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
-
-
-def ingest(hq: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> None:
-    result = Ingestor(hq).handle_events(feed.topic, feed.batch(events), feed.at)
-    assert result.dead_letter_reason is None
 
 
 def register(feed: TerminalFeed, member_id: str = "M1", name: str = "张三",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from huiyuan_devices.keypad.base import Pin
 
-from hq.db import HqDatabase, open_database
+from hq.db import HqDatabase
 from hq.ingest import Ingestor
 from hq.member_lookup import MemberLookup
 from hq.pin_secrets import KEY_FILE, PEPPER_FILE, PinSecrets, load_pin_secrets
@@ -42,12 +41,6 @@ ACCEPTED, NOT_SET, LOCKED = (PinResponse("accepted", 3), PinResponse("not_set"),
 def secrets() -> PinSecrets:
     return PinSecrets(b"pepper-for-the-tests-0123456789", X25519PrivateKey.generate())
 
-
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

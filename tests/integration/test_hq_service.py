@@ -8,9 +8,6 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hq.db import open_database
-from hq.service import HqWorker
-from hq.settings import HqSettings
 from membership.wire import (
     AuthRequest,
     WireEvent,
@@ -20,6 +17,7 @@ from membership.wire import (
     parse_resend,
     terminal_topic,
 )
+from tests.support.hq_worker import running_hq_worker
 
 AT = datetime(2026, 11, 23, 10, 0)
 
@@ -33,15 +31,8 @@ def top_up(seq: int, card_no: str = "8800", amount: int = 10000) -> WireEvent:
 
 @pytest.fixture
 def worker(broker, hq_database_url, tmp_path):
-    db = open_database(hq_database_url)
-    settings = HqSettings(broker_port=broker.port, broker_password=broker.accounts.hq_password,
-                          database_url=hq_database_url, data_dir=str(tmp_path / "hq"))
-    hq_worker = HqWorker(settings, db, clock=lambda: AT)
-    hq_worker.start()
-    assert hq_worker.connected.wait(10)
-    yield hq_worker, db
-    hq_worker.stop()
-    db.close()
+    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT) as running:
+        yield running
 
 
 @pytest.fixture

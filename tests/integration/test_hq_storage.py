@@ -5,10 +5,8 @@ migration 6 keys an older database's holds by (op_id, kind, service)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-import pytest
 from peewee import SQL, TextField
 
 from hq.authority import Authority
@@ -19,13 +17,6 @@ from hq.models import Hold, LedgerRow
 from membership.ledger import Account, EntryKind, LedgerEntry
 from membership.wire import AuthRequest
 from tests.integration.hq_feed import CARD, TerminalFeed
-
-
-@pytest.fixture
-def hq(hq_database_url: str) -> Iterator[HqDatabase]:
-    database = open_database(hq_database_url)
-    yield database
-    database.close()
 
 
 def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:

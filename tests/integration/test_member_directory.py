@@ -16,10 +16,9 @@ from huiyuan_devices.keypad.base import Pin
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hq.db import HqDatabase, open_database
+from hq.db import HqDatabase
 from hq.fleet_terminal import SimulatedTerminal
 from hq.service import HqWorker
-from hq.settings import HqSettings
 from membership import card_service, counter
 from membership.birthdays import Birthday, Calendar
 from membership.errors import DomainError
@@ -32,6 +31,7 @@ from terminal import demo_store as demo
 from terminal.cashier.ports import CardRef, PinCheck, PinCheckOutcome
 from terminal.sync.directory import HqDirectory
 from terminal.sync.settings import SyncSettings
+from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
 
 FIRST_CARD, SECOND_CARD = "T1-C0001", "T1-C0002"
@@ -49,15 +49,8 @@ def pin(name: str) -> Pin:
 
 
 def running_hq(broker, url: str, tmp_path: Path) -> Iterator[tuple[HqWorker, HqDatabase]]:
-    db = open_database(url)
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db)
-    worker.start()
-    assert worker.connected.wait(10)
-    yield worker, db
-    worker.stop()
-    db.close()
+    with running_hq_worker(broker, url, tmp_path / "hq") as running:
+        yield running
 
 
 @pytest.fixture

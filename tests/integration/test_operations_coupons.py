@@ -15,9 +15,6 @@ import pytest
 from huiyuan_devices.cardreader.base import CardPresented, CardSource
 
 from hq.broker import MosquittoBroker
-from hq.db import open_database
-from hq.service import HqWorker
-from hq.settings import HqSettings
 from membership.catalogue import SaleLine
 from membership.config_documents import COUPONS_USED, StoreConfiguration, by_code
 from membership.coupons import Coupon, CouponKind
@@ -44,6 +41,7 @@ from tests.integration.desk_world import (
     away_record,
     desk_world,
 )
+from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
 
 TAPPED = CardPresented("reader", uid=AWAY_UID, source=CardSource.CONTACTLESS)
@@ -182,21 +180,11 @@ def test_a_malformed_coupons_used_body_refuses_no_coupon(world):
 @pytest.fixture
 def fleet(broker: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[CashierWorld, ...]]:
     """Terminals T1 and T2 of SH001, online through the broker to a real HQ worker."""
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    db = open_database(url)
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db,
-                      clock=lambda: NOW)
-    worker.start()
-    assert worker.connected.wait(10)
-    try:
-        with ExitStack() as stack:
-            yield tuple(stack.enter_context(_online_terminal(broker, tmp_path, terminal_id))
-                        for terminal_id in ("T1", "T2"))
-    finally:
-        worker.stop()
-        db.close()
+    with (running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",
+                            clock=lambda: NOW),
+          ExitStack() as stack):
+        yield tuple(stack.enter_context(_online_terminal(broker, tmp_path, terminal_id))
+                    for terminal_id in ("T1", "T2"))
 
 
 def test_a_coupon_used_on_one_terminal_is_refused_on_another(fleet):

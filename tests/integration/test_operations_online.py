@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 
 from hq.broker import MosquittoBroker
-from hq.db import HqDatabase, open_database
-from hq.service import HqWorker
-from hq.settings import HqSettings
+from hq.db import HqDatabase
 from membership.catalogue import SaleLine
 from membership.tenders import TenderKind as K
 from terminal import demo_store as demo
 from terminal.cashier import operations as ops
 from terminal.sync.settings import SyncSettings
 from tests.integration.cashier_world import CARD_NO, CASHIER, CashierWorld, cashier_world, tenders
+from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
 
 NOW = datetime(2026, 11, 23, 10, 0)
@@ -27,24 +26,14 @@ NOW = datetime(2026, 11, 23, 10, 0)
 
 @pytest.fixture
 def online(broker: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[CashierWorld, HqDatabase]]:
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    db = open_database(url)
-    # HQ's clock is the terminal's: the card and package sold at NOW are valid whatever the
-    # date the tests run on.
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db,
-                      clock=lambda: NOW)
-    worker.start()
-    assert worker.connected.wait(10)
     settings = SyncSettings("T1", broker.accounts.password_for("T1"), store_id="SH001",
                             port=broker.port, idle_poll_s=0.05, reconnect_max_delay_s=2)
-    try:
-        with cashier_world(tmp_path, NOW, settings) as world:
-            yield world, db
-    finally:
-        worker.stop()
-        db.close()
+    # HQ's clock is the terminal's: the card and package sold at NOW are valid whatever the
+    # date the tests run on.
+    with (running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",
+                            clock=lambda: NOW) as (_, db),
+          cashier_world(tmp_path, NOW, settings) as world):
+        yield world, db
 
 
 def op_holds(db: HqDatabase, op_id: str) -> dict[tuple[str, str], str]:

@@ -6,27 +6,19 @@ from pathlib import Path
 import pytest
 
 from hq.config_push import next_document, publish
-from hq.db import open_database
 from hq.fleet_terminal import SimulatedTerminal
 from hq.reconcile import reconcile_terminal
-from hq.service import HqWorker, persistent_client, session_properties
-from hq.settings import HqSettings
+from hq.service import persistent_client, session_properties
 from terminal.sync.settings import SyncSettings
+from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
 
 
 @pytest.fixture
 def hq(broker, tmp_path):
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    db = open_database(url)
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(tmp_path / "hq")), db)
-    worker.start()
-    assert worker.connected.wait(10)
-    yield worker, db
-    worker.stop()
-    db.close()
+    with running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}",
+                           tmp_path / "hq") as running:
+        yield running
 
 
 def start_terminal(broker, folder: Path, terminal_id="T1", seed=1) -> SimulatedTerminal:

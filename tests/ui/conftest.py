@@ -70,15 +70,8 @@ def screens_dir() -> Path:
 @pytest.fixture
 def hq_worker(broker: Any, tmp_path: Path) -> Iterator[Any]:
     """A real HQ worker on SQLite against the test's broker."""
-    from hq.db import open_database
-    from hq.service import HqWorker
-    from hq.settings import HqSettings
+    from tests.support.hq_worker import running_hq_worker
 
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
-    worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
-                                 broker_password=broker.accounts.hq_password,
-                                 data_dir=str(tmp_path / "hq")), open_database(url))
-    worker.start()
-    assert worker.connected.wait(10)
-    yield worker
-    worker.stop()
+    with running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}",
+                           tmp_path / "hq") as (worker, _):
+        yield worker
