@@ -1,5 +1,6 @@
 """The `hq` command: serve, push configuration, show configuration status, register terminals,
-set offline limits (hq/cli_limits.py), list coupons used twice (hq/cli_coupons.py).
+set offline limits (hq/cli_limits.py), list coupons used twice (hq/cli_coupons.py), unlock a
+member PIN (hq/cli_pins.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -18,6 +19,7 @@ from hq import config_push
 from hq.bootstrap import connect_client, open_hq_database
 from hq.cli_coupons import add_coupon_commands
 from hq.cli_limits import add_limit_commands
+from hq.cli_pins import add_pin_commands
 from hq.errors import HqError
 from hq.service import HqWorker
 from hq.settings import HqSettings, SettingsError, load_settings
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_add_terminal)
     add_limit_commands(commands)
     add_coupon_commands(commands)
+    add_pin_commands(commands)
     return parser
 
 

@@ -19,8 +19,6 @@ from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 NOW = AT + timedelta(hours=1)
 
 
-
-
 def load_card(hq: HqDatabase, feed: TerminalFeed, card_no: str = CARD,
               principal: int = 5_000) -> None:
     """Issue the card and put `principal` fen on it."""

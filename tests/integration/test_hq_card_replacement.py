@@ -20,8 +20,6 @@ CHILD = "8800000000000101"
 TAG_UID = "04A1B2C3D4E5F6"
 
 
-
-
 def card_of(hq: HqDatabase, **by: str):
     (record,) = MemberLookup(hq).lookup(LookupRequest("T1", **by), NOW).records
     return record

@@ -24,8 +24,6 @@ PHONE = "13800138000"
 LOOKUP_TOPIC = terminal_topic("T1", "lookup/req")
 
 
-
-
 def register(feed: TerminalFeed, member_id: str = "M1", name: str = "张三",
              phone: str = PHONE, birthday: str = "lunar:08-15") -> WireEvent:
     return feed.event("member.registered", {"member_id": member_id, "name": name,

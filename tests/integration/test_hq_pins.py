@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from huiyuan_devices.keypad.base import Pin
 
+from hq.cli import main as hq_main
 from hq.db import HqDatabase
 from hq.ingest import Ingestor
 from hq.member_lookup import MemberLookup
@@ -40,7 +41,6 @@ ACCEPTED, NOT_SET, LOCKED = (PinResponse("accepted", 3), PinResponse("not_set"),
 @pytest.fixture(scope="module")
 def secrets() -> PinSecrets:
     return PinSecrets(b"pepper-for-the-tests-0123456789", X25519PrivateKey.generate())
-
 
 
 @pytest.fixture
@@ -101,6 +101,22 @@ def test_three_wrong_pins_in_a_row_lock_the_card(pins: PinAuthority, hq: HqDatab
     assert ask(pins, "verify", FIRST, card_no=OTHER_CARD) == NOT_SET
     assert unlock_pin(hq, CARD, NOW)
     assert ask(pins, "verify", FIRST) == ACCEPTED
+
+
+def test_a_person_at_hq_unlocks_a_card_from_the_command_line(
+        pins: PinAuthority, hq: HqDatabase, hq_database_url: str, capsys, monkeypatch,
+        tmp_path) -> None:
+    monkeypatch.setenv("HQ_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HQ_DATABASE_URL", hq_database_url)
+    ask(pins, "set", FIRST)
+    for _ in range(3):
+        ask(pins, "verify", WRONG)
+    assert ask(pins, "verify", FIRST) == LOCKED
+    assert hq_main(["pins", "unlock", CARD]) == 0
+    assert capsys.readouterr().out == f"{CARD}: PIN unlocked\n"
+    assert ask(pins, "verify", FIRST) == ACCEPTED
+    assert hq_main(["pins", "unlock", OTHER_CARD]) == 1
+    assert "has no PIN at HQ" in capsys.readouterr().err
 
 
 def test_a_change_needs_the_old_pin_and_a_wrong_one_counts(pins: PinAuthority) -> None:
