@@ -54,7 +54,10 @@ class Authority:
         now = naive_local(now or self._clock())
         try:
             with self._db.write_transaction():
-                return self._decide(request, now)
+                answer = self._decide(request, now)
+                if not answer.approved:
+                    self._release_siblings(request, now)
+                return answer
         except IntegrityError:
             # The hold's key was taken meanwhile by a request for another card (same card
             # requests queue on the card lock): answer from that hold.
@@ -90,6 +93,15 @@ class Authority:
         else:  # declined or expired before: decided afresh, as a top-up may have come since
             holds.update(**row).where(holds.id == existing.id).execute()
         return _response(request.op_id, row)
+
+    def _release_siblings(self, request: AuthRequest, now: datetime) -> None:
+        """A declined debit means the terminal will not commit the operation: the holds its
+        other debits got reserve nothing any more (else the member's retry, the same op_id
+        with the declined line taken out, would find the money still held for minutes)."""
+        holds = self._db.holds
+        holds.update(state="released", consumed_at=None, expires_at=now).where(
+            holds.op_id == request.op_id, holds.state == "active",
+            (holds.kind != request.kind) | (holds.service != request.service)).execute()
 
     def _find(self, request: AuthRequest) -> Any:
         """The hold for this debit of the operation, if it was asked for before."""

@@ -192,6 +192,24 @@ def test_one_operation_holds_uses_of_two_services(hq: HqDatabase) -> None:
     assert [available(hq, CARD, "count", service, NOW) for service in ("WASH", "CUT")] == [0, 0]
 
 
+def test_a_declined_debit_releases_the_operations_other_holds(hq: HqDatabase) -> None:
+    """The sale's stored value was approved, its uses were not (too few left): the terminal
+    will not commit it, and the cashier's next try (the same op_id, nothing was committed)
+    without the uses, for another amount, finds the money free."""
+    feed = TerminalFeed("T1")
+    load_card(hq, feed)  # ¥50.00
+    load_uses(hq, feed, "WASH", 1)
+    authority = Authority(hq)
+    op_id = feed.next_op_id()
+    assert authority.authorise(ask(op_id, 4_000), NOW).approved
+    uses = authority.authorise(ask(op_id, 2, kind="count", service="WASH"), NOW)
+    assert (uses.approved, uses.reason) == (False, "count.insufficient")
+    assert holds_of(hq, op_id)[("stored_value", "")] == ("released", 4_000)
+    assert available(hq, CARD, "stored_value", now=NOW) == 5_000
+    retry = authority.authorise(ask(op_id, 4_500), NOW + timedelta(seconds=20))
+    assert (retry.approved, retry.available) == (True, 500)
+
+
 @pytest.mark.parametrize("kind, service, amount", [
     ("stored_value", "", 1_000), ("count", "WASH", 1)])
 def test_a_debit_of_an_operation_asked_again_differently_is_a_conflict(
