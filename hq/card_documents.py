@@ -1,13 +1,14 @@
 """The configuration documents HQ derives from its own tables (decision 6): the card
 `blacklist` (lost, frozen and cancelled cards), the `offline_limits` (per card, and per
-terminal where a terminal has its own) and `coupons_used` (the coupon codes used, hq.coupons).
+terminal where a terminal has its own) and `coupons_used` (the coupon codes used of the coupons
+still live, hq.coupons and hq.coupon_documents).
 
 `refresh_card_documents` computes what each document should say now, compares it with the latest
 stored version of that (name, scope), and stores and publishes a new version only where it
-differs. HQ calls it when ingested events changed a card's status or used a coupon, when an
-operator changes a limit (`hq limits ...`), and at start-up. Two workers refreshing at once may
-both publish the same content under consecutive versions; a terminal then applies the second as
-a no-op change.
+differs. HQ calls it when ingested events changed a card's status or used a coupon (a worker
+coalesces the `coupons_used` refreshes, hq.service), when an operator changes a limit
+(`hq limits ...`), and at start-up. Two workers refreshing at once may both publish the same
+content under consecutive versions; a terminal then applies the second as a no-op change.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from hq.config_push import next_document
+from hq.coupon_documents import live_coupon_codes
 from hq.coupons import coupons_used_body
 from hq.db import HqDatabase
 from hq.errors import HqError
@@ -65,9 +67,10 @@ def offline_limit_bodies(db: HqDatabase) -> dict[str, dict[str, Any]]:
     return bodies
 
 
-def desired_card_documents(db: HqDatabase, names: tuple[str, ...] = CARD_DOCUMENTS
+def desired_card_documents(db: HqDatabase, now: datetime,
+                           names: tuple[str, ...] = CARD_DOCUMENTS
                            ) -> dict[tuple[str, str], dict[str, Any]]:
-    """(name, scope) -> the body it should have now, for the documents in `names` only."""
+    """(name, scope) -> the body it should have at `now`, for the documents in `names` only."""
     desired: dict[tuple[str, str], dict[str, Any]] = {}
     if BLACKLIST in names:
         desired[(BLACKLIST, "all")] = blacklist_body(db)
@@ -75,7 +78,7 @@ def desired_card_documents(db: HqDatabase, names: tuple[str, ...] = CARD_DOCUMEN
         desired |= {(OFFLINE_LIMITS, scope): body
                     for scope, body in offline_limit_bodies(db).items()}
     if COUPONS_USED in names:
-        desired[(COUPONS_USED, "all")] = coupons_used_body(db)
+        desired[(COUPONS_USED, "all")] = coupons_used_body(db, live_coupon_codes(db, now))
     return desired
 
 
@@ -83,7 +86,7 @@ def refresh_card_documents(db: HqDatabase, publish: Publisher, now: datetime,
                            names: tuple[str, ...] = CARD_DOCUMENTS) -> list[ConfigDocument]:
     """Store and publish a new version of every document in `names` whose content changed."""
     published = []
-    for (name, scope), body in desired_card_documents(db, names).items():
+    for (name, scope), body in desired_card_documents(db, now, names).items():
         if _latest_body(db, name, scope) != body:
             document = next_document(db, name, scope, body, now)
             publish(document)

@@ -1,15 +1,15 @@
 """Coupon use across the fleet: a coupon is used once, whichever terminal takes it.
 
 The ingest records every `coupon_used` of a new `sale.completed` event in `coupon_uses`, in the
-batch's transaction. HQ publishes the codes used as the `coupons_used` document
-(hq.card_documents), so that terminals refuse them; a terminal offline at the time may still
-take one again, and `conflicts` lists those double uses for a person to settle
-(`hq coupons conflicts`). A refund does not give a coupon back.
+batch's transaction. HQ publishes the codes used of the coupons still live as the `coupons_used`
+document (hq.card_documents, hq.coupon_documents), so that terminals refuse them; a terminal
+offline at the time may still take one again, and `conflicts` lists those double uses for a
+person to settle (`hq coupons conflicts`). A refund does not give a coupon back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,8 +57,11 @@ def store_coupon_uses(db: HqDatabase, rows: list[dict[str, Any]]) -> None:
     db.bulk_insert(db.coupon_uses, rows, skip_duplicates=True)
 
 
-def coupons_used_body(db: HqDatabase) -> dict[str, Any]:
-    """The `coupons_used` document: every code used, each once, sorted."""
+def coupons_used_body(db: HqDatabase, live: Collection[str] | None) -> dict[str, Any]:
+    """The `coupons_used` document: the codes used among `live` (None: every code used), each
+    once, sorted."""
+    if live is not None:
+        return {"codes": sorted(used_codes(db, live))}
     uses = db.coupon_uses
     rows = uses.select(uses.code).distinct().order_by(uses.code).tuples()
     return {"codes": [code for (code,) in rows]}

@@ -2,26 +2,24 @@
 
 A member's coupons are those of the `coupons` document in effect for the asking terminal whose
 `member_id` is that member's, not expired and never used anywhere (hq.coupons). The document is
-decoded by the core (membership.config_documents), with the catalogue in effect so that gift
-coupons find their product, once per distinct pair of versions: a lookup is on the cashier's
-card-tap path and a catalogue may hold thousands of products. A document that does not decode
-gives no coupons (and one warning), never a failed lookup.
+decoded by the core (membership.config_documents, through hq.coupon_documents), with the
+catalogue in effect so that gift coupons find their product, once per distinct pair of versions:
+a lookup is on the cashier's card-tap path and a catalogue may hold thousands of products. A
+document that does not decode gives no coupons (and one warning), never a failed lookup.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
 from hq.config_push import desired_documents
+from hq.coupon_documents import DECODE_ERRORS, DocumentKey, decode_coupons
 from hq.coupons import used_codes
 from hq.db import HqDatabase
-from membership.config_documents import CATALOGUE, COUPONS, StoreConfiguration
+from membership.config_documents import CATALOGUE, COUPONS
 from membership.coupons import Coupon
-from membership.errors import DomainError
 from membership.wire import MAX_ID_LENGTH
 from membership.wire_members import MAX_OTHER_CARDS
 
@@ -31,11 +29,9 @@ log = logging.getLogger("hq.member_coupons")
 # beyond it): at most MAX_OTHER_CARDS * 5 codes of at most 64 characters.
 MAX_COUPONS_PER_RECORD = MAX_OTHER_CARDS * 5
 _CACHED_VERSIONS = 16  # distinct (coupons, catalogue) versions in effect across the fleet
-# What a hostile or mistaken document may raise in the core's decoders besides DomainError.
-_DECODE_ERRORS = (DomainError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
 
-# (name, scope, version) of the coupons document, then of the catalogue (None: there is none).
-DocumentKey = tuple[tuple[str, str, int], tuple[str, str, int] | None]
+# The coupons document, then the catalogue (None: there is none).
+DocumentPair = tuple[DocumentKey, DocumentKey | None]
 
 
 class MemberCoupons:
@@ -44,7 +40,7 @@ class MemberCoupons:
 
     def __init__(self, db: HqDatabase) -> None:
         self._db = db
-        self._decoded: dict[DocumentKey, tuple[Coupon, ...]] = {}
+        self._decoded: dict[DocumentPair, tuple[Coupon, ...]] = {}
 
     def codes_by_member(self, terminal_id: str, member_ids: Collection[str], now: datetime
                         ) -> dict[str, tuple[str, ...]]:
@@ -69,7 +65,7 @@ class MemberCoupons:
         if COUPONS not in desired:
             return ()
         catalogue = desired.get(CATALOGUE)
-        key: DocumentKey = ((COUPONS, *desired[COUPONS]),
+        key: DocumentPair = ((COUPONS, *desired[COUPONS]),
                             None if catalogue is None else (CATALOGUE, *catalogue))
         coupons = self._decoded.get(key)
         if coupons is None:
@@ -79,22 +75,11 @@ class MemberCoupons:
             self._decoded[key] = coupons
         return coupons
 
-    def _decode(self, key: DocumentKey) -> tuple[Coupon, ...]:
+    def _decode(self, key: DocumentPair) -> tuple[Coupon, ...]:
         try:
-            bodies = {name: self._body(name, scope, version)
-                      for name, scope, version in (part for part in key if part is not None)}
-            configuration = StoreConfiguration.from_documents(bodies)
-        except _DECODE_ERRORS as error:
+            return decode_coupons(self._db, *key)
+        except DECODE_ERRORS as error:
             name, scope, version = key[0]
             log.warning("%s v%d for %s does not decode (%s): lookups answer no coupons", name,
                         version, scope, error)
             return ()
-        return tuple(configuration.coupons.values())
-
-    def _body(self, name: str, scope: str, version: int) -> Mapping[str, Any]:
-        rows = self._db.config_documents
-        row = rows.get((rows.name == name) & (rows.scope == scope) & (rows.version == version))
-        body = json.loads(row.body)
-        if not isinstance(body, dict):
-            raise ValueError(f"{name} v{version} for {scope}: the body is not an object")
-        return body

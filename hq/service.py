@@ -4,6 +4,10 @@ subscription splits the terminals' messages between them.
 Every message is handled on paho's network thread and acknowledged (manual PUBACK) only after
 the database committed it, so a worker killed mid-batch leaves the broker to redeliver the batch
 to another worker or to itself on restart; ingest is idempotent, so nothing doubles.
+
+A batch that changed a card's status refreshes the blacklist at once; one that used a coupon asks
+for a `coupons_used` refresh, which runs at most once per `coupons_used_interval_s`
+(hq.coalescing): a refresh put off runs on a timer thread at the end of the interval.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from paho.mqtt.properties import Properties
 
 from hq.authority import Authority
 from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
+from hq.coalescing import Cancellable, Coalescer, start_timer
 from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.ingest import Ingestor, IngestResult
@@ -74,6 +79,9 @@ class HqWorker:
         self.pins = PinAuthority(db, pin_secrets or load_pin_secrets(settings), clock)
         self.clock = clock
         self.connected = threading.Event()
+        self.coupons_used_refresh = Coalescer(self._refresh_coupons_used,
+                                              settings.coupons_used_interval_s,
+                                              schedule=self._start_refresh_timer)
         self.client = persistent_client(settings.worker_id, settings.broker_username,
                                         settings.broker_password)
         self.client.reconnect_delay_set(min_delay=1, max_delay=settings.reconnect_max_delay_s)
@@ -96,6 +104,7 @@ class HqWorker:
         self.client.loop_forever(retry_first_connection=True)
 
     def stop(self) -> None:
+        self.coupons_used_refresh.stop()
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -172,10 +181,22 @@ class HqWorker:
         for first, last in result.resend:
             self.client.publish(terminal_topic(terminal_id, "resend"),
                                 build_resend(terminal_id, first, last), qos=1)
-        changed = ((BLACKLIST,) if result.card_events else ()) + (
-            (COUPONS_USED,) if result.coupon_uses else ())
-        if changed:
-            self._refresh_card_documents(changed)
+        if result.card_events:
+            self._refresh_card_documents((BLACKLIST,))
+        if result.coupon_uses:
+            self.coupons_used_refresh.request()
+
+    def _refresh_coupons_used(self) -> None:
+        self._refresh_card_documents((COUPONS_USED,))
+
+    def _start_refresh_timer(self, delay_s: float, run: Callable[[], None]) -> Cancellable:
+        def run_then_close() -> None:
+            try:
+                run()
+            finally:
+                self.db.close()  # this timer thread's own connection: the thread ends here
+
+        return start_timer(delay_s, run_then_close)
 
     def _refresh_card_documents(self, names: tuple[str, ...] = CARD_DOCUMENTS) -> None:
         """Publish a changed blacklist, offline limits or coupons used. A failure here must not

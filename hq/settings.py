@@ -34,6 +34,8 @@ class HqSettings:
     hold_seconds: int = 300
     session_expiry_s: int = 3600
     reconnect_max_delay_s: int = 30
+    # A worker republishes `coupons_used` at most once per this many seconds (a float).
+    coupons_used_interval_s: float = 5.0
     # Mixed into every member PIN verifier HQ keeps (decision 9). Empty: HQ makes one on first
     # start in data_dir/pin_pepper and keeps using it. Kept out of repr (settings get logged).
     pin_pepper: str = field(default="", repr=False)
@@ -44,11 +46,14 @@ class HqSettings:
         _bounded("hold_seconds", self.hold_seconds, 5, 86400)
         _bounded("session_expiry_s", self.session_expiry_s, 60, 30 * 86400)
         _bounded("reconnect_max_delay_s", self.reconnect_max_delay_s, 1, 300)
+        _bounded("coupons_used_interval_s", self.coupons_used_interval_s, 0.1, 3600)
         if not self.worker_id or not self.share_group or "/" in self.share_group:
             raise SettingsError("worker_id and share_group must be non-empty; no '/' in a group")
         if self.pin_pepper and len(self.pin_pepper) < MIN_PEPPER_CHARS:
             raise SettingsError(f"pin_pepper must have at least {MIN_PEPPER_CHARS} characters")
 
+
+_TYPES: dict[str, type] = {"int": int, "float": float}
 
 ENVIRONMENT = {
     "HQ_DATABASE_URL": "database_url",
@@ -93,7 +98,7 @@ def _typed(values: Mapping[str, Any]) -> HqSettings:
         raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
     typed: dict[str, Any] = {}
     for name, value in values.items():
-        wanted = int if known[name].type in ("int", int) else str
+        wanted = _TYPES.get(str(known[name].type), str)
         try:
             typed[name] = wanted(value) if not isinstance(value, bool) else None
         except (TypeError, ValueError):
@@ -103,6 +108,6 @@ def _typed(values: Mapping[str, Any]) -> HqSettings:
     return HqSettings(**typed)
 
 
-def _bounded(name: str, value: int, low: int, high: int) -> None:
+def _bounded(name: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, not {value}")

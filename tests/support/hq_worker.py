@@ -18,13 +18,16 @@ CONNECT_WAIT_S = 10
 @contextmanager
 def running_hq_worker(broker: Any, url: str, data_dir: Path,
                       clock: Callable[[], datetime] = datetime.now,
+                      coupons_used_interval_s: float = 0.2,
                       ) -> Iterator[tuple[HqWorker, HqDatabase]]:
     """Started and connected; stopped and its database closed afterwards. `clock` is HQ's day:
-    tests give it the simulated terminals' day, so the cards they sell are valid then."""
+    tests give it the simulated terminals' day, so the cards they sell are valid then. The
+    `coupons_used` refreshes are coalesced over a short interval, to keep tests fast."""
     db = open_database(url)
     worker = HqWorker(HqSettings(broker_port=broker.port, database_url=url,
                                  broker_password=broker.accounts.hq_password,
-                                 reconnect_max_delay_s=2, data_dir=str(data_dir)), db,
+                                 reconnect_max_delay_s=2, data_dir=str(data_dir),
+                                 coupons_used_interval_s=coupons_used_interval_s), db,
                       clock=clock)
     try:
         worker.start()
