@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from peewee import fn
@@ -23,6 +23,9 @@ from membership.coupons import Coupon
 from membership.errors import DomainError
 
 log = logging.getLogger("hq.coupon_documents")
+# A terminal's clock may be behind HQ's (up to max_clock_skew_s, flagged beyond): a used coupon
+# stays listed this long past its end, while such a terminal may still think it valid.
+EXPIRED_GRACE = timedelta(days=1)
 
 # What a hostile or mistaken document may raise in the core's decoders besides DomainError.
 DECODE_ERRORS = (DomainError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
@@ -42,14 +45,15 @@ def decode_coupons(db: HqDatabase, coupons: DocumentKey, catalogue: DocumentKey 
 
 
 def live_coupon_codes(db: HqDatabase, now: datetime) -> frozenset[str] | None:
-    """The codes of every live coupon at `now`; None when HQ cannot tell (it holds no `coupons`
-    document, so coupons may come from elsewhere, or one latest version does not decode)."""
+    """The codes of every live coupon at `now` (or ended less than EXPIRED_GRACE before);
+    None when HQ cannot tell (it holds no `coupons` document, so coupons may come from
+    elsewhere, or one latest version does not decode)."""
     latest = _latest_versions(db)
     coupon_scopes = sorted((scope, version) for (name, scope), version in latest.items()
                            if name == COUPONS)
     if not coupon_scopes:
         return None
-    moment = naive_local(now)
+    moment = naive_local(now) - EXPIRED_GRACE
     live: set[str] = set()
     for scope, version in coupon_scopes:
         try:

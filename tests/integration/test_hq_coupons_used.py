@@ -16,6 +16,7 @@ import pytest
 
 from hq.card_documents import desired_card_documents, refresh_card_documents
 from hq.config_push import next_document
+from hq.coupon_documents import EXPIRED_GRACE
 from hq.db import HqDatabase
 from membership.catalogue import Product
 from membership.config_documents import CATALOGUE, COUPONS, COUPONS_USED, StoreConfiguration
@@ -55,15 +56,17 @@ def catalogue_body(*products: Product) -> dict[str, Any]:
 
 
 def test_only_the_used_codes_of_live_coupons_are_listed(hq: HqDatabase) -> None:
-    push_coupons(hq, coupon("LIVE"), coupon("LAST", until=NOW), coupon("GONE"),
-                 coupon("EXPIRED", until=NOW - timedelta(seconds=1)), coupon("UNUSED"))
+    """Live: defined, and not ended more than EXPIRED_GRACE ago (a terminal's clock may lag)."""
+    push_coupons(hq, coupon("LIVE"), coupon("LAST", until=NOW - EXPIRED_GRACE), coupon("GONE"),
+                 coupon("EXPIRED", until=NOW - EXPIRED_GRACE - timedelta(seconds=1)),
+                 coupon("UNUSED"))
     used(hq, "LIVE", "LAST", "GONE", "EXPIRED", "NEVER-DEFINED")
     assert listed(hq) == ["GONE", "LAST", "LIVE"]
-    push_coupons(hq, coupon("LIVE"), coupon("LAST", until=NOW))  # GONE is no longer defined
+    push_coupons(hq, coupon("LIVE"), coupon("LAST", until=NOW - EXPIRED_GRACE))  # GONE went
     assert listed(hq) == ["LAST", "LIVE"]
-    assert listed(hq, NOW + timedelta(seconds=1)) == ["LIVE"]  # LAST has expired since
+    assert listed(hq, NOW + timedelta(seconds=1)) == ["LIVE"]  # LAST's grace has run out
     published: list[ConfigDocument] = []
-    (document,) = refresh_card_documents(hq, published.append, NOW + timedelta(days=31),
+    (document,) = refresh_card_documents(hq, published.append, NOW + timedelta(days=32),
                                          (COUPONS_USED,))
     assert document.body == {"codes": []}  # LIVE too has expired: the list shrinks to nothing
 
@@ -81,7 +84,8 @@ def test_a_coupon_defined_for_one_store_only_stays_listed(hq: HqDatabase) -> Non
 @pytest.mark.parametrize("scope", ["all", "store:S1"])
 def test_an_undecodable_coupons_document_keeps_every_code_used(hq: HqDatabase, caplog,
                                                                scope: str) -> None:
-    push_coupons(hq, coupon("LIVE"), coupon("EXPIRED", until=NOW - timedelta(seconds=1)))
+    push_coupons(hq, coupon("LIVE"),
+                 coupon("EXPIRED", until=NOW - EXPIRED_GRACE - timedelta(seconds=1)))
     used(hq, "LIVE", "EXPIRED", "NEVER-DEFINED")
     assert listed(hq) == ["LIVE"]
     broken = coupons_body(coupon("BROKEN"))
