@@ -54,10 +54,7 @@ class Authority:
         now = naive_local(now or self._clock())
         try:
             with self._db.write_transaction():
-                answer = self._decide(request, now)
-                if not answer.approved:
-                    self._release_siblings(request, now)
-                return answer
+                return self._decide(request, now)
         except IntegrityError:
             # The hold's key was taken meanwhile by a request for another card (same card
             # requests queue on the card lock): answer from that hold.
@@ -72,13 +69,18 @@ class Authority:
         if card is None:
             return AuthResponse(request.op_id, False, UNKNOWN_CARD)
         existing = self._find(request)
-        if existing is not None and _still_binding(existing, now):
+        grows = existing is not None and _grows(existing, request, now)
+        if existing is not None and _still_binding(existing, now) and not grows:
             return _answer(existing, request)  # a retry: the same answer again
         blocked = _blocked_reason(card, now)
         if blocked:
             return AuthResponse(request.op_id, False, blocked)
         left = available(self._db, request.card_no, request.kind, request.service, now)
+        if grows:  # what the operation holds already counts toward its larger debit
+            left += existing.amount
         approved = left >= request.amount
+        if grows and not approved:  # the smaller hold stays: the last try may yet commit
+            return AuthResponse(request.op_id, False, INSUFFICIENT[request.kind], left)
         row = {
             "card_no": request.card_no, "terminal_id": request.terminal_id,
             "kind": request.kind, "service": request.service, "amount": request.amount,
@@ -93,15 +95,6 @@ class Authority:
         else:  # declined or expired before: decided afresh, as a top-up may have come since
             holds.update(**row).where(holds.id == existing.id).execute()
         return _response(request.op_id, row)
-
-    def _release_siblings(self, request: AuthRequest, now: datetime) -> None:
-        """A declined debit means the terminal will not commit the operation: the holds its
-        other debits got reserve nothing any more (else the member's retry, the same op_id
-        with the declined line taken out, would find the money still held for minutes)."""
-        holds = self._db.holds
-        holds.update(state="released", consumed_at=None, expires_at=now).where(
-            holds.op_id == request.op_id, holds.state == "active",
-            (holds.kind != request.kind) | (holds.service != request.service)).execute()
 
     def _find(self, request: AuthRequest) -> Any:
         """The hold for this debit of the operation, if it was asked for before."""
@@ -118,14 +111,26 @@ class Authority:
             ).execute()
 
 
+def _grows(hold: Any, request: AuthRequest, now: datetime) -> bool:
+    """The operation asks again for more on the same card while its hold is active: the
+    cashier's next try after a decline or a change (nothing was committed, so the terminal's
+    op_id is the same). The hold grows if the money is there; it never shrinks, so a late
+    copy of an earlier, smaller request cannot free money the committed sale needs."""
+    return (hold.state == "active" and hold.expires_at > now
+            and hold.card_no == request.card_no and request.amount > hold.amount)
+
+
 def _still_binding(hold: Any, now: datetime) -> bool:
     return hold.state == "consumed" or (hold.state == "active" and hold.expires_at > now)
 
 
 def _answer(hold: Any, request: AuthRequest) -> AuthResponse:
-    same = (hold.card_no, hold.kind, hold.service, hold.amount) == (
-        request.card_no, request.kind, request.service, request.amount)
-    if not same:
+    """A debit already decided: the same answer for the same card and no more than was held
+    (a hold that covers more covers this too); another card, or more than a consumed hold,
+    is a conflict."""
+    same = (hold.card_no, hold.kind, hold.service) == (
+        request.card_no, request.kind, request.service)
+    if not same or request.amount > hold.amount:
         return AuthResponse(request.op_id, False, OP_CONFLICT)
     return _response(request.op_id, {
         "state": hold.state, "reason": hold.reason, "available_after": hold.available_after,

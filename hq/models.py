@@ -174,7 +174,7 @@ class Hold(HqModel):
     kind = TextField()  # stored_value or count
     service = TextField(default="")
     amount = BigIntegerField()
-    state = TextField()  # active, consumed, expired, declined, released (a sibling declined)
+    state = TextField()  # active, consumed, expired, declined
     reason = TextField(default="")  # the decline's message key
     available_after = BigIntegerField(default=0)  # the answer's `available`
     created_at = DateTimeField()
