@@ -84,14 +84,20 @@ def desired_card_documents(db: HqDatabase, now: datetime,
 
 def refresh_card_documents(db: HqDatabase, publish: Publisher, now: datetime,
                            names: tuple[str, ...] = CARD_DOCUMENTS) -> list[ConfigDocument]:
-    """Store and publish a new version of every document in `names` whose content changed."""
-    published = []
-    for (name, scope), body in desired_card_documents(db, now, names).items():
-        if _latest_body(db, name, scope) != body:
-            document = next_document(db, name, scope, body, now)
-            publish(document)
-            published.append(document)
-    return published
+    """Store and publish a new version of every document in `names` whose content changed.
+
+    Computing a body, comparing it and storing it happen in one transaction that holds the
+    refresh lock: otherwise a worker that read the tables first could store its older list
+    as a newer version than another worker's (and terminals would apply it). Published after
+    the commit, so a terminal never gets a version HQ then rolls back."""
+    with db.write_transaction():
+        db.lock_derived_documents()
+        stored = [next_document(db, name, scope, body, now)
+                  for (name, scope), body in desired_card_documents(db, now, names).items()
+                  if _latest_body(db, name, scope) != body]
+    for document in stored:
+        publish(document)
+    return stored
 
 
 def _latest_body(db: HqDatabase, name: str, scope: str) -> dict[str, Any] | None:

@@ -48,6 +48,7 @@ SQLITE_PRAGMAS = (("busy_timeout", SQLITE_BUSY_TIMEOUT_S * 1000), ("journal_mode
 MAX_DEAD_LETTER_PAYLOAD = 64 * 1024
 # Any constant will do: it only has to be the same for every HQ process migrating this database.
 _MIGRATION_LOCK_KEY = 4_854_502
+_DERIVED_DOCUMENTS_LOCK_KEY = 4_854_503
 
 M = TypeVar("M", bound=HqModel)
 
@@ -97,6 +98,13 @@ class HqDatabase:
         a read-then-write transaction cannot then be overtaken between its read and its write,
         and a waiting writer queues on the busy timeout instead of failing on lock upgrade."""
         return self.database.atomic("IMMEDIATE") if self.is_sqlite else self.database.atomic()
+
+    def lock_derived_documents(self) -> None:
+        """Within a write_transaction: one worker at a time computes and stores the documents
+        HQ derives from its tables (hq.card_documents). SQLite's write lock already is that."""
+        if not self.is_sqlite:
+            self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
+                                      (_DERIVED_DOCUMENTS_LOCK_KEY,))
 
     def locking(self, query: Select) -> Select:
         """`query ... FOR UPDATE` where the database has row locks (PostgreSQL). SQLite has none

@@ -187,7 +187,9 @@ class HqWorker:
             self.coupons_used_refresh.request()
 
     def _refresh_coupons_used(self) -> None:
-        self._refresh_card_documents((COUPONS_USED,))
+        if not self._refresh_card_documents((COUPONS_USED,)):
+            # Nothing else may come to ask again for hours: try again after the interval.
+            self.coupons_used_refresh.request()
 
     def _start_refresh_timer(self, delay_s: float, run: Callable[[], None]) -> Cancellable:
         def run_then_close() -> None:
@@ -198,14 +200,16 @@ class HqWorker:
 
         return start_timer(delay_s, run_then_close)
 
-    def _refresh_card_documents(self, names: tuple[str, ...] = CARD_DOCUMENTS) -> None:
+    def _refresh_card_documents(self, names: tuple[str, ...] = CARD_DOCUMENTS) -> bool:
         """Publish a changed blacklist, offline limits or coupons used. A failure here must not
         hold up the batch (it is committed already): it is logged, and the next such batch or
-        start-up refreshes again from the tables."""
+        start-up refreshes again from the tables. False when it failed."""
         try:
             refresh_card_documents(self.db, self._publish_document, self.clock(), names)
         except (HqError, peewee.DatabaseError) as error:
             log.error("could not refresh %s: %s", ", ".join(names), error)
+            return False
+        return True
 
     def _publish_document(self, document: ConfigDocument) -> None:
         # On the network thread: queue it (retained, QoS 1); waiting for PUBACK here would block

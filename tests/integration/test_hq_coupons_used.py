@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from hq.card_documents import desired_card_documents, refresh_card_documents
 from hq.config_push import next_document
 from hq.coupon_documents import EXPIRED_GRACE
-from hq.db import HqDatabase
+from hq.db import HqDatabase, open_database
 from membership.catalogue import Product
 from membership.config_documents import CATALOGUE, COUPONS, COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon
@@ -132,3 +133,31 @@ def test_a_burst_of_coupon_sales_is_published_in_fewer_versions(worker, broker,
               json.loads(at_start.payload)["version"] + 1 + len(versions)))
     assert versions[-1]["body"] == {"codes": sorted(codes)}
     terminal.disconnect()
+
+
+def test_a_refresh_waits_for_another_workers_and_then_reads_the_tables_afresh(
+        hq: HqDatabase, hq_database_url: str) -> None:
+    """Two workers refreshing at once: the second computes its list only once the first has
+    committed, so the newest version never lists less than an older one (the store's own
+    lock: SQLite's write lock, a PostgreSQL advisory lock)."""
+    push_coupons(hq, coupon("X"), coupon("Y"))
+    feed = TerminalFeed("T1")
+    ingest(hq, feed, coupon_sale(feed, "X"))
+    other = open_database(hq_database_url)
+    published: list[ConfigDocument] = []
+    try:
+        with hq.write_transaction():
+            hq.lock_derived_documents()  # the first worker is refreshing ...
+            second = threading.Thread(target=lambda: (
+                refresh_card_documents(other, published.append, NOW, (COUPONS_USED,)),
+                other.close()))
+            second.start()
+            second.join(0.5)
+            assert second.is_alive()  # ... so the second waits
+            later = TerminalFeed("T2")
+            ingest(hq, later, coupon_sale(later, "Y"))  # the first worker's batch, meanwhile
+        second.join(10)
+        assert not second.is_alive()
+        assert [document.body for document in published] == [{"codes": ["X", "Y"]}]
+    finally:
+        other.close()
