@@ -41,6 +41,10 @@ CARDOPS = {
     "cardops.confirm.replace": (
         "确认换卡：余额全部转入新卡 {new}，原卡作废；补卡费 {replacement:fen}",
         "Replace: every balance moves to card {new}, the old card is void; fee {replacement:fen}"),
+    "cardops.confirm.replace_tag": (
+        "确认换卡：感应卡 {uid} 绑定卡号 {new}，余额全部转入，原卡作废；补卡费 {replacement:fen}",
+        "Replace: tag {uid} becomes card {new}, every balance moves to it, the old card is void; "
+        "fee {replacement:fen}"),
     "cardops.confirm.extend": ("确认延期？年费 {annual:fen}",
                                "Extend the card? Annual fee {annual:fen}"),
     "cardops.confirm.set_pin": ("确认后请会员在密码键盘上输入新密码两次",

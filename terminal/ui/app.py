@@ -194,7 +194,11 @@ class TerminalApp(App):
         self.texts.set_language(language)
         self.runtime.printing.lang = self.runtime.cashier.language = self.texts.language
         self.title = self.texts.tr("ui.app_title")
-        self.runtime.store.remember_setting(UI_LANGUAGE, self.texts.language)
+        store, chosen = self.runtime.store, self.texts.language
+        # A write to the store: on the cashier worker, never on the UI thread.
+        self.bridge.run(lambda: store.remember_setting(UI_LANGUAGE, chosen), lambda _: None,
+                        lambda error: log.warning("language %s not kept for the next start: %s",
+                                                  chosen, error))
 
     def _show_status(self, status: TerminalStatus) -> None:
         if self.ui.status_bar is not None:

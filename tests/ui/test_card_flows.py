@@ -135,6 +135,7 @@ def test_replacement_onto_a_uid_only_tag_binds_the_tag_to_the_number_typed(start
     new_card_no = "8800000000000102"
     ui.type_into("cardops.new_card_no", new_card_no)
     ui.until(lambda: new_card_no in ui.text_of("cardops.prompt"), "the confirmation")
+    assert NEW_TAG_UID in ui.text_of("cardops.prompt")  # the binding is shown before it is made
     ui.tap("cardops.confirm")
     message_shows(ui, "Replaced", new_card_no[-4:])
     found = store.known_card_by_uid(NEW_TAG_UID)

@@ -138,7 +138,7 @@ def test_settings_need_a_manager_print_a_test_page_and_switch_language(start_app
 
     ui.tap("settings.lang.en")
     assert ui.text_of("settings.printer_test") == "Print a test page"  # at once, no reload
-    assert store(ui).text_setting(UI_LANGUAGE) == "en"  # and for the next start
+    ui.until(lambda: store(ui).text_setting(UI_LANGUAGE) == "en", "kept for the next start")
     assert "simulated" in ui.text_of("settings.device.pinpad")
     ui.screenshot(screens_dir / "en", "55-settings")
     ui.tap("settings.back")

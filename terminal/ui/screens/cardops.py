@@ -145,8 +145,12 @@ class CardOpsScreen(TerminalScreen):
         if not action or self.view is None:
             self.prompt.show("cardops.choose_action")
             return
+        if action != "replace":
+            self.new_card_uid = ""  # a tag read for a replacement is not kept for later
         fees = self.view.context.card_type.fees
-        self.prompt.show(f"cardops.confirm.{action}", new=self.new_card_no.text.strip() or "-",
+        # The confirmation names the tag whose UID the replacement binds to the number typed.
+        key = "cardops.confirm.replace_tag" if self.new_card_uid else f"cardops.confirm.{action}"
+        self.prompt.show(key, new=self.new_card_no.text.strip() or "-", uid=self.new_card_uid,
                          replacement=fees.replacement, annual=fees.annual,
                          principal=self.view.panel.principal, cancellation=fees.cancellation)
 
