@@ -40,12 +40,14 @@ def coupon_for(ctx: CashierContext, config: StoreConfiguration, code: str) -> Co
 def member_coupons(
     ctx: CashierContext, config: StoreConfiguration, codes: Iterable[str], member_id: str
 ) -> tuple[str, ...]:
-    """The codes of the member's coupons (as HQ last listed them) that the panel shows: those
-    the configuration in force defines, not expired now, not another member's, not used."""
+    """The codes of the member's coupons (as HQ last listed them) that the panel shows, each a
+    button the cashier may tap: those the configuration in force defines, valid now, usable in
+    this store, not another member's, not used."""
     now = ctx.clock()
     held = [config.coupons[code] for code in dict.fromkeys(codes) if code in config.coupons]
-    held = [coupon for coupon in held if coupon.valid_until >= now
-            and coupon.member_id in ("", member_id)]
+    held = [coupon for coupon in held if coupon.valid_from <= now <= coupon.valid_until
+            and coupon.member_id in ("", member_id)
+            and (not coupon.stores or ctx.store_id in coupon.stores)]
     used = used_codes(ctx.store, (coupon.code for coupon in held))
     return tuple(coupon.code for coupon in held if coupon.code not in used)
 

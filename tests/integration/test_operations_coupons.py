@@ -133,23 +133,29 @@ def test_a_refund_does_not_give_the_coupon_back(world):
 
 
 def test_the_panel_lists_the_configured_unexpired_unused_coupons_of_the_member(world):
-    def coupon(code: str, until: datetime, member_id: str = "") -> Coupon:
-        return Coupon(code, CouponKind.CASH_OFF, datetime(2026, 1, 1), until, value=500,
-                      member_id=member_id)
+    def coupon(code: str, until: datetime, member_id: str = "",
+               start: datetime = datetime(2026, 1, 1), stores: frozenset = frozenset()
+               ) -> Coupon:
+        return Coupon(code, CouponKind.CASH_OFF, start, until, value=500,
+                      member_id=member_id, stores=stores)
 
     later = datetime(2027, 1, 1)
     with_coupons(world, coupon("TODAY", NOW + timedelta(hours=2)),
                  coupon("LAPSED", NOW - timedelta(hours=1)),
                  coupon("OWN", later, member_id="M0077"),  # 赵六's own
-                 coupon("THEIRS", later, member_id="M0001"))
-    listed = ("GONE", "THEIRS", "OWN", WELCOME, "LAPSED", "TODAY", "OWN")  # as HQ answered
+                 coupon("THEIRS", later, member_id="M0001"),
+                 coupon("SOON", later, start=NOW + timedelta(days=1)),  # not yet valid
+                 coupon("ELSEWHERE", later, stores=frozenset({"BJ001"})),  # another store's
+                 coupon("HERE", later, stores=frozenset({world.ctx.store_id})))
+    listed = ("GONE", "THEIRS", "OWN", WELCOME, "LAPSED", "TODAY", "OWN", "SOON", "ELSEWHERE",
+              "HERE")  # as HQ answered
     world.directory.records[0] = dataclasses.replace(away_record(), coupons=listed)
 
-    assert tap(world).panel.coupons == ("OWN", WELCOME, "TODAY")
+    assert tap(world).panel.coupons == ("OWN", WELCOME, "TODAY", "HERE")
     sell(world, tap(world), "OWN")
-    assert tap(world).panel.coupons == (WELCOME, "TODAY")
+    assert tap(world).panel.coupons == (WELCOME, "TODAY", "HERE")
     world.clock.advance(hours=3)
-    assert tap(world).panel.coupons == (WELCOME,)
+    assert tap(world).panel.coupons == (WELCOME, "HERE")
 
 
 def test_coupons_used_is_stored_whole_and_is_no_part_of_the_store_configuration(world):
