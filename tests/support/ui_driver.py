@@ -39,7 +39,10 @@ class UiDriver:
         try:
             self.app.dispatch("on_stop")
         finally:
-            Window.remove_widget(self.root)
+            # Whatever this test left on the shared window goes with it (a prompt still open
+            # after a failure would otherwise stand over the next test's app).
+            for widget in list(Window.children):
+                Window.remove_widget(widget)
             App._running_app = None
             self.pump(2)
 
