@@ -216,6 +216,21 @@ class Notice(ModalView):
         self.on_ok()
 
 
+def run_on_member(ui: Any, card_no: str, operation: Callable[[Any, Any, Any], Any],
+                  on_done: Callable[[tuple[Any, Any]], None], card_after: str = "") -> None:
+    """On the cashier worker: `operation(ctx, staff, member)` on the card as the store has it
+    now, then the member view afterwards (of `card_after`, a replacement's new card, or the same
+    card); `on_done` gets (result, view) on the UI thread, a refusal goes to the message line."""
+    services, staff = ui.services, ui.session.staff
+
+    def task() -> tuple[Any, Any]:
+        member = services.members.member_context(card_no)
+        result = operation(services.ctx, staff, member)
+        return result, services.members.view(card_after or card_no)
+
+    ui.run(task, on_done)
+
+
 def report_done(ui: Any, result: Any, key: str, **params: Any) -> None:
     """The operation happened: say so; if its receipt then fails to print, say that instead
     (the receipt is kept for a reprint)."""

@@ -26,6 +26,7 @@ from terminal.ui.counter_widgets import (
     receipt_amount,
     report_done,
     row_label,
+    run_on_member,
     show_member_line,
 )
 from terminal.ui.prompts import MemberPinPrompt
@@ -176,14 +177,8 @@ class CardOpsScreen(TerminalScreen):
              action: str, card_after: str = "") -> None:
         """Run `operation(ctx, staff, member)` on the member's card as the store has it now;
         afterwards show `card_after` (the new card of a replacement) or the same card."""
-        services, staff = self.ui.services, self.ui.session.staff
-
-        def task() -> Outcome:
-            member = services.members.member_context(view.card_no)
-            result = operation(services.ctx, staff, member)
-            return result, services.members.view(card_after or view.card_no)
-
-        self.ui.run(task, lambda outcome: self._done(action, outcome))
+        run_on_member(self.ui, view.card_no, operation,
+                      lambda outcome: self._done(action, outcome), card_after)
 
     def _replace(self, view: MemberView) -> None:
         new_card_no = self.new_card_no.text.strip()

@@ -14,6 +14,7 @@ from terminal.cashier.context import StaffMember
 from terminal.cashier.members import MemberView
 from terminal.cashier.operations_common import OperationResult
 from terminal.ui.app import TerminalScreen
+from terminal.ui.counter_widgets import run_on_member
 from terminal.ui.tender_pad import watch_printing
 from terminal.ui.widgets import button_grid
 
@@ -165,16 +166,12 @@ class CountScreen(TerminalScreen):
             if self.ui.message is not None:
                 self.ui.message.refusal("count_screen.choose_first")
             return
-        services, staff = self.ui.services, self.ui.session.staff
-        card_no, service, qty, served_by = member.card_no, self.service, self.qty, self.served_by
-
-        def use() -> tuple[OperationResult, MemberView]:
-            context = services.members.member_context(card_no)
-            result = services.ops.use_count(services.ctx, staff, context, service, qty,
-                                            served_by)
-            return result, services.members.view(card_no)
-
-        self.ui.run(use, self._used)
+        use_count = self.ui.services.ops.use_count
+        service, qty, served_by = self.service, self.qty, self.served_by
+        run_on_member(self.ui, member.card_no,
+                      lambda ctx, staff, context: use_count(ctx, staff, context, service, qty,
+                                                            served_by),
+                      self._used)
 
     def _used(self, outcome: tuple[OperationResult, MemberView]) -> None:
         result, view = outcome

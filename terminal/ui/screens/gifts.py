@@ -13,7 +13,7 @@ from membership.points import Gift
 from terminal.cashier.members import MemberView
 from terminal.cashier.operations import OperationResult
 from terminal.ui.app import TerminalScreen
-from terminal.ui.counter_widgets import report_done, row_label, show_member_line
+from terminal.ui.counter_widgets import report_done, row_label, run_on_member, show_member_line
 from terminal.ui.widgets import TextButton, button_grid, confirm_and_back, two_columns
 
 
@@ -80,21 +80,17 @@ class GiftsScreen(TerminalScreen):
             self.chosen_label.show("gifts.chosen", name=gift.name, points=gift.points_cost)
 
     def confirm(self) -> None:
-        view, gift, staff = self.view, self.chosen, self.ui.session.staff
+        view, gift = self.view, self.chosen
         if view is None:
             return
         if gift is None:
             if self.ui.message is not None:
                 self.ui.message.refusal("gifts.choose")
             return
-        services = self.ui.services
-
-        def redeem() -> tuple[OperationResult, MemberView]:
-            member = services.members.member_context(view.card_no)
-            result = services.ops.redeem_gift(services.ctx, staff, member, gift.code)
-            return result, services.members.view(view.card_no)
-
-        self.ui.run(redeem, lambda outcome: self._done(gift, outcome))
+        redeem = self.ui.services.ops.redeem_gift
+        run_on_member(self.ui, view.card_no,
+                      lambda ctx, staff, member: redeem(ctx, staff, member, gift.code),
+                      lambda outcome: self._done(gift, outcome))
 
     def _done(self, gift: Gift, outcome: tuple[OperationResult, MemberView]) -> None:
         result, view = outcome

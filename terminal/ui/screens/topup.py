@@ -24,6 +24,7 @@ from terminal.ui.counter_widgets import (
     receipt_amount,
     report_done,
     row_label,
+    run_on_member,
     show_member_line,
 )
 from terminal.ui.widgets import confirm_and_back, two_columns
@@ -107,19 +108,17 @@ class TopUpScreen(TerminalScreen):
         self.bonus.show("topup.bonus", bonus=bonus, total=paid + bonus)
 
     def confirm(self) -> None:
-        view, staff = self.view, self.ui.session.staff
+        view = self.view
         if view is None:
             return
         text, tenders_for = self.amount.text, self.tender.tenders
-        services = self.ui.services
+        top_up = self.ui.services.ops.top_up
 
-        def top_up() -> tuple[OperationResult, MemberView]:
+        def pay_in(ctx: Any, staff: Any, member: Any) -> OperationResult:
             paid = parse_amount(text)  # a typing error becomes the message, like any refusal
-            member = services.members.member_context(view.card_no)
-            result = services.ops.top_up(services.ctx, staff, member, paid, tenders_for(paid))
-            return result, services.members.view(view.card_no)
+            return top_up(ctx, staff, member, paid, tenders_for(paid))
 
-        self.ui.run(top_up, self._done)
+        run_on_member(self.ui, view.card_no, pay_in, self._done)
 
     def _done(self, outcome: tuple[OperationResult, MemberView]) -> None:
         result, view = outcome

@@ -20,6 +20,7 @@ from terminal.ui.counter_widgets import (
     receipt_amount,
     report_done,
     row_label,
+    run_on_member,
     show_member_line,
 )
 from terminal.ui.prompts import MemberPinPrompt
@@ -78,14 +79,10 @@ class WithdrawScreen(TerminalScreen):
                         lambda proof: self._withdraw(view, amount, proof)).start()
 
     def _withdraw(self, view: MemberView, amount: Fen, proof: PinProof) -> None:
-        staff, services = self.ui.session.staff, self.ui.services
-
-        def withdraw() -> tuple[OperationResult, MemberView]:
-            member = services.members.member_context(view.card_no)
-            result = services.ops.withdraw(services.ctx, staff, member, amount, proof)
-            return result, services.members.view(view.card_no)
-
-        self.ui.run(withdraw, self._done)
+        withdraw = self.ui.services.ops.withdraw
+        run_on_member(self.ui, view.card_no,
+                      lambda ctx, staff, member: withdraw(ctx, staff, member, amount, proof),
+                      self._done)
 
     def _done(self, outcome: tuple[OperationResult, MemberView]) -> None:
         result, view = outcome
