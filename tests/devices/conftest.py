@@ -7,8 +7,9 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from huiyuan_devices.cardreader.private_pcscd import VPCD_DRIVER
 
-from tests.devices.pcsc_support import VPCD_DRIVER, PcscDaemon, route_pcsc_clients
+from tests.devices.pcsc_support import PcscDaemon, route_pcsc_clients
 
 # Before any PC/SC call in this process: libpcsclite reads the socket path only once.
 PRIVATE_PCSCD = route_pcsc_clients()
@@ -18,7 +19,7 @@ PRIVATE_PCSCD = route_pcsc_clients()
 def pcsc_daemon_session() -> Iterator[PcscDaemon]:
     if shutil.which("pcscd") is None or not VPCD_DRIVER.exists():
         pytest.skip("needs the Debian packages pcscd and vsmartcard-vpcd")
-    daemon = PcscDaemon(private=PRIVATE_PCSCD)
+    daemon = PcscDaemon(PRIVATE_PCSCD)
     daemon.start()
     yield daemon
     daemon.stop()

@@ -1,13 +1,12 @@
 """What the card-reader tests share: a pcscd of their own with vsmartcard's virtual readers, an
 event recorder, and one rig per reader kind so the contract tests run on both.
 
-The private pcscd: pcscd always serves /run/pcscd/pcscd.comm, so it runs in a mount namespace of
-its own (`unshare --mount`, root only) with a private /run whose pcscd folder is a temporary folder
-of ours. Clients find it through PCSCLITE_CSOCK_NAME, which libpcsclite reads once per process:
+The private pcscd is production code (huiyuan_devices.cardreader.private_pcscd, which `make run`
+uses too): its own mount namespace, its own socket, its vpcd readers on two free ports. Clients
+find it through PCSCLITE_CSOCK_NAME, which libpcsclite reads once per process:
 `route_pcsc_clients()` must run before the first PC/SC call (the conftest does it on import).
-Its vpcd readers listen on two free ports of ours, not 35963/35964, so a system pcscd with vpcd
-does not collide. Without unshare, the tests use a pcscd already running (and cannot kill it) or
-start one the ordinary way. pcscd runs without `--apdu`, which would log the PIN blocks.
+Without unshare, the tests use a pcscd already running (and cannot kill it) or start one the
+ordinary way, with the system's vpcd ports.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -26,6 +24,12 @@ from huiyuan_devices.cardreader.base import CardEvent
 from huiyuan_devices.cardreader.card_pin import CardPin
 from huiyuan_devices.cardreader.pcsc import PcscCardReader, list_readers
 from huiyuan_devices.cardreader.pcsc_io import PcscContext, card_is_present
+from huiyuan_devices.cardreader.private_pcscd import (
+    VPCD_READER_00,
+    VPCD_READER_01,
+    PrivatePcscd,
+    why_it_cannot_run,
+)
 from huiyuan_devices.cardreader.simulated import SimulatedCardReader
 from huiyuan_devices.cardreader.virtual_card import VirtualMemberCard
 from huiyuan_devices.errors import DeviceError
@@ -34,9 +38,8 @@ from smartcard import scard
 
 from tests.support.waiting import wait_for
 
-READER_00 = "Virtual PCD 00 00"
-READER_01 = "Virtual PCD 00 01"
-VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+READER_00 = VPCD_READER_00
+READER_01 = VPCD_READER_01
 SYSTEM_VPCD_PORT = 35963
 WAIT_S = 10.0  # bound for anything the stack does (pcscd polls card presence every ~400 ms)
 RETRY_INTERVAL_S = 0.2  # readers under test look for a lost reader this often
@@ -44,88 +47,52 @@ RETRY_INTERVAL_S = 0.2  # readers under test look for a lost reader this often
 _PRIVATE_FOLDER = Path(tempfile.gettempdir()) / f"hy-pcscd-{os.getpid()}"
 
 
-def can_run_private_pcscd() -> bool:
-    if shutil.which("pcscd") is None or shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, check=False)
-    return probe.returncode == 0
-
-
-def route_pcsc_clients() -> bool:
-    """Point this process's PC/SC clients at the private pcscd, if one can run here."""
-    if not can_run_private_pcscd():
-        return False
-    os.environ["PCSCLITE_CSOCK_NAME"] = str(_PRIVATE_FOLDER / "run" / "pcscd.comm")
-    return True
-
-
-def _two_free_ports() -> int:
-    """A port P such that P and P + 1 are free now (vpcd listens on all interfaces)."""
-    for _ in range(50):
-        with socket.socket() as first, socket.socket() as second:
-            first.bind(("0.0.0.0", 0))
-            port = first.getsockname()[1]
-            try:
-                second.bind(("0.0.0.0", port + 1))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no two consecutive free TCP ports")
+def route_pcsc_clients() -> PrivatePcscd | None:
+    """The tests' private pcscd (not started yet), this process's PC/SC clients pointed at it;
+    None where a private pcscd cannot run."""
+    if why_it_cannot_run():
+        return None
+    private = PrivatePcscd(_PRIVATE_FOLDER)
+    private.route_clients()
+    return private
 
 
 class PcscDaemon:
     """pcscd for the tests: private (ours to start, stop and kill) or shared (already running)."""
 
-    def __init__(self, private: bool) -> None:
+    def __init__(self, private: PrivatePcscd | None) -> None:
         self.private = private
         self.folder = _PRIVATE_FOLDER
-        first_port = _two_free_ports() if private else SYSTEM_VPCD_PORT
-        self.ports = {READER_00: first_port, READER_01: first_port + 1}
-        self.log_path = self.folder / "pcscd.log"
+        self.ports = dict(private.ports) if private is not None else {
+            READER_00: SYSTEM_VPCD_PORT, READER_01: SYSTEM_VPCD_PORT + 1}
+        self.log_path = private.log_path if private is not None else self.folder / "pcscd.log"
         self.generation = 0  # counts start(): a card inserted before a restart is long gone
         self.shared = False  # a pcscd that was running already: never ours to stop or kill
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None  # pcscd started the ordinary way
 
     @property
     def running(self) -> bool:
+        if self.private is not None:
+            return self.private.running
         return self.shared or (self._process is not None and self._process.poll() is None)
 
     @property
     def can_be_killed(self) -> bool:
-        return self._process is not None
+        return self.private is not None or self._process is not None
 
     def start(self) -> None:
         self.generation += 1
-        if self.private:
-            self._start_private()
-        elif subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).stdout:
+        if self.private is not None:
+            self.private.start()
+            return
+        if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).stdout:
             self.shared = True
         else:
-            self._start_process(["pcscd", "--foreground", "--info"])
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("ab") as log:
+                self._process = subprocess.Popen(["pcscd", "--foreground", "--info"],
+                                                 stdout=log, stderr=subprocess.STDOUT)
         self.wait_for_readers()
-
-    def _start_private(self) -> None:
-        run_folder, conf_folder = self.folder / "run", self.folder / "conf"
-        run_folder.mkdir(parents=True, exist_ok=True)
-        conf_folder.mkdir(exist_ok=True)
-        for stale in ("pcscd.comm", "pcscd.pid"):  # left behind by a killed pcscd
-            (run_folder / stale).unlink(missing_ok=True)
-        first_port = self.ports[READER_00]
-        (conf_folder / "vpcd").write_text(
-            f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x{first_port:04X}\n'
-            f"LIBPATH {VPCD_DRIVER}\nCHANNELID 0x{first_port:04X}\n"
-        )
-        # A private /run in a private mount namespace, with /run/pcscd bound to our folder.
-        script = ('mount -t tmpfs tmpfs /run && mkdir /run/pcscd && mount --bind "$0" /run/pcscd'
-                  ' && exec pcscd --foreground --info --config "$1"')
-        self._start_process(["unshare", "--mount", "sh", "-c", script,
-                             str(run_folder), str(conf_folder)])
-
-    def _start_process(self, command: list[str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            # exec all the way down: the process we hold is pcscd itself, so we signal it by pid
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_for_readers(self) -> None:
         # pcscd lists the vpcd readers (and vpcd listens) a moment after it starts
@@ -134,15 +101,14 @@ class PcscDaemon:
 
     def stop(self, kill_signal: int = signal.SIGTERM) -> None:
         """End the pcscd we started (SIGKILL to simulate a crash). A shared one is left alone."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(kill_signal)
-            try:
-                process.wait(WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if self.private is not None:
+            self.private.stop(kill_signal)
+        else:
+            process, self._process = self._process, None
+            if process is None:
+                return
+            if process.poll() is None:
+                process.send_signal(kill_signal)
                 process.wait(WAIT_S)
         wait_for(lambda: list_readers() == [], WAIT_S, "pcscd gone")
 
@@ -152,12 +118,12 @@ class PcscDaemon:
     def removals_seen(self, reader: str) -> int | None:
         """How often pcscd's own presence poll has seen a card leave `reader` (its info log);
         None for a shared pcscd, whose log we do not have."""
-        if self._process is None or not self.log_path.exists():
+        if not self.can_be_killed or not self.log_path.exists():
             return None
         return self.log_path.read_text(errors="replace").count(f"Card Removed From {reader}")
 
     def ensure_running(self) -> None:
-        if not self.shared and (self._process is None or self._process.poll() is not None):
+        if not self.shared and not self.running:
             self.start()
 
     def remove_folder(self) -> None:
