@@ -194,3 +194,35 @@ def test_virtual_card_command_holds_a_card_on_the_reader_until_terminated(
     if removals_before is not None:  # leave reader 00 01 empty for the next test
         wait_for(lambda: (pcsc_daemon.removals_seen(READER_01) or 0) > removals_before, WAIT_S,
                  "pcscd to see the card go")
+
+
+def test_a_virtual_card_process_killed_on_the_reader_is_a_removal_and_the_next_card_reads(
+    pcsc_daemon: PcscDaemon, rig: PcscRig,
+) -> None:
+    """SIGKILL, not a clean stop: the card's process never says goodbye, the kernel just closes
+    its connection to vpcd, as when a card leaves the field mid-conversation."""
+    removals_before = pcsc_daemon.removals_seen(READER_00)
+    rig.start()
+    command = [sys.executable, "-m", "huiyuan_devices.cardreader.virtual_card",
+               "--card-no", CARD_A, "--uid", UID_A, "--port", str(pcsc_daemon.ports[READER_00])]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        assert rig.recorder.wait_count(1) == [_presented(CARD_A, UID_A)]
+        process.send_signal(signal.SIGKILL)
+        process.wait(WAIT_S)
+        wait_for(lambda: CardRemoved("card_reader") in rig.recorder.events, WAIT_S,
+                 f"the card reported gone; have {rig.recorder.events}")
+    finally:
+        process.kill()
+        process.wait(WAIT_S)
+    assert process.returncode == -signal.SIGKILL
+    after_kill = rig.recorder.events[1:]
+    assert all(isinstance(event, CardRemoved | ReaderFault) for event in after_kill), after_kill
+    assert rig.reader.watched_reader == READER_00  # still watching: no outage, no restart
+
+    if removals_before is not None:  # pcscd's own poll too, or it would take B for A
+        wait_for(lambda: (pcsc_daemon.removals_seen(READER_00) or 0) > removals_before, WAIT_S,
+                 "pcscd to see the killed card go")
+    rig.present(CARD_B, UID_B)
+    rig.recorder.wait_count(len(after_kill) + 2)
+    assert rig.recorder.events[-1] == _presented(CARD_B, UID_B)
