@@ -86,3 +86,23 @@ def test_through_pcscd_a_virtual_member_card_is_read(pcsc_daemon, tmp_path: Path
     text = out.getvalue()
     assert f"detected: PC/SC reader '{READER_00}'" in text
     assert "card_no=8800000000004321" in text and "uid=04C0FFEE000001" in text
+
+
+def test_a_configured_pcsc_reader_that_is_missing_is_named_and_the_exit_is_non_zero(
+    pcsc_daemon, tmp_path: Path,
+) -> None:
+    """pcscd runs with its two virtual readers; the configured one (an ACR122) is not there."""
+    from tests.devices.pcsc_support import READER_00
+
+    config = tmp_path / "terminal.toml"
+    config.write_text('[devices.card_reader]\nkind = "pcsc"\nreader = "ACR122"\n')
+    done = subprocess.run([sys.executable, "-m", "huiyuan_devices.diag", "--config", str(config),
+                           "--skip-pin", "--timeout", "10"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = [line for line in done.stdout.splitlines() if line.startswith("PROBLEM")]
+    assert len(problems) == 1, done.stdout
+    assert problems[0].startswith("PROBLEM card reader:")
+    assert "'ACR122'" in problems[0] and "[device.reader_unplugged]" in problems[0]
+    assert READER_00 in problems[0]  # the readers that are there, for the technician
+    assert "Traceback" not in done.stderr
