@@ -97,6 +97,24 @@ def birthday_in_window(birthday: Birthday, today: date, days: int) -> date | Non
     return upcoming if upcoming < today + timedelta(days=days) else None
 
 
+def birthday_falling_on(day: date, calendar: Calendar, year: int | None = None) -> Birthday:
+    """The birthday, on `calendar`, whose next occurrence on or after `day` is `day` itself: the
+    solar month and day, or the lunar month (a leap month kept as one) and day. `year`, the
+    birth year, is kept only where that year had the same day (a leap month, 30 days, a 29
+    February); else the birthday has no year."""
+    if calendar is Calendar.SOLAR:
+        month, number, leap = day.month, day.day, False
+    else:
+        if not FIRST_LUNAR_SOLAR_DAY <= day <= LAST_LUNAR_SOLAR_DAY:
+            raise BirthdayError("birthday.out_of_range", on_or_after=day.isoformat())
+        lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+        month, number, leap = lunar.month, lunar.day, bool(lunar.is_leap_month)
+    try:
+        return Birthday(calendar, month, number, leap_month=leap, year=year)
+    except BirthdayError:  # that birth year had no such day
+        return Birthday(calendar, month, number, leap_month=leap)
+
+
 def _next_solar(birthday: Birthday, on_or_after: date) -> date:
     this_year = _solar_day(on_or_after.year, birthday.month, birthday.day)
     if this_year >= on_or_after:

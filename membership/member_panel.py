@@ -22,7 +22,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from membership.birthdays import Birthday, birthday_in_window
+from membership.birthdays import Birthday, Calendar, birthday_in_window
 from membership.cards import Card, CardStatus, CardType, Feature
 from membership.errors import DomainError
 from membership.ledger import CardBalances, Lot
@@ -130,7 +130,9 @@ def member_panel(
     shown_status = status or effective_status(card, today)
     birthday = _birthday_in_window(profile.birthday, today)
     points = _points(balances.points_lots, today)
-    reminders = _reminders(card, card_type, balances, today, shown_status, birthday, points,
+    wish = (_birthday_reminder(birthday, profile.birthday.calendar, today)
+            if birthday is not None and profile.birthday is not None else None)
+    reminders = _reminders(card, card_type, balances, today, shown_status, wish, points,
                            DEFAULT_LOW_BALANCE_FEN if low_balance_fen is None else low_balance_fen)
     return MemberPanel(
         card_no=card.card_no, card_no_masked=mask_card_no(card.card_no), name=profile.name,
@@ -181,19 +183,25 @@ def _counts(lots: tuple[Lot, ...], today: date) -> tuple[CountsLeft, ...]:
     return tuple(rows)
 
 
+def _birthday_reminder(birthday: date, calendar: Calendar, today: date) -> Reminder:
+    """Which calendar is said: a lunar birthday moves on the solar calendar every year, and
+    the member expects to be wished on their own."""
+    days = (birthday - today).days
+    key = "panel.birthday_today" if days == 0 else "panel.birthday_soon"
+    return Reminder(ReminderKind.BIRTHDAY, key,
+                    {"date": birthday.isoformat(), "days": days, "calendar": calendar.value})
+
+
 def _reminders(
     card: Card, card_type: CardType | None, balances: CardBalances, today: date,
-    status: CardStatus, birthday: date | None, points: PointsSummary, low_balance_fen: Fen,
+    status: CardStatus, birthday: Reminder | None, points: PointsSummary, low_balance_fen: Fen,
 ) -> tuple[Reminder, ...]:
     reminders = []
     if status is not CardStatus.ACTIVE:
         reminders.append(Reminder(ReminderKind.CARD_STATUS, "panel.card_status",
                                   {"status": status.value}))
     if birthday is not None:
-        days = (birthday - today).days
-        key = "panel.birthday_today" if days == 0 else "panel.birthday_soon"
-        reminders.append(Reminder(ReminderKind.BIRTHDAY, key,
-                                  {"date": birthday.isoformat(), "days": days}))
+        reminders.append(birthday)
     expires = card.expires_on
     if (status is CardStatus.ACTIVE and expires is not None
             and (expires - today).days < CARD_EXPIRY_WINDOW_DAYS):

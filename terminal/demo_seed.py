@@ -12,7 +12,6 @@ import logging
 
 from huiyuan_devices.keypad.base import Pin
 
-from membership.birthdays import parse_birthday
 from membership.errors import DomainError
 from membership.tenders import Tender, TenderKind
 from terminal.cashier import operations as ops
@@ -42,7 +41,8 @@ def seed_configuration(store: TerminalStore) -> int:
 
 
 def seed_members(services: CashierServices) -> int:
-    """Enrol the demo members the store does not know yet; how many were enrolled."""
+    """Enrol the demo members the store does not know yet; how many were enrolled. Their
+    birthdays are set from the day of the seeding (the cashier's clock)."""
     manager = StaffMember(MANAGER_ID, MANAGER_NAME, "manager")
     enrolled = 0
     for card in DEMO_CARDS:
@@ -64,7 +64,7 @@ def _enrol(services: CashierServices, manager: StaffMember, card: DemoCard) -> N
     tenders = [Tender(TenderKind.CASH, fee)] if fee else []
     ops.enrol_member(ctx, manager, card.card_no, card.name, card.card_type, tenders,
                      member_id=card.member_id, uid=card.uid, phone=card.phone,
-                     birthday=parse_birthday(card.birthday) if card.birthday else None)
+                     birthday=card.birthday_on(ctx.clock().date()))
     member = services.members.member_context(card.card_no)
     paid = TOP_UPS.get(card.member_id, 0)
     if paid:

@@ -88,7 +88,8 @@ def test_a_lunar_birthday_within_the_week_is_reminded_on_its_solar_day():
     assert shown.next_birthday == date(2026, 11, 26)
     (reminder,) = shown.reminders
     assert (reminder.key, dict(reminder.params)) == (
-        "panel.birthday_soon", {"date": "2026-11-26", "days": 3})
+        "panel.birthday_soon", {"date": "2026-11-26", "days": 3, "calendar": "lunar"})
+    assert translate(reminder.key, **reminder.params) == "会员农历生日在 3 天后（2026-11-26）"
     # The solar 18 October has passed; a lunar birthday eight days away is outside the week.
     assert panel(profile=Profile(birthday=Birthday(Calendar.SOLAR, 10, 18))).reminders == ()
     far = panel(profile=Profile(birthday=Birthday(Calendar.LUNAR, 10, 23)))
@@ -98,6 +99,8 @@ def test_a_lunar_birthday_within_the_week_is_reminded_on_its_solar_day():
 def test_a_birthday_today_has_its_own_reminder():
     (reminder,) = panel(profile=Profile(birthday=Birthday(Calendar.SOLAR, 11, 23))).reminders
     assert reminder.key == "panel.birthday_today"
+    assert translate(reminder.key, "en", **reminder.params) == (
+        "It is the member's solar birthday (2026-11-23)")
 
 
 def test_a_card_expiring_within_30_days_is_reminded():
