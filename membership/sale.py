@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from membership import commission, counts, points, stored_value, subsidiary
 from membership.cards import Card, CardType, Feature
@@ -62,6 +62,12 @@ class MemberContext:
     @property
     def account_card(self) -> Card:
         return self.parent or self.card
+
+    def ensure_can_pay(self, day: date) -> None:
+        """CardStateError unless the card presented, and the card it spends from, may pay."""
+        ensure_can_pay(self.card, day)
+        if self.parent is not None:
+            ensure_can_pay(self.parent, day)
 
 
 @dataclass(frozen=True)
@@ -155,9 +161,7 @@ def _check_request(request: SaleRequest, member: MemberContext | None) -> None:
         raise InvalidInput("subsidiary.wrong_parent", card_no=card.card_no,
                            parent_card_no=parent.card_no)
     ensure_type_matches(member.account_card, member.card_type)
-    ensure_can_pay(card, request.at.date())
-    if parent is not None:
-        ensure_can_pay(parent, request.at.date())
+    member.ensure_can_pay(request.at.date())
 
 
 def quote(

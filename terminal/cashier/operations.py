@@ -42,7 +42,12 @@ from terminal.cashier.operations_refunds import (
     reprint_receipt,
     void_sale,
 )
-from terminal.cashier.operations_sale import confirm_sale, quote_sale, use_count
+from terminal.cashier.operations_sale import (
+    check_member_can_pay,
+    confirm_sale,
+    quote_sale,
+    use_count,
+)
 
 __all__ = [
     "DebitRefused",
@@ -53,6 +58,7 @@ __all__ = [
     "buy_time",
     "cancel_card",
     "cancel_loss",
+    "check_member_can_pay",
     "close_time_session",
     "confirm_sale",
     "enrol_member",

@@ -51,6 +51,12 @@ def confirm_sale(
     return carry_out(ctx, decision, pin_proof)
 
 
+def check_member_can_pay(ctx: CashierContext, member: MemberContext) -> None:
+    """Before the member is asked for their PIN: a card that cannot pay today (lost, frozen,
+    expired...) is refused now, as the sale would refuse it, and no PIN is typed for it."""
+    member.ensure_can_pay(ctx.clock().date())
+
+
 def use_count(
     ctx: CashierContext, staff: StaffMember, member: MemberContext, service_code: str,
     qty: int = 1, served_by: str = "",

@@ -16,14 +16,14 @@ class Committed:
     """What the store holds for a card and in the outbox: compared before and after a refusal."""
 
     entries: int
-    balances: object
+    balances: object  # as the terminal decides with them: HQ's last answer and its own entries
     sales: int
     outbox: int
 
 
 def committed(ui: UiDriver, card_no: str) -> Committed:
     store = ui.app.runtime.store
-    return Committed(len(store.ledger_entries(card_no)), store.card_balances(card_no),
+    return Committed(len(store.ledger_entries(card_no)), store.balances_for_decision(card_no),
                      len(store.recent_sales()), store.outbox_depth())
 
 

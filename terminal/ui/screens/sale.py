@@ -318,11 +318,19 @@ class SaleScreen(TerminalScreen):
     def confirm(self) -> None:
         member = self.ui.session.member
         if self.tender_pad.takes_stored_value and member is not None:
-            # The PIN of the card presented: its chip checks it, and it may pay for its
-            # account (a subsidiary card for its parent).
-            MemberPinPrompt(self.ui, member.card_no, self._sell).start()
+            # A card that cannot pay (lost, frozen, expired) is refused before anyone types a
+            # PIN for it; the store's view of the card now, blacklist applied, decides.
+            services, card_no = self.ui.services, member.card_no
+            self.ui.run(lambda: services.ops.check_member_can_pay(
+                services.ctx, services.members.member_context(card_no)),
+                lambda _none: self._ask_pin(card_no))
             return
         self._sell(None)
+
+    def _ask_pin(self, card_no: str) -> None:
+        # The PIN of the card presented: its chip checks it, and it may pay for its account
+        # (a subsidiary card for its parent).
+        MemberPinPrompt(self.ui, card_no, self._sell).start()
 
     def _sell(self, proof: PinProof | None) -> None:
         services, staff = self.ui.services, self.ui.session.staff
