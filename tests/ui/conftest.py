@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from terminal.ui.environment import prepare_kivy
 # The 1024x600 panel plus the simulator panel beside it (terminal.ui.app).
 prepare_kivy(Path(tempfile.mkdtemp(prefix="hy-kivy-")), 1024 + 280, 600)
 
-from terminal.bootstrap import build_runtime  # noqa: E402
+from terminal.bootstrap import Overrides, build_runtime  # noqa: E402
 from terminal.cashier.services import build_services  # noqa: E402
 from terminal.config import config_from_mapping  # noqa: E402
 from terminal.demo_seed import seed_configuration, seed_members  # noqa: E402
@@ -28,12 +29,14 @@ from tests.support.ui_driver import UiDriver  # noqa: E402
 @pytest.fixture
 def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
     """`start_app(language="zh_CN", hq=None)`: the seeded demo terminal, mounted and started;
-    `hq` is a dict for the [hq] table (host/port/password) to run against a real broker."""
+    `hq` is a dict for the [hq] table (host/port/password) to run against a real broker;
+    `clock` the app's clock (tests/support/clock.py); `tables` more TOML tables ([logging])."""
     drivers: list[UiDriver] = []
 
     def start(language: str = "zh_CN", hq: dict[str, Any] | None = None,
               seed: bool = True, terminal_id: str = "SH001-T1",
-              ui: dict[str, Any] | None = None) -> UiDriver:
+              ui: dict[str, Any] | None = None, clock: Callable[[], datetime] | None = None,
+              tables: dict[str, Any] | None = None) -> UiDriver:
         from terminal.ui.app import TerminalApp
 
         config = config_from_mapping({
@@ -41,8 +44,9 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
                          "data_dir": str(tmp_path / f"terminal-{len(drivers)}")},
             "hq": hq or {"enabled": False},
             "ui": ui or {},
+            **(tables or {}),
         }, environ={})
-        runtime = build_runtime(config)
+        runtime = build_runtime(config, Overrides(clock=clock) if clock else None)
         services = build_services(runtime.cashier, runtime.reader)
         if hq is not None:  # online before seeding: the UID tag's PIN is set at HQ
             runtime.start()
