@@ -304,6 +304,8 @@ _DESKS = {
                   "Wrong PIN, {tries_left} tries left"),
     "pin.locked": ("密码错误次数过多，此卡已锁定，请联系总部解锁",
                    "Too many wrong PINs: the card is locked, HQ must unlock it"),
+    "pin.card_locked": ("密码错误次数过多，此卡已锁定（卡片自身锁定，无法解锁），请为会员换卡",
+                        "Too many wrong PINs: the card has locked itself for good, replace it"),
     "pin.locked_offline": ("密码错误次数过多，离线期间此卡在本机已锁定，连接总部后可再试",
                            "Too many wrong PINs: locked here until HQ can be reached"),
     "pin.not_set": ("此卡尚未设置密码，请先设置密码", "This card has no PIN yet: set one first"),

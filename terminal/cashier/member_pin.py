@@ -116,7 +116,8 @@ class MemberPinDesk:
         if check.outcome is PinCheckOutcome.WRONG:
             raise PinRefused("pin.wrong", tries_left=check.tries_left)
         if check.outcome is PinCheckOutcome.LOCKED:
-            raise PinRefused("pin.locked")
+            # A member card blocks itself for good (reissue it); HQ can lift only its own lock.
+            raise PinRefused("pin.card_locked" if how == "card" else "pin.locked")
         raise PinRefused("pin.not_set")
 
 

@@ -26,7 +26,7 @@ from terminal.cashier.member_pin import MemberPinDesk, PinRefused
 
 CARD_TIMEOUT_S = 5.0
 _REFUSALS = {
-    CardPinOutcome.BLOCKED: "pin.locked",
+    CardPinOutcome.BLOCKED: "pin.card_locked",
     CardPinOutcome.NOT_SET: "pin.not_set",
     CardPinOutcome.ALREADY_SET: "pin.already_set",
 }

@@ -47,14 +47,14 @@ def test_three_wrong_pins_lock_the_member_card_itself(start_app):
     type_member_pin(ui, WRONG_PINS[1])
     pin_prompt_says(ui, "密码错误", "1 次")
     type_member_pin(ui, WRONG_PINS[2])
-    message_shows(ui, "此卡已锁定")
+    message_shows(ui, "此卡已锁定", "换卡")
     ui.until(lambda: no_prompt_open(ui), "the PIN prompt to close")
     assert ui.screen_name() == "sale"
 
     # The card's own counter locked it: even the right PIN cannot open it now.
     ui.tap("sale.confirm")
     type_member_pin(ui, ZHANG.pin)
-    message_shows(ui, "此卡已锁定")
+    message_shows(ui, "此卡已锁定", "换卡")
     assert committed(ui, ZHANG.card_no) == before
     assert ui.app.runtime.printer.printed == []
     shown = " ".join(ui.visible_texts())
