@@ -65,12 +65,16 @@ class ConfigState:
         return self.reported_version == self.desired_version
 
 
-def desired_documents(db: HqDatabase, terminal_id: str) -> dict[str, tuple[str, int]]:
-    """For each document name: the (scope, version) this terminal should have applied."""
+def desired_documents(db: HqDatabase, terminal_id: str, claimed_store: str = ""
+                      ) -> dict[str, tuple[str, int]]:
+    """For each document name: the (scope, version) this terminal should have applied. The
+    store is HQ's registration of the terminal, else `claimed_store` (a new terminal's word)."""
     terminal = db.terminals.get_or_none(db.terminals.id == terminal_id)
     scopes = {"all", f"terminal:{terminal_id}"}
     if terminal is not None:
         scopes |= {f"store:{terminal.store_id}", f"region:{terminal.region}"}
+    if claimed_store and (terminal is None or not terminal.store_id):
+        scopes.add(f"store:{claimed_store}")
     rows = db.config_documents
     latest = (rows.select(rows.name, rows.scope, fn.MAX(rows.version).alias("version"))
               .where(rows.scope.in_(sorted(scopes))).group_by(rows.name, rows.scope))

@@ -40,7 +40,7 @@ class MemberLookup:
     def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = datetime.now) -> None:
         self._db = db
         self._clock = clock
-        self._coupons = MemberCoupons(db)
+        self.coupons = MemberCoupons(db)
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> LookupResponse | None:
@@ -63,10 +63,10 @@ class MemberLookup:
                 rows, unknown = self._cards_presented(request), UNKNOWN_CARD
             if not rows:
                 return LookupResponse(now, (), unknown)
-            coupons = self._coupons.codes_by_member(
+            coupons = self.coupons.codes_by_member(
                 request.terminal_id, {row.member_id for row in rows}, now)
             return LookupResponse(now, tuple(
-                self._record(row, coupons.get(row.member_id, ())) for row in rows))
+                self.record(row, coupons.get(row.member_id, ())) for row in rows))
 
     def _cards_presented(self, request: LookupRequest) -> list[Any]:
         cards = self._db.cards
@@ -84,7 +84,8 @@ class MemberLookup:
         found = cards.select().where(cards.member_id.in_(member_ids))
         return sorted(found, key=_live_first)[:MAX_LOOKUP_RECORDS]
 
-    def _record(self, row: Any, coupons: tuple[str, ...]) -> LookupRecord:
+    def record(self, row: Any, coupons: tuple[str, ...]) -> LookupRecord:
+        """One card row as the answer carries it (also hq.snapshots' pages)."""
         pins = self._db.member_pins
         pin = pins.get_or_none(pins.card_no == row.card_no)
         return LookupRecord(

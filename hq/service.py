@@ -33,6 +33,7 @@ from hq.member_lookup import MemberLookup
 from hq.pin_secrets import PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority
 from hq.settings import HqSettings
+from hq.snapshots import StoreSnapshots
 from membership.config_documents import COUPONS_USED
 from membership.wire import (
     PREFIX,
@@ -46,7 +47,8 @@ from membership.wire_pins import PIN_KEY_TOPIC
 from terminal.sync.client import send_without_delay
 
 log = logging.getLogger("hq.service")
-SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req")
+SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
+                    "snapshot/req")
 
 
 def persistent_client(client_id: str, username: str, password: str) -> mqtt.Client:
@@ -76,6 +78,7 @@ class HqWorker:
         self.ingestor = Ingestor(db, settings.max_clock_skew_s)
         self.authority = Authority(db, settings.hold_seconds, clock)
         self.lookup = MemberLookup(db, clock)
+        self.snapshots = StoreSnapshots(db, self.lookup, clock)
         self.pins = PinAuthority(db, pin_secrets or load_pin_secrets(settings), clock)
         self.clock = clock
         self.connected = threading.Event()
@@ -171,6 +174,9 @@ class HqWorker:
         elif kind == "pin/req":
             checked = self.pins.handle_request(message.topic, message.payload, now)
             self._respond(message, checked.to_bytes() if checked else None)
+        elif kind == "snapshot/req":
+            page = self.snapshots.handle_request(message.topic, message.payload, now)
+            self._respond(message, page.to_bytes() if page else None)
 
     def _answer_events(self, terminal_id: str, result: IngestResult) -> None:
         if result.dead_letter_reason is not None:

@@ -31,7 +31,8 @@ EVENT_TYPES = frozenset({
     "member.registered",
 })
 # What terminals publish and HQ subscribes to (request/response kinds answer on `<kind>/resp`).
-TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req")
+TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
+                   "snapshot/req")
 CONFIG_SCOPES = ("all", "region", "store", "terminal")
 
 

@@ -114,7 +114,7 @@ class LookupResponse:
 
     def to_bytes(self) -> bytes:
         return encode({"schema": SCHEMA, "as_of": self.as_of.isoformat(), "reason": self.reason,
-                       "records": [_record_to_json(record) for record in self.records]})
+                       "records": [record_to_json(record) for record in self.records]})
 
 
 def parse_lookup_response(payload: bytes) -> LookupResponse:
@@ -126,17 +126,17 @@ def parse_lookup_response(payload: bytes) -> LookupResponse:
     if not isinstance(reason, str) or len(reason) > 80:
         raise WireError("invalid_field", "reason")
     return LookupResponse(required_time(message, "as_of"),
-                          tuple(_record_from_json(record) for record in records), reason)
+                          tuple(record_from_json(record) for record in records), reason)
 
 
-def _record_to_json(record: LookupRecord) -> dict[str, Any]:
+def record_to_json(record: LookupRecord) -> dict[str, Any]:
     return {"profile": profile_to_json(record.profile), "card": card_to_json(record.card),
             "balances": balances_to_json(record.balances), "uid": record.uid,
             "offline_pin_verifier": record.offline_pin_verifier,
             "coupons": list(record.coupons), "other_cards": list(record.other_cards)}
 
 
-def _record_from_json(data: Any) -> LookupRecord:
+def record_from_json(data: Any) -> LookupRecord:
     data = _object(data, "record")
     return LookupRecord(
         profile=profile_from_json(data.get("profile")), card=card_from_json(data.get("card")),

@@ -115,6 +115,8 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
     language = chosen_language(store, config.terminal.language)
     printing = ReceiptPrintService(devices["printer"], store, lang=language)
     closers.append(printing.close)
+    if sync is not None:
+        sync.printer_state = printing.printer_state
     guard = DebitGuard(config.terminal.id, store, sync)
     directory = HqDirectory(sync, config.hq.request_timeout_s) if sync is not None else None
     cashier = CashierContext(
@@ -144,7 +146,8 @@ def _sync(config: TerminalConfig, store: TerminalStore,
     settings = SyncSettings(config.terminal.id, config.hq.password,
                             store_id=config.terminal.store_id, region=config.terminal.region,
                             host=config.hq.host, port=config.hq.port,
-                            auth_timeout_s=config.hq.request_timeout_s)
+                            auth_timeout_s=config.hq.request_timeout_s,
+                            rebuild_when_new=config.hq.rebuild_when_new)
     return SyncClient(store, settings, clock)
 
 

@@ -16,6 +16,7 @@ what differs per machine and must not sit in a file in the image: TERMINAL_HQ_PA
     port = 1883
     password = ""              # better: TERMINAL_HQ_PASSWORD
     request_timeout_s = 3.0    # authorisation, lookups and PIN checks wait this long
+    rebuild_when_new = true    # a new store takes its store's members and cards from HQ
 
     [ui]
     width = 1024               # 1024x600 or 800x480 panels
@@ -79,6 +80,9 @@ class HqSection:
     port: int = 1883
     password: str = ""
     request_timeout_s: float = 3.0
+    # A store never rebuilt (a new terminal, a replaced SD card) takes HQ's members and cards
+    # of its store on its first connection (terminal.sync.rebuild).
+    rebuild_when_new: bool = True
 
     def __post_init__(self) -> None:
         _bounded("hq.port", self.port, 1, 65535)

@@ -99,6 +99,7 @@ class ReceiptPrintService:
         self._queued: Counter[str] = Counter()  # op_id -> its jobs not printed yet
         self._unfinished = 0  # jobs not printed or not reported yet
         self._closed = False
+        self._last_state = "unknown"
         self._worker = threading.Thread(target=self._work, name="receipt-printer", daemon=True)
         self._worker.start()
 
@@ -129,6 +130,12 @@ class ReceiptPrintService:
         if op_id is not None:
             self.reprint(op_id, on_result)
         return op_id
+
+    def printer_state(self) -> str:
+        """What the last print found, for the shadow HQ sees: "ok", the short name of the
+        error ("paper_out", "offline", ...) or "unknown" before the first print. Never asks
+        the printer: the print worker owns the transport."""
+        return self._last_state
 
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """For shutdown and tests: True once every queued job has finished and reported."""
@@ -178,12 +185,14 @@ class ReceiptPrintService:
         except Exception as error:  # a driver's bug counts as a device failure too
             return self._failed(job, document, self._device_error(error))
         self._store_safely(self.receipts.mark_printed, receipt.op_id)
+        self._last_state = "ok"
         return PrintResult(receipt.op_id, drawer_kicked=document.open_drawer,
                            reprint=job.reprint)
 
     def _failed(self, job: _Job, document: PrintDocument, error: DeviceError) -> PrintResult:
         op_id = job.receipt.op_id
         log.warning("receipt %s not printed: %s", op_id, error)
+        self._last_state = (error.message_key.rsplit(".", 1)[-1] or "error")[:20]
         self._store_safely(self.receipts.record_print_failure, op_id, error.message_key)
         kicked = False
         if document.open_drawer:

@@ -15,6 +15,7 @@ from terminal.store.models import Tables
 NEXT_SEQ = "next_seq"  # the seq the next event of this terminal gets
 ACK_WATERMARK = "hq_ack_watermark"  # every seq up to it is stored at HQ
 UI_LANGUAGE = "ui_language"  # chosen on the settings screen: wins over the config file's
+REBUILT_FROM_HQ_AT = "rebuilt_from_hq_at"  # HQ's time of the snapshot last rebuilt from
 
 
 class StoreAccess:

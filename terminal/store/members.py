@@ -9,12 +9,15 @@ HQ's lots plus this terminal's unacknowledged entries (terminal.store.known_bala
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberRecord
-from terminal.store.cache import Cache, KnownCard, MemberInfo, known_card_from_row
+from terminal.store.access import REBUILT_FROM_HQ_AT
+from terminal.store.cache import Cache, KnownCard, MemberInfo, RebuildReport, known_card_from_row
 from terminal.store.codec import card_columns, plain
 
 _NO_LONGER_USABLE = (CardStatus.REPLACED.value, CardStatus.CANCELLED.value)
@@ -58,23 +61,51 @@ class MemberCache(Cache):
     def cache_member_record(self, record: MemberRecord) -> bool:
         """Remember what HQ's directory answered. False when the card itself kept its local
         state (changed here, not yet acknowledged) and only HQ's own facts were taken."""
+        with self.writing():
+            return self._remember_record(record, self._cards_with_unacknowledged_changes())
+
+    def rebuild_from_directory(
+        self, records: Iterable[MemberRecord], documents: Collection[tuple[str, str]],
+        as_of: datetime,
+    ) -> RebuildReport:
+        """Replace the cached members and cards with HQ's snapshot of this store (every card
+        as a directory record), in one transaction, and drop the configuration documents whose
+        (name, scope) HQ no longer wants held; `as_of` (HQ's time) is kept as when. Cards
+        with unacknowledged local changes keep their state and are never removed; the journal
+        and the outbox are not touched."""
+        records = list(records)
+        with self.writing():
+            pending = self._cards_with_unacknowledged_changes()
+            kept = tuple(record.card.card_no for record in records
+                         if not self._remember_record(record, pending))
+            cards_removed = self._remove_cards_not_in(
+                {record.card.card_no for record in records} | pending)
+            members_removed = self._remove_unused_members(
+                {record.card.member_id for record in records})
+            configs_removed = self._remove_configs_not_in(set(documents))
+            if configs_removed:
+                self._refresh_staff()
+            self.set_setting(REBUILT_FROM_HQ_AT, as_of.isoformat())
+        self.config_generation += 1
+        return RebuildReport(len(records) - len(kept), kept, cards_removed, members_removed,
+                             (), configs_removed)
+
+    def _remember_record(self, record: MemberRecord, pending: set[str]) -> bool:
         profile = record.profile
         card_no = record.card.card_no
         from_hq = _hq_facts(record)
-        with self.writing():
-            pending = self._cards_with_unacknowledged_changes()
-            self._upsert_member(MemberInfo(record.card.member_id, profile.name, profile.phone,
-                                           profile.birthday))
-            card = self.tables.card
-            if card_no in pending:
-                card.update(**from_hq).where(card.card_no == card_no).execute()
-                return False
-            columns = {**card_columns(record.card), **from_hq, "changed_by_op": "",
-                       "updated_at": self.clock()}
-            (card.insert(**columns)
-             .on_conflict(conflict_target=[card.card_no],
-                          preserve=[getattr(card, name) for name in columns if name != "card_no"])
-             .execute())
+        self._upsert_member(MemberInfo(record.card.member_id, profile.name, profile.phone,
+                                       profile.birthday))
+        card = self.tables.card
+        if card_no in pending:
+            card.update(**from_hq).where(card.card_no == card_no).execute()
+            return False
+        columns = {**card_columns(record.card), **from_hq, "changed_by_op": "",
+                   "updated_at": self.clock()}
+        (card.insert(**columns)
+         .on_conflict(conflict_target=[card.card_no],
+                      preserve=[getattr(card, name) for name in columns if name != "card_no"])
+         .execute())
         return True
 
     def forget_offline_pin_verifier(self, card_no: str) -> None:

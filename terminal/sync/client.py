@@ -38,8 +38,10 @@ from membership.wire import (
     terminal_topic,
 )
 from membership.wire_pins import PIN_KEY_TOPIC, PinKey, parse_pin_key
+from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.errors import StoreError
 from terminal.store.store import TerminalStore
+from terminal.sync.backoff import ReconnectBackoff
 from terminal.sync.settings import SyncSettings
 
 log = logging.getLogger("terminal.sync")
@@ -69,6 +71,8 @@ class SyncClient:
         self._pending: dict[bytes, tuple[threading.Event, list[bytes]]] = {}
         self._pin_key: PinKey | None = None  # HQ's newest, retained on PIN_KEY_TOPIC
         self._pin_key_known = threading.Event()
+        self._backoff = ReconnectBackoff(1.0, max(1.0, settings.reconnect_max_delay_s))
+        self._rebuilding = threading.Lock()
         self.client = self._make_client()
         self._relay = threading.Thread(target=self._relay_loop, name="outbox-relay", daemon=True)
 
@@ -80,9 +84,9 @@ class SyncClient:
         client.will_set(terminal_topic(settings.terminal_id, "status"),
                         build_status(settings.terminal_id, False, self.clock()), qos=1,
                         retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=settings.reconnect_max_delay_s)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         client.on_socket_open = send_without_delay
         return client
@@ -92,10 +96,7 @@ class SyncClient:
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = self.settings.session_expiry_s
-        # Jitter spreads a fleet's reconnects after a broker restart.
-        jitter = int.from_bytes(os.urandom(1), "big") % 3
-        self.client.reconnect_delay_set(
-            min_delay=1 + jitter, max_delay=max(1 + jitter, self.settings.reconnect_max_delay_s))
+        self._draw_next_wait()
         self.client.connect_async(self.settings.host, self.settings.port, keepalive=30,
                                   clean_start=False, properties=properties)
         self.client.loop_start()
@@ -122,7 +123,8 @@ class SyncClient:
             return
         tid = self.settings.terminal_id
         topics = [terminal_topic(tid, kind)
-                  for kind in ("ack", "resend", "auth/resp", "lookup/resp", "pin/resp")]
+                  for kind in ("ack", "resend", "auth/resp", "lookup/resp", "pin/resp",
+                               "snapshot/resp")]
         topics += [f"{PREFIX}/config/all/+", f"{PREFIX}/config/terminal/{tid}/+", PIN_KEY_TOPIC]
         if self.settings.store_id:
             topics.append(f"{PREFIX}/config/store/{self.settings.store_id}/+")
@@ -132,12 +134,43 @@ class SyncClient:
         with self._position_lock:
             self._sent_up_to = self.store.ack_watermark()
         self._publish_status(True)
+        self._backoff.connected()
         self.online.set()
         self._wake.set()
+        if self.settings.rebuild_when_new and self.store.text_setting(REBUILT_FROM_HQ_AT) is None:
+            self.start_rebuild()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.online.clear()
+        self._draw_next_wait()
         log.info("%s offline: %s", self.settings.terminal_id, reason_code)
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        self._draw_next_wait()
+
+    def _draw_next_wait(self) -> None:
+        # paho waits its min_delay before the next attempt when its delay was reset: setting
+        # both to our draw makes that wait ours, with its jitter.
+        wait = self._backoff.next_wait()
+        self.client.reconnect_delay_set(min_delay=wait, max_delay=wait)  # type: ignore[arg-type]
+
+    def start_rebuild(self) -> bool:
+        """Rebuild the store's cache from HQ on a thread of its own (terminal.sync.rebuild);
+        False when one is running already."""
+        if not self._rebuilding.acquire(blocking=False):
+            return False
+        threading.Thread(target=self._rebuild, name="rebuild-from-hq", daemon=True).start()
+        return True
+
+    def _rebuild(self) -> None:
+        from terminal.sync.rebuild import rebuild_from_hq  # it builds on this client
+
+        try:
+            rebuild_from_hq(self, self.store)
+        except StoreError:
+            log.exception("the rebuild from HQ could not be stored")
+        finally:
+            self._rebuilding.release()
 
     def _publish_status(self, online: bool) -> None:
         self.client.publish(terminal_topic(self.settings.terminal_id, "status"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from huiyuan_devices.keypad.base import Pin
 
@@ -64,7 +65,7 @@ class HqDirectory:
         if response is None:
             return None
         _raise_refusal(response)
-        return _member_record(response.records[0], response) if response.records else None
+        return member_record(response.records[0], response.as_of) if response.records else None
 
     def lookup_phone(self, phone: str) -> tuple[MemberRecord, ...] | None:
         """Every card (at most 20) of the members with this phone; empty when HQ knows no
@@ -78,7 +79,7 @@ class HqDirectory:
         if response.reason == UNKNOWN_MEMBER:
             return ()
         _raise_refusal(response)
-        return tuple(_member_record(record, response) for record in response.records)
+        return tuple(member_record(record, response.as_of) for record in response.records)
 
     def _lookup(self, request: LookupRequest) -> LookupResponse | None:
         payload = self._sync.request("lookup", request.to_bytes(), self._timeout_s)
@@ -135,10 +136,11 @@ def _raise_refusal(response: LookupResponse) -> None:
         raise DomainError(response.reason)
 
 
-def _member_record(record: LookupRecord, response: LookupResponse) -> MemberRecord:
+def member_record(record: LookupRecord, as_of: datetime) -> MemberRecord:
+    """HQ's record of a card as the cashier's ports carry it; `as_of` is HQ's time."""
     profile = record.profile
     return MemberRecord(
         profile=MemberProfile(profile.member_id, profile.name, profile.phone, profile.birthday),
-        card=record.card, balances=record.balances, as_of=response.as_of, uid=record.uid,
+        card=record.card, balances=record.balances, as_of=as_of, uid=record.uid,
         offline_pin_verifier=record.offline_pin_verifier, coupons=record.coupons,
         other_cards=record.other_cards)

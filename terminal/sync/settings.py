@@ -22,6 +22,9 @@ class SyncSettings:
     ack_timeout_s: float = 10.0  # no watermark progress for this long: send the unacked again
     publish_timeout_s: float = 10.0
     app_version: str = "0.1.0"
+    # Rebuild the cache from HQ on the first connection of a store never rebuilt (a replaced
+    # SD card, a new terminal in a store): terminal.sync.rebuild.
+    rebuild_when_new: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 500:
