@@ -16,7 +16,7 @@ from datetime import datetime
 from peewee import IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
-from terminal.store import schema_changes, schema_v1
+from terminal.store import hq_answers, schema_changes, schema_v1
 from terminal.store.errors import SchemaTooNew, StoreCorrupt, translated_errors
 
 
@@ -76,6 +76,12 @@ def _find_used_coupons(database: SqliteDatabase, migrator: SqliteMigrator) -> No
         "WHERE coupon_used != ''")
 
 
+def _keep_hq_answers(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # HQ's authorisation answers are the newest balances a terminal hears of a card: offline
+    # decisions go by them when they are newer than the cached record (terminal.store.hq_answers).
+    database.execute_sql(hq_answers.CREATE_TABLE)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
@@ -86,6 +92,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _add_sessions_lockouts_and_shift_operations),
     Migration(6, "the coupons used in this terminal's sales are found by code",
               _find_used_coupons),
+    Migration(7, "what HQ last answered a card had available", _keep_hq_answers),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -40,6 +40,8 @@ class DebitGuard:
             answer = self.sync.authorise(
                 AuthRequest(self.terminal_id, op_id, card_no, kind, amount, service))
             if answer is not None:
+                before = answer.available + (amount if answer.approved else 0)
+                self.store.remember_hq_available(card_no, kind, service, before)
                 return DebitDecision(answer.approved, True, answer.reason, answer.available)
         return self._offline(card_no, kind, amount, service)
 
@@ -65,9 +67,16 @@ class DebitGuard:
         return DebitDecision(True, False, "", left - amount)
 
     def _known_stored_value(self, card_no: str) -> int:
-        """The last balance this terminal knew, its own unsynced debits already taken off."""
+        """The last balance this terminal knew, its own unsynced debits already taken off:
+        HQ's last authorisation answer when it is newer than the cached record."""
+        answer = self.store.hq_available(card_no, "stored_value")
+        if answer is not None:
+            return answer.available - self.store.unsynced_debits(card_no).stored_value
         return self.store.last_known_balances(card_no).stored_value
 
     def _known_uses(self, card_no: str, service: str) -> int:
+        answer = self.store.hq_available(card_no, "count", service)
+        if answer is not None:
+            return answer.available - self.store.unsynced_debits(card_no).counts.get(service, 0)
         balances = self.store.last_known_balances(card_no)
         return sum(lot.remaining for lot in balances.count_lots if lot.service == service)

@@ -7,8 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from hq.balances import card_balances
 from hq.db import HqDatabase
 from hq.fleet_terminal import SimulatedTerminal
+from hq.reconcile import reconcile_terminal
 from membership import counter
 from membership.catalogue import SaleLine
 from membership.offline_limits import OfflineLimits
@@ -134,6 +136,9 @@ def test_the_last_50_yuan_race_online_exactly_one_wins(online):
         decisions = race((t1, t2), card_no, round_no)
         assert all(decision.online for decision in decisions.values())
         assert sorted(d.approved for d in decisions.values()) == [False, True], decisions
+    db, _ = online
+    for terminal in (t1, t2):  # holds only: nothing was sold, nothing lost or doubled
+        assert reconcile_terminal(db, terminal.terminal_id, terminal.store).clean
 
 
 def op_holds(db: HqDatabase, op_id: str) -> dict[tuple[str, str], str]:
@@ -210,3 +215,24 @@ def test_two_offline_terminals_overspending_one_card_are_flagged(online, broker)
              what="HQ to flag the overdraft")
     row = db.overdrafts.get(db.overdrafts.card_no == card_no)
     assert row.amount_over == 3000  # ¥50 − ¥40 − ¥40 = −¥30
+    # Each journal reached HQ whole and once; the card's balance is HQ's (both sales), which
+    # neither terminal alone holds, so it is compared with both journals together.
+    for terminal in (t1, t2):
+        assert reconcile_terminal(db, terminal.terminal_id, terminal.store, card_nos=[]).clean
+    assert card_balances(db, card_no).stored_value == 5000 - 4000 - 4000
+
+
+def test_an_authorisation_answer_is_remembered_for_offline_decisions(online, broker):
+    """T2 has never looked the card up: offline it would know nothing of its ¥50. One online
+    authorisation later it knows what HQ said, less what it has taken since."""
+    _, (t1, t2) = online
+    card_no = card_with(t1, 5000)
+    t1.sync.notify()
+    wait_for(lambda: t1.store.outbox_depth() == 0, what="the top-up at HQ")
+    guard = DebitGuard("T2", t2.store, t2.sync)
+    assert guard.authorise("T2-probe", card_no, "stored_value", 1000).available == 4000
+    broker.stop()
+    wait_for(lambda: not t2.sync.online.is_set(), what="T2 offline")
+    refused = guard.authorise("T2-a", card_no, "stored_value", 6000)
+    assert (refused.approved, refused.online, refused.available) == (False, False, 5000)
+    assert guard.authorise("T2-b", card_no, "stored_value", 3000).approved
