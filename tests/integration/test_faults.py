@@ -110,8 +110,8 @@ def test_hq_killed_mid_batch_then_restarted(broker, hq_database_url, folders):
             kill(terminal)
 
 
-def test_two_workers_share_the_ingest_and_one_is_killed(broker, tmp_path, folders):
-    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+def test_two_workers_share_the_ingest_and_one_is_killed(broker, hq_database_url, folders):
+    url = hq_database_url
     workers = [start_hq(broker, url, folders, "hq-1"), start_hq(broker, url, folders, "hq-2")]
     terminals = [start_terminal(broker, folders, operations=150, terminal_id=tid, seed=n,
                                 pause=0.003) for n, tid in enumerate(("T1", "T2", "T3"))]

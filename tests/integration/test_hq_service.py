@@ -8,6 +8,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from hq.balances import stored_value
 from membership.wire import (
     AuthRequest,
     WireEvent,
@@ -59,6 +60,7 @@ def test_events_are_stored_once_and_acknowledged(worker, terminal):
     assert parse_ack(again.payload) == 2
     assert db.events.select().count() == 2
     assert db.ledger.select().count() == 2
+    assert stored_seqs(db) == [1, 2] and stored_value(db, "8800") == 20000  # nothing doubled
 
 
 def test_a_gap_is_asked_for_and_filled(worker, terminal):
@@ -72,6 +74,14 @@ def test_a_gap_is_asked_for_and_filled(worker, terminal):
                      build_event_batch("T1", [top_up(2), top_up(3)], AT))
     (ack,) = by_topic(terminal.receive(1, timeout=10), "ack")
     assert parse_ack(ack.payload) == 4
+    _, db = worker
+    assert stored_seqs(db) == [1, 2, 3, 4] and stored_value(db, "8800") == 40000
+
+
+def stored_seqs(db) -> list[int]:
+    """The terminal's journal at HQ: every seq once, or the reconciliation fails."""
+    return sorted(row.seq for row in db.events.select(db.events.seq)
+                  .where(db.events.terminal_id == "T1"))
 
 
 def test_bad_payloads_become_dead_letters_and_the_worker_keeps_going(worker, terminal):

@@ -1,6 +1,7 @@
 """A terminal's real store and sync against a real broker and HQ worker: everything sold reaches
 HQ exactly once, also across a broker outage, and configuration documents are applied."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from hq.config_push import next_document, publish
 from hq.fleet_terminal import SimulatedTerminal
 from hq.reconcile import reconcile_terminal
 from hq.service import persistent_client, session_properties
+from membership.wire import build_ack, build_resend, parse_event_batch, terminal_topic
 from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
@@ -90,3 +92,37 @@ def test_a_configuration_document_is_applied_and_reported(broker, hq, tmp_path):
         wait_for(lambda: db.shadows.select().count() == 1, what="the shadow at HQ")
     finally:
         terminal.close()
+
+
+def test_the_terminal_serves_a_resend_request_from_its_outbox(broker, mqtt_client_factory,
+                                                              tmp_path):
+    """HQ's side played by a client with HQ's account: it takes the batches, acknowledges up
+    to seq 3 and asks for 5..7 again. The real SyncClient prunes only up to 3 and sends the
+    same events again from seq 5, through the real broker."""
+    hq_side = mqtt_client_factory(broker, "hq")
+    hq_side.connect()
+    hq_side.subscribe(terminal_topic("T1", "events"))
+    terminal = start_terminal(broker, tmp_path)
+    try:
+        for _ in range(12):
+            terminal.step()
+        terminal.sync.notify()
+        issued = terminal.store.next_seq() - 1
+        first = events_received(hq_side, issued)
+        hq_side.publish(terminal_topic("T1", "ack"), build_ack("T1", 3, datetime.now()))
+        wait_for(lambda: terminal.store.outbox_depth() == issued - 3, what="pruning up to 3")
+        hq_side.publish(terminal_topic("T1", "resend"), build_resend("T1", 5, 7))
+        again = events_received(hq_side, issued - 4)
+        assert [event.seq for event in again] == list(range(5, issued + 1))
+        assert again == first[4:]
+    finally:
+        terminal.close()
+
+
+def events_received(client, count: int) -> list:
+    """Events in the batches the client receives until it has `count` of them."""
+    events: list = []
+    while len(events) < count:
+        (message,) = client.receive(1, timeout=10)
+        events += parse_event_batch(message.topic, message.payload).events
+    return events
