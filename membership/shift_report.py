@@ -177,6 +177,9 @@ def shift_receipt(totals: ShiftTotals, op: Operation, close: ShiftClose) -> Rece
         ReceiptRow("receipt.topups_total", totals.topups_amount),
         ReceiptRow("receipt.refunds_count", value=str(totals.refunds_count)),
         ReceiptRow("receipt.refunds_total", totals.refunds_amount),
+        # How the refunds went back: the cash among them leaves the drawer.
+        *(ReceiptRow(f"receipt.refunded.{kind}", amount)
+          for kind, amount in totals.refunds_by_tender.items()),
         ReceiptRow("receipt.withdrawals_count", value=str(totals.withdrawals_count)),
         ReceiptRow("receipt.withdrawals_total", totals.withdrawals_amount),
     ]

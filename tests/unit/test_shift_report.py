@@ -17,6 +17,7 @@ from membership.shift_report import (
     shift_opened_decision,
 )
 from membership.wire import EVENT_TYPES, validate_event_payload
+from terminal.i18n import has_translation
 
 STORE = StoreContext("SH001", "SH001-T1", "静安旗舰店", "王小丽")
 OPENED = datetime(2026, 11, 23, 9, 0)
@@ -102,6 +103,10 @@ def test_the_shift_report_and_the_closing_event():
     assert rows["receipt.shift_ended"].value == "2026-11-23 18:30"
     assert rows["receipt.sales_count"].value == "2" and rows["receipt.sales_total"].amount == 19980
     assert rows["receipt.cash_paid_out"].amount == 8000
+    refunded = [(row.label_key, row.amount) for row in receipt.totals
+                if row.label_key.startswith("receipt.refunded.")]
+    assert refunded == [("receipt.refunded.stored_value", 400), ("receipt.refunded.cash", 600)]
+    assert all(has_translation(key, lang) for key, _ in refunded for lang in ("zh_CN", "en"))
     uses = [row.value for row in receipt.totals if row.label_key == "receipt.count_uses"]
     assert uses == ["FACIAL ×3", "WASH ×1"]
     assert receipt.tenders == (ReceiptRow("tender.stored_value", 15000),
