@@ -141,7 +141,7 @@ _RECEIPT = {
     "receipt.topup_bonus": ("赠送金额", "Bonus given"),
     "receipt.withdraw_amount": ("取款金额", "Amount withdrawn"),
     "receipt.fee": ("手续费", "Fee"),
-    "receipt.card_fee": ("工本费", "Card fee"),
+    "receipt.card_fee": ("开卡费", "Join fee"),
     "receipt.annual_fee": ("年费", "Annual fee"),
     "receipt.service": ("服务项目", "Service"),
     "receipt.counts_used": ("本次使用次数", "Uses this time"),

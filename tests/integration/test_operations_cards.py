@@ -82,7 +82,7 @@ def test_enrolment_issues_the_card_and_takes_the_fee_in_cash(world):
         ("S01", 1000)]
     lines = world.printed_lines(result)
     assert lines[0] == "会员卡业务单" and "开卡" in lines
-    assert {"工本费                    ¥20.00", "找零                      ¥30.00"} <= set(lines)
+    assert {"开卡费                    ¥20.00", "找零                      ¥30.00"} <= set(lines)
     assert result.printing.result.drawer_kicked
 
 
