@@ -39,6 +39,7 @@ from hq.ingest_sql import (
     TerminalState,
     balance_sums,
     consume_holds,
+    debits_stored_between,
     lock_cards,
     lock_terminal,
     stored_seqs_above,
@@ -105,6 +106,8 @@ class Ingestor:
             self._apply_effects(batch.terminal_id, new_events, received_at)
             store_coupon_uses(self._db, coupon_uses)
         watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
+        self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
+                                received_at)
         card_events = any(event.event.type in CARD_EVENT_TYPES for event in new_events)
         return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
                             resend, card_events=card_events, coupon_uses=bool(coupon_uses))
@@ -147,7 +150,6 @@ class Ingestor:
         store_members(self._db, member_rows(event.event for event in new_events))
         if locked.held:
             consume_holds(self._db, op_ids, locked.held, received_at)
-        self._record_overdrafts(terminal_id, new_events, received_at)
 
     def _locked_cards(self, card_nos: set[str], op_ids: list[str]) -> LockedCards:
         """Cards this batch changes (balances, status, holds), created if HQ has not seen them,
@@ -166,18 +168,31 @@ class Ingestor:
             self._db.update_row(self._db.cards, "card_no", card.card_no, fields)
 
     def _record_overdrafts(self, terminal_id: str, new_events: Sequence[PreparedEvent],
-                           received_at: datetime) -> None:
-        """Offline debits may take a card below zero (decision 6): each balance the batch left
-        negative is recorded against the last event that debited it."""
-        debits = debits_by_last_event(new_events)
+                           old_watermark: int, watermark: int, received_at: datetime) -> None:
+        """Offline debits may take a card below zero (decision 6): each balance left negative
+        by the events the watermark now covers is recorded against the last event that debited
+        it. An event stored above a gap is judged only when the gap is filled: the missing
+        events may credit the card first (a top-up rung up before the sale), and judging it
+        early flagged overdrafts that never were (seen in the broker-outage fault test)."""
+        covered = [event for event in new_events if event.event.seq <= watermark]
+        debits = {debit: (event.event.seq, event.event.op_id)
+                  for debit, event in debits_by_last_event(covered).items()}
+        if watermark - old_watermark > len(covered):  # events stored earlier above a gap
+            new_seqs = {event.event.seq for event in new_events}
+            for card_no, account, service, seq, op_id in debits_stored_between(
+                    self._db, terminal_id, old_watermark, watermark):
+                debit = (Debit(card_no, "count", service) if account == "count"
+                         else Debit(card_no, "stored_value", ""))
+                if seq not in new_seqs and seq > debits.get(debit, (0, ""))[0]:
+                    debits[debit] = (seq, op_id)
         if not debits:
             return
         balances = self._debited_balances({debit.card_no for debit in debits})
         rows = [
-            {"card_no": debit.card_no, "terminal_id": terminal_id, "seq": event.event.seq,
-             "op_id": event.event.op_id, "kind": debit.kind, "service": debit.service,
-             "amount_over": -balances[debit], "detected_at": received_at}
-            for debit, event in debits.items() if balances.get(debit, 0) < 0
+            {"card_no": debit.card_no, "terminal_id": terminal_id, "seq": seq, "op_id": op_id,
+             "kind": debit.kind, "service": debit.service, "amount_over": -balances[debit],
+             "detected_at": received_at}
+            for debit, (seq, op_id) in debits.items() if balances.get(debit, 0) < 0
         ]
         self._db.bulk_insert(self._db.overdrafts, rows)
 

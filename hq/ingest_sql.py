@@ -90,3 +90,17 @@ def stored_seqs_above(db: HqDatabase, terminal_id: str, watermark: int) -> list[
         f'SELECT "seq" FROM "events" WHERE "terminal_id" = {param} AND "seq" > {param} '
         'ORDER BY "seq"', [terminal_id, watermark])
     return [seq for (seq,) in rows]
+
+
+def debits_stored_between(db: HqDatabase, terminal_id: str, after: int, up_to: int
+                          ) -> list[tuple[str, str, str, int, str]]:
+    """(card_no, account, service, seq, op_id) of the terminal's stored debits of stored value
+    and counts with after < seq <= up_to, in seq order."""
+    param = db.database.param
+    rows = db.database.execute_sql(
+        'SELECT "card_no", "account", "service", "seq", "op_id" FROM "ledger_entries" '
+        f'WHERE "terminal_id" = {param} AND "seq" > {param} AND "seq" <= {param} '
+        'AND "delta" < 0 AND "account" IN (\'principal\', \'bonus\', \'count\') ORDER BY "seq"',
+        [terminal_id, after, up_to])
+    return [(card_no, account, service, int(seq), op_id)
+            for card_no, account, service, seq, op_id in rows]

@@ -22,7 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="the terminal's TOML file")
     parser.add_argument("--seconds", type=float, default=0, help="close after N seconds")
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO)  # DEBUG, when [logging] asks for it, goes to the file only
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        handlers=[console])
     from terminal.config import ConfigError, load_config
 
     try:

@@ -25,6 +25,7 @@ from terminal.cashier.card_pins import ReaderCardPins
 from terminal.cashier.context import CashierContext
 from terminal.config import TerminalConfig
 from terminal.i18n import LANGUAGES
+from terminal.logfile import start_log_file
 from terminal.printing import ReceiptPrintService
 from terminal.store.access import UI_LANGUAGE
 from terminal.store.store import TerminalStore, open_store
@@ -104,7 +105,8 @@ class ConfigurationCache:
 
 def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) -> TerminalRuntime:
     overrides = overrides or Overrides()
-    closers: list[Callable[[], None]] = []
+    closers: list[Callable[[], None]] = [start_log_file(config)]  # closed last
+    log.info("terminal %s starting, data in %s", config.terminal.id, config.terminal.data_dir)
     config.store_path.parent.mkdir(parents=True, exist_ok=True)
     store = open_store(config.store_path, overrides.clock)
     closers.append(store.close)

@@ -32,6 +32,12 @@ what differs per machine and must not sit in a file in the image: TERMINAL_HQ_PA
     kind = "simulated"
     paper_mm = 58
 
+    [logging]                  # the terminal's own log: a rotating file in data_dir
+    file = "terminal.log"      # a file name in data_dir; "" writes no file
+    level = "INFO"             # DEBUG, INFO, WARNING or ERROR
+    max_bytes = 1048576        # a file this large is rotated: terminal.log.1, .2, ...
+    backups = 5                # rotated files kept
+
     [demo]
     seed = false               # apply the demo store's documents and staff to an empty store
 """
@@ -51,6 +57,7 @@ PASSWORD_ENV = "TERMINAL_HQ_PASSWORD"
 DEVICE_NAMES = ("card_reader", "pinpad", "printer")
 SIMULATED = {"kind": "simulated"}
 SIMULATOR_PANEL_WIDTH = 280
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(ValueError):
@@ -102,6 +109,22 @@ class UiSection:
 
 
 @dataclass(frozen=True)
+class LoggingSection:
+    file: str = "terminal.log"
+    level: str = "INFO"
+    max_bytes: int = 1_048_576
+    backups: int = 5
+
+    def __post_init__(self) -> None:
+        if self.level not in LOG_LEVELS:
+            raise ConfigError(f"logging.level must be one of {', '.join(LOG_LEVELS)}")
+        if self.file in (".", "..") or any(char in self.file for char in "/\\"):
+            raise ConfigError("logging.file must be a file name (it is kept in data_dir)")
+        _bounded("logging.max_bytes", self.max_bytes, 10_000, 100_000_000)
+        _bounded("logging.backups", self.backups, 0, 50)
+
+
+@dataclass(frozen=True)
 class DemoSection:
     seed: bool = False
 
@@ -114,10 +137,15 @@ class TerminalConfig:
     devices: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: {name: dict(SIMULATED) for name in DEVICE_NAMES})
     demo: DemoSection = field(default_factory=DemoSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
 
     @property
     def store_path(self) -> Path:
         return Path(self.terminal.data_dir) / "terminal.sqlite3"
+
+    @property
+    def log_path(self) -> Path | None:
+        return Path(self.terminal.data_dir) / self.logging.file if self.logging.file else None
 
     def device(self, name: str) -> Mapping[str, Any]:
         return self.devices.get(name, SIMULATED)
@@ -136,7 +164,8 @@ class TerminalConfig:
         return self.ui.width + extra, self.ui.height
 
 
-_SECTIONS = {"terminal": TerminalSection, "hq": HqSection, "ui": UiSection, "demo": DemoSection}
+_SECTIONS = {"terminal": TerminalSection, "hq": HqSection, "ui": UiSection, "demo": DemoSection,
+             "logging": LoggingSection}
 
 
 def load_config(path: str | Path | None = None,

@@ -191,6 +191,32 @@ def test_two_offline_sales_that_overspend_a_card_are_an_overdraft(
     assert count(hq.overdrafts) == 1
 
 
+def test_a_sale_stored_above_a_gap_is_judged_when_the_gap_is_filled(
+        hq: HqDatabase, ingestor: Ingestor) -> None:
+    """The top-up came first at the counter but reaches HQ second (a lost batch, resent):
+    the sale alone would look overdrawn; nothing is flagged, before or after the gap fills."""
+    feed = TerminalFeed("T1")
+    opening = [feed.issue(), feed.top_up(5_000)]
+    sale = feed.sale(4_000)
+    send(ingestor, feed, [sale])
+    assert count(hq.overdrafts) == 0
+    send(ingestor, feed, opening)
+    assert count(hq.overdrafts) == 0 and hq.terminals.get_by_id("T1").watermark == 3
+
+
+def test_an_overdraft_above_a_gap_is_flagged_once_the_gap_is_filled(
+        hq: HqDatabase, ingestor: Ingestor) -> None:
+    feed = TerminalFeed("T1")
+    opening = [feed.issue(), feed.top_up(5_000)]
+    sale = feed.sale(6_000)
+    send(ingestor, feed, [sale])
+    assert count(hq.overdrafts) == 0
+    send(ingestor, feed, opening)
+    overdraft = hq.overdrafts.get()
+    assert (overdraft.seq, overdraft.op_id, overdraft.amount_over) == (
+        sale.seq, sale.op_id, 1_000)
+
+
 def test_overusing_a_count_package_is_an_overdraft(hq: HqDatabase, ingestor: Ingestor) -> None:
     feed = TerminalFeed("T1")
     package = feed.buy_package("WASH", 2)

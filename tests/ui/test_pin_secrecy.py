@@ -4,8 +4,8 @@ keypad, a wrong and a right staff PIN on the sign-in pad, with every log record 
 DEBUG and every label sampled after each key.
 
 The PINs are referred to by name in every assertion, so a failure never prints one.
-Screenshots cannot be read as text here (no OCR): what they show is what the labels hold, and
-the labels are what is checked.
+tests/ui/test_pin_secrecy_logs.py does the same through a checkout, and also searches the app's
+own log files and reads its screenshots by OCR.
 """
 
 from __future__ import annotations
