@@ -24,8 +24,10 @@ from membership.sale import (
 )
 from membership.tenders import Tender, TenderKind
 from terminal import demo_store as demo
+from terminal.cashier.operations_common import card_debits
 from terminal.store.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
+from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings
 
 DAY_START = datetime(2026, 11, 23, 9, 0)
@@ -41,6 +43,10 @@ class SimulatedTerminal:
     sales: list[SaleDecision] = field(default_factory=list)
     refunded: set[str] = field(default_factory=set)
     operations: int = 0
+    refusals: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})  # by online
+    # Ask before every stored-value or count debit, as the cashier's operations do: HQ online,
+    # the offline limits when the broker is gone. None: commit without asking.
+    guard: DebitGuard | None = None
 
     @classmethod
     def open(cls, terminal_id: str, folder: Path, settings: SyncSettings | None,
@@ -111,6 +117,7 @@ class SimulatedTerminal:
                                     Tender(TenderKind.CASH, due - by_card)) if t.amount > 0)
         decision = decide_sale(SaleRequest(op.op_id, op.at, lines, tenders), self.context,
                                demo.RULES, member)
+        self._authorise(decision)
         self.store.commit_sale(decision)
         self.sales.append(decision)
 
@@ -128,8 +135,20 @@ class SimulatedTerminal:
         request = SaleRequest(op.op_id, op.at,
                               (SaleLine(1, demo.PRODUCTS["FACIAL"], 1, use_count=True),))
         decision = decide_sale(request, self.context, demo.RULES, self.member(card_no))
+        self._authorise(decision)
         self.store.commit_sale(decision)
         self.sales.append(decision)
+
+    def _authorise(self, decision: SaleDecision) -> None:
+        """Raises DomainError (nothing committed) when HQ or the offline limits refuse."""
+        if self.guard is None:
+            return
+        for debit in card_debits(decision.entries):
+            answer = self.guard.authorise(decision.op_id, debit.card_no, debit.kind,
+                                          debit.amount, debit.service)
+            if not answer.approved:
+                self.refusals[answer.online] += 1
+                raise DomainError(answer.reason or "auth.declined")
 
     def refund(self) -> None:
         candidates = [sale for sale in self.sales if sale.op_id not in self.refunded]
@@ -163,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operations", type=int, default=100)
     parser.add_argument("--pause", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--guarded", action="store_true",
+                        help="ask HQ (offline: the limits) before every card debit")
     arguments = parser.parse_args(argv)
     settings = SyncSettings(arguments.terminal_id, arguments.password, store_id="SH001",
                             port=arguments.port, idle_poll_s=0.1)
@@ -170,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                                       arguments.seed)
     known = (terminal.store.known_card(no) for no in terminal.store.known_card_nos())
     terminal.cards = {entry.card.card_no: entry.card for entry in known if entry is not None}
+    if arguments.guarded:
+        terminal.guard = DebitGuard(arguments.terminal_id, terminal.store, terminal.sync)
     terminal.sync.start()
     for _ in range(arguments.operations):
         terminal.step()

@@ -1,5 +1,6 @@
 """Fault tests with real processes: a terminal killed -9 mid-stream, HQ killed -9 mid-batch, two
-HQ workers with one killed. Each ends with a reconciliation: nothing lost, nothing doubled."""
+HQ workers with one killed, the broker stopped while two terminals sell on offline. Each ends
+with a reconciliation: nothing lost, nothing doubled."""
 
 import os
 import signal
@@ -27,11 +28,12 @@ def start_hq(broker, url: str, folder: Path, worker_id: str = "hq-1") -> subproc
 
 
 def start_terminal(broker, folder: Path, operations: int, terminal_id="T1", seed=1,
-                   pause=0.01) -> subprocess.Popen:
+                   pause=0.01, guarded=False) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "hq.fleet_terminal", terminal_id, "--folder", str(folder),
          "--port", str(broker.port), "--password", broker.accounts.password_for(terminal_id),
-         "--operations", str(operations), "--seed", str(seed), "--pause", str(pause)],
+         "--operations", str(operations), "--seed", str(seed), "--pause", str(pause),
+         *(["--guarded"] if guarded else [])],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -128,3 +130,38 @@ def test_two_workers_share_the_ingest_and_one_is_killed(broker, hq_database_url,
         for worker in workers:
             if worker.poll() is None:
                 stop(worker)
+
+
+def test_terminals_sell_offline_within_limits_through_a_broker_outage(broker, hq_database_url,
+                                                                      folders):
+    """Two terminal processes ask HQ before every card debit (--guarded); with the broker
+    stopped they sell on within the offline limits against their own knowledge, then deliver
+    everything once the broker is back. No offline debit overdrew a card."""
+    hq = start_hq(broker, hq_database_url, folders)
+    terminals = [start_terminal(broker, folders, operations=220, terminal_id=tid, seed=n + 5,
+                                pause=0.02, guarded=True) for n, tid in enumerate(("T1", "T2"))]
+    try:
+        wait_for(lambda: min(issued(folders, tid) for tid in ("T1", "T2")) >= 40,
+                 what="sales under way", timeout=60)
+        broker.stop()
+        before = {tid: issued(folders, tid) for tid in ("T1", "T2")}
+        wait_for(lambda: all(issued(folders, tid) >= before[tid] + 25 for tid in before),
+                 what="sales while the broker is down", timeout=60)
+        broker.start()
+        for terminal in terminals:
+            finish(terminal)
+        for tid in ("T1", "T2"):
+            result = reconciled(hq_database_url, folders, tid)
+            assert result.events_at_hq == result.events_issued, (tid, result)
+            assert result.clean, (tid, result)
+        db = open_database(hq_database_url)
+        try:
+            rows = [(o.card_no, o.seq, o.amount_over) for o in db.overdrafts.select()]
+            assert rows == []
+        finally:
+            db.close()
+    finally:
+        stop(hq)
+        for terminal in terminals:
+            if terminal.poll() is None:
+                kill(terminal)
