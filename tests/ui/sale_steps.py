@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from membership.ledger import Account, LedgerEntry
 from membership.sale_record import SaleRecord
 from tests.support.ui_driver import UiDriver
-from tests.ui.member_steps import modal_has, modal_text
+from tests.ui.member_steps import modal_has, modal_text, no_prompt_open
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,12 @@ def pin_prompt_says(ui: UiDriver, *words: str) -> str:
 def message_shows(ui: UiDriver, *words: str) -> str:
     return ui.wait_for_text("message", lambda text: all(word in text for word in words),
                             f"the message line with {words}")
+
+
+def pin_refused(ui: UiDriver, *words: str) -> str:
+    """The PIN prompt closed on a refusal (not an earlier message left on the line)."""
+    ui.until(lambda: no_prompt_open(ui), "the PIN prompt to close")
+    assert ui.app.ui.session.member is not None and ui.screen_name() == "sale"
+    text = ui.text_of("message")
+    assert all(word in text for word in words), text
+    return text
