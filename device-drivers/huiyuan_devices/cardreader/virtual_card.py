@@ -69,14 +69,16 @@ class VirtualMemberCard:
     when that command arrives, once, instead of answering it. `strict_le` answers READ BINARY
     with 6Cxx unless Le is exactly the record length, as some cards do even for Le = 00.
     `pin` is the member application's PIN (4..8 digits; None: issued without one, the first is
-    set through the reader); `card_pin` shows its state (tries left, blocked).
+    set through the reader); `card_pin` shows its state (tries left, blocked). Passing a
+    `card_pin` instead keeps one chip's state across insertions (the demo's cards: wrong PINs
+    typed at one tap still count at the next).
     """
 
     def __init__(self, card_no: str = "", uid: str = "04A1B2C3D4E5F6", *,
                  host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  has_member_app: bool = True, drop_at: DropPoint | str | None = None,
                  strict_le: bool = False, atr: bytes = DEFAULT_ATR,
-                 pin: str | None = None) -> None:
+                 pin: str | None = None, card_pin: CardPin | None = None) -> None:
         self.card_no = card_no
         self.uid = bytes.fromhex(uid)
         self.host, self.port = host, port
@@ -85,7 +87,7 @@ class VirtualMemberCard:
         self.strict_le = strict_le
         self.atr = atr
         self.apdus_received: list[bytes] = []  # PIN blocks in them are zeroed
-        self.card_pin = CardPin(pin)
+        self.card_pin = card_pin if card_pin is not None else CardPin(pin)
         self._record = member_app.encode_card_record(card_no) if self.has_member_app else b""
         self._app_selected = False
         self._socket: socket.socket | None = None
