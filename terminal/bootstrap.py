@@ -21,6 +21,7 @@ from huiyuan_devices.printer.base import ReceiptPrinter
 from huiyuan_devices.printer.factory import create as create_printer
 
 from membership.config_documents import DOCUMENT_NAMES, StoreConfiguration
+from terminal.card_hands import CardHands, card_hands_for
 from terminal.cashier.card_pins import ReaderCardPins
 from terminal.cashier.context import CashierContext
 from terminal.config import TerminalConfig
@@ -60,6 +61,7 @@ class TerminalRuntime:
     cashier: CashierContext
     closers: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
+    card_hands: CardHands | None = None  # the simulator panel's hands on the card reader
 
     def start(self) -> None:
         """Connect to HQ (in the background: the terminal sells offline meanwhile). Once."""
@@ -114,6 +116,9 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
     if sync is not None:
         closers.append(sync.stop)
     devices = _devices(config, overrides, closers)
+    card_hands = card_hands_for(config, devices["reader"])
+    if card_hands is not None:
+        closers.append(card_hands.close)
     language = chosen_language(store, config.terminal.language)
     printing = ReceiptPrintService(devices["printer"], store, lang=language)
     closers.append(printing.close)
@@ -131,7 +136,8 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
         card_pins=ReaderCardPins(devices["reader"])
         if isinstance(devices["reader"], CardPinReader) else None)
     return TerminalRuntime(config, store, sync, guard, devices["reader"], devices["pinpad"],
-                           devices["printer"], printing, cashier, closers)
+                           devices["printer"], printing, cashier, closers,
+                           card_hands=card_hands)
 
 
 def chosen_language(store: TerminalStore, configured: str) -> str:

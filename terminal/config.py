@@ -40,6 +40,9 @@ what differs per machine and must not sit in a file in the image: TERMINAL_HQ_PA
 
     [demo]
     seed = false               # apply the demo store's documents and staff to an empty store
+    virtual_card_port = 0      # make run: the simulator panel's demo cards become virtual member
+                               # cards on the vpcd reader listening here (the card reader's
+                               # `reader` names it); 0: none
 """
 
 from __future__ import annotations
@@ -127,6 +130,10 @@ class LoggingSection:
 @dataclass(frozen=True)
 class DemoSection:
     seed: bool = False
+    virtual_card_port: int = 0
+
+    def __post_init__(self) -> None:
+        _bounded("demo.virtual_card_port", self.virtual_card_port, 0, 65535)
 
 
 @dataclass(frozen=True)
@@ -155,7 +162,9 @@ class TerminalConfig:
 
     @property
     def shows_simulator_panel(self) -> bool:
-        return self.ui.simulator_panel and any(self.simulated(name) for name in DEVICE_NAMES)
+        has_hands = self.demo.virtual_card_port or any(self.simulated(name)
+                                                       for name in DEVICE_NAMES)
+        return self.ui.simulator_panel and bool(has_hands)
 
     @property
     def window_size(self) -> tuple[int, int]:

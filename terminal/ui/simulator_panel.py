@@ -1,7 +1,8 @@
 """On-screen hands for the simulated devices, so a newcomer can try every flow on a laptop:
 tap a demo card (or take it away), type on the member's PIN keypad, see the receipts the
 simulated printer printed, and make the printer run out of paper. Shown only when a device is
-simulated (`[ui] simulator_panel`); the app itself cannot tell these hands from real ones.
+simulated or the demo's cards are virtual cards on a PC/SC reader (`[ui] simulator_panel`,
+`[demo] virtual_card_port`); the app itself cannot tell these hands from real ones.
 """
 
 from __future__ import annotations
@@ -29,10 +30,8 @@ class SimulatorPanel(Panel):
         self.ui, self.kit = ui, ui.kit
         self.runtime = ui.runtime
         self._shown_receipts = -1
-        # Each demo card keeps its own chip: wrong PINs typed at it count on that card.
-        self.chips = {card.uid: CardPin(card.pin or None) for card in DEMO_CARDS if card.on_chip}
         self.add_widget(self.kit.label("sim.title", size="large", test_id="sim.title"))
-        if ui.runtime.config.simulated("card_reader"):
+        if ui.runtime.card_hands is not None:
             self.add_widget(self._cards())
         if ui.runtime.config.simulated("pinpad"):
             self.add_widget(self._keypad())
@@ -80,13 +79,17 @@ class SimulatorPanel(Panel):
 
     # --- the hands --------------------------------------------------------------------------
 
+    @property
+    def chips(self) -> dict[str, CardPin]:
+        """Each demo chip's PIN state (tries left), by UID."""
+        return self.runtime.card_hands.chips if self.runtime.card_hands is not None else {}
+
     def tap(self, card: DemoCard) -> None:
-        reader = self.runtime.reader
-        reader.remove()
-        reader.present(uid=card.uid, card_no=card.chip_card_no, card_pin=self.chips.get(card.uid))
+        # The simulated reader, or a virtual card through pcscd (terminal/card_hands.py).
+        self.runtime.card_hands.tap(card)
 
     def take_away(self) -> None:
-        self.runtime.reader.remove()
+        self.runtime.card_hands.take_away()
 
     def press(self, key: str) -> None:
         self.runtime.pinpad.press(key)
