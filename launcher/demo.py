@@ -1,14 +1,19 @@
 """`make run`: the whole system on one machine — a local Mosquitto, an HQ worker on SQLite, and
-the terminal app on simulated card reader, keypad and printer, seeded with the demo store.
+the terminal app seeded with the demo store: its card reader on the real PC/SC stack (a private
+pcscd with a virtual reader, the demo cards virtual member cards; launcher/card_reader.py), its
+keypad and printer simulated.
 
     .venv/bin/python -m launcher.demo [--folder var/demo] [--fresh] [--language en]
-                                      [--seconds N] [--device printer=network:192.168.1.50]
+                                      [--seconds N] [--card-reader virtual|simulated]
+                                      [--device printer=network:192.168.1.50]
 
 The demo keeps its data in `--folder` between runs (`--fresh` starts over). Every part is the
 real one: HQ publishes the demo store's configuration documents, the terminal applies them,
 enrols the demo members through the real operations (their events reach HQ) and sets the PIN of
 the UID-only card at HQ. `--seconds` closes the app after N seconds (a smoke test);
+`--card-reader simulated` uses the simulated reader instead of pcscd;
 `--device NAME=KIND[:VALUE]` switches one device to a real one (see docs/hardware.md).
+Ctrl-C (or SIGTERM) closes the app and stops everything the demo started.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import json
 import logging
 import shutil
+import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -29,6 +35,7 @@ from hq.config_push import next_document, publish
 from hq.db import open_database
 from hq.service import HqWorker, persistent_client, session_properties
 from hq.settings import HqSettings
+from launcher.card_reader import CHOICES, VIRTUAL, CardReaderChoice, choose_card_reader
 from terminal.demo_documents import demo_documents
 from terminal.demo_staff import demo_staff_document
 
@@ -38,18 +45,37 @@ APPLY_TIMEOUT_S = 15.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    arguments = parse_arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # SIGTERM unwinds like Ctrl-C: the terminal, HQ, the broker and pcscd are all stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with ExitStack() as stack:
+            app = start_demo(arguments, stack)
+            return _run_app(app, arguments.seconds)
+    except KeyboardInterrupt:
+        print("demo: interrupted; everything it started is stopped", flush=True)
+        return 130
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    return _parser().parse_args(argv)
+
+
+def start_demo(arguments: argparse.Namespace, stack: ExitStack) -> Any:
+    """Everything but the window's event loop: the card reader's pcscd, the broker, HQ, and the
+    terminal app (a TerminalApp, not run yet) with the demo store seeded. Closing `stack` stops
+    what this started; the app closes its own runtime when it stops."""
     folder = Path(arguments.folder).resolve()
     if arguments.fresh and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)  # the broker runs as the `mosquitto` user and keeps its files here
-    with ExitStack() as stack:
-        broker, accounts = _start_broker(stack, folder)
-        _start_hq(stack, folder, broker, accounts)
-        config = _terminal_config(folder, broker.port, accounts, arguments)
-        return _run_terminal(config, arguments.seconds)
+    card_reader = _card_reader(stack, arguments)
+    broker, accounts = _start_broker(stack, folder)
+    _start_hq(stack, folder, broker, accounts)
+    config = _terminal_config(folder, broker.port, accounts, arguments, card_reader)
+    return _terminal_app(config)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,9 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fresh", action="store_true", help="start the demo over")
     parser.add_argument("--language", default="zh_CN", choices=("zh_CN", "en"))
     parser.add_argument("--seconds", type=float, default=0, help="close after N seconds")
+    parser.add_argument("--card-reader", choices=CHOICES, default=VIRTUAL,
+                        help="virtual: demo cards through a private pcscd (the default; "
+                             "simulated where pcscd cannot run); simulated: no pcscd")
     parser.add_argument("--device", action="append", default=[], metavar="NAME=KIND[:VALUE]",
                         help="a real device, e.g. printer=network:192.168.1.50")
     return parser
+
+
+def _card_reader(stack: ExitStack, arguments: argparse.Namespace) -> CardReaderChoice | None:
+    """None when `--device card_reader=...` names the reader (a physical one, the machine's
+    own pcscd): the demo then starts no pcscd of its own."""
+    if any(choice.partition("=")[0] == "card_reader" for choice in arguments.device):
+        return None
+    return choose_card_reader(arguments.card_reader, stack)
 
 
 def _start_broker(stack: ExitStack, folder: Path) -> tuple[MosquittoBroker, BrokerAccounts]:
@@ -116,10 +153,12 @@ def _publish_demo_documents(worker: HqWorker, broker: MosquittoBroker,
 
 
 def _terminal_config(folder: Path, port: int, accounts: BrokerAccounts,
-                     arguments: argparse.Namespace) -> Any:
+                     arguments: argparse.Namespace, card_reader: CardReaderChoice | None) -> Any:
     from terminal.config import config_from_mapping
 
     devices: dict[str, dict[str, Any]] = {}
+    if card_reader is not None:
+        devices["card_reader"] = card_reader.table
     for choice in arguments.device:
         name, _, spec = choice.partition("=")
         kind, _, value = spec.partition(":")
@@ -130,7 +169,8 @@ def _terminal_config(folder: Path, port: int, accounts: BrokerAccounts,
         "hq": {"host": "127.0.0.1", "port": port,
                "password": accounts.password_for(TERMINAL_ID)},
         "devices": devices,
-        "demo": {"seed": True},
+        "demo": {"seed": True,
+                 "virtual_card_port": card_reader.virtual_card_port if card_reader else 0},
     }, environ={})
 
 
@@ -145,7 +185,7 @@ def _device_table(name: str, kind: str, value: str) -> dict[str, Any]:
     return table
 
 
-def _run_terminal(config: Any, seconds: float) -> int:
+def _terminal_app(config: Any) -> Any:
     from terminal.ui.environment import prepare_kivy
 
     prepare_kivy(Path(config.terminal.data_dir) / "kivy", *config.window_size)
@@ -161,12 +201,22 @@ def _run_terminal(config: Any, seconds: float) -> int:
         log.warning("HQ's documents did not arrive in time: applying the demo's locally")
         seed_configuration(runtime.store)
     log.info("demo members enrolled: %d", seed_members(services))
-    app = TerminalApp(runtime, services)
-    if seconds:
-        from kivy.clock import Clock
+    return TerminalApp(runtime, services)
 
+
+def _run_app(app: Any, seconds: float) -> int:
+    from kivy.clock import Clock
+
+    if seconds:
         Clock.schedule_once(lambda _dt: app.stop(), seconds)
-    app.run()
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        # A second Ctrl-C must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        app.stop()  # on_stop closes the runtime: reader, virtual cards, store, sync with HQ
+        raise
     return 0
 
 

@@ -1,0 +1,60 @@
+"""Runs `make run`'s demo (launcher.demo.start_demo: its own pcscd, broker, HQ and terminal) in
+this process, then signs in and taps demo cards on the simulator panel like a newcomer would,
+and prints one `demo-driver: {json}` line with what the terminal saw.
+
+A process of its own because the demo's pcscd is reached through PCSCLITE_CSOCK_NAME, which
+libpcsclite reads once per process, and Kivy has one window per process.
+
+    python -m tests.ui.demo_driver FOLDER [launcher.demo options]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import ExitStack
+from typing import Any
+
+from launcher import demo
+
+
+def drive(app: Any) -> dict[str, Any]:
+    # Kivy is prepared by start_demo: only now may anything import it.
+    from tests.support.ui_driver import UiDriver
+    from tests.ui.steps import WANG, ZHANG, signed_in_home, tap_card
+
+    ui = UiDriver(app)
+    try:
+        signed_in_home(ui)
+        tap_card(ui, ZHANG)
+        hands = app.runtime.card_hands
+        first_card = getattr(getattr(hands, "slot", None), "card", None)
+        ui.tap("sim.remove")
+        removed = ui.wait_for_text("message", lambda text: "卡片已移开" in text,
+                                   "the reader's word that the card was taken away")
+        tap_card(ui, WANG)
+        return {
+            "reader": type(app.runtime.reader).__name__,
+            "watched_reader": getattr(app.runtime.reader, "watched_reader", ""),
+            "hands": type(hands).__name__,
+            "first_card_no": getattr(first_card, "card_no", ""),
+            "first_card_apdus": len(getattr(first_card, "apdus_received", [])),
+            "removed_message": removed,
+            "member_shown": ui.text_of("member.name"),
+        }
+    finally:
+        ui.close()
+
+
+def main(argv: list[str]) -> int:
+    arguments = demo.parse_arguments(["--folder", *argv])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with ExitStack() as stack:
+        seen = drive(demo.start_demo(arguments, stack))
+    print("demo-driver: " + json.dumps(seen, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
