@@ -45,8 +45,8 @@ class Rig:
     stack: ExitStack
     folder: Path
     broker: MosquittoBroker
-    db: HqDatabase
-    worker: HqWorker
+    db: HqDatabase | None = None  # None: the bench runs its own HQ workers
+    worker: HqWorker | None = None
 
     @property
     def accounts(self) -> BrokerAccounts:
@@ -107,9 +107,10 @@ def subscribe(client: mqtt.Client, topic: str, timeout: float = 10.0) -> None:
         raise BenchFailed(f"subscription to {topic} not granted")
 
 
-def start_rig(stack: ExitStack, accounts: BrokerAccounts) -> Rig:
-    """Broker and HQ worker in a fresh folder under the system temp folder (0o755: the broker
-    drops to the `mosquitto` user, which must be able to enter it)."""
+def start_rig(stack: ExitStack, accounts: BrokerAccounts, with_worker: bool = True) -> Rig:
+    """Broker and HQ worker (unless `with_worker` is False) in a fresh folder under the system
+    temp folder (0o755: the broker drops to the `mosquitto` user, which must be able to enter
+    it)."""
     folder = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     folder.chmod(0o755)
     stack.callback(shutil.rmtree, folder, ignore_errors=True)
@@ -118,6 +119,8 @@ def start_rig(stack: ExitStack, accounts: BrokerAccounts) -> Rig:
     stack.callback(broker.kill)  # after stop() below, a no-op; alone (stop failed), a kill
     broker.start()
     stack.callback(broker.stop)
+    if not with_worker:
+        return Rig(stack, folder, broker)
     url = f"sqlite:///{folder / 'hq.sqlite3'}"
     db = open_database(url)
     stack.callback(db.close)

@@ -73,7 +73,8 @@ def price_book_ids() -> list[str]:
 # --- 1. broker baseline and ingest through the broker ------------------------------------------
 
 
-def terminal_batches(terminal_id: str) -> list[bytes]:
+def terminal_batches(terminal_id: str, events_per_batch: int = EVENTS_PER_BATCH,
+                     batches: int = BATCHES_PER_TERMINAL) -> list[bytes]:
     """The terminal's batches in seq order: each card issued and topped up, then stored-value
     sales with a top-up in every five events."""
     feed = TerminalFeed(terminal_id, START)
@@ -81,17 +82,18 @@ def terminal_batches(terminal_id: str) -> list[bytes]:
     events = []
     for card in cards:
         events += [feed.issue(card, f"M-{card}"), feed.top_up(100_000, 10_000, card_no=card)]
-    while len(events) < BATCHES_PER_TERMINAL * EVENTS_PER_BATCH:
+    while len(events) < batches * events_per_batch:
         card = cards[len(events) % CARDS_PER_TERMINAL]
         events.append(feed.top_up(5_000, card_no=card) if len(events) % 5 == 0
                       else feed.sale(1_000, 100, card_no=card))
-    return [feed.batch(events[first:first + EVENTS_PER_BATCH], datetime.now())
-            for first in range(0, len(events), EVENTS_PER_BATCH)]
+    return [feed.batch(events[first:first + events_per_batch], datetime.now())
+            for first in range(0, len(events), events_per_batch)]
 
 
-def broker_rate(rig: Rig, payload: bytes) -> float:
-    """Messages/s from one QoS 1 publisher to one subscriber, first publish to last delivery."""
-    subscriber, publisher = rig.hq_client("bench-sub"), rig.hq_client("bench-pub")
+def broker_rate(rig: Rig, payload: bytes, name: str = "bench") -> float:
+    """Messages/s from one QoS 1 publisher to one subscriber, first publish to last delivery.
+    `name` makes the clients' ids: one per measurement (a reused id takes the other over)."""
+    subscriber, publisher = rig.hq_client(f"{name}-sub"), rig.hq_client(f"{name}-pub")
     received, done = [0], threading.Event()
 
     def on_message(client, userdata, message) -> None:

@@ -1,0 +1,124 @@
+"""HQ ingest through the broker into SQLite and into PostgreSQL, as HQ runs: `hq serve` worker
+processes sharing the terminals' messages through the shared subscription, 200 terminals each
+on its own connection and topic, and the broker's own QoS 1 rate measured in the same run.
+
+Per phase: a fresh database, N `hq serve` processes (their own share group, so no other
+phase's worker takes a message), 200 fresh terminals publishing 5 batches of 14 events (~10 KB,
+as bench/sync_bench.py) or of 50 (~35 KB) round-robin; timed from the first publish until every
+terminal's retained ack carries its last seq. Printed as events/s and as the ratio of
+messages/s to the baseline, measured with a message of the same size. Durable as HQ is:
+SQLite WAL + synchronous=FULL, PostgreSQL with fsync on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.mqtt_rig import BenchFailed, Rig, start_rig, wait_until
+from bench.sync_bench import (
+    INGEST_TERMINALS,
+    broker_rate,
+    publish_until_acknowledged,
+    terminal_batches,
+)
+from hq.broker import BrokerAccounts
+from hq.db import open_database
+from tests.support.postgres import TempPostgres
+
+PHASES = (("sqlite", 1), ("sqlite", 2), ("postgresql", 1), ("postgresql", 2))
+REPO = Path(__file__).resolve().parents[1]
+WORKER_READY_S = 60.0
+# A terminal coming back from an outage sends full batches (SyncSettings.batch_size, 200); 50
+# events (~35 KB) is a catching-up fleet's message, 14 (~10 KB) what bench/sync_bench.py uses.
+BATCH_SIZES = (14, 50)
+BATCHES_PER_TERMINAL = 5
+TARGET_PG_EVENTS_S = 5_000
+
+
+def phase_ids(phase: int) -> list[str]:
+    return [f"B{phase}-{number:03d}" for number in range(INGEST_TERMINALS)]
+
+
+def start_workers(rig: Rig, url: str, group: str, count: int) -> list[subprocess.Popen]:
+    """`count` `hq serve` processes on `url` in share group `group`, each logging to a file;
+    returned once each has logged its connection (plus a moment for the SUBACK)."""
+    workers = []
+    for number in range(count):
+        config = rig.folder / f"{group}-{number}.toml"
+        config.write_text(f'[hq]\nshare_group = "{group}"\nsession_expiry_s = 60\n',
+                          encoding="utf-8")
+        log = (rig.folder / f"{group}-{number}.log").open("w")
+        environment = {**os.environ, "HQ_DATABASE_URL": url,
+                       "HQ_BROKER_PORT": str(rig.broker.port),
+                       "HQ_BROKER_PASSWORD": rig.accounts.hq_password,
+                       "HQ_WORKER_ID": f"{group}-{number}",
+                       "HQ_DATA_DIR": str(rig.folder / "hq-data")}
+        worker = subprocess.Popen([sys.executable, "-m", "hq", "--config", str(config), "serve"],
+                                  cwd=REPO, env=environment, stdout=log, stderr=log)
+        rig.stack.callback(_stop, worker, log)
+        workers.append(worker)
+    logs = [rig.folder / f"{group}-{number}.log" for number in range(count)]
+    wait_until(lambda: all("connected" in path.read_text(encoding="utf-8") for path in logs),
+               WORKER_READY_S, f"{count} hq serve processes to connect")
+    time.sleep(0.5)
+    return workers
+
+
+def _stop(worker: subprocess.Popen, log) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+
+
+def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: int) -> float:
+    """Messages/s of one phase."""
+    group = f"bench{number}"
+    with ExitStack() as stack:
+        phase_rig = Rig(stack, rig.folder, rig.broker)
+        start_workers(phase_rig, url, group, workers)
+        batches = {tid: terminal_batches(tid, events_per_batch, BATCHES_PER_TERMINAL)
+                   for tid in phase_ids(number)}
+        elapsed = publish_until_acknowledged(phase_rig, batches, group)
+    db = open_database(url)
+    try:
+        stored = db.events.select().count()
+    finally:
+        db.close()
+    messages = INGEST_TERMINALS * BATCHES_PER_TERMINAL
+    if stored != messages * events_per_batch:
+        raise BenchFailed(f"{group}: {stored} of {messages * events_per_batch} events stored")
+    return messages / elapsed
+
+
+def main() -> None:
+    phases = [(size, database, workers) for size in BATCH_SIZES for database, workers in PHASES]
+    terminals = [tid for number in range(len(phases)) for tid in phase_ids(number)]
+    with ExitStack() as stack, TempPostgres(fsync=True) as cluster:
+        rig = start_rig(stack, BrokerAccounts.generate(terminals), with_worker=False)
+        baselines: dict[int, float] = {}
+        for number, (size, database, workers) in enumerate(phases):
+            if size not in baselines:
+                sample = terminal_batches(phase_ids(number)[0], size, 1)[0]
+                baselines[size] = broker_rate(rig, sample, f"baseline{size}")
+                print(f"broker qos1: {baselines[size]:,.0f} msg/s ({len(sample) / 1024:.1f} KB "
+                      f"= {size} events, one publisher, one subscriber)")
+            url = (f"sqlite:///{rig.folder / f'phase{number}.sqlite3'}" if database == "sqlite"
+                   else cluster.create_database(f"bench_phase{number}"))
+            rate = run_phase(rig, number, url, workers, size)
+            target = (f" (target >= {TARGET_PG_EVENTS_S:,} events/s)"
+                      if database == "postgresql" else "")
+            print(f"hq ingest via broker into {database}, {workers} hq serve process(es), "
+                  f"batches of {size}: {rate * size:,.0f} events/s, {rate:,.0f} msg/s, ratio to "
+                  f"broker {rate / baselines[size]:.3f}{target}")
+
+
+if __name__ == "__main__":
+    main()
