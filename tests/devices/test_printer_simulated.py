@@ -70,29 +70,6 @@ def test_fail_after_bytes_counts_down_over_several_receipts() -> None:
     assert [len(job) for job in printer.printed] == [length, 10]
 
 
-@pytest.mark.parametrize(
-    ("fault", "error", "reason"),
-    [("offline", DeviceNotFound, "printer_offline"),
-     ("cover_open", DeviceProtocolError, "cover_open"),
-     ("paper_out", DeviceProtocolError, "paper_out")],
-)
-def test_a_fault_refuses_the_job_before_printing_and_clears(
-    fault: str, error: type[Exception], reason: str
-) -> None:
-    printer = SimulatedPrinter()
-    setattr(printer, fault, True)
-
-    with pytest.raises(error) as raised:
-        printer.print_document(sale_receipt())
-
-    assert raised.value.reason == reason  # type: ignore[attr-defined]
-    assert printer.printed == []
-    assert printer.status().online is False
-    setattr(printer, fault, False)
-    printer.print_document(sale_receipt())
-    assert len(printer.printed) == 1
-
-
 def test_drawer_kicks_are_counted_and_need_the_printer_there() -> None:
     printer = SimulatedPrinter()
     printer.paper_out = True

@@ -1,5 +1,7 @@
-"""EscposReceiptPrinter over a real serial line (socat pseudo-terminals), a local TCP listener and
-a file: the same bytes as the simulator, and the status check before each job."""
+"""EscposReceiptPrinter over a real serial line (socat pseudo-terminals), a local TCP listener, a
+file and USB: what is particular to each transport and to the status check before each job. What
+every printer shares (the same bytes, paper out, cover open, offline) is the contract in
+test_printer_contract.py."""
 
 from __future__ import annotations
 
@@ -11,25 +13,21 @@ import pytest
 from escpos.printer import Usb
 from huiyuan_devices.errors import DeviceNotFound, DeviceProtocolError, DeviceTimeout
 from huiyuan_devices.printer.base import PaperState, PrinterStatus, ReceiptPrinter
-from huiyuan_devices.printer.escpos_printer import EscposReceiptPrinter
 from huiyuan_devices.printer.escpos_transports import not_found_reason
 from huiyuan_devices.printer.factory import create
 from huiyuan_devices.printer.simulated import SimulatedPrinter
 
+from tests.devices.printer_support import ANSWERED, PAPER_OUT
 from tests.support import escpos_parser as ep
-from tests.support.printer_documents import QR_PAYLOAD, expected_lines, sale_receipt
+from tests.support.printer_documents import sale_receipt
 from tests.support.printer_ends import (
     READY,
     NetworkPrinterEnd,
     SerialPrinterEnd,
-    free_port,
     without_status_queries,
 )
 
-ANSWERED = 3.0  # status_timeout where the far end answers: an answer ends the wait at once
 SILENT_WAIT = 0.3  # status_timeout where it stays silent: each job waits this long
-PAPER_OUT = {1: b"\x1a", 2: b"\x32", 4: b"\x72"}  # offline; stopped at paper end; paper end
-COVER_OPEN = {1: b"\x1a", 2: b"\x16", 4: b"\x12"}  # offline; cover open; paper present
 SILENT = {1: b"", 2: b"", 4: b""}
 
 
@@ -82,33 +80,6 @@ def simulated_bytes(paper_mm: int = 58) -> bytes:
     return simulator.printed[0]
 
 
-@pytest.mark.parametrize("paper_mm", [58, 80])
-def test_the_same_receipt_is_the_same_bytes_on_every_transport(
-    paper_mm: int, serial_end: SerialPrinterEnd, network_end: NetworkPrinterEnd,
-    printers: list[ReceiptPrinter], tmp_path: Path,
-) -> None:
-    expected = simulated_bytes(paper_mm)
-    columns = 32 if paper_mm == 58 else 48
-    spool = tmp_path / "lp0"
-    spool.touch()  # the device node a printer-class printer has while plugged in
-
-    serial_printer(serial_end, printers, paper_mm=paper_mm).print_document(sale_receipt(columns))
-    network_printer(network_end.port, printers, paper_mm=paper_mm).print_document(
-        sale_receipt(columns))
-    file_printer = create({"kind": "file", "path": str(spool), "paper_mm": paper_mm})
-    file_printer.print_document(sale_receipt(columns))
-    file_printer.close()
-
-    assert serial_end.wait_for_job(len(expected)) == expected
-    [network_job] = network_end.wait_for_connections(1)
-    assert without_status_queries(network_job) == expected
-    assert spool.read_bytes() == expected
-    elements = ep.parse(expected)
-    assert ep.texts(elements) == expected_lines(columns)
-    assert ep.of_type(elements, ep.QrCode)[0].payload == QR_PAYLOAD
-    assert ep.Cut(partial=False) in elements
-
-
 def test_the_status_is_asked_before_the_job(serial_end: SerialPrinterEnd,
                                             printers: list[ReceiptPrinter]) -> None:
     serial_printer(serial_end, printers).print_document(sale_receipt())
@@ -116,74 +87,6 @@ def test_the_status_is_asked_before_the_job(serial_end: SerialPrinterEnd,
     received = serial_end.wait_for_job(len(expected))
     queries = ep.of_type(ep.parse(serial_end.received[: -len(received)]), ep.StatusQuery)
     assert [query.kind for query in queries] == [1, 2, 4]
-
-
-def test_a_missing_serial_device_is_an_offline_printer(tmp_path: Path,
-                                                       printers: list[ReceiptPrinter]) -> None:
-    printer = create({"kind": "serial", "device": str(tmp_path / "ttyUSB9")})
-    printers.append(printer)
-    with pytest.raises(DeviceNotFound) as raised:
-        printer.print_document(sale_receipt())
-    assert raised.value.reason == "printer_offline"
-    assert printer.status() == PrinterStatus(online=False)
-
-
-def test_nothing_listening_is_an_offline_printer_until_it_comes_up(
-    printers: list[ReceiptPrinter],
-) -> None:
-    port = free_port()
-    printer = network_printer(port, printers)
-
-    with pytest.raises(DeviceNotFound) as raised:
-        printer.print_document(sale_receipt())
-    assert raised.value.reason == "printer_offline"
-    assert raised.value.message_key == "device.printer_offline"
-
-    with NetworkPrinterEnd(port) as end:
-        printer.print_document(sale_receipt())
-        [job] = end.wait_for_connections(1)
-    assert without_status_queries(job) == simulated_bytes()
-
-
-@pytest.mark.parametrize(("answers", "reason"), [(PAPER_OUT, "paper_out"),
-                                                 (COVER_OPEN, "cover_open")])
-def test_serial_printer_refuses_without_paper_or_with_the_cover_open(
-    answers: dict[int, bytes], reason: str, serial_end: SerialPrinterEnd,
-    printers: list[ReceiptPrinter],
-) -> None:
-    printer = serial_printer(serial_end, printers)
-    serial_end.answers.update(answers)
-
-    with pytest.raises(DeviceProtocolError) as raised:
-        printer.print_document(sale_receipt())
-
-    assert raised.value.reason == reason
-    assert only_status_queries(serial_end.received)  # nothing printed into the void
-    serial_end.answers.update({1: READY, 2: READY, 4: READY})
-    printer.print_document(sale_receipt())
-    expected = simulated_bytes()
-    assert serial_end.wait_for_job(len(expected)) == expected
-
-
-@pytest.mark.parametrize(("answers", "reason"), [(PAPER_OUT, "paper_out"),
-                                                 (COVER_OPEN, "cover_open")])
-def test_network_printer_refuses_without_paper_or_with_the_cover_open(
-    answers: dict[int, bytes], reason: str, network_end: NetworkPrinterEnd,
-    printers: list[ReceiptPrinter],
-) -> None:
-    printer = network_printer(network_end.port, printers)
-    network_end.answers.update(answers)
-
-    with pytest.raises(DeviceProtocolError) as raised:
-        printer.print_document(sale_receipt())
-    assert raised.value.reason == reason
-    assert printer.status().online is False
-
-    network_end.answers.update({1: READY, 2: READY, 4: READY})
-    printer.print_document(sale_receipt())
-    jobs = network_end.wait_for_connections(3)
-    assert only_status_queries(jobs[0])
-    assert without_status_queries(jobs[2]) == simulated_bytes()
 
 
 @pytest.mark.parametrize("garbage", [b"\xff", b"A", b"\x12\x12\x00garbage"])
@@ -274,24 +177,6 @@ def test_a_rendering_bug_sends_nothing(network_end: NetworkPrinterEnd,
     assert network_end.jobs == []
 
 
-def test_a_file_printer_in_a_missing_folder_is_offline(tmp_path: Path) -> None:
-    printer = create({"kind": "file", "path": str(tmp_path / "no" / "lp0")})
-    with pytest.raises(DeviceNotFound) as raised:
-        printer.print_document(sale_receipt())
-    assert raised.value.reason == "printer_offline"
-    assert printer.status() == PrinterStatus(online=False)
-    printer.close()
-
-
-def test_closing_twice_is_safe(network_end: NetworkPrinterEnd) -> None:
-    printer = network_printer(network_end.port, [])
-    assert isinstance(printer, EscposReceiptPrinter)
-    printer.print_document(sale_receipt())
-    printer.close()
-    printer.close()
-    assert not printer.transport.is_open
-
-
 @pytest.mark.parametrize(
     ("error", "reason"),
     [(PermissionError(errno.EACCES, "Permission denied"), "printer_no_access"),
@@ -327,12 +212,6 @@ def test_offline_for_another_cause_is_a_printer_error(network_end: NetworkPrinte
     with pytest.raises(DeviceProtocolError) as raised:
         network_printer(network_end.port, printers).print_document(sale_receipt())
     assert raised.value.message_key == "device.printer_error"
-
-
-def test_a_ready_printer_says_so(serial_end: SerialPrinterEnd,
-                                 printers: list[ReceiptPrinter]) -> None:
-    printer = serial_printer(serial_end, printers)
-    assert printer.status() == PrinterStatus(online=True, paper=PaperState.OK, cover_open=False)
 
 
 def test_a_file_printer_whose_device_is_gone_is_offline_and_creates_nothing(tmp_path: Path) -> None:

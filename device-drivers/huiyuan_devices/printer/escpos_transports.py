@@ -18,6 +18,7 @@ import errno
 import logging
 import os
 import socket
+import termios
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -38,6 +39,9 @@ MAX_CAUSES = 5
 FLOW_CONTROLS = ("dsrdtr", "xonxoff", "none")
 SERIAL_BITS_PER_BYTE = 10  # start + 8 data + stop
 MAX_ANSWER_BYTES = 16
+# pyserial lets termios.error (not an OSError) through from a port that hung up: a USB serial
+# adapter pulled while open, whose tcflush and tcdrain then fail with EIO.
+SERIAL_ERRORS = (serial.SerialException, OSError, termios.error)
 
 
 class Transport(Protocol):
@@ -121,7 +125,7 @@ class _EscposTransport:
             return
         try:
             printer.close()
-        except (OSError, serial.SerialException) as error:
+        except SERIAL_ERRORS as error:
             log.info("%s: error while closing, ignored: %s", self.description, error)
 
 
@@ -165,7 +169,7 @@ class SerialTransport(_EscposTransport):
         except serial.SerialTimeoutException as error:
             self._discard_output()
             raise self._timed_out(error) from error
-        except (serial.SerialException, OSError) as error:
+        except SERIAL_ERRORS as error:
             self._discard_output()
             raise self._not_found(error) from error
 
@@ -182,11 +186,11 @@ class SerialTransport(_EscposTransport):
         except serial.SerialTimeoutException as error:
             self._discard_output()
             raise self._timed_out(error) from error
-        except (serial.SerialException, OSError) as error:
+        except SERIAL_ERRORS as error:
             self._discard_output()
             raise self._not_found(error) from error
         finally:
-            with contextlib.suppress(serial.SerialException, OSError, ValueError):
+            with contextlib.suppress(*SERIAL_ERRORS, ValueError):
                 port.timeout = self.settings.timeout
         return bytes(answer)
 
@@ -196,7 +200,7 @@ class SerialTransport(_EscposTransport):
         printer, self._printer = self._printer, None
         if printer is None:
             return
-        with contextlib.suppress(serial.SerialException, OSError, ValueError):
+        with contextlib.suppress(*SERIAL_ERRORS, ValueError):
             printer.device.reset_output_buffer()
             printer.device.close()
         printer._device = False  # escpos would flush (and wait) in its own close()
