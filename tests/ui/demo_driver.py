@@ -1,6 +1,7 @@
 """Runs `make run`'s demo (launcher.demo.start_demo: its own pcscd, broker, HQ and terminal) in
-this process, then signs in and taps demo cards on the simulator panel like a newcomer would,
-and prints one `demo-driver: {json}` line with what the terminal saw.
+this process, then signs in, taps demo cards on the simulator panel and types a member's PIN on
+its keypad like a newcomer would, and prints one `demo-driver: {json}` line with what the
+terminal saw.
 
 A process of its own because the demo's pcscd is reached through PCSCLITE_CSOCK_NAME, which
 libpcsclite reads once per process, and Kivy has one window per process.
@@ -30,6 +31,7 @@ def drive(app: Any) -> dict[str, Any]:
         tap_card(ui, ZHANG)
         hands = app.runtime.card_hands
         first_card = getattr(getattr(hands, "slot", None), "card", None)
+        pin_checks = member_pin_on_the_card(ui, ZHANG)
         ui.tap("sim.remove")
         removed = ui.wait_for_text("message", lambda text: "卡片已移开" in text,
                                    "the reader's word that the card was taken away")
@@ -40,11 +42,30 @@ def drive(app: Any) -> dict[str, Any]:
             "hands": type(hands).__name__,
             "first_card_no": getattr(first_card, "card_no", ""),
             "first_card_apdus": len(getattr(first_card, "apdus_received", [])),
+            **pin_checks,
             "removed_message": removed,
             "member_shown": ui.text_of("member.name"),
         }
     finally:
         ui.close()
+
+
+def member_pin_on_the_card(ui: Any, card: Any) -> dict[str, Any]:
+    """The member types a wrong PIN, then the right one, on the panel's keypad; the app has the
+    card on the reader check them (ISO 7816 VERIFY)."""
+    from terminal.ui.prompts import MemberPinPrompt
+    from tests.ui.steps import type_member_pin
+
+    proofs: list[Any] = []
+    MemberPinPrompt(ui.app.ui, card.card_no, proofs.append).start()
+    ui.pump(3)
+    type_member_pin(ui, "9" * len(card.pin))
+    ui.wait_for_text("pin_prompt.text", lambda text: "密码错误" in text, "the wrong-PIN message")
+    tries_after_wrong = ui.app.runtime.card_hands.chips[card.uid].tries_left
+    type_member_pin(ui, card.pin)
+    ui.until(lambda: bool(proofs), "the PIN proof")
+    return {"tries_after_wrong_pin": tries_after_wrong, "pin_checked_by": proofs[0].how,
+            "tries_after_right_pin": ui.app.runtime.card_hands.chips[card.uid].tries_left}
 
 
 def main(argv: list[str]) -> int:

@@ -72,7 +72,7 @@ def test_the_demo_starts_the_whole_system_and_closes_cleanly(folder: Path) -> No
 
 
 @needs_pcscd
-def test_a_tap_on_the_simulator_panel_goes_through_pcscd_to_the_virtual_card(
+def test_a_tap_and_a_pin_on_the_simulator_panel_go_through_pcscd_to_the_virtual_card(
     folder: Path,
 ) -> None:
     done = subprocess.run([sys.executable, "-m", "tests.ui.demo_driver", str(folder)],
@@ -86,6 +86,8 @@ def test_a_tap_on_the_simulator_panel_goes_through_pcscd_to_the_virtual_card(
     assert seen["hands"] == "VirtualCardHands"
     assert seen["first_card_no"] == ZHANG.card_no
     assert seen["first_card_apdus"] >= 2  # the reader read it: UID, SELECT, READ BINARY
+    assert seen["pin_checked_by"] == "card"  # the PIN went from the keypad to the chip
+    assert (seen["tries_after_wrong_pin"], seen["tries_after_right_pin"]) == (2, 3)
     assert seen["removed_message"] == "卡片已移开"  # taken away: pcscd told the terminal
     assert WANG.name in seen["member_shown"]  # and the next card read after it
     assert_pcscd_stopped(log)
