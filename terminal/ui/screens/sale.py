@@ -23,9 +23,10 @@ from terminal.cashier.members import MemberView
 from terminal.cashier.operations_common import OperationResult
 from terminal.cashier.ports import PinProof
 from terminal.ui.app import TerminalScreen
+from terminal.ui.counter_widgets import report_done
 from terminal.ui.product_picker import ProductPicker
 from terminal.ui.prompts import MemberPinPrompt
-from terminal.ui.tender_pad import TenderPad, watch_printing
+from terminal.ui.tender_pad import TenderPad
 from terminal.ui.widgets import TextLabel
 
 # The quote's discount labels: message key, reduction kinds summed into it.
@@ -347,20 +348,18 @@ class SaleScreen(TerminalScreen):
         self.ui.run(sell, self._sold)
 
     def _sold(self, result: OperationResult) -> None:
-        settlement = result.decision.settlement
-        due, change = settlement.total, settlement.change
         self.cart.clear()
-        watch_printing(self.ui, result)
         self.ui.go("home")
         # Home refreshes the member on the worker and then shows its own line: the outcome of
-        # the sale goes after it, through the same worker, so that the cashier reads it.
-        self.ui.bridge.run(lambda: None, lambda _none: self._announce(due, change),
+        # the sale goes after it, through the same worker, so that the cashier reads it; a
+        # receipt that did not print says so after that, never before (it would be covered).
+        self.ui.bridge.run(lambda: None, lambda _none: self._announce(result),
                            self.ui.show_error)
 
-    def _announce(self, due: int, change: int) -> None:
-        if self.ui.message is None:
-            return
-        if change:
-            self.ui.message.success("sale.done_change", due=due, change=change)
+    def _announce(self, result: OperationResult) -> None:
+        settlement = result.decision.settlement
+        if settlement.change:
+            report_done(self.ui, result, "sale.done_change", due=settlement.total,
+                        change=settlement.change)
         else:
-            self.ui.message.success("sale.done", due=due)
+            report_done(self.ui, result, "sale.done", due=settlement.total)
