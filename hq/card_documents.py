@@ -18,17 +18,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from hq.card_events import BLACKLISTED
 from hq.config_push import next_document
 from hq.coupon_documents import live_coupon_codes
 from hq.coupons import coupons_used_body
 from hq.db import HqDatabase
 from hq.errors import HqError
-from membership.cards import CardStatus
 from membership.config_documents import BLACKLIST, COUPONS_USED
 from membership.offline_limits import OfflineLimits
 from membership.wire import ConfigDocument
 
-BLACKLISTED = (CardStatus.LOST.value, CardStatus.FROZEN.value, CardStatus.CANCELLED.value)
 OFFLINE_LIMITS = "offline_limits"
 CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)
 Publisher = Callable[[ConfigDocument], None]

@@ -28,6 +28,11 @@ _STATUS_AFTER = {
     "card.cancelled": CardStatus.CANCELLED,
 }
 CARD_EVENT_TYPES = frozenset({*_STATUS_AFTER, "card.replaced"})
+# The statuses the `blacklist` document lists (hq.card_documents).
+BLACKLISTED = (CardStatus.LOST.value, CardStatus.FROZEN.value, CardStatus.CANCELLED.value)
+# Events that may also change the status of other cards: a subsidiary card follows its parent
+# when the parent is replaced or cancelled (hq.subsidiaries).
+MOVES_SUBSIDIARIES = frozenset({"card.replaced", "card.cancelled"})
 
 
 @dataclass(frozen=True)

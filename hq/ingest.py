@@ -18,7 +18,13 @@ from typing import Any
 
 from peewee import DataError
 
-from hq.card_events import CARD_EVENT_TYPES, CardState, apply_card_events, cards_named
+from hq.card_events import (
+    BLACKLISTED,
+    MOVES_SUBSIDIARIES,
+    CardState,
+    apply_card_events,
+    cards_named,
+)
 from hq.coupons import coupon_use_rows, store_coupon_uses
 from hq.db import HqDatabase, naive_local
 from hq.ingest_rows import (
@@ -56,7 +62,7 @@ class IngestResult:
     watermark: int  # every seq up to it is stored: publish it as the ack (0 for a dead letter)
     resend: list[tuple[int, int]] = field(default_factory=list)  # (from_seq, to_seq) missing
     dead_letter_reason: str | None = None
-    card_events: bool = False  # a new event changed a card's status: the blacklist may change
+    card_events: bool = False  # the blacklist may have changed (Ingestor._update_cards)
     coupon_uses: bool = False  # a new sale used a coupon: coupons_used may change
 
 
@@ -102,13 +108,13 @@ class Ingestor:
         new_events = [event for event in batch.events if event.event.seq in stored_seqs]
         coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),
                                       received_at)
+        card_events = False
         if new_events:
-            self._apply_effects(batch.terminal_id, new_events, received_at)
+            card_events = self._apply_effects(batch.terminal_id, new_events, received_at)
             store_coupon_uses(self._db, coupon_uses)
         watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
         self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
                                 received_at)
-        card_events = any(event.event.type in CARD_EVENT_TYPES for event in new_events)
         return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
                             resend, card_events=card_events, coupon_uses=bool(coupon_uses))
 
@@ -139,17 +145,21 @@ class Ingestor:
         return {seq for (seq,) in inserted}
 
     def _apply_effects(self, terminal_id: str, new_events: Sequence[PreparedEvent],
-                       received_at: datetime) -> None:
+                       received_at: datetime) -> bool:
+        """Ledger, cards, members and holds of the new events; True when the blacklist may
+        have changed."""
         op_ids = [event.event.op_id for event in new_events]
         locked = self._locked_cards(_cards_touched(new_events), op_ids)
         rows = [entry_row(terminal_id, event.event.seq, entry)
                 for event in new_events for entry in event.entries]
         self._db.bulk_insert(self._db.ledger, rows)
-        self._update_cards(locked.cards, [event.event for event in new_events])
+        blacklist_changed = self._update_cards(locked.cards,
+                                               [event.event for event in new_events])
         follow_parents(self._db, [event.event for event in new_events])
         store_members(self._db, member_rows(event.event for event in new_events))
         if locked.held:
             consume_holds(self._db, op_ids, locked.held, received_at)
+        return blacklist_changed
 
     def _locked_cards(self, card_nos: set[str], op_ids: list[str]) -> LockedCards:
         """Cards this batch changes (balances, status, holds), created if HQ has not seen them,
@@ -161,11 +171,19 @@ class Ingestor:
                                  skip_duplicates=True)
         return lock_cards(self._db, card_nos, op_ids)
 
-    def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> None:
+    def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> bool:
+        """Write the cards the events changed. True when one entered or left the blacklist's
+        statuses, or subsidiary cards may have followed their parent: only then is the
+        blacklist worth recomputing (an enrolment, the commonest card event, never is)."""
+        blacklist_changed = any(event.type in MOVES_SUBSIDIARIES for event in events)
         for card in apply_card_events(cards, events).values():
+            before = cards.get(card.card_no)
+            listed_before = before is not None and before.status in BLACKLISTED
+            blacklist_changed |= listed_before != (card.status in BLACKLISTED)
             fields = asdict(card)
             del fields["card_no"]
             self._db.update_row(self._db.cards, "card_no", card.card_no, fields)
+        return blacklist_changed
 
     def _record_overdrafts(self, terminal_id: str, new_events: Sequence[PreparedEvent],
                            old_watermark: int, watermark: int, received_at: datetime) -> None:

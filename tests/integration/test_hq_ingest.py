@@ -240,6 +240,17 @@ def test_the_sale_event_consumes_its_hold(hq: HqDatabase, ingestor: Ingestor) ->
     assert available(hq, CARD, "stored_value", now=feed.at) == 7_000  # not counted twice
 
 
+def test_only_a_change_in_or_out_of_the_blacklist_asks_for_its_refresh(
+        hq: HqDatabase, ingestor: Ingestor) -> None:
+    """An enrolment (the commonest card event) leaves the blacklist as it was: recomputing it
+    for every one would take HQ's document lock once a batch for nothing."""
+    feed = TerminalFeed("T1")
+    assert not send(ingestor, feed, [feed.issue(), feed.top_up(5_000)]).card_events
+    assert send(ingestor, feed, [feed.change_status("card.lost")]).card_events
+    assert send(ingestor, feed, [feed.change_status("card.found")]).card_events
+    assert not send(ingestor, feed, [feed.sale(1_000)]).card_events
+
+
 def test_card_events_change_the_card(hq: HqDatabase, ingestor: Ingestor) -> None:
     feed = TerminalFeed("T1")
     issued, lost, found, frozen = (feed.issue(), feed.change_status("card.lost"),
