@@ -9,7 +9,7 @@ HQ's lots plus this terminal's unacknowledged entries (terminal.store.known_bala
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -65,30 +65,34 @@ class MemberCache(Cache):
             return self._remember_record(record, self._cards_with_unacknowledged_changes())
 
     def rebuild_from_directory(
-        self, records: Iterable[MemberRecord], documents: Collection[tuple[str, str]],
-        as_of: datetime,
+        self, records: Iterable[MemberRecord], as_of: datetime,
+        changed_before: Iterable[str] = (),
     ) -> RebuildReport:
         """Replace the cached members and cards with HQ's snapshot of this store (every card
-        as a directory record), in one transaction, and drop the configuration documents whose
-        (name, scope) HQ no longer wants held; `as_of` (HQ's time) is kept as when. Cards
-        with unacknowledged local changes keep their state and are never removed; the journal
-        and the outbox are not touched."""
+        as a directory record), in one transaction; `as_of` (HQ's time) is kept as when. Cards
+        with unacknowledged local changes keep their state and are never removed; the journal,
+        the outbox and the configuration documents are not touched (documents come, retained,
+        on their own topics: one HQ's table does not list may still be in force).
+        `changed_before`: the cards with unacknowledged changes when the rebuild began (see
+        cards_changed_here); HQ's snapshot may predate their events although HQ has
+        acknowledged them since, so they are kept too."""
         records = list(records)
         with self.writing():
-            pending = self._cards_with_unacknowledged_changes()
+            pending = self._cards_with_unacknowledged_changes() | set(changed_before)
             kept = tuple(record.card.card_no for record in records
                          if not self._remember_record(record, pending))
             cards_removed = self._remove_cards_not_in(
                 {record.card.card_no for record in records} | pending)
             members_removed = self._remove_unused_members(
                 {record.card.member_id for record in records})
-            configs_removed = self._remove_configs_not_in(set(documents))
-            if configs_removed:
-                self._refresh_staff()
             self.set_setting(REBUILT_FROM_HQ_AT, as_of.isoformat())
-        self.config_generation += 1
         return RebuildReport(len(records) - len(kept), kept, cards_removed, members_removed,
-                             (), configs_removed)
+                             (), 0)
+
+    def cards_changed_here(self) -> set[str]:
+        """Cards changed by this terminal's operations that HQ has not acknowledged."""
+        with self.reading():
+            return self._cards_with_unacknowledged_changes()
 
     def _remember_record(self, record: MemberRecord, pending: set[str]) -> bool:
         profile = record.profile

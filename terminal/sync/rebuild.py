@@ -13,6 +13,7 @@ demand (the manager's settings screen).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from membership.wire import WireError
@@ -39,17 +40,17 @@ def rebuild_from_hq(sync: SyncClient, store: TerminalStore,
     """Call from a worker thread. None when HQ could not be asked or stopped answering."""
     records: list[MemberRecord] = []
     after = ""
+    changed_before = store.cards_changed_here()
     for _ in range(MAX_PAGES):
         page = _ask(sync, after, page_size)
         if page is None:
             return None
         records += [member_record(record, page.as_of) for record in page.records]
         if page.last:
-            report = store.rebuild_from_directory(
-                records, {(name, scope) for name, (scope, _) in page.documents.items()},
-                page.as_of)
-            log.info("rebuilt from HQ: %d cards, %d removed, %d documents dropped",
-                     report.cards_refreshed, report.cards_removed, report.configs_removed)
+            report = store.rebuild_from_directory(records, page.as_of, changed_before)
+            log.info("rebuilt from HQ: %d cards, %d removed; documents still to come: %s",
+                     report.cards_refreshed, report.cards_removed,
+                     ", ".join(documents_behind(store, page.documents)) or "none")
             return report
         after = page.next_after
     log.warning("HQ's snapshot did not end after %d pages: nothing changed", MAX_PAGES)
@@ -67,3 +68,12 @@ def _ask(sync: SyncClient, after: str, page_size: int) -> SnapshotPage | None:
     except WireError as error:
         log.warning("ignored HQ's snapshot page: %s", error)
         return None
+
+
+def documents_behind(store: TerminalStore, wanted: Mapping[str, tuple[str, int]]) -> list[str]:
+    """The documents HQ wants held that this store does not hold at that scope and version
+    yet (their retained copies are on the way): `name scope vN` each."""
+    held = store.applied_versions()
+    return [f"{name} {scope} v{version}" for name, (scope, version) in sorted(wanted.items())
+            if held.get(name, {}).get("scope") != scope
+            or held.get(name, {}).get("version", 0) < version]

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,20 @@ import pytest
 from hq.db import HqDatabase
 from hq.fleet_terminal import SimulatedTerminal
 from membership import counter
+from membership.cards import Card, CardStatus
+from membership.ledger import CardBalances
 from membership.tenders import Tender, TenderKind
 from membership.wire import terminal_topic
+from membership.wire_members import (
+    LookupRecord,
+    LookupResponse,
+    ProfileRecord,
+    parse_lookup_response,
+)
 from terminal.demo_documents import demo_documents
 from terminal.store.access import REBUILT_FROM_HQ_AT
-from terminal.sync.rebuild import rebuild_from_hq
+from terminal.sync.directory import member_record
+from terminal.sync.rebuild import documents_behind, rebuild_from_hq
 from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for
@@ -117,7 +127,7 @@ def test_a_new_terminal_rebuilds_its_store_from_hq_on_first_connect(
         fresh.close()
 
 
-def test_a_rebuild_pages_through_hq_and_drops_what_hq_no_longer_has(
+def test_a_rebuild_pages_through_hq_and_keeps_the_documents(
         broker, hq, selling, tmp_path: Path) -> None:
     push(broker, hq, tmp_path, "promotions", "store:SH001")
     stale = SimulatedTerminal.open("T2", tmp_path, settings_for(broker, "T2"), seed=8)
@@ -126,11 +136,17 @@ def test_a_rebuild_pages_through_hq_and_drops_what_hq_no_longer_has(
         stale.sync.start()
         wait_for(lambda: stale.store.effective_config("promotions") is not None,
                  what="the retained promotions document")
+        stale.store.cache_member_record(member_record(
+            parse_lookup_response(_stranger()).records[0], datetime.now()))
         report = rebuild_from_hq(stale.sync, stale.store, page_size=1)
-        assert report is not None and report.cards_refreshed == 2
-        assert report.configs_removed == 1 and stale.store.effective_config("levels") is None
-        assert stale.store.effective_config("promotions") is not None
+        assert report is not None and report.cards_refreshed == 2 and report.cards_removed == 1
         assert stale.store.known_card_nos() == ["T1-C0001", "T1-C0002"]
+        # Documents come retained on their own topics; one HQ does not list stays.
+        assert stale.store.effective_config("levels") is not None
+        assert stale.store.effective_config("promotions") is not None
+        assert documents_behind(stale.store, {"promotions": ("store:SH001", 1)}) == []
+        assert documents_behind(stale.store, {"promotions": ("store:SH001", 2)}) == [
+            "promotions store:SH001 v2"]
     finally:
         stale.close()
 
@@ -162,3 +178,10 @@ def test_a_malformed_snapshot_request_is_a_dead_letter(
     assert (letter.topic, letter.reason) == (terminal_topic("T2", "snapshot/req"),
                                              "invalid_field")
 
+
+
+def _stranger() -> bytes:
+    """HQ's lookup answer for a card this store never saw: a rebuild removes it."""
+    card = Card("T9-C0001", "M-T9", "GOLD", CardStatus.ACTIVE)
+    return LookupResponse(datetime.now(), (
+        LookupRecord(ProfileRecord("M-T9", "路人"), card, CardBalances()),)).to_bytes()
