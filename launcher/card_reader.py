@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -63,8 +64,9 @@ def _start_private_pcscd(stack: ExitStack) -> PrivatePcscd:
     if reason:
         raise PcscdUnavailable(reason)
     # A short path of its own: a Unix socket's path has at most 107 bytes.
-    pcscd = PrivatePcscd(Path(tempfile.mkdtemp(prefix="hy-pcscd-demo-")))
-    stack.callback(pcscd.remove_folder)
+    folder = Path(tempfile.mkdtemp(prefix="hy-pcscd-demo-"))
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    pcscd = PrivatePcscd(folder)
     before = os.environ.get(SOCKET_ENV)
     pcscd.route_clients()  # before this process's first PC/SC call
     try:

@@ -25,7 +25,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_READER_00 = "Virtual PCD 00 00"
@@ -154,11 +153,3 @@ class PrivatePcscd:
 
     def remove_folder(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> PrivatePcscd:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
