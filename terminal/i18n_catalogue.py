@@ -57,7 +57,7 @@ _UI = {
     "ui.online": ("在线", "Online"),
     "ui.offline": ("离线模式", "Offline mode"),
     "ui.syncing": ("正在同步", "Syncing"),
-    "ui.unsynced": ("{count} 笔待上传", "{count} waiting to upload"),
+    "ui.unsynced": ("{count} 笔待上传", "{count} to upload"),
     "ui.authorising": ("正在向总部确认…", "Checking with HQ…"),
     "ui.hq_timeout": ("总部无响应", "HQ did not answer"),
     "ui.printer_paper_out": ("打印机缺纸", "Printer out of paper"),

@@ -34,14 +34,18 @@ class MemberPanelWidget(Panel):
 
     def _line(self, test_id: str, size: str = "normal") -> TextLabel:
         label = self.kit.label(test_id=test_id, size=size)
-        label.size_hint_y = None
         minimum = self.kit.theme.row_height if size == "normal" else int(
             self.kit.theme.row_height * 1.3)
-        # A long line wraps: the row grows with its text instead of overlapping the next.
+        self.add_widget(self._grows(label, minimum))
+        return label
+
+    @staticmethod
+    def _grows(label: TextLabel, minimum: int) -> TextLabel:
+        """A long line wraps: the row grows with its text instead of overlapping the next."""
+        label.size_hint_y = None
         label.bind(texture_size=lambda widget, size: setattr(
             widget, "height", max(minimum, size[1] + 4)))
         label.height = minimum
-        self.add_widget(label)
         return label
 
     def clear(self) -> None:
@@ -89,7 +93,5 @@ class MemberPanelWidget(Panel):
             params: dict[str, Any] = dict(reminder.params)
             label = self.kit.label(reminder.key, color=colour, test_id=f"member.reminder.{index}",
                                    **params)
-            label.size_hint_y = None
-            label.height = self.kit.theme.row_height
-            self.reminders.add_widget(label)
+            self.reminders.add_widget(self._grows(label, self.kit.theme.row_height))
 

@@ -67,7 +67,7 @@ class TenderPad(BoxLayout):
         self.add_widget(grid)
         self.status = kit.label(size="small", test_id=f"{prefix}.tenders")
         self.status.size_hint_y = None
-        self.status.height = int(kit.theme.row_height * 1.2)
+        self.status.height = 2 * (kit.theme.small_font_size + 6)  # the tenders, the change
         self.add_widget(self.status)
         self.height = (kit.theme.button_height + grid.height + self.status.height
                        + 2 * kit.theme.spacing)

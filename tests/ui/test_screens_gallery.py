@@ -1,5 +1,6 @@
-"""Every registered screen, opened with a member at the counter, in both languages: a screenshot
-of each (test-artifacts/screens/<lang>/gallery-<screen>.png), and every label checked — each
+"""Every registered screen, opened with a member at the counter, in both languages on both panel
+sizes (1024x600 and 800x480): a screenshot of each
+(test-artifacts/screens/<lang>[-800x480]/gallery-<screen>.png), and every label checked — each
 character has a glyph in the font the UI registers, and no label shows a raw message key.
 
 Screens that ask for something on entry (a manager's approval) show their prompt: it is in the
@@ -22,6 +23,7 @@ from terminal.cjk_font import FontFile, find_cjk_font, missing_glyphs
 from terminal.demo_staff import CASHIER_ID, CASHIER_PIN
 from terminal.ui.screens import SCREENS
 from tests.support.ui_driver import UiDriver
+from tests.ui.layout_checks import broken_words, outside, too_tall, too_wide
 from tests.ui.steps import ZHANG, sign_in, tap_card
 
 RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
@@ -70,14 +72,13 @@ def label_problems(screen: str, labels: list[Widget], font: object) -> list[str]
     return problems
 
 
-def clipped(labels: list[Widget]) -> list[str]:
-    """Labels whose text is wider than the label (cut off on the glass)."""
-    return [f"{getattr(label, 'test_id', '') or '?'}: {label.text!r}" for label in labels
-            if label.text_size[0] is None and label.texture_size[0] > label.width + 2]
+def clipped(labels: list[Label]) -> list[str]:
+    """Text cut off or spilling: too wide, too tall for its label, a word broken in two."""
+    return too_wide(labels) + too_tall(labels) + broken_words(labels)
 
 
 @pytest.mark.parametrize(("language", "panel"), [("zh_CN", (1024, 600)), ("en", (1024, 600)),
-                                                 ("zh_CN", (800, 480))])
+                                                 ("zh_CN", (800, 480)), ("en", (800, 480))])
 def test_every_screen_in_both_languages(start_app, screens_dir: Path, language: str,
                                         panel: tuple[int, int]):
     font = FontFile(find_cjk_font().path, 0).load(24)  # face 0: the one Kivy draws with
@@ -97,5 +98,7 @@ def test_every_screen_in_both_languages(start_app, screens_dir: Path, language: 
         labels = list(window_labels())
         problems += label_problems(name, labels, font)
         problems += [f"{name}: clipped {where}" for where in clipped(labels)]
+        problems += [f"{name}: outside the screen {where}"
+                     for where in outside(ui.app.screens.get_screen(name))]
         close_prompts(ui)
-    assert problems == []
+    assert problems == [], "\n".join(problems)

@@ -85,8 +85,10 @@ class EnrolScreen(TerminalScreen):
         return fixed_row(self.kit, label, *fields)
 
     def _unit(self, key: str) -> Any:
+        """月 / 日, or "month" / "day": as wide as the longest of them, whole."""
         label = self.kit.label(key)
-        label.size_hint_x = 0.9
+        label.size_hint_x = None
+        label.width = int(self.kit.theme.font_size * 3.5)
         return label
 
     def enter(self, **params: Any) -> None:

@@ -12,6 +12,7 @@ from kivy.uix.scrollview import ScrollView
 
 from terminal.cashier.members import MemberView
 from terminal.ui.app import TerminalScreen
+from terminal.ui.counter_widgets import fixed_row
 from terminal.ui.member_panel import MemberPanelWidget
 from terminal.ui.widgets import button_grid
 
@@ -54,13 +55,15 @@ class HomeScreen(TerminalScreen):
         left.add_widget(scroll)
         self.choices = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
         left.add_widget(self.choices)
-        left.add_widget(kit.button("home.clear_member", self.clear_member,
-                                   test_id="home.clear", kind="plain"))
+        # Signing out sits with clearing the member, under the panel: the actions' grid then
+        # fits an 800x480 panel whole (six rows, Checkout on top).
+        left.add_widget(fixed_row(
+            kit, kit.button("home.clear_member", self.clear_member, test_id="home.clear",
+                            kind="plain"),
+            kit.button("ui.logout", self.sign_out, test_id="home.logout", kind="plain")))
         actions = [kit.button(key, lambda screen=screen, need=need: self.open(screen, need),
                               test_id=f"home.action.{screen}")
                    for key, screen, need in ACTIONS]
-        actions.append(kit.button("ui.logout", self.sign_out, test_id="home.logout",
-                                  kind="plain"))
         right = BoxLayout(orientation="vertical", size_hint_x=0.42)
         right.add_widget(button_grid(kit, actions, 2))
         right.add_widget(BoxLayout())

@@ -73,6 +73,9 @@ class SaleScreen(TerminalScreen):
         self.member_line = kit.label(size="small", test_id="sale.member")
         self.member_line.size_hint_y = None
         self.member_line.height = kit.theme.row_height
+        # A long member line wraps on a narrow panel: it grows, the cart below scrolls.
+        self.member_line.bind(texture_size=lambda label, size: setattr(
+            label, "height", max(kit.theme.row_height, size[1] + 4)))
         column.add_widget(self.member_line)
         code_row = self._row()
         self.code = kit.input(test_id="sale.code", hint_key="sale.code_hint")
@@ -114,10 +117,13 @@ class SaleScreen(TerminalScreen):
         return widget
 
     def _payment_column(self) -> BoxLayout:
+        """Due, discounts, tenders, Pay: laid out to fit an 800x480 panel whole, so the
+        discounts take a small line each and the column's gaps are half the usual."""
         kit = self.kit
-        column = BoxLayout(orientation="vertical", spacing=kit.theme.spacing, size_hint_x=0.34)
+        column = BoxLayout(orientation="vertical", spacing=kit.theme.spacing // 2,
+                           size_hint_x=0.34)
         totals = BoxLayout(orientation="horizontal", size_hint_y=None,
-                           height=int(kit.theme.row_height * 1.2))
+                           height=kit.theme.row_height)
         self.gross = kit.label(size="small", test_id="sale.quote.gross")
         self.due = kit.label(size="large", test_id="sale.quote.due")
         self.due.halign = "right"
@@ -125,7 +131,9 @@ class SaleScreen(TerminalScreen):
         totals.add_widget(self.due)
         column.add_widget(totals)
         self.discounts: dict[str, TextLabel] = {}
-        grid = GridLayout(cols=2, size_hint_y=None, height=kit.theme.row_height * 2)
+        line = kit.theme.small_font_size + 8
+        grid = GridLayout(cols=2, size_hint_y=None, height=line * 2, row_force_default=True,
+                          row_default_height=line)
         for name, _key, _kinds in DISCOUNTS:
             self.discounts[name] = kit.label(size="small", test_id=f"sale.quote.{name}")
             grid.add_widget(self.discounts[name])
