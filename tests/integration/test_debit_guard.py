@@ -89,8 +89,8 @@ def test_limits_document_defaults_and_overrides():
 
 
 @pytest.fixture
-def online(broker, tmp_path):
-    with running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",
+def online(broker, hq_database_url, tmp_path):
+    with running_hq_worker(broker, hq_database_url, tmp_path / "hq",
                            clock=lambda: NOW) as (_, db):
         terminals = []
         try:

@@ -17,9 +17,8 @@ from tests.support.waiting import wait_for
 
 
 @pytest.fixture
-def hq(broker, tmp_path):
-    with running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}",
-                           tmp_path / "hq") as running:
+def hq(broker, hq_database_url, tmp_path):
+    with running_hq_worker(broker, hq_database_url, tmp_path / "hq") as running:
         yield running
 
 
