@@ -15,10 +15,10 @@ from typing import Any
 from hq.balances import card_balances
 from hq.db import HqDatabase, naive_local
 from hq.member_coupons import MemberCoupons
+from hq.requests import parsed_or_dead_letter
 from membership.cards import Card, CardStatus
 from membership.lifecycle import TERMINAL_STATUSES
 from membership.profiles import parse_birthday_text
-from membership.wire import WireError
 from membership.wire_members import (
     MAX_LOOKUP_RECORDS,
     MAX_OTHER_CARDS,
@@ -31,8 +31,6 @@ from membership.wire_members import (
     parse_lookup_request,
 )
 
-# What a hostile payload may raise in the parser besides WireError (as hq.ingest).
-_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
 _MAX_REPLACEMENTS = 20  # how far back previous_card_nos follows replaced_by
 
 
@@ -45,14 +43,8 @@ class MemberLookup:
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> LookupResponse | None:
         now = naive_local(now or self._clock())
-        try:
-            request = parse_lookup_request(topic, payload)
-        except _PARSER_ERRORS as error:
-            reason = error.reason if isinstance(error, WireError) else "invalid_field"
-            detail = error.detail if isinstance(error, WireError) else type(error).__name__
-            self._db.record_dead_letter(topic, payload, reason, detail, now)
-            return None
-        return self.lookup(request, now)
+        request = parsed_or_dead_letter(self._db, topic, payload, parse_lookup_request, now)
+        return None if request is None else self.lookup(request, now)
 
     def lookup(self, request: LookupRequest, now: datetime | None = None) -> LookupResponse:
         now = naive_local(now or self._clock())

@@ -15,10 +15,9 @@ from datetime import datetime
 from hq.config_push import desired_documents
 from hq.db import HqDatabase, naive_local
 from hq.member_lookup import MemberLookup
-from membership.wire import WireError
+from hq.requests import parsed_or_dead_letter
 from membership.wire_snapshot import SnapshotPage, SnapshotRequest, parse_snapshot_request
 
-_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
 _ISSUING_EVENTS = ("card.issued", "card.replaced")
 _CARD_FIELDS = ("card_no", "new_card_no")
 
@@ -31,14 +30,8 @@ class StoreSnapshots:
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> SnapshotPage | None:
         now = naive_local(now or self._clock())
-        try:
-            request = parse_snapshot_request(topic, payload)
-        except _PARSER_ERRORS as error:
-            reason = error.reason if isinstance(error, WireError) else "invalid_field"
-            detail = error.detail if isinstance(error, WireError) else type(error).__name__
-            self._db.record_dead_letter(topic, payload, reason, detail, now)
-            return None
-        return self.page(request, now)
+        request = parsed_or_dead_letter(self._db, topic, payload, parse_snapshot_request, now)
+        return None if request is None else self.page(request, now)
 
     def page(self, request: SnapshotRequest, now: datetime) -> SnapshotPage:
         with self._db.database.atomic():  # one consistent view of cards, ledger and members
