@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from membership import commission, lifecycle
@@ -137,6 +138,11 @@ def cancel(op: Operation, member: MemberContext, children: Sequence[Card] = ()) 
                 ReceiptRow("receipt.refund_principal", decision.refund_to_member)),
         payload={"refund_to_member": decision.refund_to_member, "fee_kept": decision.fee_kept},
     )
+
+
+def ensure_can_cancel(member: MemberContext, day: date) -> None:
+    """What would refuse 退卡 on `day` whatever the member then typed: before asking the PIN."""
+    lifecycle.ensure_can_cancel(member.card, _own_balances(member), day)
 
 
 def _own_balances(member: MemberContext) -> CardBalances:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from membership import commission, counts, points, stored_value, subsidiary, timecards
@@ -18,7 +18,6 @@ from membership.cards import Card, CountPackage, Feature, PeriodPass, TimeRate
 from membership.errors import CardStateError, TenderError
 from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import LedgerEntry
-from membership.lifecycle import ensure_can_pay
 from membership.money import Fen
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
 from membership.sale import MemberContext, StoreContext
@@ -171,7 +170,7 @@ def redeem_gift(
     stock_left: int | None = None,
 ) -> CounterDecision:
     """积分兑换: points FIFO from the oldest lot, gift handed over."""
-    _ensure_cards_usable(member, op.at.date())
+    member.ensure_can_pay(op.at.date())
     redemption = points.redeem_gift(
         member.account_card.card_no, op.op_id, member.balances, gift, qty, op.at,
         stock_left=stock_left,
@@ -189,7 +188,7 @@ def close_session(
 ) -> CounterDecision:
     """计时结账: a pass covers it, else prepaid minutes, else money by tenders (stored value
     included). A subsidiary card's session is charged to its parent, whose balances these are."""
-    _ensure_cards_usable(member, started_at.date())
+    member.ensure_can_pay(started_at.date())
     charge = timecards.charge_session(
         member.account_card, member.balances, rate, started_at, op.at, op.op_id
     )
@@ -217,12 +216,6 @@ def _session_rows(charge: timecards.SessionCharge) -> tuple[ReceiptRow, ...]:
                                value=str(charge.prepaid_minutes)))
     rows.append(ReceiptRow("receipt.amount_due", charge.amount_due))
     return tuple(rows)
-
-
-def _ensure_cards_usable(member: MemberContext, day: date) -> None:
-    ensure_can_pay(member.card, day)
-    if member.parent is not None:
-        ensure_can_pay(member.parent, day)
 
 
 def _decision(

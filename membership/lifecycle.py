@@ -318,8 +318,7 @@ def cancel_card(
     and time are forfeited. A subsidiary card holds no money: it is cancelled without a refund."""
     ensure_type_matches(card, card_type)
     _require_op(op_id)
-    target = _target(card, CardAction.CANCEL, at.date())
-    _ensure_no_debt(card, balances)
+    target = ensure_can_cancel(card, balances, at.date())
     entries = []
     for holding in _holdings(balances):
         refunded = holding.account is Account.PRINCIPAL
@@ -339,6 +338,14 @@ def cancel_card(
         fee_kept=fee_kept,
         children=cancelled_children,
     )
+
+
+def ensure_can_cancel(card: Card, balances: CardBalances, today: date) -> CardStatus:
+    """The status 退卡 leads to; IllegalTransition from a status it may not start from (frozen,
+    replaced, cancelled), CardStateError while the card owes money (`balances`: its own)."""
+    target = _target(card, CardAction.CANCEL, today)
+    _ensure_no_debt(card, balances)
+    return target
 
 
 def _ensure_no_debt(card: Card, balances: CardBalances) -> None:

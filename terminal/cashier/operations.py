@@ -15,6 +15,7 @@ operations_refunds; the shared steps in operations_common.
 from terminal.cashier.operations_cards import (
     cancel_card,
     cancel_loss,
+    check_can_cancel_card,
     enrol_member,
     extend_card,
     freeze_card,
@@ -58,6 +59,7 @@ __all__ = [
     "buy_time",
     "cancel_card",
     "cancel_loss",
+    "check_can_cancel_card",
     "check_member_can_pay",
     "close_time_session",
     "confirm_sale",

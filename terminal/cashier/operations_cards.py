@@ -118,6 +118,12 @@ def cancel_card(
     return carry_out(ctx, decision, pin_proof)
 
 
+def check_can_cancel_card(ctx: CashierContext, member: MemberContext) -> None:
+    """Before the member is asked for their PIN: a card 退卡 would refuse today (frozen,
+    replaced, cancelled, owing money) is refused now, and no PIN is typed for it."""
+    card_service.ensure_can_cancel(member, ctx.clock().date())
+
+
 def ensure_card_no_free(ctx: CashierContext, card_no: str) -> None:
     """A card number already issued must not be issued again: storing the new card would
     overwrite the old one's state on this terminal. HQ is asked when it can be reached."""

@@ -53,7 +53,8 @@ def confirm_sale(
 
 def check_member_can_pay(ctx: CashierContext, member: MemberContext) -> None:
     """Before the member is asked for their PIN: a card that cannot pay today (lost, frozen,
-    expired...) is refused now, as the sale would refuse it, and no PIN is typed for it."""
+    expired...) is refused now, as the sale (or the withdrawal) would refuse it, and no PIN is
+    typed for it."""
     member.ensure_can_pay(ctx.clock().date())
 
 

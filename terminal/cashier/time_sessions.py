@@ -20,7 +20,6 @@ from membership import counter, timecards
 from membership.cards import Feature
 from membership.counter import CounterDecision
 from membership.errors import CardStateError, DomainError
-from membership.lifecycle import ensure_can_pay
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
@@ -50,9 +49,7 @@ def start_time_session(
         raise CardStateError("card.no_time", card_no=member.card.card_no)
     time_rate(member.card_type, service)  # refuses a service the card type does not time
     now = ctx.clock()
-    ensure_can_pay(member.card, now.date())
-    if member.parent is not None:
-        ensure_can_pay(member.parent, now.date())
+    member.ensure_can_pay(now.date())
     card_no = member.card.card_no
     if any(open_one.service == service for open_one in ctx.store.open_time_sessions(card_no)):
         raise DomainError("time_session.already_open", card_no=card_no, service=service)
@@ -88,6 +85,14 @@ def quote_time_session(
     rate = time_rate(member.card_type, session.service)
     return timecards.charge_session(member.account_card, member.balances, rate,
                                     session.started_at, ended_at or ctx.clock(), QUOTE_OP_ID)
+
+
+def check_can_close(ctx: CashierContext, member: MemberContext, session_id: int) -> None:
+    """Before the member is asked for their PIN: the session is still open and its bill would
+    not refuse the card (lost, frozen, expired when the session began...), so no PIN is typed
+    for a bill that cannot be paid. The same rule as the bill's, membership.counter's."""
+    session = open_session(ctx, session_id)
+    member.ensure_can_pay(session.started_at.date())
 
 
 def close_time_session(

@@ -209,3 +209,17 @@ def test_a_card_without_principal_is_cancelled_without_a_pin(world):
     result = ops.cancel_card(world.ctx, CASHIER, member, None)
     assert world.store.known_card(CARD_NO).card.status is CardStatus.CANCELLED
     assert not result.debits and demo.GOLD_CARD.fees.cancellation == 2000
+
+
+
+def test_a_card_cancellation_would_refuse_is_refused_before_the_pin(world, member):
+    """Lost cards may be cancelled (the member's money goes back to them); frozen ones not."""
+    ops.report_loss(world.ctx, CASHIER, member)
+    ops.check_can_cancel_card(world.ctx, world.member())
+    ops.cancel_loss(world.ctx, CASHIER, world.member())
+    ops.freeze_card(world.ctx, CASHIER, world.member())
+    with pytest.raises(DomainError) as refused:
+        ops.check_can_cancel_card(world.ctx, world.member())
+    assert refused_key(refused.value) == "card.transition_illegal"
+    assert _refused(world, ops.cancel_card, world.member(),
+                    world.pin()) == "card.transition_illegal"

@@ -4,13 +4,18 @@ points for a gift; and their refusals, which commit nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from membership.cards import CardStatus
 from membership.catalogue import SaleLine
 from membership.errors import DomainError
 from membership.tenders import TenderKind as K
 from terminal import demo_store as demo
 from terminal.cashier import operations as ops
+from terminal.cashier import time_sessions
+from terminal.store.errors import StoreConflict
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,
@@ -130,6 +135,26 @@ def test_a_session_paid_from_the_card_needs_the_pin(world, member):
                                     from_card, pin_proof=world.pin())
     assert world.store.card_balances(CARD_NO).stored_value == 110000 - 3000
     assert "储值卡                    ¥30.00" in world.printed_lines(result)
+
+
+def test_a_session_bill_is_checked_before_the_pin_as_the_bill_checks_it(world, member):
+    """Before the member's PIN: the card as of the day the session began (a card whose last
+    day passed during the session is billed), frozen refused, a session billed already too."""
+    started = world.clock().replace(hour=23, minute=30)
+    session = world.store.start_time_session(CARD_NO, "study", started, "S01")
+    world.clock.advance(hours=14)  # 00:00 the next day, a 30-minute session
+    now = world.member()
+    ended_yesterday = replace(now, card=replace(now.card, expires_on=started.date()))
+    time_sessions.check_can_close(world.ctx, ended_yesterday, session.session_id)
+    frozen = replace(now, card=replace(now.card, status=CardStatus.FROZEN))
+    with pytest.raises(DomainError) as refused:
+        time_sessions.check_can_close(world.ctx, frozen, session.session_id)
+    assert refused_key(refused.value) == "card.frozen"
+    time_sessions.close_time_session(world.ctx, CASHIER, now, session.session_id,
+                                     tenders((K.CASH, 1500)))
+    with pytest.raises(StoreConflict) as closed:
+        time_sessions.check_can_close(world.ctx, now, session.session_id)
+    assert closed.value.key == "store.time_session_closed"
 
 
 def test_an_unknown_timed_service_is_refused(world, member):

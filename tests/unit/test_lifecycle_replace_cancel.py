@@ -14,6 +14,7 @@ from membership.errors import CardStateError, InvalidInput
 from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances
 from membership.lifecycle import (
     cancel_card,
+    ensure_can_cancel,
     ensure_can_pay,
     replace_card,
 )
@@ -127,6 +128,32 @@ def test_cancel_refuses_a_card_that_owes_money(balances, key):
     with pytest.raises(CardStateError) as raised:
         cancel_card(gold_card(), balances, GOLD, "op", AT)
     assert raised.value.key == key
+
+
+def refusal_key(check) -> str:
+    try:
+        check()
+    except CardStateError as refused:
+        return refused.key
+    return ""
+
+
+@pytest.mark.parametrize("status", list(CardStatus))
+@pytest.mark.parametrize("balances", [CardBalances(principal=1000, bonus=50),
+                                      CardBalances(principal=-500)])
+def test_ensure_can_cancel_refuses_exactly_what_cancel_card_refuses(status, balances):
+    """The counter asks it before the member's PIN: it must not refuse a card cancel_card takes
+    (a lost or expired one) nor let through one it refuses (frozen, replaced, owing money)."""
+    card = gold_card(status)
+    before = refusal_key(lambda: ensure_can_cancel(card, balances, TODAY))
+    at_commit = refusal_key(lambda: cancel_card(card, balances, GOLD, "op", AT))
+    assert before == at_commit
+    if status not in (CardStatus.ACTIVE, CardStatus.LOST, CardStatus.EXPIRED):
+        assert before == "card.transition_illegal"
+    elif balances.principal < 0:
+        assert before == "card.negative_balance"
+    else:
+        assert before == ""
 
 
 # --- properties -------------------------------------------------------------------------------
