@@ -1,7 +1,8 @@
 """Pieces the counter and card-service screens share (top-up, withdrawal, gifts, card services,
 enrolment): a row label, the tender choice for money paid in, the member typing new PINs on the
-keypad, a notice the cashier acknowledges, and telling the cashier how an operation went
-(including a receipt that did not print).
+keypad, asking the member's PIN only for a card the operation may use, a notice the cashier
+acknowledges, and telling the cashier how an operation went (including a receipt that did not
+print).
 
 Nothing here decides anything: amounts, fees and refusals are the core's and the operations'.
 """
@@ -20,7 +21,7 @@ from membership.money import Fen
 from membership.receipts import Receipt
 from membership.tenders import Tender, TenderKind
 from terminal.printing import PrintResult
-from terminal.ui.prompts import KeypadPrompt
+from terminal.ui.prompts import KeypadPrompt, MemberPinPrompt
 from terminal.ui.widgets import Panel, TextButton, TextLabel, UiKit
 
 # Money paid in at the counter (top-up, fees): never from the card itself.
@@ -229,6 +230,20 @@ def run_on_member(ui: Any, card_no: str, operation: Callable[[Any, Any, Any], An
         return result, services.members.view(card_after or card_no)
 
     ui.run(task, on_done)
+
+
+def pin_once_allowed(ui: Any, card_no: str, check: Callable[[Any, Any], None],
+                     on_proof: Callable[[Any], None]) -> None:
+    """Ask the member for the PIN of `card_no` only once `check(ctx, member)` passed on the
+    cashier worker, on the card as the store has it now (blacklist applied): a card the
+    operation would refuse anyway (lost, frozen, expired...) is refused on the message line
+    and nobody types a PIN for it."""
+    services = ui.services
+
+    def allowed() -> None:
+        check(services.ctx, services.members.member_context(card_no))
+
+    ui.run(allowed, lambda _none: MemberPinPrompt(ui, card_no, on_proof).start())
 
 
 def report_done(ui: Any, result: Any, key: str, **params: Any) -> None:

@@ -23,13 +23,13 @@ from terminal.ui.counter_widgets import (
     TenderChoice,
     ask_new_pin,
     fixed_row,
+    pin_once_allowed,
     receipt_amount,
     report_done,
     row_label,
     run_on_member,
     show_member_line,
 )
-from terminal.ui.prompts import MemberPinPrompt
 from terminal.ui.widgets import button_grid
 
 # action -> the operation that changes only the card's status (no money moves)
@@ -171,7 +171,9 @@ class CardOpsScreen(TerminalScreen):
         elif action in PIN_PROMPTS:
             self._new_pin(view, action)
         else:
-            MemberPinPrompt(self.ui, view.card_no, lambda proof: self._cancel(view, proof)).start()
+            # A card 退卡 would refuse (frozen, replaced...) is refused before the member's PIN.
+            pin_once_allowed(self.ui, view.card_no, self.ui.services.ops.check_can_cancel_card,
+                             lambda proof: self._cancel(view, proof))
 
     def _run(self, view: MemberView, operation: Callable[[Any, Any, Any], OperationResult],
              action: str, card_after: str = "") -> None:

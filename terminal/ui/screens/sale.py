@@ -23,9 +23,8 @@ from terminal.cashier.members import MemberView
 from terminal.cashier.operations_common import OperationResult
 from terminal.cashier.ports import PinProof
 from terminal.ui.app import TerminalScreen
-from terminal.ui.counter_widgets import report_done
+from terminal.ui.counter_widgets import pin_once_allowed, report_done
 from terminal.ui.product_picker import ProductPicker
-from terminal.ui.prompts import MemberPinPrompt
 from terminal.ui.tender_pad import TenderPad
 from terminal.ui.widgets import TextLabel
 
@@ -328,18 +327,12 @@ class SaleScreen(TerminalScreen):
         member = self.ui.session.member
         if self.tender_pad.takes_stored_value and member is not None:
             # A card that cannot pay (lost, frozen, expired) is refused before anyone types a
-            # PIN for it; the store's view of the card now, blacklist applied, decides.
-            services, card_no = self.ui.services, member.card_no
-            self.ui.run(lambda: services.ops.check_member_can_pay(
-                services.ctx, services.members.member_context(card_no)),
-                lambda _none: self._ask_pin(card_no))
+            # PIN for it. Then the PIN of the card presented: its chip checks it, and it may pay
+            # for its account (a subsidiary card for its parent).
+            pin_once_allowed(self.ui, member.card_no, self.ui.services.ops.check_member_can_pay,
+                             self._sell)
             return
         self._sell(None)
-
-    def _ask_pin(self, card_no: str) -> None:
-        # The PIN of the card presented: its chip checks it, and it may pay for its account
-        # (a subsidiary card for its parent).
-        MemberPinPrompt(self.ui, card_no, self._sell).start()
 
     def _sell(self, proof: PinProof | None) -> None:
         services, staff = self.ui.services, self.ui.session.staff

@@ -21,7 +21,7 @@ from terminal.cashier.ports import PinProof
 from terminal.cashier.time_sessions import RunningSession
 from terminal.store.time_sessions import TimeSession
 from terminal.ui.app import TerminalScreen
-from terminal.ui.prompts import MemberPinPrompt
+from terminal.ui.counter_widgets import pin_once_allowed
 from terminal.ui.tender_pad import TenderPad, watch_printing
 
 
@@ -211,7 +211,13 @@ class TimeSessionScreen(TerminalScreen):
                 self.ui.message.refusal("time_session.choose_session")
             return
         if self.tender_pad.takes_stored_value:
-            MemberPinPrompt(self.ui, stopping.session.card_no, self._close).start()
+            # A card the bill would refuse (lost or frozen since the quote...) is refused before
+            # anyone types a PIN for it.
+            session_id = stopping.session.session_id
+            pin_once_allowed(self.ui, stopping.session.card_no,
+                             lambda ctx, member: time_sessions.check_can_close(ctx, member,
+                                                                               session_id),
+                             self._close)
             return
         self._close(None)
 

@@ -17,13 +17,13 @@ from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import (
     amount_input,
     fixed_row,
+    pin_once_allowed,
     receipt_amount,
     report_done,
     row_label,
     run_on_member,
     show_member_line,
 )
-from terminal.ui.prompts import MemberPinPrompt
 from terminal.ui.widgets import confirm_and_back, two_columns
 
 
@@ -74,9 +74,10 @@ class WithdrawScreen(TerminalScreen):
         except MoneyError as error:
             self.ui.show_error(error)
             return
-        # The member's PIN first: the core refuses more than the principal once it is checked.
-        MemberPinPrompt(self.ui, view.card_no,
-                        lambda proof: self._withdraw(view, amount, proof)).start()
+        # A card that cannot pay (lost, frozen, expired) is refused before anyone types a PIN
+        # for it; then the PIN, and the core refuses more than the principal once it is checked.
+        pin_once_allowed(self.ui, view.card_no, self.ui.services.ops.check_member_can_pay,
+                         lambda proof: self._withdraw(view, amount, proof))
 
     def _withdraw(self, view: MemberView, amount: Fen, proof: PinProof) -> None:
         withdraw = self.ui.services.ops.withdraw
