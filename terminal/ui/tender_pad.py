@@ -1,7 +1,4 @@
-"""Split tenders (组合支付) for any screen that takes money, and telling the cashier when an
-operation's receipt did not print.
-
-Tenders: for any screen that takes money: type an amount (or leave it empty for
+"""Split tenders (组合支付) for any screen that takes money: type an amount (or leave it empty for
 what is still due) and tap how it is paid; cash may be more than is due, the rest is change.
 
 What the tenders come to is the core's to say (membership.tenders.settle): the pad shows its
@@ -13,15 +10,12 @@ commits. Test ids are `<prefix>.tender_amount`, `<prefix>.tender.<kind>`,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 
 from membership.errors import DomainError
 from membership.money import Fen, format_fen, parse_amount
 from membership.tenders import Tender, TenderKind, settle
-from terminal.cashier.operations_common import OperationResult
-from terminal.printing import PrintResult
 from terminal.ui.widgets import UiKit, button_grid
 
 # The order of the buttons: the usual ways first; count packages pay lines, not amounts.
@@ -29,16 +23,6 @@ PAD_KINDS = (TenderKind.CASH, TenderKind.STORED_VALUE, TenderKind.WECHAT, Tender
              TenderKind.BANK_CARD)
 # Button labels where the receipt's name of the tender is too long for a button.
 BUTTON_KEYS = {TenderKind.STORED_VALUE: "tender_pad.stored_value"}
-
-
-def watch_printing(ui: Any, result: OperationResult) -> None:
-    """Tell the cashier when the receipt did not print (it is kept for a reprint)."""
-    def printed(outcome: PrintResult) -> None:
-        if outcome.error is not None and ui.message is not None:
-            ui.message.refusal("printing.failed", reason=ui.kit.texts.error(outcome.error))
-
-    # The print worker reports on its own thread: the message line is the UI thread's.
-    result.printing.on_printed(lambda outcome: ui.bridge.post(printed, outcome))
 
 
 class TenderPad(BoxLayout):

@@ -1,14 +1,18 @@
 """The paper runs out in the middle of a sale's receipt, confirmed by touch on the sale screen:
 the sale stands (ledger, outbox), the drawer still opens for the change, the cashier reads the
 printer's message, and the receipt waits in the reprint list until paper is back and the
-cashier prints it from there."""
+cashier prints it from there. The same when a timed session is stopped and billed with the
+printer out of paper: the printer's message is the last word on the line, after the bill's."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.support import escpos_parser as ep
 from tests.ui.sale_steps import last_sale, message_shows, tender_totals
-from tests.ui.steps import printed_lines
-from tests.ui.test_sale import add_product, due_shows, open_sale
+from tests.ui.steps import ZHANG, printed_lines
+from tests.ui.test_count_time import open_screen
+from tests.ui.test_sale import add_product, due_shows, open_sale, tap_laid_out
 
 ROLL_END_BYTES = 160  # what is left on the roll: the receipt's head, not its end
 
@@ -61,3 +65,38 @@ def test_paper_out_mid_receipt_keeps_the_sale_and_the_receipt_for_a_reprint(star
     assert any("谢谢惠顾" in line for line in whole)
     assert printer.drawer_kicks == kicks + 1  # printing it again does not open the till
     assert len([line for line in printed_lines(ui) if line == "消费小票"]) == 2
+
+
+def test_paper_out_when_a_session_is_billed_says_so_after_the_bill(start_app):
+    ui = start_app()
+    runtime = ui.app.runtime
+    printer, store = runtime.printer, runtime.store
+    # Begun two hours ago: 2 units of ¥15.00 after the 10 free minutes.
+    older = store.start_time_session(ZHANG.card_no, "study",
+                                     runtime.cashier.clock() - timedelta(hours=2), "S01")
+    open_screen(ui, ZHANG, "time")
+    ui.until(lambda: ui.has(f"time.session.{older.session_id}"), "the older session")
+    tap_laid_out(ui, f"time.session.{older.session_id}")
+    ui.wait_for_text("time.bill", lambda text: "¥30.00" in text, "the bill")
+    ui.type_into("time.tender_amount", "50")
+    ui.tap("time.tender.cash")
+    ui.wait_for_text("time.tenders", lambda text: "20.00" in text, "the change")
+    before, depth, kicks = store.card_balances(ZHANG.card_no), store.outbox_depth(), \
+        printer.drawer_kicks
+    printer.paper_out = True
+
+    ui.tap("time.confirm")
+    ui.until(lambda: store.open_time_sessions() == (), "the session to be billed")
+    ui.until(lambda: ui.has("time.none"), "the list of sessions refreshed")
+    message_shows(ui, "小票未打印", "纸", "重打小票")
+    ui.pump(10)  # nothing still queued (the list, the bill's outcome) covers it
+    assert "小票未打印" in ui.text_of("message")
+
+    closed = store.time_session(older.session_id)
+    assert closed is not None and closed.closed_by_op  # billed and closed in one commit
+    assert store.outbox_depth() == depth + 1
+    assert store.card_balances(ZHANG.card_no) == before  # paid in cash, not from the card
+    assert printer.printed == []  # refused before a byte: the paper was out
+    assert printer.drawer_kicks == kicks + 1  # the change is given all the same
+    pending = runtime.printing.pending_reprints()
+    assert [kept.receipt.op_id for kept in pending] == [closed.closed_by_op]

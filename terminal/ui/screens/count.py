@@ -14,8 +14,7 @@ from terminal.cashier.context import StaffMember
 from terminal.cashier.members import MemberView
 from terminal.cashier.operations_common import OperationResult
 from terminal.ui.app import TerminalScreen
-from terminal.ui.counter_widgets import run_on_member
-from terminal.ui.tender_pad import watch_printing
+from terminal.ui.counter_widgets import report_done, run_on_member
 from terminal.ui.widgets import button_grid
 
 
@@ -180,7 +179,5 @@ class CountScreen(TerminalScreen):
         left = sum(held.uses for held in view.panel.counts if held.service == service)
         self.service, self.qty = "", 1
         self._show_choice()
-        if self.ui.message is not None:
-            self.ui.message.success("count_screen.done", name=self._name(service), qty=qty,
-                                    left=left)
-        watch_printing(self.ui, result)
+        report_done(self.ui, result, "count_screen.done", name=self._name(service), qty=qty,
+                    left=left)

@@ -21,8 +21,8 @@ from terminal.cashier.ports import PinProof
 from terminal.cashier.time_sessions import RunningSession
 from terminal.store.time_sessions import TimeSession
 from terminal.ui.app import TerminalScreen
-from terminal.ui.counter_widgets import pin_once_allowed
-from terminal.ui.tender_pad import TenderPad, watch_printing
+from terminal.ui.counter_widgets import pin_once_allowed, report_done
+from terminal.ui.tender_pad import TenderPad
 
 
 @dataclass(frozen=True)
@@ -236,16 +236,15 @@ class TimeSessionScreen(TerminalScreen):
         self.ui.run(close, self._closed)
 
     def _closed(self, result: OperationResult) -> None:
+        self.stop_billing()
+        self._refresh_sessions()
+        # After the list's refresh, which clears the line: the outcome stays for the cashier,
+        # and a receipt that did not print says so after it, never before (it would be covered).
+        self.ui.bridge.run(lambda: None, lambda _none: self._say_closed(result),
+                           self.ui.show_error)
+
+    def _say_closed(self, result: OperationResult) -> None:
         settlement = result.decision.settlement
         due = settlement.total if settlement is not None else 0
         change = settlement.change if settlement is not None else 0
-        self.stop_billing()
-        self._refresh_sessions()
-        watch_printing(self.ui, result)
-        # After the list's refresh, which clears the line: the outcome stays for the cashier.
-        self.ui.bridge.run(lambda: None, lambda _none: self._say_closed(due, change),
-                           self.ui.show_error)
-
-    def _say_closed(self, due: int, change: int) -> None:
-        if self.ui.message is not None:
-            self.ui.message.success("time_session.closed", due=due, change=change)
+        report_done(self.ui, result, "time_session.closed", due=due, change=change)
