@@ -1,16 +1,20 @@
 """The paper runs out in the middle of a sale's receipt, confirmed by touch on the sale screen:
 the sale stands (ledger, outbox), the drawer still opens for the change, the cashier reads the
 printer's message, and the receipt waits in the reprint list until paper is back and the
-cashier prints it from there. The same when a timed session is stopped and billed with the
-printer out of paper: the printer's message is the last word on the line, after the bill's."""
+cashier prints it from there. The same when a timed session is stopped and billed, or a member
+enrolled, with the printer out of paper: the printer's message is the last word on the line,
+after the operation's own."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from membership.receipts import ReceiptKind, mask_card_no
 from tests.support import escpos_parser as ep
+from tests.ui.member_steps import member_types_pin
 from tests.ui.sale_steps import last_sale, message_shows, tender_totals
 from tests.ui.steps import ZHANG, printed_lines
+from tests.ui.test_card_flows import NEW_MEMBER_CARD, enrol_screen
 from tests.ui.test_count_time import open_screen
 from tests.ui.test_sale import add_product, due_shows, open_sale, tap_laid_out
 
@@ -100,3 +104,36 @@ def test_paper_out_when_a_session_is_billed_says_so_after_the_bill(start_app):
     assert printer.drawer_kicks == kicks + 1  # the change is given all the same
     pending = runtime.printing.pending_reprints()
     assert [kept.receipt.op_id for kept in pending] == [closed.closed_by_op]
+
+
+def test_paper_out_at_enrolment_is_said_on_home_after_the_pin(start_app):
+    """The slip fails while the member types the new PIN; home then shows the new member and
+    its own line: the printer's message must still be the last one there."""
+    ui = start_app()
+    runtime = ui.app.runtime
+    printer, store = runtime.printer, runtime.store
+    enrol_screen(ui)
+    uid, card_no = NEW_MEMBER_CARD
+    runtime.reader.present(uid=uid, card_no=card_no)
+    ui.until(lambda: ui.text_of("enrol.card_no") == card_no, "the card number read")
+    ui.type_into("enrol.name", "赵六")
+    ui.tap("enrol.type.GOLD")
+    depth = store.outbox_depth()
+    printer.paper_out = True
+
+    ui.tap("enrol.confirm")
+    member_types_pin(ui, "2580")
+    member_types_pin(ui, "2580")
+    ui.wait_for_screen("home")
+    ui.wait_for_text("member.name", lambda text: "赵六" in text, "the new member's panel")
+    message_shows(ui, "小票未打印", "纸", "重打小票")
+    ui.pump(10)  # nothing still queued (home's refresh, the outcome) covers it
+    assert "小票未打印" in ui.text_of("message")
+
+    known = store.known_card(card_no)
+    assert known is not None and known.member.name == "赵六"  # issued whatever the printer did
+    assert store.outbox_depth() > depth
+    assert printer.printed == []
+    pending = runtime.printing.pending_reprints()
+    assert [(kept.receipt.kind, kept.receipt.card_no_masked) for kept in pending] == [
+        (ReceiptKind.CARD_OPERATION, mask_card_no(card_no))]

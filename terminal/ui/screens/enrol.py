@@ -8,6 +8,7 @@ at the counter on the home screen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from huiyuan_devices.cardreader.base import CardEvent, CardPresented, CardSource, ReaderFault
@@ -180,30 +181,35 @@ class EnrolScreen(TerminalScreen):
                   source: CardSource | None) -> None:
         report_done(self.ui, result, "enrol.done", card=card_no)
 
+        def finish() -> None:
+            self._finish(result, card_no, source)
+
         def typed(pins: list[Pin]) -> None:
             set_pin = self.pin_changes.set_pin
-            self.ui.run(lambda: set_pin(card_no, pins[0], source),
-                        lambda _: self._finish(card_no, source),
-                        lambda error: self._pin_later(card_no, source,
-                                                      self.kit.texts.error(error)))
+            self.ui.run(lambda: set_pin(card_no, pins[0], source), lambda _: finish(),
+                        lambda error: self._pin_later(finish, self.kit.texts.error(error)))
 
         def not_typed(key: str, error: Exception | None) -> None:
             reason = self.kit.texts.error(error) if error else self.kit.texts.tr(key)
-            self._pin_later(card_no, source, reason)
+            self._pin_later(finish, reason)
 
         ask_new_pin(self.ui, PIN_PROMPTS, "enrol.pin_mismatch", typed, not_typed)
 
-    def _pin_later(self, card_no: str, source: CardSource | None, reason: str) -> None:
+    def _pin_later(self, finish: Callable[[], None], reason: str) -> None:
         """The card is issued either way: the member sets the PIN later (card services)."""
-        Notice(self.ui, "enrol.pin_later", lambda: self._finish(card_no, source),
-               reason=reason).open()
+        Notice(self.ui, "enrol.pin_later", finish, reason=reason).open()
 
-    def _finish(self, card_no: str, source: CardSource | None) -> None:
+    def _finish(self, result: OperationResult, card_no: str, source: CardSource | None) -> None:
         """The new member is the one at the counter now."""
         def selected(view: Any) -> None:
             self.ui.session.member = view
             self.ui.session.values["card_source"] = source
             self.ui.go("home")
+            # Home refreshes the member on the worker and then shows its own line: the
+            # enrolment's outcome goes after it, a slip that did not print after that (said
+            # under the PIN prompt, it would be covered here).
+            self.ui.bridge.run(lambda: None, lambda _none: report_done(
+                self.ui, result, "enrol.done", card=card_no), self.ui.show_error)
 
         members = self.ui.services.members
         self.ui.run(lambda: members.view(card_no), selected)
