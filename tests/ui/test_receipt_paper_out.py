@@ -1,9 +1,9 @@
 """The paper runs out in the middle of a sale's receipt, confirmed by touch on the sale screen:
 the sale stands (ledger, outbox), the drawer still opens for the change, the cashier reads the
 printer's message, and the receipt waits in the reprint list until paper is back and the
-cashier prints it from there. The same when a timed session is stopped and billed, or a member
-enrolled, with the printer out of paper: the printer's message is the last word on the line,
-after the operation's own."""
+cashier prints it from there. The same when a timed session is stopped and billed, a member
+enrolled or a shift opened and closed with the printer out of paper: the printer's message is
+the last word on the line, after the operation's own."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from membership.receipts import ReceiptKind, mask_card_no
 from tests.support import escpos_parser as ep
+from tests.ui.admin_steps import at_home
 from tests.ui.member_steps import member_types_pin
 from tests.ui.sale_steps import last_sale, message_shows, tender_totals
 from tests.ui.steps import ZHANG, printed_lines
@@ -137,3 +138,28 @@ def test_paper_out_at_enrolment_is_said_on_home_after_the_pin(start_app):
     pending = runtime.printing.pending_reprints()
     assert [(kept.receipt.kind, kept.receipt.card_no_masked) for kept in pending] == [
         (ReceiptKind.CARD_OPERATION, mask_card_no(card_no))]
+
+
+def test_paper_out_at_shift_open_and_close_is_said_after_the_shift(start_app):
+    ui = start_app()
+    runtime = ui.app.runtime
+    at_home(ui)
+    ui.tap("home.action.shift")
+    ui.wait_for_text("shift.heading", lambda text: "没有进行中的班次" in text, "no shift")
+    runtime.printer.paper_out = True
+    ui.type_into("shift.amount", "200")
+    ui.tap("shift.open")
+    ui.wait_for_text("shift.total.float", lambda text: "¥200.00" in text, "the shift open")
+    message_shows(ui, "小票未打印", "纸")
+    ui.pump(10)  # the totals' refresh does not cover it
+    assert "小票未打印" in ui.text_of("message")
+
+    ui.type_into("shift.amount", "200")
+    ui.tap("shift.close")
+    ui.wait_for_text("shift.heading", lambda text: "交班完成" in text, "the shift closed")
+    message_shows(ui, "小票未打印", "纸")  # after the closing message, not under it
+    ui.pump(10)
+    assert "小票未打印" in ui.text_of("message")
+    assert runtime.store.current_shift() is None
+    assert runtime.printer.printed == []
+    assert len(runtime.printing.pending_reprints()) == 2  # the opening slip, the shift report

@@ -13,10 +13,11 @@ from kivy.uix.boxlayout import BoxLayout
 
 from membership.money import parse_amount
 from membership.shift_report import ShiftTotals
+from terminal.cashier.operations_common import PrintOutcome
 from terminal.cashier.shifts import ClosedShift
 from terminal.store.shifts import ShiftRecord
 from terminal.ui.app import TerminalScreen
-from terminal.ui.screens.reprint import row_label, scrolling_list, show_print_outcome
+from terminal.ui.screens.reprint import follow_printing, row_label, scrolling_list
 
 TIME_FORMAT = "%m-%d %H:%M"
 
@@ -118,22 +119,28 @@ class ShiftScreen(TerminalScreen):
 
     # --- open and close -----------------------------------------------------------------------
 
+    # The slip may fail before the worker hands the shift back: its outcome is kept in a
+    # PrintOutcome and said after the shift's own message, never before it (it would be covered).
+
     def open_shift(self) -> None:
         shifts, staff, typed = self.ui.services.shifts, self.ui.session.staff, self.amount.text
-        self.ui.run(lambda: shifts.open(staff, parse_amount(typed), self._on_printed),
-                    self._opened)
+        printing = PrintOutcome("")
+        self.ui.run(lambda: shifts.open(staff, parse_amount(typed), printing.report),
+                    lambda shift: self._opened(shift, printing))
 
-    def _opened(self, shift: ShiftRecord) -> None:
+    def _opened(self, shift: ShiftRecord, printing: PrintOutcome) -> None:
         if self.ui.message is not None:
             self.ui.message.success("admin.shift.opened", amount=shift.opening_float)
+        follow_printing(self.ui, printing)
         self.refresh()
 
     def close_shift(self) -> None:
         shifts, staff, typed = self.ui.services.shifts, self.ui.session.staff, self.amount.text
-        self.ui.run(lambda: shifts.close(staff, parse_amount(typed), self._on_printed),
-                    self._closed)
+        printing = PrintOutcome("")
+        self.ui.run(lambda: shifts.close(staff, parse_amount(typed), printing.report),
+                    lambda closed: self._closed(closed, printing))
 
-    def _closed(self, closed: ClosedShift) -> None:
+    def _closed(self, closed: ClosedShift, printing: PrintOutcome) -> None:
         # The shift is over: nobody stays signed in on it.
         self.ui.services.staff.logout()
         self.ui.sign_out()
@@ -150,8 +157,5 @@ class ShiftScreen(TerminalScreen):
         self._side(self.to_login)
         if self.ui.message is not None:
             self.ui.message.success("admin.shift.closed")
-
-    def _on_printed(self, result: Any) -> None:
-        """On the print thread: the slip's outcome goes to the UI thread."""
-        self.ui.bridge.post(show_print_outcome, self.ui, result)
+        follow_printing(self.ui, printing)
 
