@@ -1,7 +1,7 @@
-"""Cards that cannot be used, refused by touch on the screens other than checkout that take money
-or uses from a card: withdrawal, count use, cancellation with its refund and a timed session's
-bill. The cashier reads why in their language; the member is never asked for a PIN for such a
-card, and nothing is committed, printed or paid out."""
+"""Cards that cannot be used, refused by touch on the screens other than checkout that take money,
+uses or points from a card: withdrawal, count use, cancellation with its refund, a timed
+session's bill and a gift for points. The cashier reads why in their language; the member is
+never asked for a PIN for such a card, and nothing is committed, printed or paid out."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.ui.admin_steps import CASHIER, on_worker
 from tests.ui.member_steps import no_prompt_open
 from tests.ui.sale_steps import committed, message_shows
 from tests.ui.steps import WANG, ZHANG, drawer_kicks, signed_in_home, tap_card
+from tests.ui.test_counter_flows import give_gifts_and_points
 from tests.ui.test_sale import tap_laid_out
 
 
@@ -141,4 +142,19 @@ def test_a_session_billed_to_a_card_lost_since_the_quote_asks_no_pin(start_app):
     refused_without_a_pin(ui, "time", "此卡已挂失")
     assert committed(ui, ZHANG.card_no) == before
     assert [session.session_id for session in store.open_time_sessions()] == [older.session_id]
+    nothing_printed_or_paid(ui)
+
+
+def test_a_card_lost_elsewhere_redeems_no_gift(start_app):
+    ui = start_app()
+    points = give_gifts_and_points(ui)
+    assert points >= 200  # enough for the mug: the status refuses it
+    report_lost_elsewhere(ui, ZHANG)
+    before = committed(ui, ZHANG.card_no)
+    open_for(ui, ZHANG, "gifts")
+    ui.until(lambda: ui.has("gifts.gift.MUG"), "the gift list")
+    ui.tap("gifts.gift.MUG")
+    ui.tap("gifts.confirm")
+    refused_without_a_pin(ui, "gifts", "此卡已挂失")
+    assert committed(ui, ZHANG.card_no) == before
     nothing_printed_or_paid(ui)
