@@ -32,7 +32,6 @@ from terminal.store.codec import (
     record_json,
 )
 from terminal.store.errors import DuplicateOperation, InconsistentDecision
-from terminal.store.models import compact_json
 from terminal.store.statements import CompiledInsert
 
 # The columns each INSERT of the journal gives, in the order its rows list them.
@@ -199,7 +198,7 @@ def _check_record_entries(
 def _event_json(event: DomainEvent) -> str:
     document: dict[str, Any] = event_document(event)
     try:
-        return compact_json(document)
+        return json_text(document)
     except (TypeError, ValueError) as error:
         # The core promises plain JSON payloads; a date or a set slipping in is a bug there.
         raise InconsistentDecision("store.event_not_json", op_id=event.op_id,

@@ -102,3 +102,9 @@ def test_the_one_pass_encoder_writes_the_same_text_as_plain_then_json():
 def test_the_one_pass_encoder_refuses_what_is_not_json_data():
     with pytest.raises(TypeError, match="set"):
         json_text({"codes": {"A", "B"}})
+
+
+def test_what_orjson_refuses_the_standard_encoder_writes_alike():
+    """An integer past 64 bits (never money, but a payload is not to crash the journal)."""
+    value = {"big": 2**70, "entries": a_sale().entries}
+    assert json_text(value) == compact_json(plain(value))
