@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from huiyuan_devices.printer.simulated import SimulatedPrinter
@@ -33,6 +33,7 @@ from terminal.sync.client import SyncClient
 from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings
 from tests.support import escpos_parser as ep
+from tests.support.clock import SetClock
 
 WAIT_S = 10.0  # a bound for the print worker, never a measured time
 TERMINAL_ID = "SH001-T1"
@@ -49,23 +50,12 @@ def configuration() -> StoreConfiguration:
     return dataclasses.replace(demo_configuration(), gifts=by_code([MUG]))
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @dataclass
 class CashierWorld:
     ctx: CashierContext
     store: TerminalStore
     printer: SimulatedPrinter
-    clock: Clock
+    clock: SetClock
     synced: int = 0  # notify_sync() calls
     sync: SyncClient | None = None  # online: the relay to HQ, started and connected
 
@@ -123,7 +113,7 @@ def cashier_world(folder: Path, now: datetime = datetime(2026, 11, 23, 10, 0),
                   sync_settings: SyncSettings | None = None) -> Iterator[CashierWorld]:
     """Offline, or online through a broker when `sync_settings` are given (the terminal is then
     named as they name it, for the broker's account)."""
-    clock = Clock(now)
+    clock = SetClock(now)
     printer = SimulatedPrinter()
     config = configuration()
     terminal_id = sync_settings.terminal_id if sync_settings else TERMINAL_ID

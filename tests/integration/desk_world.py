@@ -33,6 +33,7 @@ from terminal.printing import ReceiptPrintService
 from terminal.store import TerminalStore, open_store
 from terminal.sync.debit_guard import DebitGuard
 from tests.support import escpos_parser as ep
+from tests.support.clock import SetClock
 
 WAIT_S = 10.0  # a bound for the print worker, never a measured time
 TERMINAL_ID = "SH001-T1"
@@ -47,17 +48,6 @@ FACIAL_LOT = "SH002-T1-000005:FACIAL10"
 
 def pin(digits: str) -> Pin:
     return Pin(bytearray(digits, "ascii"))
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def away_balances() -> CardBalances:
@@ -162,7 +152,7 @@ class DeskWorld:
     ctx: CashierContext
     store: TerminalStore
     printer: SimulatedPrinter
-    clock: Clock
+    clock: SetClock
     directory: FakeDirectory
     pins: FakePinService
 
@@ -183,7 +173,7 @@ class DeskWorld:
 def desk_world(folder: Path, *, hq: bool = True) -> Iterator[DeskWorld]:
     """With `hq` False the context has no directory and no PIN service (a stand-alone demo)."""
     folder.mkdir(parents=True, exist_ok=True)
-    clock = Clock(NOW)
+    clock = SetClock(NOW)
     printer = SimulatedPrinter()
     config = demo_configuration()
     directory, pins = FakeDirectory(), FakePinService()
