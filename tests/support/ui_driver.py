@@ -18,6 +18,7 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
 
 FRAME_S = 0.005
@@ -83,6 +84,9 @@ class UiDriver:
 
     def tap(self, test_id: str) -> None:
         widget = self.find(test_id)
+        # A prompt that was just dismissed stays on the window while it fades out and takes
+        # every touch meanwhile (seen: a tap on home right after the PIN prompt closed).
+        self.until(lambda: not _fading_prompt_above(widget), f"no prompt fading over {test_id!r}")
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -145,3 +149,17 @@ def _check_not_blank(path: Path) -> None:
     with Image.open(path) as image:
         extrema = image.convert("L").getextrema()
     assert extrema[0] != extrema[1], f"{path} is blank"
+
+
+def _fading_prompt_above(widget: Widget) -> bool:
+    """Is a prompt (a ModalView) fading in or out above the window child holding `widget`? An
+    open one is left alone: the simulator panel's keypad is meant to work through it."""
+    top_level = widget
+    while top_level.parent is not None and top_level.parent is not Window:
+        top_level = top_level.parent
+    above = []
+    for child in Window.children:  # the top-most first
+        if child is top_level:
+            break
+        above.append(child)
+    return any(isinstance(child, ModalView) and child._anim_alpha < 1 for child in above)
