@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from membership import commission, counts, points, stored_value, subsidiary
+from membership import commission, counts, points
 from membership.cards import Card, CardType, Feature
 from membership.catalogue import SaleLine
 from membership.coupons import Coupon
@@ -23,7 +23,7 @@ from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import CardBalances, EntryKind, LedgerEntry, derive_balances_after
 from membership.levels import Level
 from membership.lifecycle import ensure_can_pay, ensure_type_matches
-from membership.money import Fen, allocate
+from membership.money import allocate
 from membership.pricing import (
     MemberPricing,
     PointsOffsetRule,
@@ -34,8 +34,9 @@ from membership.pricing import (
 )
 from membership.promotions import Promotion
 from membership.receipts import Receipt
+from membership.sale_payment import SalePayment, pay_lines, stored_value_entries
 from membership.sale_receipt import sale_receipt
-from membership.sale_record import RecordLine, SaleRecord, split_tenders_over_lines
+from membership.sale_record import RecordLine, SaleRecord
 from membership.tenders import Settlement, Tender, TenderKind, settle
 
 
@@ -109,9 +110,9 @@ def decide_sale(
     _check_request(request, member)
     priced = quote(request, store, rules, member)
     settlement = settle(priced.amount_due, request.tenders)
-    payment = _payment(settlement, priced, member, request)
+    payment = pay_lines(settlement, priced, member, request)
     entries = _count_entries(priced, member, request)
-    entries += _stored_value_entries(payment, member, request)
+    entries += stored_value_entries(payment, member, request)
     entries += _points_used_entries(priced, member, request)
     award = _points_award(priced, payment, member, rules, store)
     if award is not None and award.total > 0 and member is not None and rules.earning:
@@ -200,70 +201,6 @@ def _pricing_context(
     )
 
 
-@dataclass(frozen=True)
-class _LineMoney:
-    """How one money line was paid: its tender parts, and principal and bonus of the card part."""
-
-    line_no: int
-    tender_parts: tuple[tuple[str, Fen], ...]
-    principal: Fen
-    bonus: Fen
-
-
-@dataclass(frozen=True)
-class _Payment:
-    lines: tuple[_LineMoney, ...]
-    draw: stored_value.Draw | None
-
-    def of(self, line_no: int) -> _LineMoney:
-        return next((line for line in self.lines if line.line_no == line_no),
-                    _LineMoney(line_no, (), 0, 0))
-
-
-def _payment(
-    settlement: Settlement, priced: PricedSale, member: MemberContext | None, request: SaleRequest
-) -> _Payment:
-    money_lines = [line for line in priced.lines if not line.line.use_count]
-    # Stored value first, so its spread over lines is proportional to their nets.
-    ordered = sorted(settlement.tenders, key=lambda t: t.kind is not TenderKind.STORED_VALUE)
-    per_line = split_tenders_over_lines(
-        [(tender.kind.value, tender.amount) for tender in ordered],
-        [line.net for line in money_lines],
-    )
-    card_parts = [(line.line.line_no, _part(parts, TenderKind.STORED_VALUE))
-                  for line, parts in zip(money_lines, per_line, strict=True)]
-    draw = _draw(settlement.amount_of(TenderKind.STORED_VALUE), member, request)
-    split = stored_value.allocate_draw(draw, card_parts) if draw else [
-        (line_no, 0, 0) for line_no, _ in card_parts]
-    return _Payment(
-        lines=tuple(
-            _LineMoney(line_no, tuple(parts), principal, bonus)
-            for (line_no, principal, bonus), parts in zip(split, per_line, strict=True)
-        ),
-        draw=draw,
-    )
-
-
-def _part(parts: list[tuple[str, Fen]], kind: TenderKind) -> Fen:
-    return sum(amount for part_kind, amount in parts if part_kind == kind)
-
-
-def _draw(
-    amount: Fen, member: MemberContext | None, request: SaleRequest
-) -> stored_value.Draw | None:
-    if not amount:
-        return None
-    if member is None:
-        raise CardStateError("card.required")
-    if not member.card_type.has(Feature.STORED_VALUE):
-        raise CardStateError("card.no_stored_value", card_no=member.card.card_no)
-    if member.parent is not None:
-        subsidiary.ensure_subsidiary_can_spend(
-            member.card, member.parent, member.card_type, member.parent_entries, amount, request.at
-        )
-    return stored_value.draw(member.balances, amount, member.card_type.draw_order)
-
-
 def _count_entries(
     priced: PricedSale, member: MemberContext | None, request: SaleRequest
 ) -> list[LedgerEntry]:
@@ -284,20 +221,6 @@ def _count_entries(
     return entries
 
 
-def _stored_value_entries(
-    payment: _Payment, member: MemberContext | None, request: SaleRequest
-) -> list[LedgerEntry]:
-    if payment.draw is None or member is None:
-        return []
-    actor = member.card.card_no if member.parent is not None else ""
-    line_parts = [(line.line_no, line.principal, line.bonus) for line in payment.lines
-                  if line.principal or line.bonus]
-    return stored_value.spend_entries(
-        member.account_card.card_no, request.op_id, payment.draw, request.at,
-        actor_card_no=actor, line_parts=line_parts,
-    )
-
-
 def _points_used_entries(
     priced: PricedSale, member: MemberContext | None, request: SaleRequest
 ) -> list[LedgerEntry]:
@@ -310,7 +233,7 @@ def _points_used_entries(
 
 
 def _points_award(
-    priced: PricedSale, payment: _Payment, member: MemberContext | None, rules: SaleRules,
+    priced: PricedSale, payment: SalePayment, member: MemberContext | None, rules: SaleRules,
     store: StoreContext,
 ) -> points.PointsAward | None:
     if member is None or rules.earning is None or not member.card_type.has(Feature.POINTS):
@@ -352,7 +275,7 @@ def _commission_bases(priced: PricedSale) -> list[commission.CommissionBase]:
 
 def _record(
     request: SaleRequest, store: StoreContext, member: MemberContext | None, priced: PricedSale,
-    settlement: Settlement, payment: _Payment, award: points.PointsAward | None,
+    settlement: Settlement, payment: SalePayment, award: points.PointsAward | None,
     commissions: tuple[commission.CommissionLine, ...], entries: list[LedgerEntry],
 ) -> SaleRecord:
     points_used = allocate(priced.points_used, [line.points_offset for line in priced.lines])
