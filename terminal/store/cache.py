@@ -6,7 +6,7 @@ or the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -18,7 +18,7 @@ from membership.birthdays import Birthday
 from membership.cards import Card
 from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
 from membership.ledger import CardBalances
-from membership.wire import ConfigDocument, WireError, config_topic, scope_rank
+from membership.wire import WireError, config_topic, scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
 from terminal.store.codec import (
     balances_from_plain,
@@ -105,8 +105,6 @@ class RebuildReport:
     cards_kept_local: tuple[str, ...]  # changed here by operations HQ has not acknowledged
     cards_removed: int
     members_removed: int
-    configs: tuple[ConfigOutcome, ...]
-    configs_removed: int
 
 
 class Cache(StoreAccess):
@@ -163,37 +161,6 @@ class Cache(StoreAccess):
             return None
         row = max(rows, key=lambda row: scope_rank(row.scope))
         return StoredConfig(row.name, row.scope, row.version, row.body, row.applied_at)
-
-    def rebuild_from_hq(
-        self, members: Iterable[MemberInfo], cards: Iterable[CardSnapshot],
-        configs: Iterable[ConfigDocument],
-    ) -> RebuildReport:
-        """Replace the cache with HQ's full snapshot, in one transaction. Cards changed here by
-        operations HQ has not acknowledged keep their local state (HQ's snapshot predates the
-        change) and only take HQ's balances; they are never removed."""
-        members, cards, configs = list(members), list(cards), list(configs)
-        for document in configs:
-            _check_config(document.name, document.scope, document.version, document.body)
-        with self.writing():
-            pending = self._cards_with_unacknowledged_changes()
-            for member in members:
-                self._upsert_member(member)
-            kept = []
-            for snapshot in cards:
-                if not self._refresh_card(snapshot, pending):
-                    kept.append(snapshot.card.card_no)
-            cards_removed = self._remove_cards_not_in({s.card.card_no for s in cards} | pending)
-            members_removed = self._remove_unused_members({m.member_id for m in members})
-            had_staff = self.tables.config.select().where(
-                self.tables.config.name == STAFF_DOCUMENT).exists()
-            outcomes = tuple(self._apply_config(d.name, d.scope, d.version, d.body)
-                             for d in configs)
-            configs_removed = self._remove_configs_not_in({(d.name, d.scope) for d in configs})
-            if had_staff:  # a staff document HQ no longer publishes takes its staff with it
-                self._refresh_staff()
-        self.config_generation += 1
-        return RebuildReport(len(cards) - len(kept), tuple(kept), cards_removed, members_removed,
-                             outcomes, configs_removed)
 
     def _apply_config(
         self, name: str, scope: str, version: int, body: Mapping[str, Any]
@@ -265,12 +232,6 @@ class Cache(StoreAccess):
                  if row.member_id not in keep | used]
         return sum(member.delete().where(member.member_id.in_(batch)).execute()
                    for batch in chunked(stale, _DELETE_CHUNK))
-
-    def _remove_configs_not_in(self, keep: set[tuple[str, str]]) -> int:
-        config = self.tables.config
-        stale = [row.id for row in config.select(config.id, config.name, config.scope)
-                 if (row.name, row.scope) not in keep]
-        return config.delete().where(config.id.in_(stale)).execute() if stale else 0
 
 
 def _hq_columns(balances: HqBalances) -> dict[str, Any]:

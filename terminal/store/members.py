@@ -86,8 +86,7 @@ class MemberCache(Cache):
             members_removed = self._remove_unused_members(
                 {record.card.member_id for record in records})
             self.set_setting(REBUILT_FROM_HQ_AT, as_of.isoformat())
-        return RebuildReport(len(records) - len(kept), kept, cards_removed, members_removed,
-                             (), 0)
+        return RebuildReport(len(records) - len(kept), kept, cards_removed, members_removed)
 
     def cards_changed_here(self) -> set[str]:
         """Cards changed by this terminal's operations that HQ has not acknowledged."""

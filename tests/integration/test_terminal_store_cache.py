@@ -1,17 +1,19 @@
 """The HQ cache of the terminal store: configuration documents (decision 7), cards and members,
-and rebuilding it all from HQ without touching the journal or the outbox."""
+and rebuilding the members and cards from HQ without touching the journal, the outbox or the
+documents."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from membership.cards import Card, CardStatus
+from membership.ledger import CardBalances
 from membership.wire import ConfigDocument
+from terminal.cashier.ports import MemberProfile, MemberRecord
 from terminal.store import (
     CardSnapshot,
     HqBalances,
@@ -21,9 +23,12 @@ from terminal.store import (
     TerminalStore,
     open_store,
 )
+from terminal.store.access import REBUILT_FROM_HQ_AT
 from tests.integration import store_world as world
 
 PUBLISHED = datetime(2026, 11, 23, 6, 0)
+REBUILT_AS_OF = datetime(2026, 11, 23, 7, 0)
+HQ_BALANCES = CardBalances(principal=52000, bonus=3000)
 
 
 @pytest.fixture
@@ -103,41 +108,46 @@ def test_a_card_hq_reports_is_known_with_its_hq_balances(store: TerminalStore):
     assert store.known_card("8800000000000099") is None
 
 
-def test_rebuild_refreshes_the_cache_and_leaves_journal_and_outbox_alone(store: TerminalStore):
+def hq_record(card_no: str, member_id: str | None, name: str, level: str = "SILVER",
+              status: CardStatus = CardStatus.ACTIVE) -> MemberRecord:
+    """A card as HQ's snapshot (terminal.sync.rebuild) describes it."""
+    card = Card(card_no, member_id, "GOLD", status, issued_on=date(2025, 3, 1), level=level)
+    return MemberRecord(MemberProfile(member_id, name), card, HQ_BALANCES, REBUILT_AS_OF)
+
+
+def test_rebuild_refreshes_the_cache_and_leaves_journal_outbox_and_documents_alone(
+        store: TerminalStore):
     store.commit_counter(world.enrolment("T1-1"))  # card 1 enrolled here, not yet acknowledged
     store.commit_sale(world.guest_sale("T1-2"))
     store.cache_card(MemberInfo("M0009", "王五"), hq_card("8800000000000009", "M0009"))
     store.apply_config("coupons", "store:SH001", 3, {"coupons": []})
     journal_before = _journal(store)
 
-    report = store.rebuild_from_hq(
-        members=[MemberInfo("M0001", "张三"), MemberInfo("M0002", "李四")],
-        cards=[hq_card(world.CARD_NO, "M0001", level="GOLD"),
-               hq_card("8800000000000002", "M0002")],
-        configs=[document("catalogue", "store:SH001", 7, products=[]),
-                 document("blacklist", "all", 311, cards=[])],
-    )
+    report = store.rebuild_from_directory(
+        [hq_record(world.CARD_NO, "M0001", "张三", level="GOLD"),
+         hq_record("8800000000000002", "M0002", "李四")], REBUILT_AS_OF)
 
-    assert _journal(store) == journal_before
+    assert _journal(store) == _with_rebuilt_at(journal_before)
     assert [event.seq for event in store.outbox_batch(0, 10)] == [1, 2]
     assert report.cards_kept_local == (world.CARD_NO,)
     assert (report.cards_refreshed, report.cards_removed, report.members_removed) == (1, 1, 1)
-    assert report.configs_removed == 1 and all(outcome.applied for outcome in report.configs)
     # HQ has not seen the enrolment yet: the card keeps its local state, takes HQ's balances.
     local = store.known_card(world.CARD_NO)
-    assert (local.card.level, local.changed_by_op, local.hq.version) == ("NORMAL", "T1-1", 77)
+    assert (local.card.level, local.changed_by_op, local.hq_snapshot) == (
+        "NORMAL", "T1-1", HQ_BALANCES)
     assert store.known_card("8800000000000002").card.level == "SILVER"
     assert store.known_card("8800000000000009") is None
-    assert set(store.applied_versions()) == {"catalogue", "blacklist"}
+    # Documents come retained on their own topics: a rebuild leaves them as they are.
+    assert set(store.applied_versions()) == {"coupons"}
 
 
 def test_once_hq_acknowledged_the_change_rebuild_takes_hqs_state(store: TerminalStore):
     store.commit_counter(world.enrolment("T1-1"))
     store.prune_outbox(1)
-    frozen = hq_card(world.CARD_NO, "M0001", level="GOLD")
-    frozen = replace(frozen, card=replace(frozen.card, status=CardStatus.FROZEN))
 
-    report = store.rebuild_from_hq([MemberInfo("M0001", "张三")], [frozen], [])
+    report = store.rebuild_from_directory(
+        [hq_record(world.CARD_NO, "M0001", "张三", level="GOLD", status=CardStatus.FROZEN)],
+        REBUILT_AS_OF)
 
     assert report.cards_kept_local == ()
     known = store.known_card(world.CARD_NO)
@@ -145,13 +155,33 @@ def test_once_hq_acknowledged_the_change_rebuild_takes_hqs_state(store: Terminal
         CardStatus.FROZEN, "GOLD", "")
 
 
+def test_a_card_changed_here_when_the_rebuild_began_is_kept(store: TerminalStore):
+    """HQ's snapshot may predate the card's events although HQ acknowledged them meanwhile."""
+    store.commit_counter(world.enrolment("T1-1"))
+    changed_before = store.cards_changed_here()
+    store.prune_outbox(1)
+
+    report = store.rebuild_from_directory([], REBUILT_AS_OF, changed_before)
+
+    assert report.cards_removed == 0 and store.known_card(world.CARD_NO) is not None
+
+
 def test_a_failed_rebuild_changes_nothing(store: TerminalStore):
     store.cache_card(MemberInfo("M0009", "王五"), hq_card("8800000000000009", "M0009"))
-    orphan = hq_card("8800000000000003", "M-UNKNOWN")  # its member is not in the snapshot
-    with pytest.raises(StoreConflict):  # the card's foreign key to its member
-        store.rebuild_from_hq([MemberInfo("M0001", "张三")], [orphan], [])
+    orphan = hq_record("8800000000000003", None, "")  # a member without an id
+    with pytest.raises(StoreConflict):  # the member's NOT NULL id
+        store.rebuild_from_directory([hq_record("8800000000000004", "M0004", "赵六"), orphan],
+                                     REBUILT_AS_OF)
     assert store.known_card("8800000000000009") is not None
-    assert store.known_card("8800000000000003") is None
+    assert store.known_card("8800000000000004") is None
+    assert store.text_setting(REBUILT_FROM_HQ_AT) is None
+
+
+def _with_rebuilt_at(journal: dict[str, list[tuple[object, ...]]]
+                     ) -> dict[str, list[tuple[object, ...]]]:
+    """The journal as a rebuild leaves it: the same, plus when it was rebuilt."""
+    settings = sorted([*journal["setting"], (REBUILT_FROM_HQ_AT, REBUILT_AS_OF.isoformat())])
+    return {**journal, "setting": settings}
 
 
 def _journal(store: TerminalStore) -> dict[str, list[tuple[object, ...]]]:

@@ -10,7 +10,6 @@ import pytest
 from membership.counter import Operation
 from membership.pin_hash import matches
 from membership.shift_report import ShiftClose, shift_closed_decision, shift_opened_decision
-from membership.wire import ConfigDocument
 from terminal import demo_store as demo
 from terminal.demo_staff import CASHIER_PIN, MANAGER_PIN, demo_staff_document
 from terminal.store import InvalidConfig, StoreConflict, TerminalStore, open_store
@@ -41,13 +40,9 @@ def test_the_staff_document_in_force_is_the_staff_table(store: TerminalStore):
     store.apply_config("staff", "terminal:SH001-T1", 1, staff_body(("S09", "临时工", "cashier")))
     assert [member.staff_id for member in store.staff_members()] == ["S09"]  # wins whole
 
-    # HQ's snapshot no longer has the terminal's document: the store's is in force again.
-    store_doc = ConfigDocument("staff", "store:SH001", 1, demo_staff_document(),
-                               world.at(6))
-    store.rebuild_from_hq([], [], [store_doc])
-    assert [member.staff_id for member in store.staff_members()] == ["M01", "S01"]
-    store.rebuild_from_hq([], [], [])
-    assert store.staff_members() == ()
+    # A rebuild from HQ replaces members and cards only: the staff documents stay in force.
+    store.rebuild_from_directory([], world.at(6))
+    assert [member.staff_id for member in store.staff_members()] == ["S09"]
 
 
 @pytest.mark.parametrize("body", [
