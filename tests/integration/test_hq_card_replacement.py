@@ -9,6 +9,7 @@ from datetime import timedelta
 from hq.card_documents import blacklist_body
 from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.member_lookup import MemberLookup
+from hq.snapshots import StoreSnapshots
 from membership.cards import CardStatus
 from membership.wire import WireEvent
 from membership.wire_members import LookupRequest
@@ -79,3 +80,16 @@ def test_migration_8_indexes_cards_by_parent(hq_database_url: str) -> None:
                    for index in hq.database.get_indexes("cards"))
     finally:
         hq.close()
+
+
+def test_a_stores_snapshot_lists_the_cards_it_issued_replaced_or_sold_to(hq: HqDatabase) -> None:
+    """hq.snapshots reads the issued and replacing numbers out of the events' JSON in SQL."""
+    home, elsewhere = TerminalFeed("T1"), TerminalFeed("T2")
+    ingest(hq, home, home.issue(CARD))
+    ingest(hq, home, replace_card(home, card_no=""))  # only new_card_no names the new card
+    ingest(hq, elsewhere, elsewhere.issue(CHILD), elsewhere.top_up(5_000, card_no=CARD))
+    snapshots = StoreSnapshots(hq, MemberLookup(hq))
+    assert snapshots.cards_seen(["T1"], "", 10) == [CARD, NEW_CARD]
+    assert snapshots.cards_seen(["T1"], CARD, 10) == [NEW_CARD]
+    assert snapshots.cards_seen(["T2"], "", 10) == [CARD, CHILD]  # a top-up there, an issue
+    assert snapshots.cards_seen(["T1", "T2"], "", 2) == [CARD, NEW_CARD]
