@@ -43,7 +43,6 @@ class SimulatedTerminal:
     sales: list[SaleDecision] = field(default_factory=list)
     refunded: set[str] = field(default_factory=set)
     operations: int = 0
-    refusals: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})  # by online
     # Ask before every stored-value or count debit, as the cashier's operations do: HQ online,
     # the offline limits when the broker is gone. None: commit without asking.
     guard: DebitGuard | None = None
@@ -147,7 +146,6 @@ class SimulatedTerminal:
             answer = self.guard.authorise(decision.op_id, debit.card_no, debit.kind,
                                           debit.amount, debit.service)
             if not answer.approved:
-                self.refusals[answer.online] += 1
                 raise DomainError(answer.reason or "auth.declined")
 
     def refund(self) -> None:

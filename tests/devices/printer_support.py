@@ -9,7 +9,7 @@ and the cable (unplug, plug in again)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from escpos.capabilities import Profile
 from escpos.printer import Dummy
@@ -171,11 +171,38 @@ class DummyRig(_CannotTellStatus):
         self.printer.close()
 
 
-class SerialRig:
+class _CabledRig:
+    """A rig whose far end can be unplugged: the status answers it gives, kept across a
+    re-plug."""
+
+    cable = ""
+    answers: dict[int, bytes]
+    end: Any
+    printer: ReceiptPrinter
+
+    def _plugged(self) -> Any:
+        assert self.end is not None, f"the {self.cable} cable is unplugged"
+        return self.end
+
+    def answer(self, fault: str) -> None:
+        self.answers.update(FAULT_ANSWERS.get(fault, ALL_READY))
+        self._plugged().answers.update(self.answers)
+
+    def unplug(self) -> None:
+        end, self.end = self._plugged(), None
+        end.close()
+
+    def close(self) -> None:
+        self.printer.close()
+        if self.end is not None:
+            self.end.close()
+
+
+class SerialRig(_CabledRig):
     """`unplug` ends socat: the pseudo-terminal the driver has open hangs up, as when a USB
     serial adapter is pulled, and its path disappears; `plug_in` brings a new one up there."""
 
-    kind = "serial"
+    kind = cable = "serial"
 
     def __init__(self, paper_mm: int, folder: Path) -> None:
         self.folder = folder
@@ -186,10 +213,6 @@ class SerialRig:
             "kind": "serial", "device": self._plugged().printer_path, "baudrate": 115200,
             "status_timeout": ANSWERED, "paper_mm": paper_mm})
 
-    def _plugged(self) -> SerialPrinterEnd:
-        assert self.end is not None, "the serial cable is unplugged"
-        return self.end
-
     def wait_for_job(self, length: int) -> bytes:
         end = self._plugged()
         job = end.wait_for_job(length)
@@ -199,29 +222,16 @@ class SerialRig:
     def received_since_last_job(self) -> bytes:
         return self._plugged().received
 
-    def answer(self, fault: str) -> None:
-        self.answers.update(FAULT_ANSWERS.get(fault, ALL_READY))
-        self._plugged().answers.update(self.answers)
-
-    def unplug(self) -> None:
-        end, self.end = self._plugged(), None
-        end.close()
-
     def plug_in(self) -> None:
         self.end = SerialPrinterEnd(self.folder)
         self.end.answers.update(self.answers)
 
-    def close(self) -> None:
-        self.printer.close()
-        if self.end is not None:
-            self.end.close()
 
-
-class NetworkRig:
+class NetworkRig(_CabledRig):
     """One connection per job, as a 9100 port takes them. `unplug` closes the listener: nothing
     answers on the port until `plug_in` listens there again."""
 
-    kind = "network"
+    kind = cable = "network"
 
     def __init__(self, paper_mm: int) -> None:
         self.answers = dict(ALL_READY)
@@ -231,10 +241,6 @@ class NetworkRig:
         self.printer: ReceiptPrinter = create({
             "kind": "network", "host": "127.0.0.1", "port": self.port,
             "status_timeout": ANSWERED, "timeout": 5.0, "paper_mm": paper_mm})
-
-    def _plugged(self) -> NetworkPrinterEnd:
-        assert self.end is not None, "the network cable is unplugged"
-        return self.end
 
     def wait_for_job(self, length: int) -> bytes:
         end = self._plugged()
@@ -254,23 +260,10 @@ class NetworkRig:
         self._consumed = len(end.jobs)
         return received
 
-    def answer(self, fault: str) -> None:
-        self.answers.update(FAULT_ANSWERS.get(fault, ALL_READY))
-        self._plugged().answers.update(self.answers)
-
-    def unplug(self) -> None:
-        end, self.end = self._plugged(), None
-        end.close()
-
     def plug_in(self) -> None:
         self.end = NetworkPrinterEnd(self.port)
         self.end.answers.update(self.answers)
         self._consumed = 0
-
-    def close(self) -> None:
-        self.printer.close()
-        if self.end is not None:
-            self.end.close()
 
 
 class FileRig(_CannotTellStatus):
