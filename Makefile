@@ -10,10 +10,10 @@ test: setup
 	$(PY) -m pytest
 
 run: setup
-	$(PY) -m launcher.demo
+	$(PY) -m harness.demo
 
 storeday: setup
-	$(PY) -m terminal.storeday
+	$(PY) -m terminal.demo.storeday
 
 bench: setup
 	$(PY) -m bench

@@ -26,7 +26,7 @@ from bench.sync_bench import (
     publish_until_acknowledged,
     terminal_batches,
 )
-from hq.broker import BrokerAccounts
+from harness.broker import BrokerAccounts
 from hq.db import open_database
 from tests.support.postgres import TempPostgres
 

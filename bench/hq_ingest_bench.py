@@ -30,7 +30,7 @@ from hq.db import open_database
 from hq.ingest import Ingestor
 from membership.events import entry_to_dict
 from membership.ledger import Account, EntryKind, LedgerEntry
-from membership.wire import WireEvent, build_event_batch, terminal_topic
+from protocol.wire import WireEvent, build_event_batch, terminal_topic
 from tests.support.postgres import TempPostgres
 
 TERMINALS = 200

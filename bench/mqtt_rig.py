@@ -16,7 +16,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hq.broker import HQ_USERNAME, BrokerAccounts, MosquittoBroker
+from harness.broker import HQ_USERNAME, BrokerAccounts, MosquittoBroker
 from hq.db import HqDatabase, open_database
 from hq.service import HqWorker
 from hq.settings import HqSettings

@@ -30,8 +30,8 @@ from membership.catalogue import SaleLine
 from membership.ledger import derive_balances
 from membership.sale import MemberContext, SaleDecision, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
 from terminal.cashier.context import operation_id
+from terminal.demo import store as demo
 from terminal.store import open_store
 from terminal.store.db import PRAGMAS
 

@@ -34,10 +34,10 @@ import paho.mqtt.client as mqtt
 
 from bench.mqtt_rig import BenchFailed, Rig, start_rig, subscribe, wait_until
 from bench.sync_fleet import start_fleet
-from hq.broker import BrokerAccounts
+from harness.broker import BrokerAccounts
 from hq.config_push import next_document, publish
 from hq.service import persistent_client, session_properties
-from membership.wire import AuthRequest, parse_ack, split_terminal_topic, terminal_topic
+from protocol.wire import AuthRequest, parse_ack, split_terminal_topic, terminal_topic
 from terminal.store.store import open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.settings import SyncSettings

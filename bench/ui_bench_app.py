@@ -20,9 +20,9 @@ from terminal.bootstrap import build_runtime  # noqa: E402
 from terminal.cashier.context import StaffMember  # noqa: E402
 from terminal.cashier.services import build_services  # noqa: E402
 from terminal.config import config_from_mapping  # noqa: E402
-from terminal.demo_members import DEMO_CARDS  # noqa: E402
-from terminal.demo_seed import seed_configuration, seed_members  # noqa: E402
-from terminal.demo_staff import CASHIER_ID, CASHIER_NAME  # noqa: E402
+from terminal.demo.members import DEMO_CARDS  # noqa: E402
+from terminal.demo.seed import seed_configuration, seed_members  # noqa: E402
+from terminal.demo.staff import CASHIER_ID, CASHIER_NAME  # noqa: E402
 from terminal.ui.app import TerminalApp  # noqa: E402
 
 

@@ -19,11 +19,11 @@ from peewee import IntegrityError
 
 from hq.balances import available
 from hq.db import HqDatabase, naive_local
-from hq.ingest_rows import is_storable_text
+from hq.ingest.rows import is_storable_text
 from membership.cards import Card, CardStatus
 from membership.errors import CardStateError
 from membership.lifecycle import ensure_can_pay
-from membership.wire import AuthRequest, AuthResponse, WireError, parse_auth_request
+from protocol.wire import AuthRequest, AuthResponse, WireError, parse_auth_request
 
 DEFAULT_HOLD_SECONDS = 300
 UNKNOWN_CARD = "card.unknown"

@@ -14,7 +14,7 @@ from peewee import fn
 from hq.db import HqDatabase, naive_local
 from hq.errors import HqError
 from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances
-from membership.wire import AUTH_KINDS
+from protocol.wire import AUTH_KINDS
 
 
 class UnknownBalanceKind(HqError, ValueError):

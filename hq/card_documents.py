@@ -26,7 +26,7 @@ from hq.db import HqDatabase
 from hq.errors import HqError
 from membership.config_documents import BLACKLIST, COUPONS_USED
 from membership.offline_limits import OfflineLimits
-from membership.wire import ConfigDocument
+from protocol.wire import ConfigDocument
 
 OFFLINE_LIMITS = "offline_limits"
 CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)

@@ -15,7 +15,7 @@ from typing import Any
 
 from membership.cards import CardStatus
 from membership.profiles import is_uid
-from membership.wire import MAX_ID_LENGTH, WireEvent
+from protocol.wire import MAX_ID_LENGTH, WireEvent
 
 # The status each card event leads to (membership.lifecycle.TRANSITIONS, seen from HQ).
 _STATUS_AFTER = {

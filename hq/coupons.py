@@ -18,7 +18,7 @@ from peewee import fn
 
 from hq.card_events import card_id
 from hq.db import HqDatabase
-from membership.wire import WireEvent
+from protocol.wire import WireEvent
 
 SALE_COMPLETED = "sale.completed"
 
@@ -36,7 +36,7 @@ class CouponConflict:
 
 def coupon_code(event: WireEvent) -> str:
     """The coupon a sale used, or "" (a payload is never trusted: anything but a non-empty
-    string is no coupon). membership.wire and hq.ingest_rows have checked it is storable."""
+    string is no coupon). protocol.wire and hq.ingest.rows have checked it is storable."""
     if event.type != SALE_COMPLETED:
         return ""
     code = event.payload.get("coupon_used")

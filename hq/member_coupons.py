@@ -20,12 +20,12 @@ from hq.coupons import used_codes
 from hq.db import HqDatabase
 from membership.config_documents import CATALOGUE, COUPONS
 from membership.coupons import Coupon
-from membership.wire import MAX_ID_LENGTH
-from membership.wire_members import MAX_OTHER_CARDS
+from protocol.wire import MAX_ID_LENGTH
+from protocol.wire_members import MAX_OTHER_CARDS
 
 log = logging.getLogger("hq.member_coupons")
 
-# What terminals accept in a record's `coupons` (membership.wire_members refuses the whole answer
+# What terminals accept in a record's `coupons` (protocol.wire_members refuses the whole answer
 # beyond it): at most MAX_OTHER_CARDS * 5 codes of at most 64 characters.
 MAX_COUPONS_PER_RECORD = MAX_OTHER_CARDS * 5
 _CACHED_VERSIONS = 16  # distinct (coupons, catalogue) versions in effect across the fleet

@@ -12,14 +12,14 @@ from typing import Any
 from peewee import EXCLUDED
 
 from hq.db import HqDatabase
-from membership.wire import WireEvent
+from protocol.wire import WireEvent
 
 MEMBER_REGISTERED = "member.registered"
 
 
 def member_rows(events: Iterable[WireEvent]) -> list[dict[str, Any]]:
     """One row per member registered by the events: the newest registration of each.
-    membership.wire has checked every member.registered payload."""
+    protocol.wire has checked every member.registered payload."""
     newest: dict[str, dict[str, Any]] = {}
     for event in events:
         if event.type != MEMBER_REGISTERED:

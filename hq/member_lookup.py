@@ -15,11 +15,11 @@ from typing import Any
 from hq.balances import card_balances
 from hq.db import HqDatabase, naive_local
 from hq.member_coupons import MemberCoupons
-from hq.requests import parsed_or_dead_letter
+from hq.request_parsing import parsed_or_dead_letter
 from membership.cards import Card, CardStatus
 from membership.lifecycle import TERMINAL_STATUSES
 from membership.profiles import parse_birthday_text
-from membership.wire_members import (
+from protocol.wire_members import (
     MAX_LOOKUP_RECORDS,
     MAX_OTHER_CARDS,
     UNKNOWN_CARD,

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hq.errors import HqError
 from hq.settings import HqSettings
-from membership.wire_pins import PinKey, key_id_of
+from protocol.wire_pins import PinKey, key_id_of
 
 log = logging.getLogger("hq.pin_secrets")
 PEPPER_FILE = "pin_pepper"

@@ -1,7 +1,7 @@
 """Member PINs at HQ (decision 9): set, change and verify against slow peppered verifiers, with a
 lockout after three wrong PINs in a row. Answers `pin/req` (docs/protocol.md).
 
-The PIN reaches HQ sealed to its key (terminal/sync/pin_sealing.py) and exists here in clear only
+The PIN reaches HQ sealed to its key (protocol/pin_sealing.py) and exists here in clear only
 between opening the seal and hashing it: it is never stored, logged, put in a dead letter or an
 exception. A seal that does not open for its request (moved to another card, purpose or terminal,
 or altered) is a dead letter `pin_undecryptable`; a request seen before, or sent too far from
@@ -19,8 +19,9 @@ from peewee import IntegrityError
 from hq.db import HqDatabase, naive_local
 from hq.pin_secrets import PinSecrets
 from membership.pin_hash import OFFLINE_COST, ONLINE_COST, make_verifier, matches
-from membership.wire import WireError
-from membership.wire_pins import (
+from protocol.pin_sealing import SealError, open_sealed
+from protocol.wire import WireError
+from protocol.wire_pins import (
     ALREADY_SET,
     KEY_STALE,
     REPLAYED,
@@ -32,7 +33,6 @@ from membership.wire_pins import (
     parse_pin_plaintext,
     parse_pin_request,
 )
-from terminal.sync.pin_sealing import SealError, open_sealed
 
 MAX_FAILURES = 3
 # A request is opened only this close to HQ's clock, and its nonce is kept longer than twice

@@ -35,7 +35,8 @@ from hq.pins import PinAuthority
 from hq.settings import HqSettings
 from hq.snapshots import StoreSnapshots
 from membership.config_documents import COUPONS_USED
-from membership.wire import (
+from protocol.sockets import send_without_delay
+from protocol.wire import (
     PREFIX,
     ConfigDocument,
     build_ack,
@@ -43,8 +44,7 @@ from membership.wire import (
     split_terminal_topic,
     terminal_topic,
 )
-from membership.wire_pins import PIN_KEY_TOPIC
-from terminal.sync.client import send_without_delay
+from protocol.wire_pins import PIN_KEY_TOPIC
 
 log = logging.getLogger("hq.service")
 SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",

@@ -1,6 +1,6 @@
 """HQ rebuilds a terminal's cache: answers `snapshot/req` with a page of the cards the
 terminal's store has seen, and on the last page the configuration documents the terminal should
-hold (membership.wire_snapshot, docs/protocol.md).
+hold (protocol.wire_snapshot, docs/protocol.md).
 
 A store has seen a card when one of its terminals issued it (card.issued, card.replaced) or
 wrote a ledger entry on it. Read only. A malformed request becomes a dead letter, unanswered.
@@ -14,8 +14,8 @@ from datetime import datetime
 from hq.config_push import desired_documents
 from hq.db import HqDatabase, naive_local
 from hq.member_lookup import MemberLookup
-from hq.requests import parsed_or_dead_letter
-from membership.wire_snapshot import SnapshotPage, SnapshotRequest, parse_snapshot_request
+from hq.request_parsing import parsed_or_dead_letter
+from protocol.wire_snapshot import SnapshotPage, SnapshotRequest, parse_snapshot_request
 
 
 class StoreSnapshots:

@@ -1,7 +1,7 @@
 """Subsidiary cards (附属卡) follow their parent at HQ, whichever terminal saw them.
 
 A terminal moves or cancels the subsidiary cards it knows with their parent
-(terminal.cashier.operations_cards), but the card.replaced and card.cancelled events name only
+(terminal.cashier.operations.cards), but the card.replaced and card.cancelled events name only
 the parent: HQ, which knows every card, moves the rest. A subsidiary card of a replaced parent
 now belongs under the new card (the money moved there); one of a cancelled parent is cancelled,
 and the blacklist refresh that follows every card event then lists it.
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from hq.card_events import card_id
 from hq.db import HqDatabase
 from membership.cards import CardStatus
-from membership.wire import WireEvent
+from protocol.wire import WireEvent
 
 _NO_LONGER_USABLE = (CardStatus.REPLACED.value, CardStatus.CANCELLED.value)
 

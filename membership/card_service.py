@@ -13,7 +13,7 @@ from typing import Any
 
 from membership import commission, lifecycle
 from membership.cards import Card, CardType
-from membership.counter import (
+from membership.counter_operations import (
     CounterDecision,
     Operation,
     operation_event,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from membership import commission, counts, points
+from membership import commission, count_packages, points
 from membership.errors import InvalidInput, RefundError
 from membership.events import DomainEvent, entry_to_dict
 from membership.ledger import (
@@ -187,7 +187,7 @@ def _count_restores(
             continue
         used = [entry for entry in original.entries if entry.account is Account.COUNT
                 and entry.kind is EntryKind.USE and entry.line_no == share.line.line_no]
-        entries += counts.restore_entries(card_no, used, share.count_uses, request.op_id,
+        entries += count_packages.restore_entries(card_no, used, share.count_uses, request.op_id,
                                           request.at, already_restored=already)
     return entries
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from membership import commission, counts, points
+from membership import commission, count_packages, points
 from membership.cards import Card, CardType, Feature
 from membership.catalogue import SaleLine
 from membership.coupons import Coupon
@@ -211,7 +211,7 @@ def _count_entries(
     for line in priced.lines:
         if not line.line.use_count:
             continue
-        taken = counts.use_entries(
+        taken = count_packages.use_entries(
             member.account_card, balances, line.line.product.code, line.line.qty,
             request.op_id, request.at, line_no=line.line.line_no,
         )

@@ -24,7 +24,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from membership.counter import CounterDecision, Operation
+from membership.counter_operations import CounterDecision, Operation
 from membership.events import DomainEvent
 from membership.money import Fen
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow
@@ -97,7 +97,7 @@ class ShiftTally:
         _add_all(self._refunded, tender_refunds)
 
     def add_counter_event(self, event_type: str, payload: Mapping[str, Any]) -> None:
-        """A counter operation's event (membership.counter, membership.card_service)."""
+        """A counter operation's event (membership.counter_operations, membership.card_service)."""
         if event_type in SHIFT_EVENTS:
             return
         _add_all(self._takings, ((tender["kind"], tender["amount"])

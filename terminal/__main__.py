@@ -45,7 +45,7 @@ def _run(config, seconds: float) -> int:
 
     from terminal.bootstrap import build_runtime
     from terminal.cashier.services import build_services
-    from terminal.demo_seed import seed_configuration, seed_members
+    from terminal.demo.seed import seed_configuration, seed_members
     from terminal.ui.app import TerminalApp
 
     runtime = build_runtime(config)

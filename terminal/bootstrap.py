@@ -21,13 +21,13 @@ from huiyuan_devices.printer.base import ReceiptPrinter
 from huiyuan_devices.printer.factory import create as create_printer
 
 from membership.config_documents import DOCUMENT_NAMES, StoreConfiguration
-from terminal.card_hands import CardHands, card_hands_for
 from terminal.cashier.card_pins import ReaderCardPins
 from terminal.cashier.context import CashierContext
 from terminal.config import TerminalConfig
+from terminal.demo.card_tapper import CardTapper, card_hands_for
 from terminal.i18n import LANGUAGES
 from terminal.logfile import start_log_file
-from terminal.printing import ReceiptPrintService
+from terminal.receipts.printing import ReceiptPrintService
 from terminal.store.access import UI_LANGUAGE
 from terminal.store.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
@@ -61,7 +61,7 @@ class TerminalRuntime:
     cashier: CashierContext
     closers: list[Callable[[], None]] = field(default_factory=list)
     started: bool = False
-    card_hands: CardHands | None = None  # the simulator panel's hands on the card reader
+    card_tapper: CardTapper | None = None  # the simulator panel's hands on the card reader
 
     def start(self) -> None:
         """Connect to HQ (in the background: the terminal sells offline meanwhile). Once."""
@@ -116,9 +116,9 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
     if sync is not None:
         closers.append(sync.stop)
     devices = _devices(config, overrides, closers)
-    card_hands = card_hands_for(config, devices["reader"])
-    if card_hands is not None:
-        closers.append(card_hands.close)
+    card_tapper = card_hands_for(config, devices["reader"])
+    if card_tapper is not None:
+        closers.append(card_tapper.close)
     language = chosen_language(store, config.terminal.language)
     printing = ReceiptPrintService(devices["printer"], store, lang=language)
     closers.append(printing.close)
@@ -137,7 +137,7 @@ def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) ->
         if isinstance(devices["reader"], CardPinReader) else None)
     return TerminalRuntime(config, store, sync, guard, devices["reader"], devices["pinpad"],
                            devices["printer"], printing, cashier, closers,
-                           card_hands=card_hands)
+                           card_tapper=card_tapper)
 
 
 def chosen_language(store: TerminalStore, configured: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hq.broker import BrokerAccounts, MosquittoBroker
+from harness.broker import BrokerAccounts, MosquittoBroker
 from hq.db import HqDatabase, open_database
 from tests.support.mqtt import MqttTestClient
 from tests.support.postgres import TempPostgres

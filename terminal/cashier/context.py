@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from membership.config_documents import StoreConfiguration
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.sale import StoreContext
 from terminal.cashier.ports import CardPinChecker, MemberDirectory, MemberPinService
-from terminal.printing import ReceiptPrintService
+from terminal.receipts.printing import ReceiptPrintService
 from terminal.store.store import TerminalStore
 from terminal.sync.debit_guard import DebitGuard
 

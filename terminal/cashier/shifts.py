@@ -20,7 +20,7 @@ from membership.shift_report import (
     shift_opened_decision,
 )
 from terminal.cashier.context import CashierContext, StaffMember
-from terminal.printing import ResultCallback
+from terminal.receipts.printing import ResultCallback
 from terminal.store.shifts import ShiftRecord
 
 

@@ -3,10 +3,10 @@ one now would cost, and stop and bill it.
 
 Starting moves no balance and sends no event (terminal.store.time_sessions keeps the open
 session across a restart). The bill is an operation like any other — decided by
-membership.counter.close_session, the member's PIN checked and the debit guard asked for any
-stored value it takes — but it is committed by the store's `close_time_session`, which marks the
-session closed in the SAME transaction: a crash between the two can neither bill a session twice
-nor leave a billed session open.
+membership.counter_operations.close_session, the member's PIN checked and the debit guard asked
+for any stored value it takes — but it is committed by the store's `close_time_session`, which
+marks the session closed in the SAME transaction: a crash between the two can neither bill a
+session twice nor leave a billed session open.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from membership import counter, timecards
+from membership import counter_operations, timecards
 from membership.cards import Feature
-from membership.counter import CounterDecision
+from membership.counter_operations import CounterDecision
 from membership.errors import CardStateError, DomainError
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
-from terminal.cashier.operations_common import OperationResult, carry_out
-from terminal.cashier.operations_counter import time_rate
+from terminal.cashier.operations.common import OperationResult, carry_out
+from terminal.cashier.operations.counter import time_rate
 from terminal.cashier.ports import PinProof
 from terminal.store.errors import StoreConflict, UnknownOperation
 from terminal.store.time_sessions import TimeSession
@@ -90,7 +90,7 @@ def quote_time_session(
 def check_can_close(ctx: CashierContext, member: MemberContext, session_id: int) -> None:
     """Before the member is asked for their PIN: the session is still open and its bill would
     not refuse the card (lost, frozen, expired when the session began...), so no PIN is typed
-    for a bill that cannot be paid. The same rule as the bill's, membership.counter's."""
+    for a bill that cannot be paid. The same rule as the bill's, membership.counter_operations's."""
     session = open_session(ctx, session_id)
     member.ensure_can_pay(session.started_at.date())
 
@@ -103,7 +103,7 @@ def close_time_session(
     stored value with the member's PIN); the bill and the session's close in one commit."""
     session = open_session(ctx, session_id)
     rate = time_rate(member.card_type, session.service)
-    decision = counter.close_session(ctx.operation(staff), member, rate, session.started_at,
-                                     tenders)
+    decision = counter_operations.close_session(ctx.operation(staff), member, rate,
+                                                session.started_at, tenders)
     return carry_out(ctx, decision, pin_proof, commit=lambda billed: ctx.store.close_time_session(
         session.session_id, cast(CounterDecision, billed)))

@@ -18,7 +18,7 @@ from membership.birthdays import Birthday
 from membership.cards import Card
 from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
 from membership.ledger import CardBalances
-from membership.wire import WireError, config_topic, scope_rank
+from protocol.wire import WireError, config_topic, scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
 from terminal.store.codec import (
     balances_from_plain,

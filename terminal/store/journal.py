@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-from membership.counter import CounterDecision
+from membership.counter_operations import CounterDecision
 from membership.events import DomainEvent
 from membership.ledger import LedgerEntry
 from membership.receipts import Receipt

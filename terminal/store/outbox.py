@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from membership.wire import WireEvent
+from protocol.wire import WireEvent
 from terminal.store.access import ACK_WATERMARK, NEXT_SEQ, StoreAccess
 from terminal.store.errors import EventsNotIssued, EventsPruned, StoreError, WatermarkAhead
 
@@ -31,7 +31,7 @@ class OutboxEvent:
         return json.loads(self.body)
 
     def to_wire(self) -> WireEvent:
-        """The event as the MQTT contract carries it (membership.wire)."""
+        """The event as the MQTT contract carries it (protocol.wire)."""
         return WireEvent(self.seq, self.op_id, self.type, self.at, self.document["payload"])
 
 

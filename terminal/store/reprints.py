@@ -1,6 +1,7 @@
 """Receipts owed to customers: every receipt the store holds stays unprinted until the printer
 has printed it (`mark_printed`), so a printer error, or the terminal going down between the
-commit and the paper, never loses one. The print service (terminal.printing) reads this list.
+commit and the paper, never loses one. The print service (terminal.receipts.printing) reads this
+list.
 
 Operations' receipts are written by the journal with the operation; receipts of no operation
 (a shift report) are kept here before they are printed.

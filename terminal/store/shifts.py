@@ -14,7 +14,7 @@ from typing import Any
 
 from peewee import fn
 
-from membership.counter import CounterDecision
+from membership.counter_operations import CounterDecision
 from membership.ledger import Account, EntryKind
 from membership.money import Fen
 from membership.shift_report import ShiftTally, ShiftTotals

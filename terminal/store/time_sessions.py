@@ -1,5 +1,5 @@
 """Open timed sessions (计时): started when the member sits down, closed by the operation that
-bills them (membership.counter.close_session), in the same transaction as its commit.
+bills them (membership.counter_operations.close_session), in the same transaction as its commit.
 
 Starting a session moves no balance and sends no event: only the bill is an operation. The
 rules of when a session may start (one per card and service, a usable card) are the cashier
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from membership.counter import CounterDecision
+from membership.counter_operations import CounterDecision
 from terminal.store.errors import StoreConflict, UnknownOperation
 from terminal.store.journal import Journal
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from membership.config_documents import BLACKLIST
 from membership.offline_limits import OfflineLimits
-from membership.wire import AuthRequest
+from protocol.wire import AuthRequest
 from terminal.store.store import TerminalStore
 from terminal.sync.client import SyncClient
 

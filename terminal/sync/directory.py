@@ -5,7 +5,7 @@ Every call blocks a worker thread (never the UI thread) for at most the director
 returns None when HQ cannot be asked or does not answer in time. HQ's refusals are domain
 errors with HQ's message key (card.unknown, pin.already_set, ...), except that a phone no
 member has gives an empty tuple.
-A PIN is revealed only inside terminal.sync.pin_sealing.seal_pin_request, which seals it to
+A PIN is revealed only inside protocol.pin_sealing.seal_pin_request, which seals it to
 HQ's public key (the newest the broker delivered, kept by the SyncClient).
 """
 
@@ -19,15 +19,16 @@ from huiyuan_devices.keypad.base import Pin
 
 from membership.errors import DomainError, InvalidInput
 from membership.profiles import normalise_phone, normalise_uid
-from membership.wire import WireError
-from membership.wire_members import (
+from protocol.pin_sealing import seal_pin_request
+from protocol.wire import WireError
+from protocol.wire_members import (
     UNKNOWN_MEMBER,
     LookupRecord,
     LookupRequest,
     LookupResponse,
     parse_lookup_response,
 )
-from membership.wire_pins import KEY_STALE, SEAL_REFUSED, parse_pin_response
+from protocol.wire_pins import KEY_STALE, SEAL_REFUSED, parse_pin_response
 from terminal.cashier.ports import (
     CardRef,
     MemberProfile,
@@ -36,7 +37,6 @@ from terminal.cashier.ports import (
     PinCheckOutcome,
 )
 from terminal.sync.client import SyncClient
-from terminal.sync.pin_sealing import seal_pin_request
 
 log = logging.getLogger("terminal.sync.directory")
 

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from membership.wire import WireError
-from membership.wire_snapshot import (
+from protocol.wire import WireError
+from protocol.wire_snapshot import (
     MAX_SNAPSHOT_PAGE,
     SnapshotPage,
     SnapshotRequest,

@@ -15,8 +15,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
-from terminal.demo_members import DEMO_CARDS, DemoCard
-from terminal.receipt_preview import document_text
+from terminal.demo.members import DEMO_CARDS, DemoCard
+from terminal.receipts.preview import document_text
 from terminal.ui.widgets import Panel, TextLabel
 
 KEYPAD_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "esc", "0", "enter")
@@ -31,7 +31,7 @@ class SimulatorPanel(Panel):
         self.runtime = ui.runtime
         self._shown_receipts = -1
         self.add_widget(self.kit.label("sim.title", size="large", test_id="sim.title"))
-        if ui.runtime.card_hands is not None:
+        if ui.runtime.card_tapper is not None:
             self.add_widget(self._cards())
         if ui.runtime.config.simulated("pinpad"):
             self.add_widget(self._keypad())
@@ -82,14 +82,14 @@ class SimulatorPanel(Panel):
     @property
     def chips(self) -> dict[str, CardPin]:
         """Each demo chip's PIN state (tries left), by UID."""
-        return self.runtime.card_hands.chips if self.runtime.card_hands is not None else {}
+        return self.runtime.card_tapper.chips if self.runtime.card_tapper is not None else {}
 
     def tap(self, card: DemoCard) -> None:
-        # The simulated reader, or a virtual card through pcscd (terminal/card_hands.py).
-        self.runtime.card_hands.tap(card)
+        # The simulated reader, or a virtual card through pcscd (terminal/demo/card_tapper.py).
+        self.runtime.card_tapper.tap(card)
 
     def take_away(self) -> None:
-        self.runtime.card_hands.take_away()
+        self.runtime.card_tapper.take_away()
 
     def press(self, key: str) -> None:
         self.runtime.pinpad.press(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminal.cjk_font import find_cjk_font
+from terminal.fonts import find_cjk_font
 
 FONT_NAME = "TerminalCJK"
 RGBA = tuple[float, float, float, float]

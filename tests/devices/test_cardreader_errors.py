@@ -15,7 +15,7 @@ from smartcard.Exceptions import (
 )
 from smartcard.pcsc.PCSCExceptions import EstablishContextException
 
-from terminal.i18n_devices import DEVICE_CARD_READER, DEVICE_COMMON
+from terminal.i18n.devices import DEVICE_CARD_READER, DEVICE_COMMON
 
 
 @pytest.mark.parametrize(

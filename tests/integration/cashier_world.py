@@ -21,13 +21,13 @@ from membership.ledger import CardBalances
 from membership.points import Gift
 from membership.sale import MemberContext
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
 from terminal.cashier import operations as ops
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
 from terminal.cashier.ports import PinProof
-from terminal.demo_documents import demo_configuration
+from terminal.demo import store as demo
+from terminal.demo.documents import demo_configuration
 from terminal.i18n import has_translation
-from terminal.printing import ReceiptPrintService
+from terminal.receipts.printing import ReceiptPrintService
 from terminal.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.debit_guard import DebitGuard

@@ -18,7 +18,6 @@ from membership.cards import Card, CardStatus
 from membership.errors import DomainError
 from membership.ledger import CardBalances, Lot
 from membership.pin_hash import OFFLINE_COST, make_verifier
-from terminal import demo_store as demo
 from terminal.cashier.context import CashierContext
 from terminal.cashier.ports import (
     CardRef,
@@ -27,9 +26,10 @@ from terminal.cashier.ports import (
     PinCheck,
     PinCheckOutcome,
 )
-from terminal.demo_documents import demo_configuration
-from terminal.demo_staff import demo_staff_document
-from terminal.printing import ReceiptPrintService
+from terminal.demo import store as demo
+from terminal.demo.documents import demo_configuration
+from terminal.demo.staff import demo_staff_document
+from terminal.receipts.printing import ReceiptPrintService
 from terminal.store import TerminalStore, open_store
 from terminal.sync.debit_guard import DebitGuard
 from tests.support import escpos_parser as ep

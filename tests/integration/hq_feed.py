@@ -11,7 +11,7 @@ from hq.db import HqDatabase
 from hq.ingest import Ingestor, IngestResult
 from membership.events import entry_to_dict
 from membership.ledger import Account, EntryKind, LedgerEntry
-from membership.wire import WireEvent, build_event_batch, terminal_topic
+from protocol.wire import WireEvent, build_event_batch, terminal_topic
 
 AT = datetime(2026, 11, 23, 10, 0)
 CARD = "8800000000000001"

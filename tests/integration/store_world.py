@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from membership import card_service, counter
+from membership import card_service
+from membership import counter_operations as counter
 from membership.catalogue import SaleLine
-from membership.counter import CounterDecision, Operation
+from membership.counter_operations import CounterDecision, Operation
 from membership.levels import Level
 from membership.refunds import RefundDecision, RefundRequest, decide_refund
 from membership.sale import MemberContext, SaleDecision, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
+from terminal.demo import store as demo
 from terminal.store import TerminalStore
 
 DAY = datetime(2026, 11, 23)

@@ -1,4 +1,4 @@
-"""The real Mosquitto broker as `hq.broker` configures it: accounts, per-terminal access rules,
+"""The real Mosquitto broker as `harness.broker` configures it: accounts, per-terminal access rules,
 shared subscriptions for HQ, and persistent sessions across restarts and crashes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from hq.broker import BrokerStartError, MosquittoBroker, terminal_topic
+from harness.broker import BrokerStartError, MosquittoBroker, terminal_topic
 from tests.support.mqtt import MqttTestClient
 
 pytestmark = pytest.mark.timeout(30)

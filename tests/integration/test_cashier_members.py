@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from huiyuan_devices.cardreader.base import CardPresented, CardSource
 
-from membership import counter
+from membership import counter_operations as counter
 from membership.cards import Card, CardStatus
 from membership.catalogue import SaleLine
 from membership.errors import CardStateError, DomainError, InvalidInput
@@ -18,9 +18,9 @@ from membership.ledger import CardBalances
 from membership.member_panel import ReminderKind
 from membership.sale import SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
 from terminal.cashier.members import MemberDesk
 from terminal.cashier.ports import CardRef, MemberProfile, MemberRecord
+from terminal.demo import store as demo
 from tests.integration import store_world
 from tests.integration.desk_world import (
     AWAY_CARD_NO,

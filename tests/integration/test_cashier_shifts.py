@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from membership import counter
+from membership import counter_operations as counter
 from membership.catalogue import SaleLine
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.errors import InvalidInput
 from membership.money import format_fen
 from membership.sale import SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
 from terminal.cashier.context import StaffMember
 from terminal.cashier.shifts import ShiftDesk, ShiftError
+from terminal.demo import store as demo
 from tests.integration import store_world
 from tests.integration.desk_world import DeskWorld, desk_world
 

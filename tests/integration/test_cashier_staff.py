@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from terminal.cashier.staff import STAFF_LOCK_AFTER, StaffDesk, StaffError
-from terminal.demo_staff import CASHIER_PIN, MANAGER_PIN
+from terminal.demo.staff import CASHIER_PIN, MANAGER_PIN
 from terminal.i18n import error_message
 from tests.integration.desk_world import desk_world, pin
 

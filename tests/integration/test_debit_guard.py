@@ -7,17 +7,17 @@ from datetime import datetime
 
 import pytest
 
+from harness.fleet_terminal import SimulatedTerminal
+from harness.reconcile import reconcile_terminal
 from hq.balances import card_balances
 from hq.db import HqDatabase
-from hq.fleet_terminal import SimulatedTerminal
-from hq.reconcile import reconcile_terminal
-from membership import counter
+from membership import counter_operations as counter
 from membership.catalogue import SaleLine
 from membership.offline_limits import OfflineLimits
 from membership.sale import MemberContext, SaleRequest, decide_sale, quote
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
-from terminal.cashier.operations_common import card_debits
+from terminal.cashier.operations.common import card_debits
+from terminal.demo import store as demo
 from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
 from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.reconcile import reconcile_terminal
 from hq.db import open_database
-from hq.reconcile import reconcile_terminal
 from terminal.store.store import open_store
 from tests.support.waiting import wait_for
 
@@ -30,7 +30,7 @@ def start_hq(broker, url: str, folder: Path, worker_id: str = "hq-1") -> subproc
 def start_terminal(broker, folder: Path, operations: int, terminal_id="T1", seed=1,
                    pause=0.01, guarded=False) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "hq.fleet_terminal", terminal_id, "--folder", str(folder),
+        [sys.executable, "-m", "harness.fleet_terminal", terminal_id, "--folder", str(folder),
          "--port", str(broker.port), "--password", broker.accounts.password_for(terminal_id),
          "--operations", str(operations), "--seed", str(seed), "--pause", str(pause),
          *(["--guarded"] if guarded else [])],

@@ -13,7 +13,7 @@ LINE = re.compile(
 
 
 def run_fleetsim(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hq.fleetsim", *arguments],
+    return subprocess.run([sys.executable, "-m", "harness.fleetsim", *arguments],
                           capture_output=True, text=True, timeout=240, check=False)
 
 

@@ -13,7 +13,7 @@ from hq.authority import Authority
 from hq.balances import available
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
-from membership.wire import AuthRequest, AuthResponse, terminal_topic
+from protocol.wire import AuthRequest, AuthResponse, terminal_topic
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)

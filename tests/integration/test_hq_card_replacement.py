@@ -11,8 +11,8 @@ from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.member_lookup import MemberLookup
 from hq.snapshots import StoreSnapshots
 from membership.cards import CardStatus
-from membership.wire import WireEvent
-from membership.wire_members import LookupRequest
+from protocol.wire import WireEvent
+from protocol.wire_members import LookupRequest
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)

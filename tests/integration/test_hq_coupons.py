@@ -22,8 +22,8 @@ from hq.member_lookup import MemberLookup
 from membership.catalogue import Product
 from membership.config_documents import COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon, CouponKind
-from membership.wire import ConfigDocument, WireEvent, config_topic, terminal_topic
-from membership.wire_members import LookupRequest
+from protocol.wire import ConfigDocument, WireEvent, config_topic, terminal_topic
+from protocol.wire_members import LookupRequest
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 from tests.support.hq_worker import running_hq_worker
 

@@ -14,7 +14,7 @@ from hq.balances import available, card_balances
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
 from membership.ledger import derive_balances
-from membership.wire import AuthRequest, Shadow, build_status, terminal_topic
+from protocol.wire import AuthRequest, Shadow, build_status, terminal_topic
 from tests.integration.hq_feed import CARD, TerminalFeed
 
 
@@ -118,7 +118,7 @@ def test_a_bad_batch_is_a_dead_letter_and_stores_nothing(hq: HqDatabase,
     assert count(hq.events) == count(hq.ledger) == count(hq.terminals) == 0
 
 
-# Payloads that membership.wire lets through or chokes on, or that a database would refuse.
+# Payloads that protocol.wire lets through or chokes on, or that a database would refuse.
 CHOKING_BATCHES = {
     "tenders-not-a-list": _with_payload(tenders=5),  # wire iterates it: TypeError
     "seq-beyond-64-bits": _batch(seq=2**63),

@@ -13,8 +13,8 @@ from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.member_lookup import MemberLookup
 from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
-from membership.wire import WireEvent, terminal_topic
-from membership.wire_members import LookupRequest, ProfileRecord
+from protocol.wire import WireEvent, terminal_topic
+from protocol.wire_members import LookupRequest, ProfileRecord
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)

@@ -22,10 +22,10 @@ from hq.pin_secrets import KEY_FILE, PEPPER_FILE, PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority, unlock_pin
 from hq.settings import HqSettings
 from membership.pin_hash import matches
-from membership.wire import terminal_topic
-from membership.wire_members import LookupRequest
-from membership.wire_pins import PinRequest, PinResponse, SealedPin
-from terminal.sync.pin_sealing import seal, seal_pin_request
+from protocol.pin_sealing import seal, seal_pin_request
+from protocol.wire import terminal_topic
+from protocol.wire_members import LookupRequest
+from protocol.wire_pins import PinRequest, PinResponse, SealedPin
 from tests.integration.hq_feed import CARD, TerminalFeed
 
 NOW = datetime(2026, 11, 23, 11, 0)

@@ -9,7 +9,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hq.balances import stored_value
-from membership.wire import (
+from protocol.wire import (
     AuthRequest,
     WireEvent,
     build_event_batch,

@@ -15,7 +15,7 @@ from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.ingest import Ingestor
 from hq.models import Hold, LedgerRow
 from membership.ledger import Account, EntryKind, LedgerEntry
-from membership.wire import AuthRequest
+from protocol.wire import AuthRequest
 from tests.integration.hq_feed import CARD, TerminalFeed
 
 

@@ -16,19 +16,20 @@ from huiyuan_devices.keypad.base import Pin
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from harness.fleet_terminal import SimulatedTerminal
 from hq.db import HqDatabase
-from hq.fleet_terminal import SimulatedTerminal
 from hq.service import HqWorker
-from membership import card_service, counter
+from membership import card_service
+from membership import counter_operations as counter
 from membership.birthdays import Birthday, Calendar
 from membership.errors import DomainError
 from membership.profiles import ProfileDetails
 from membership.tenders import Tender, TenderKind
-from membership.wire import terminal_topic
-from membership.wire_members import LookupRequest, parse_lookup_response
-from membership.wire_pins import PIN_KEY_TOPIC, parse_pin_key
-from terminal import demo_store as demo
+from protocol.wire import terminal_topic
+from protocol.wire_members import LookupRequest, parse_lookup_response
+from protocol.wire_pins import PIN_KEY_TOPIC, parse_pin_key
 from terminal.cashier.ports import CardRef, PinCheck, PinCheckOutcome
+from terminal.demo import store as demo
 from terminal.sync.directory import HqDirectory
 from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker

@@ -13,9 +13,9 @@ from membership.cards import Card, CardStatus
 from membership.errors import DomainError
 from membership.ledger import CardBalances
 from membership.tenders import TenderKind as K
-from terminal import demo_store as demo
 from terminal.cashier import operations as ops
 from terminal.cashier.ports import CardRef, MemberProfile, MemberRecord
+from terminal.demo import store as demo
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,

@@ -12,9 +12,9 @@ from membership.cards import CardStatus
 from membership.catalogue import SaleLine
 from membership.errors import DomainError
 from membership.tenders import TenderKind as K
-from terminal import demo_store as demo
 from terminal.cashier import operations as ops
 from terminal.cashier import time_sessions
+from terminal.demo import store as demo
 from terminal.store.errors import StoreConflict
 from tests.integration.cashier_world import (
     CARD_NO,

@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 from huiyuan_devices.cardreader.base import CardPresented, CardSource
 
-from hq.broker import MosquittoBroker
+from harness.broker import MosquittoBroker
 from membership.catalogue import SaleLine
 from membership.config_documents import COUPONS_USED, StoreConfiguration, by_code
 from membership.coupons import Coupon, CouponKind
 from membership.errors import CouponError
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
 from terminal.cashier import operations as ops
 from terminal.cashier.context import ManagerApproval
 from terminal.cashier.members import MemberDesk, MemberView
-from terminal.demo_documents import demo_configuration
+from terminal.demo import store as demo
+from terminal.demo.documents import demo_configuration
 from terminal.sync.settings import SyncSettings
 from tests.integration.cashier_world import (
     CASHIER,

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from hq.broker import MosquittoBroker
+from harness.broker import MosquittoBroker
 from hq.db import HqDatabase
 from membership.catalogue import SaleLine
 from membership.tenders import TenderKind as K
-from terminal import demo_store as demo
 from terminal.cashier import operations as ops
+from terminal.demo import store as demo
 from terminal.sync.settings import SyncSettings
 from tests.integration.cashier_world import CARD_NO, CASHIER, CashierWorld, cashier_world, tenders
 from tests.support.hq_worker import running_hq_worker

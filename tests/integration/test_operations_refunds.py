@@ -10,9 +10,9 @@ import pytest
 from membership.catalogue import SaleLine
 from membership.errors import DomainError
 from membership.tenders import TenderKind as K
-from terminal import demo_store as demo
 from terminal.cashier import operations as ops
 from terminal.cashier.context import ManagerApproval
+from terminal.demo import store as demo
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,

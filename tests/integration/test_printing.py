@@ -13,8 +13,8 @@ from huiyuan_devices.printer.base import PrinterStatus, ReceiptPrinter
 from huiyuan_devices.printer.document import PrintDocument, TextLine
 from huiyuan_devices.printer.simulated import SimulatedPrinter
 
-from terminal.printing import PrintResult, ReceiptPrintService
-from terminal.receipt_layout import layout_receipt
+from terminal.receipts.layout import layout_receipt
+from terminal.receipts.printing import PrintResult, ReceiptPrintService
 from terminal.store import TerminalStore, UnknownOperation, open_store
 from tests.integration import store_world as world
 from tests.support import receipts_world

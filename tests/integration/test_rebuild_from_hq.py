@@ -17,20 +17,20 @@ from pathlib import Path
 
 import pytest
 
+from harness.fleet_terminal import SimulatedTerminal
 from hq.db import HqDatabase
-from hq.fleet_terminal import SimulatedTerminal
-from membership import counter
+from membership import counter_operations as counter
 from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances
 from membership.tenders import Tender, TenderKind
-from membership.wire import terminal_topic
-from membership.wire_members import (
+from protocol.wire import terminal_topic
+from protocol.wire_members import (
     LookupRecord,
     LookupResponse,
     ProfileRecord,
     parse_lookup_response,
 )
-from terminal.demo_documents import demo_documents
+from terminal.demo.documents import demo_documents
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.sync.directory import member_record
 from terminal.sync.rebuild import documents_behind, rebuild_from_hq

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.fleet_terminal import SimulatedTerminal
+from harness.reconcile import reconcile_terminal
 from hq.config_push import next_document, publish
-from hq.fleet_terminal import SimulatedTerminal
-from hq.reconcile import reconcile_terminal
 from hq.service import persistent_client, session_properties
-from membership.wire import build_ack, build_resend, parse_event_batch, terminal_topic
+from protocol.wire import build_ack, build_resend, parse_event_batch, terminal_topic
 from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
 from tests.support.waiting import wait_for

@@ -11,10 +11,10 @@ import pytest
 
 from membership import card_service
 from membership.cards import CardStatus
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.ledger import derive_balances
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
+from terminal.demo import store as demo
 from terminal.store import (
     DuplicateOperation,
     EventsNotIssued,

@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 from peewee import IntegrityError
 
-from membership import card_service, counter
+from membership import card_service
+from membership import counter_operations as counter
 from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
 from membership.catalogue import SaleLine
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.ledger import CardBalances
 from membership.profiles import ProfileDetails
 from membership.sale import MemberContext, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
+from terminal.demo import store as demo
 from terminal.store import (
     CardSnapshot,
     HqBalances,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.pin_hash import matches
 from membership.shift_report import ShiftClose, shift_closed_decision, shift_opened_decision
-from terminal import demo_store as demo
-from terminal.demo_staff import CASHIER_PIN, MANAGER_PIN, demo_staff_document
+from terminal.demo import store as demo
+from terminal.demo.staff import CASHIER_PIN, MANAGER_PIN, demo_staff_document
 from terminal.store import InvalidConfig, StoreConflict, TerminalStore, open_store
 from tests.integration import store_world as world
 

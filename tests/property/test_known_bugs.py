@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from membership import counts, lifecycle, points, subsidiary
+from membership import count_packages, lifecycle, points, subsidiary
 from membership.cards import Card, CardType, CountPackage, Feature, SubsidiaryPolicy
 from membership.catalogue import Product, SaleLine
 from membership.errors import QuotaExceeded
@@ -73,7 +73,7 @@ def test_refund_after_replacement_claws_back_points_even_when_every_lot_was_empt
 
 
 def test_count_uses_refunded_after_replacement_keep_their_expiry():
-    ledger: list[LedgerEntry] = list(counts.purchase_entries(OLD, VIP, CUT3, "op-buy", AT))
+    ledger: list[LedgerEntry] = list(count_packages.purchase_entries(OLD, VIP, CUT3, "op-buy", AT))
     # all 3 uses of the package (valid 2026-03-02 .. 2026-03-31) paid by count
     sale = sell(ledger, "op-sale", OLD, [SaleLine(1, HAIRCUT, 3, use_count=True)])
     new_card = replace(ledger)  # the package holds 0 uses: nothing moves

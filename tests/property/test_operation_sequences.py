@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
-from membership import counts, lifecycle, points, stored_value, subsidiary, timecards
+from membership import count_packages, lifecycle, points, stored_value, subsidiary, timecards
 from membership.cards import CardStatus, DrawOrder, QuotaPeriod
 from membership.catalogue import SaleLine
 from membership.refunds import RefundRequest, decide_refund
@@ -143,7 +143,7 @@ class CounterMachine(LedgerInvariants, SalesMachine):
             must.add("purchase.subsidiary_card")
         if qty <= 0:
             must.add("input.invalid")
-        entries = attempt(self.ledger, lambda: counts.purchase_entries(
+        entries = attempt(self.ledger, lambda: count_packages.purchase_entries(
             card, self.card_type, package, self.next_op(), self.now, qty=qty,
         ), must)
         if entries is None:

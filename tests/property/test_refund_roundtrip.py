@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from membership import counts, lifecycle, stored_value, subsidiary
+from membership import count_packages, lifecycle, stored_value, subsidiary
 from membership.cards import Card, DrawOrder, QuotaPeriod
 from membership.catalogue import Product, SaleLine
 from membership.errors import DomainError
@@ -58,7 +58,7 @@ def histories(draw: st.DrawFn):
     if paid:
         ledger += stored_value.top_up(card, kind, CardBalances(), paid, "op-top", at).entries
     for number, package in enumerate(draw(st.lists(st.sampled_from(PACKAGES), max_size=2))):
-        ledger += counts.purchase_entries(card, kind, package, f"op-pk{number}", at)
+        ledger += count_packages.purchase_entries(card, kind, package, f"op-pk{number}", at)
     for number in range(draw(st.integers(0, 2))):
         earlier = decide_sale(
             SaleRequest(f"op-old{number}", at, (SaleLine(1, COFFEE, 1),),

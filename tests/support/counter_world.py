@@ -19,7 +19,7 @@ from membership.cards import (
     TimeRate,
 )
 from membership.commission import CommissionBasis, CommissionRule
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.errors import DomainError
 from membership.ledger import Account, EntryKind, LedgerEntry, derive_balances
 from membership.sale import MemberContext, StoreContext

@@ -20,7 +20,7 @@ from types import TracebackType
 import psycopg2
 from psycopg2 import sql
 
-from hq.broker import find_free_port
+from harness.broker import find_free_port
 
 POSTGRES_SYSTEM_USER = "postgres"
 SUPERUSER = "postgres"

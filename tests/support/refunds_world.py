@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
-from membership import counts, points, stored_value
+from membership import count_packages, points, stored_value
 from membership.cards import (
     BonusTier,
     Card,
@@ -61,8 +61,10 @@ def history(card: Card = CARD, old_points: int = 800) -> list[LedgerEntry]:
     if old_points:
         entries += points.earn_entries(card.card_no, "OLD-EARN", old_points,
                                        datetime(2025, 6, 1, 9), points.PointsExpiry())
-    entries += counts.purchase_entries(card, VIP, LONG_PACK, "OLD-PACK0", datetime(2026, 10, 1))
-    entries += counts.purchase_entries(card, VIP, SHORT_PACK, "OLD-PACK1", datetime(2026, 11, 1))
+    entries += count_packages.purchase_entries(card, VIP, LONG_PACK, "OLD-PACK0",
+                                               datetime(2026, 10, 1))
+    entries += count_packages.purchase_entries(card, VIP, SHORT_PACK, "OLD-PACK1",
+                                               datetime(2026, 11, 1))
     return entries
 
 

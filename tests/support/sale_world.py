@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from membership import counts, points, stored_value
+from membership import count_packages, points, stored_value
 from membership.cards import (
     BonusTier,
     Card,
@@ -64,7 +64,8 @@ def history(card: Card, card_type: CardType, topup: int = 100000, old_points: in
         entries += points.earn_entries(card.card_no, "OLD-EARN", old_points,
                                        datetime(2025, 6, 1, 9), points.PointsExpiry())
     for index, (package, bought_at) in enumerate(packages):
-        entries += counts.purchase_entries(card, card_type, package, f"OLD-PACK{index}", bought_at)
+        entries += count_packages.purchase_entries(card, card_type, package, f"OLD-PACK{index}",
+                                                   bought_at)
     return entries
 
 

@@ -15,7 +15,7 @@ from membership.tenders import Tender, TenderKind
 from terminal.cashier.context import StaffMember
 from terminal.cashier.operations import OperationResult
 from terminal.cashier.ports import PinProof
-from terminal.demo_staff import (
+from terminal.demo.staff import (
     CASHIER_ID,
     CASHIER_NAME,
     CASHIER_PIN,

@@ -21,7 +21,7 @@ prepare_kivy(Path(tempfile.mkdtemp(prefix="hy-kivy-")), 1024 + 280, 600)
 from terminal.bootstrap import Overrides, build_runtime  # noqa: E402
 from terminal.cashier.services import build_services  # noqa: E402
 from terminal.config import config_from_mapping  # noqa: E402
-from terminal.demo_seed import seed_configuration, seed_members  # noqa: E402
+from terminal.demo.seed import seed_configuration, seed_members  # noqa: E402
 from tests.support.artifacts import artifact_dir  # noqa: E402
 from tests.support.ui_driver import UiDriver  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Runs `make run`'s demo (launcher.demo.start_demo: its own pcscd, broker, HQ and terminal) in
+"""Runs `make run`'s demo (harness.demo.start_demo: its own pcscd, broker, HQ and terminal) in
 this process, then signs in, taps demo cards on the simulator panel and types a member's PIN on
 its keypad like a newcomer would, and prints one `demo-driver: {json}` line with what the
 terminal saw.
@@ -6,7 +6,7 @@ terminal saw.
 A process of its own because the demo's pcscd is reached through PCSCLITE_CSOCK_NAME, which
 libpcsclite reads once per process, and Kivy has one window per process.
 
-    python -m tests.ui.demo_driver FOLDER [launcher.demo options]
+    python -m tests.ui.demo_driver FOLDER [harness.demo options]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
-from launcher import demo
+from harness import demo
 
 
 def drive(app: Any) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def drive(app: Any) -> dict[str, Any]:
     try:
         signed_in_home(ui)
         tap_card(ui, ZHANG)
-        hands = app.runtime.card_hands
+        hands = app.runtime.card_tapper
         first_card = getattr(getattr(hands, "slot", None), "card", None)
         pin_checks = member_pin_on_the_card(ui, ZHANG)
         ui.tap("sim.remove")
@@ -61,11 +61,11 @@ def member_pin_on_the_card(ui: Any, card: Any) -> dict[str, Any]:
     ui.pump(3)
     type_member_pin(ui, "9" * len(card.pin))
     ui.wait_for_text("pin_prompt.text", lambda text: "密码错误" in text, "the wrong-PIN message")
-    tries_after_wrong = ui.app.runtime.card_hands.chips[card.uid].tries_left
+    tries_after_wrong = ui.app.runtime.card_tapper.chips[card.uid].tries_left
     type_member_pin(ui, card.pin)
     ui.until(lambda: bool(proofs), "the PIN proof")
     return {"tries_after_wrong_pin": tries_after_wrong, "pin_checked_by": proofs[0].how,
-            "tries_after_right_pin": ui.app.runtime.card_hands.chips[card.uid].tries_left}
+            "tries_after_right_pin": ui.app.runtime.card_tapper.chips[card.uid].tries_left}
 
 
 def main(argv: list[str]) -> int:

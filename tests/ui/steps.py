@@ -7,8 +7,8 @@ from datetime import datetime
 
 from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberProfile, MemberRecord
-from terminal.demo_members import DEMO_CARDS, DemoCard
-from terminal.demo_staff import CASHIER_ID, CASHIER_PIN
+from terminal.demo.members import DEMO_CARDS, DemoCard
+from terminal.demo.staff import CASHIER_ID, CASHIER_PIN
 from tests.support import escpos_parser as ep
 from tests.support.ui_driver import UiDriver
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from membership.money import cumulative_share, format_fen
-from terminal.demo_staff import (
+from terminal.demo.staff import (
     CASHIER_ID,
     MANAGER_ID,
 )

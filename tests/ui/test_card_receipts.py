@@ -11,7 +11,7 @@ from typing import Any
 
 from membership.money import format_fen
 from membership.receipts import mask_card_no
-from terminal.demo_store import GOLD_CARD
+from terminal.demo.store import GOLD_CARD
 from tests.support.ui_driver import UiDriver
 from tests.ui.member_steps import member_types_pin
 from tests.ui.steps import ZHANG, drawer_kicks, printed_lines

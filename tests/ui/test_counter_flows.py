@@ -11,8 +11,8 @@ from membership.ledger import Account
 from membership.points import Gift
 from membership.tenders import Tender, TenderKind
 from terminal.cashier.context import StaffMember
-from terminal.demo_documents import demo_configuration
-from terminal.demo_staff import CASHIER_ID, CASHIER_NAME
+from terminal.demo.documents import demo_configuration
+from terminal.demo.staff import CASHIER_ID, CASHIER_NAME
 from tests.support.ui_driver import UiDriver
 from tests.ui.member_steps import member_types_pin, modal_has, no_prompt_open
 from tests.ui.steps import (

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from huiyuan_devices.cardreader.private_pcscd import why_it_cannot_run
 
-from terminal.demo_members import DEMO_CARDS
+from terminal.demo.members import DEMO_CARDS
 from tests.support.waiting import wait_for
 
 ZHANG, _, WANG, _ = DEMO_CARDS
@@ -39,7 +39,7 @@ def folder() -> Iterator[Path]:
 
 
 def run_demo(folder: Path, *options: str) -> tuple[int, str]:
-    done = subprocess.run([sys.executable, "-m", "launcher.demo", "--folder", str(folder),
+    done = subprocess.run([sys.executable, "-m", "harness.demo", "--folder", str(folder),
                            *options], capture_output=True, text=True, timeout=120, check=False)
     return done.returncode, done.stdout + done.stderr
 
@@ -83,7 +83,7 @@ def test_a_tap_and_a_pin_on_the_simulator_panel_go_through_pcscd_to_the_virtual_
     seen = json.loads(line.removeprefix("demo-driver: "))
     assert seen["reader"] == "PcscCardReader"
     assert seen["watched_reader"] == "Virtual PCD 00 00"
-    assert seen["hands"] == "VirtualCardHands"
+    assert seen["hands"] == "VirtualCardTapper"
     assert seen["first_card_no"] == ZHANG.card_no
     assert seen["first_card_apdus"] >= 2  # the reader read it: UID, SELECT, READ BINARY
     assert seen["pin_checked_by"] == "card"  # the PIN went from the keypad to the chip
@@ -101,7 +101,7 @@ def test_ctrl_c_or_sigterm_stops_the_app_pcscd_hq_and_the_broker(
     output = tmp_path / "demo.log"
     with output.open("w") as sink:
         # A session of its own, so that Ctrl-C can reach the whole group, as from a terminal.
-        process = subprocess.Popen([sys.executable, "-m", "launcher.demo", "--folder",
+        process = subprocess.Popen([sys.executable, "-m", "harness.demo", "--folder",
                                     str(folder)], stdout=sink, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from terminal.cjk_font import FontFile, find_cjk_font, missing_glyphs
-from terminal.i18n_catalogue import MESSAGES
+from terminal.fonts import FontFile, find_cjk_font, missing_glyphs
+from terminal.i18n.catalogue import MESSAGES
 
 # Characters the widgets draw themselves, outside the catalogue (the PIN pad's dots, money).
 WIDGET_CHARACTERS = "●¥0123456789.-:/ "

@@ -21,8 +21,8 @@ from membership.money import format_fen
 from membership.tenders import Tender, TenderKind
 from terminal.cashier.context import StaffMember
 from terminal.cashier.operations import OperationResult
-from terminal.demo_seed import seed_configuration, seed_members
-from terminal.demo_staff import MANAGER_ID, MANAGER_NAME
+from terminal.demo.seed import seed_configuration, seed_members
+from terminal.demo.staff import MANAGER_ID, MANAGER_NAME
 from tests.support.clock import SetClock
 from tests.support.ui_driver import UiDriver
 from tests.ui.admin_steps import CASHIER, on_worker

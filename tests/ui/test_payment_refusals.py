@@ -11,7 +11,7 @@ from membership.cards import Card
 from membership.config_documents import BLACKLIST
 from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberProfile, MemberRecord
-from terminal.demo_members import DemoCard
+from terminal.demo.members import DemoCard
 from tests.support.ui_driver import UiDriver
 from tests.ui.admin_steps import CASHIER, on_worker
 from tests.ui.member_steps import no_prompt_open

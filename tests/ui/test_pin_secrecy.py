@@ -19,7 +19,7 @@ import pytest
 from kivy.uix.label import Label
 
 from terminal.cashier.ports import PinProof
-from terminal.demo_staff import CASHIER_ID, CASHIER_PIN
+from terminal.demo.staff import CASHIER_ID, CASHIER_PIN
 from terminal.ui.prompts import MemberPinPrompt
 from tests.support.ui_driver import UiDriver
 from tests.ui.steps import ZHANG, tap_card

@@ -26,7 +26,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from membership.receipts import mask_phone
-from terminal.demo_staff import CASHIER_PIN
+from terminal.demo.staff import CASHIER_PIN
 from tests.support.ui_driver import UiDriver
 from tests.ui.steps import ZHANG, signed_in_home, tap_card
 from tests.ui.test_pin_secrecy import DOT, LabelSamples, appears

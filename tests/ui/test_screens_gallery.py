@@ -19,8 +19,8 @@ from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
 
-from terminal.cjk_font import FontFile, find_cjk_font, missing_glyphs
-from terminal.demo_staff import CASHIER_ID, CASHIER_PIN
+from terminal.demo.staff import CASHIER_ID, CASHIER_PIN
+from terminal.fonts import FontFile, find_cjk_font, missing_glyphs
 from terminal.ui.screens import SCREENS
 from tests.support.ui_driver import UiDriver
 from tests.ui.layout_checks import broken_words, outside, too_tall, too_wide

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from membership.money import format_fen
 from terminal.cashier.context import ManagerApproval, StaffMember
-from terminal.demo_staff import (
+from terminal.demo.staff import (
     CASHIER_NAME,
     MANAGER_ID,
     MANAGER_PIN,

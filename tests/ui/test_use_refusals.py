@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from membership.config_documents import BLACKLIST
-from terminal.demo_members import DemoCard
+from terminal.demo.members import DemoCard
 from tests.support.ui_driver import UiDriver
 from tests.ui.admin_steps import CASHIER, on_worker
 from tests.ui.member_steps import no_prompt_open

@@ -18,7 +18,7 @@ from membership.birthdays import (
 )
 from membership.errors import BirthdayError
 from membership.member_panel import BIRTHDAY_WINDOW_DAYS
-from terminal.demo_members import DEMO_CARDS
+from terminal.demo.members import DEMO_CARDS
 
 ZHANG, LI, WANG, UNKNOWN = DEMO_CARDS
 # The lunar range less the last week: a birthday a few days on must still be in the tables.

@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from membership import card_service, counter
+from membership import card_service
+from membership import counter_operations as counter
 from membership.cards import (
     Card,
 )

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from membership import card_service, counter
+from membership import card_service
+from membership import counter_operations as counter
 from membership.events import entry_from_dict
 from membership.ledger import LedgerEntry, derive_balances
 from membership.tenders import Settlement, Tender, TenderKind
-from terminal.receipt_text import render_text
+from terminal.receipts.text import render_text
 from tests.support.card_service_world import (
     AT,
     CARD,

@@ -53,8 +53,8 @@ from membership.coupons import Coupon, CouponKind
 from membership.points import Gift
 from membership.promotions import Promotion, PromotionKind, SpendTier
 from membership.sale import SaleRules
-from terminal import demo_store as demo
-from terminal.demo_documents import demo_configuration, demo_documents
+from terminal.demo import store as demo
+from terminal.demo.documents import demo_configuration, demo_documents
 from terminal.store.staff import decode_staff_document
 
 YEAR_START = datetime(2026, 1, 1)

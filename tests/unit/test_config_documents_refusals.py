@@ -30,8 +30,8 @@ from membership.config_fields import EXPECTED_TYPES
 from membership.coupons import Coupon, CouponKind
 from membership.errors import ConfigError, DomainError, PromotionError
 from membership.promotions import Promotion, PromotionKind
-from terminal import demo_store as demo
-from terminal.demo_documents import demo_documents
+from terminal.demo import store as demo
+from terminal.demo.documents import demo_documents
 from terminal.i18n import error_message
 
 YEAR_START = datetime(2026, 1, 1)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from membership import counter
+from membership import counter_operations as counter
 from membership.cards import (
     CardStatus,
     CountPackage,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from membership import counter
+from membership import counter_operations as counter
 from membership.cards import (
     CardStatus,
 )
@@ -17,7 +17,7 @@ from membership.ledger import LedgerEntry
 from membership.points import Gift
 from membership.receipts import ReceiptKind, ReceiptLine
 from membership.tenders import Settlement, Tender, TenderKind
-from terminal.receipt_text import render_text
+from terminal.receipts.text import render_text
 from tests.support.counter_world import (
     AT,
     CARD,

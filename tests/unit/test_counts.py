@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from membership.cards import Card, CardStatus, CardType, CountPackage, Feature
-from membership.counts import find_package, purchase_entries, restore_entries, use_entries
+from membership.count_packages import find_package, purchase_entries, restore_entries, use_entries
 from membership.errors import CardStateError, CountError, InvalidInput, RefundError
 from membership.ledger import Account, EntryKind, derive_balances
 

@@ -17,7 +17,7 @@ from terminal.i18n import (
     normalise_language,
     translate,
 )
-from terminal.i18n_catalogue import MESSAGES
+from terminal.i18n.catalogue import MESSAGES
 
 CORE = Path(__file__).resolve().parents[2] / "membership"
 ERROR_NAME_ENDINGS = ("Error", "Balance", "Transition", "Exceeded", "Input")

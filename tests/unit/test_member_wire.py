@@ -17,8 +17,8 @@ from membership.events import DomainEvent
 from membership.ledger import CardBalances, Lot
 from membership.profiles import ProfileDetails, normalise_phone, normalise_uid
 from membership.tenders import Tender, TenderKind
-from membership.wire import WireError, WireEvent, build_event_batch, parse_event_batch
-from membership.wire_members import (
+from protocol.wire import WireError, WireEvent, build_event_batch, parse_event_batch
+from protocol.wire_members import (
     LookupRecord,
     LookupRequest,
     LookupResponse,

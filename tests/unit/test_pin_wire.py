@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from huiyuan_devices.keypad.base import Pin
 
 from membership.errors import InvalidInput
-from membership.wire import WireError
-from membership.wire_pins import (
+from protocol.pin_sealing import SealError, open_sealed, seal, seal_pin_request
+from protocol.wire import WireError
+from protocol.wire_pins import (
     PinKey,
     PinResponse,
     PinSecret,
@@ -25,7 +26,6 @@ from membership.wire_pins import (
     parse_pin_response,
     pin_plaintext,
 )
-from terminal.sync.pin_sealing import SealError, open_sealed, seal, seal_pin_request
 
 AT = datetime(2026, 11, 23, 10, 0)
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

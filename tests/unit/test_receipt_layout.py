@@ -21,9 +21,9 @@ from huiyuan_devices.printer.document import (
 from membership.money import format_fen
 from membership.receipts import ReceiptKind, ReceiptRow
 from terminal.i18n import translate
-from terminal.receipt_layout import layout_receipt, takes_cash
-from terminal.receipt_preview import document_text
-from terminal.receipt_text import display_width, render_text, wrap
+from terminal.receipts.layout import layout_receipt, takes_cash
+from terminal.receipts.preview import document_text
+from terminal.receipts.text import display_width, render_text, wrap
 from tests.support import receipts_world as world
 
 LAYOUTS = [(32, "zh_CN"), (32, "en"), (48, "zh_CN"), (48, "en")]

@@ -20,9 +20,9 @@ from huiyuan_devices.printer.document import (
 )
 from PIL import Image
 
-from terminal.cjk_font import CjkFontMissing, find_cjk_font, missing_glyphs
-from terminal.receipt_layout import layout_receipt
-from terminal.receipt_preview import (
+from terminal.fonts import CjkFontMissing, find_cjk_font, missing_glyphs
+from terminal.receipts.layout import layout_receipt
+from terminal.receipts.preview import (
     CELL_DOTS,
     LINE_DOTS,
     MARGIN_DOTS,

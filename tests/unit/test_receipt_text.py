@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from membership.money import format_fen
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
-from terminal.receipt_text import (
+from terminal.receipts.text import (
     center,
     display_width,
     fit,

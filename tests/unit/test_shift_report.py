@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.receipts import ReceiptKind, ReceiptRow
 from membership.sale import StoreContext
 from membership.shift_report import (
@@ -16,7 +16,7 @@ from membership.shift_report import (
     shift_closed_decision,
     shift_opened_decision,
 )
-from membership.wire import EVENT_TYPES, validate_event_payload
+from protocol.wire import EVENT_TYPES, validate_event_payload
 from terminal.i18n import has_translation
 
 STORE = StoreContext("SH001", "SH001-T1", "静安旗舰店", "王小丽")

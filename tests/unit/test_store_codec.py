@@ -7,15 +7,16 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from membership import counter, stored_value
+from membership import counter_operations as counter
+from membership import stored_value
 from membership.cards import Card
 from membership.catalogue import SaleLine
-from membership.counter import Operation
+from membership.counter_operations import Operation
 from membership.ledger import derive_balances
 from membership.refunds import RefundRequest, decide_refund
 from membership.sale import MemberContext, SaleRequest, decide_sale
 from membership.tenders import Tender, TenderKind
-from terminal import demo_store as demo
+from terminal.demo import store as demo
 from terminal.store import StoreCorrupt
 from terminal.store.codec import (
     decoding,

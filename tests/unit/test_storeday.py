@@ -5,7 +5,7 @@ import re
 import pytest
 
 from membership.ledger import Account, EntryKind, derive_balances
-from terminal import storeday
+from terminal.demo import storeday
 
 UNTRANSLATED = re.compile(r"\b(receipt|tender|card|balance|level)\.[a-z_.]+")
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from membership.wire import (
+from protocol.wire import (
     AuthRequest,
     AuthResponse,
     ConfigDocument,

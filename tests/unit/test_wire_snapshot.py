@@ -1,4 +1,4 @@
-"""The snapshot messages (membership.wire_snapshot): what a terminal sends, what HQ answers,
+"""The snapshot messages (protocol.wire_snapshot): what a terminal sends, what HQ answers,
 and what each refuses."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 
 from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances
-from membership.wire import WireError, terminal_topic
-from membership.wire_members import LookupRecord, ProfileRecord
-from membership.wire_snapshot import (
+from protocol.wire import WireError, terminal_topic
+from protocol.wire_members import LookupRecord, ProfileRecord
+from protocol.wire_snapshot import (
     MAX_SNAPSHOT_PAGE,
     SnapshotPage,
     SnapshotRequest,

@@ -12,7 +12,7 @@ from kivy.uix.scrollview import ScrollView
 
 from terminal.cashier.context import StaffMember
 from terminal.cashier.members import MemberView
-from terminal.cashier.operations_common import OperationResult
+from terminal.cashier.operations.common import OperationResult
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import report_done, run_on_member
 from terminal.ui.widgets import button_grid

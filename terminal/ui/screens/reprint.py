@@ -17,7 +17,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
 from terminal.cashier.operations import PrintOutcome
-from terminal.printing import PrintResult
+from terminal.receipts.printing import PrintResult
 from terminal.store.records import StoredReceipt
 from terminal.ui.app import TerminalScreen
 from terminal.ui.widgets import TextLabel, UiKit, button_grid

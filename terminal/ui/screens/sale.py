@@ -20,7 +20,7 @@ from kivy.uix.scrollview import ScrollView
 from membership.catalogue import Product, SaleLine
 from membership.pricing import PricedSale, ReductionKind
 from terminal.cashier.members import MemberView
-from terminal.cashier.operations_common import OperationResult
+from terminal.cashier.operations.common import OperationResult
 from terminal.cashier.ports import PinProof
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import pin_once_allowed, report_done

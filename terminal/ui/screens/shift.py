@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from membership.money import parse_amount
 from membership.shift_report import ShiftTotals
-from terminal.cashier.operations_common import PrintOutcome
+from terminal.cashier.operations.common import PrintOutcome
 from terminal.cashier.shifts import ClosedShift
 from terminal.store.shifts import ShiftRecord
 from terminal.ui.app import TerminalScreen

@@ -16,7 +16,7 @@ from kivy.uix.scrollview import ScrollView
 
 from membership.timecards import SessionCharge
 from terminal.cashier import time_sessions
-from terminal.cashier.operations_common import OperationResult
+from terminal.cashier.operations.common import OperationResult
 from terminal.cashier.ports import PinProof
 from terminal.cashier.time_sessions import RunningSession
 from terminal.store.time_sessions import TimeSession

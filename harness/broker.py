@@ -1,0 +1,329 @@
+"""A Mosquitto broker run as our own child process, on loopback, with per-terminal accounts.
+
+Tests and `make run` both start their broker through this module, so nothing depends on a
+system broker being installed as a service or already running. Measured behaviour (start-up
+time, what survives SIGKILL) is in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from hq.broker_accounts import (
+    HQ_USERNAME,
+    TOPIC_PREFIX,
+    BrokerAccounts,
+    BrokerError,
+    InvalidBrokerAccount,
+    terminal_topic,
+)
+
+__all__ = [
+    "HQ_USERNAME",
+    "TOPIC_PREFIX",
+    "BrokerAccounts",
+    "BrokerError",
+    "BrokerNotInstalled",
+    "BrokerStartError",
+    "InvalidBrokerAccount",
+    "MosquittoBroker",
+    "find_free_port",
+    "terminal_topic",
+]
+
+LOOPBACK = "127.0.0.1"
+# Mosquitto drops to this user when started as root; it must own the files it opens.
+MOSQUITTO_SYSTEM_USER = "mosquitto"
+# Logged once everything (listeners, password file, ACL, persistence) is loaded.
+_READY_MARKER = " running"
+# Debian installs the broker in /usr/sbin, which is not on an ordinary user's PATH.
+_EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
+
+
+class BrokerNotInstalled(BrokerError):
+    """The `mosquitto` executable is not installed."""
+
+
+class BrokerStartError(BrokerError):
+    """The broker process did not come up (its log's tail is in the message)."""
+
+
+def find_free_port(host: str = LOOPBACK) -> int:
+    """A TCP port on `host` that nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def find_mosquitto() -> str:
+    search_path = os.pathsep.join([os.environ.get("PATH", ""), *_EXTRA_BIN_DIRS])
+    executable = shutil.which("mosquitto", path=search_path)
+    if executable is None:
+        raise BrokerNotInstalled(
+            "mosquitto is not installed (Debian package 'mosquitto'; scripts/setup.sh installs it)"
+        )
+    return executable
+
+
+def find_dynamic_security_plugin() -> Path:
+    """The plugin ships in the mosquitto package under the multiarch library folder."""
+    candidates = sorted(Path("/usr/lib").glob("*/mosquitto_dynamic_security.so"))
+    candidates += [Path("/usr/lib/mosquitto_dynamic_security.so"),
+                   Path("/usr/local/lib/mosquitto_dynamic_security.so")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise BrokerNotInstalled(
+        "mosquitto_dynamic_security.so not found (it ships in Debian's 'mosquitto' package)"
+    )
+
+
+def _port_accepts_connections(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _tail(path: Path, lines: int) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no log written)"
+    return "\n".join(text.splitlines()[-lines:]) or "(log is empty)"
+
+
+class MosquittoBroker:
+    """One Mosquitto process with its own config, accounts, ACL, persistence and log in
+    `data_dir`. The port is chosen once, so `restart()` comes back where clients expect it.
+
+    `autosave_every_changes`: persistence is written after this many changes (queued messages,
+    subscription changes, retained messages); 1 loses the least on SIGKILL, at the cost of
+    rewriting the database on every change. `None` falls back to Mosquitto's timer (1800 s).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | str,
+        accounts: BrokerAccounts,
+        port: int | None = None,
+        *,
+        autosave_every_changes: int | None = 1,
+        max_queued_messages: int = 100_000,
+        max_inflight_messages: int = 100,
+        start_timeout: float = 10.0,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.accounts = accounts
+        self.host = LOOPBACK
+        self.port = find_free_port(self.host) if port is None else port
+        self.autosave_every_changes = autosave_every_changes
+        self.max_queued_messages = max_queued_messages
+        self.max_inflight_messages = max_inflight_messages
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / "mosquitto.conf"
+
+    @property
+    def security_path(self) -> Path:
+        """The dynamic-security plugin's accounts and roles (JSON)."""
+        return self.data_dir / "dynamic-security.json"
+
+    @property
+    def persistence_dir(self) -> Path:
+        return self.data_dir / "persistence"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "mosquitto.log"
+
+    @property
+    def console_path(self) -> Path:
+        """Standard output and error: where errors from before the log file opens go."""
+        return self.data_dir / "mosquitto.console"
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self.is_running and self._process else None
+
+    def log_tail(self, lines: int = 20) -> str:
+        return _tail(self.log_path, lines)
+
+    def config_text(self) -> str:
+        lines = [
+            "# Generated by harness.broker: a loopback broker with per-terminal accounts.",
+            f"listener {self.port} {self.host}",
+            "allow_anonymous false",
+            f"plugin {find_dynamic_security_plugin()}",
+            f"plugin_opt_config_file {self.security_path}",
+            "persistence true",
+            f"persistence_location {self.persistence_dir}",
+            # Raised so that a disconnected persistent session's QoS 1 backlog is kept, not
+            # dropped at Mosquitto's default of 1000 queued messages.
+            f"max_queued_messages {self.max_queued_messages}",
+            f"max_inflight_messages {self.max_inflight_messages}",
+            # Authorisation requests wait on single small packets: do not let Nagle delay them.
+            "set_tcp_nodelay true",
+            f"log_dest file {self.log_path}",
+            "log_timestamp_format %Y-%m-%dT%H:%M:%S",
+            "connection_messages true",
+        ]
+        if self.autosave_every_changes is not None:
+            lines += [
+                "autosave_on_changes true",
+                f"autosave_interval {self.autosave_every_changes}",
+            ]
+        if os.geteuid() == 0:
+            lines.append(f"user {MOSQUITTO_SYSTEM_USER}")
+        return "\n".join(lines) + "\n"
+
+    def write_files(self) -> None:
+        """(Re)write config and accounts; keep persistence and the log."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.persistence_dir.mkdir(exist_ok=True)
+        self.config_path.write_text(self.config_text(), encoding="utf-8")
+        security = json.dumps(self.accounts.dynamic_security_config(), indent=1)
+        self.security_path.write_text(security, encoding="utf-8")
+        self.security_path.chmod(0o600)
+        self.log_path.touch()
+        if os.geteuid() == 0:
+            self._hand_files_to_system_user()
+
+    def _hand_files_to_system_user(self) -> None:
+        try:
+            account = pwd.getpwnam(MOSQUITTO_SYSTEM_USER)
+        except KeyError:
+            raise BrokerStartError(
+                f"running as root, but there is no {MOSQUITTO_SYSTEM_USER!r} system user for "
+                "Mosquitto to drop to (the Debian package creates it)"
+            ) from None
+        _check_reachable(self.data_dir, account)
+        owned = [self.data_dir, self.config_path, self.security_path]
+        owned += [self.log_path, self.persistence_dir, *self.persistence_dir.iterdir()]
+        for path in owned:
+            os.chown(path, account.pw_uid, account.pw_gid)
+
+    def start(self) -> None:
+        if self.is_running:
+            raise BrokerError(f"broker on port {self.port} is already running")
+        executable = find_mosquitto()
+        self.write_files()
+        log_offset = self.log_path.stat().st_size
+        with self.console_path.open("ab") as console:
+            self._process = subprocess.Popen(
+                [executable, "-c", str(self.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                # Its own session: a Ctrl-C aimed at the test run must not race our stop().
+                start_new_session=True,
+            )
+        self._wait_until_ready(log_offset)
+
+    def _wait_until_ready(self, log_offset: int) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                code = None if self._process is None else self._process.returncode
+                self._process = None
+                raise BrokerStartError(self._failure_message(f"exited with code {code}"))
+            if self._logged_ready_since(log_offset) and _port_accepts_connections(
+                self.host, self.port
+            ):
+                return
+            time.sleep(0.02)
+        self.kill()
+        raise BrokerStartError(
+            self._failure_message(f"was not ready within {self.start_timeout:.0f} s")
+        )
+
+    def _logged_ready_since(self, log_offset: int) -> bool:
+        with self.log_path.open("rb") as log:
+            log.seek(log_offset)
+            return any(_READY_MARKER in line.decode("utf-8", "replace") for line in log)
+
+    def _failure_message(self, what_happened: str) -> str:
+        return (
+            f"mosquitto on {self.host}:{self.port} {what_happened}.\n"
+            f"--- {self.log_path} (tail) ---\n{self.log_tail()}\n"
+            f"--- {self.console_path} (tail) ---\n{_tail(self.console_path, 20)}"
+        )
+
+    def stop(self) -> None:
+        """Stop gracefully (SIGTERM): Mosquitto writes its persistence file on the way out."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=self.stop_timeout)
+            raise BrokerError(
+                f"mosquitto on port {self.port} ignored SIGTERM for {self.stop_timeout:.0f} s "
+                "and was killed"
+            ) from None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or power cut would: nothing is saved on the way out."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=self.stop_timeout)
+
+    def restart(self) -> None:
+        """Stop (if running) and start again on the same port with the same data."""
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> MosquittoBroker:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.is_running else "stopped"
+        return f"MosquittoBroker({self.host}:{self.port}, {state}, data_dir={self.data_dir})"
+
+
+def _check_reachable(directory: Path, account: pwd.struct_passwd) -> None:
+    """Mosquitto, once it has dropped to `account`, must be able to walk down to `directory`."""
+    for parent in directory.parents:
+        status = parent.stat()
+        if status.st_uid == account.pw_uid:
+            continue
+        others_may_enter = status.st_mode & 0o001
+        group_may_enter = status.st_gid == account.pw_gid and status.st_mode & 0o010
+        if not (others_may_enter or group_may_enter):
+            raise BrokerStartError(
+                f"user {account.pw_name!r} cannot enter {parent} (mode "
+                f"{status.st_mode & 0o777:o}); put the broker's data_dir somewhere it can reach"
+            )

@@ -1,0 +1,314 @@
+"""Idempotent ingest of the terminals' messages (DESIGN.md decision 5).
+
+`Ingestor.handle_events` stores a batch in one transaction: the events at most once, their
+ledger entries, what they say about cards, the coupons they use, the holds they consume, the
+overdrafts they cause, and the terminal's watermark. It returns what the MQTT shell must
+publish (the watermark, any resend ranges) once the transaction has committed. A payload never
+raises: it is stored or it becomes a dead letter. Database failures do raise, so that the shell
+does not acknowledge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from peewee import DataError
+
+from hq.card_events import (
+    BLACKLISTED,
+    MOVES_SUBSIDIARIES,
+    CardState,
+    apply_card_events,
+    cards_named,
+)
+from hq.coupons import coupon_use_rows, store_coupon_uses
+from hq.db import HqDatabase, naive_local
+from hq.ingest.rows import (
+    INT32_MAX,
+    Debit,
+    PreparedBatch,
+    PreparedEvent,
+    advance_watermark,
+    debits_by_last_event,
+    entry_row,
+    event_row,
+    is_storable_text,
+    missing_ranges,
+    prepare_batch,
+)
+from hq.ingest.sql import (
+    LockedCards,
+    TerminalState,
+    balance_sums,
+    consume_holds,
+    debits_stored_between,
+    lock_cards,
+    lock_terminal,
+    stored_seqs_above,
+)
+from hq.member_events import member_rows, store_members
+from hq.subsidiaries import follow_parents
+from protocol.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored: int  # events newly stored by this batch
+    duplicates: int  # events HQ already had
+    watermark: int  # every seq up to it is stored: publish it as the ack (0 for a dead letter)
+    resend: list[tuple[int, int]] = field(default_factory=list)  # (from_seq, to_seq) missing
+    dead_letter_reason: str | None = None
+    card_events: bool = False  # the blacklist may have changed (Ingestor._update_cards)
+    coupon_uses: bool = False  # a new sale used a coupon: coupons_used may change
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    accepted: bool
+    dead_letter_reason: str | None = None
+
+
+# What protocol.wire's parsers may raise on a hostile payload besides WireError; caught
+# as a last line of defence so a parser gap cannot crash or block the ingest. (json.loads
+# raises RecursionError on a few thousand nested brackets, well inside the size limit.)
+_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
+
+
+class Ingestor:
+    def __init__(self, db: HqDatabase, max_clock_skew_s: int = 300) -> None:
+        self._db = db
+        self._max_clock_skew_s = max_clock_skew_s
+
+    def handle_events(self, topic: str, payload: bytes, received_at: datetime) -> IngestResult:
+        received_at = naive_local(received_at)
+        try:
+            batch = prepare_batch(parse_event_batch(topic, payload))
+        except _PARSER_ERRORS as error:
+            reason, detail = _reason(error)
+            self._db.record_dead_letter(topic, payload, reason, detail, received_at)
+            return IngestResult(0, 0, 0, [], reason)
+        try:
+            with self._db.write_transaction():
+                return self._store(batch, received_at)
+        except DataError as error:
+            # A value the checks above let through but the database refuses: the batch is
+            # rolled back whole and kept for a person to look at. (An IntegrityError is not
+            # caught: no payload can cause one, so it would be HQ's own bug.)
+            self._db.record_dead_letter(topic, payload, "invalid_field", str(error)[:500],
+                                        received_at)
+            return IngestResult(0, 0, 0, [], "invalid_field")
+
+    def _store(self, batch: PreparedBatch, received_at: datetime) -> IngestResult:
+        terminal = self._locked_terminal(batch.terminal_id)
+        stored_seqs = self._insert_events(batch, received_at)
+        new_events = [event for event in batch.events if event.event.seq in stored_seqs]
+        coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),
+                                      received_at)
+        card_events = False
+        if new_events:
+            card_events = self._apply_effects(batch.terminal_id, new_events, received_at)
+            store_coupon_uses(self._db, coupon_uses)
+        watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
+        self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
+                                received_at)
+        return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
+                            resend, card_events=card_events, coupon_uses=bool(coupon_uses))
+
+    def _locked_terminal(self, terminal_id: str) -> TerminalState:
+        """The terminal's row, locked until the transaction ends.
+
+        Two workers may hold batches of one terminal at once (a redelivery, a resend racing a
+        newer batch). Each reads the watermark, inserts, and writes a new watermark; without
+        serialising them, both could read the same old watermark and the later commit would
+        write back a stale one. On PostgreSQL the second worker blocks on SELECT ... FOR UPDATE
+        until the first commits, then reads the row as the first left it (READ COMMITTED
+        re-reads a row it waited for). On SQLite the transaction began IMMEDIATE, holding the
+        database's only write lock from BEGIN to COMMIT, so the second cannot even begin.
+        """
+        terminal = lock_terminal(self._db, terminal_id)
+        if terminal is None:  # its first message: a concurrent first one may create it too
+            self._db.terminals.insert(id=terminal_id).on_conflict_ignore().execute()
+            terminal = lock_terminal(self._db, terminal_id)
+        if terminal is None:  # HQ never deletes a terminal: this would be a bug, not a payload
+            raise self._db.terminals.DoesNotExist(terminal_id)
+        return terminal
+
+    def _insert_events(self, batch: PreparedBatch, received_at: datetime) -> set[int]:
+        """Insert the batch, skipping seqs already stored; returns the seqs this call stored."""
+        rows = [event_row(batch.terminal_id, event, received_at) for event in batch.events]
+        inserted = self._db.bulk_insert(self._db.events, rows, skip_duplicates=True,
+                                        returning="seq")
+        return {seq for (seq,) in inserted}
+
+    def _apply_effects(self, terminal_id: str, new_events: Sequence[PreparedEvent],
+                       received_at: datetime) -> bool:
+        """Ledger, cards, members and holds of the new events; True when the blacklist may
+        have changed."""
+        op_ids = [event.event.op_id for event in new_events]
+        locked = self._locked_cards(_cards_touched(new_events), op_ids)
+        rows = [entry_row(terminal_id, event.event.seq, entry)
+                for event in new_events for entry in event.entries]
+        self._db.bulk_insert(self._db.ledger, rows)
+        blacklist_changed = self._update_cards(locked.cards,
+                                               [event.event for event in new_events])
+        follow_parents(self._db, [event.event for event in new_events])
+        store_members(self._db, member_rows(event.event for event in new_events))
+        if locked.held:
+            consume_holds(self._db, op_ids, locked.held, received_at)
+        return blacklist_changed
+
+    def _locked_cards(self, card_nos: set[str], op_ids: list[str]) -> LockedCards:
+        """Cards this batch changes (balances, status, holds), created if HQ has not seen them,
+        then locked. hq.authority locks a card before it reads balance and holds, so it never
+        sees half of this batch."""
+        if card_nos:
+            self._db.bulk_insert(self._db.cards, [{"card_no": card_no}
+                                                  for card_no in sorted(card_nos)],
+                                 skip_duplicates=True)
+        return lock_cards(self._db, card_nos, op_ids)
+
+    def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> bool:
+        """Write the cards the events changed. True when one entered or left the blacklist's
+        statuses, or subsidiary cards may have followed their parent: only then is the
+        blacklist worth recomputing (an enrolment, the commonest card event, never is)."""
+        blacklist_changed = any(event.type in MOVES_SUBSIDIARIES for event in events)
+        for card in apply_card_events(cards, events).values():
+            before = cards.get(card.card_no)
+            listed_before = before is not None and before.status in BLACKLISTED
+            blacklist_changed |= listed_before != (card.status in BLACKLISTED)
+            fields = asdict(card)
+            del fields["card_no"]
+            self._db.update_row(self._db.cards, "card_no", card.card_no, fields)
+        return blacklist_changed
+
+    def _record_overdrafts(self, terminal_id: str, new_events: Sequence[PreparedEvent],
+                           old_watermark: int, watermark: int, received_at: datetime) -> None:
+        """Offline debits may take a card below zero (decision 6): each balance left negative
+        by the events the watermark now covers is recorded against the last event that debited
+        it. An event stored above a gap is judged only when the gap is filled: the missing
+        events may credit the card first (a top-up rung up before the sale), and judging it
+        early flagged overdrafts that never were (seen in the broker-outage fault test)."""
+        covered = [event for event in new_events if event.event.seq <= watermark]
+        debits = {debit: (event.event.seq, event.event.op_id)
+                  for debit, event in debits_by_last_event(covered).items()}
+        if watermark - old_watermark > len(covered):  # events stored earlier above a gap
+            new_seqs = {event.event.seq for event in new_events}
+            for card_no, account, service, seq, op_id in debits_stored_between(
+                    self._db, terminal_id, old_watermark, watermark):
+                debit = (Debit(card_no, "count", service) if account == "count"
+                         else Debit(card_no, "stored_value", ""))
+                if seq not in new_seqs and seq > debits.get(debit, (0, ""))[0]:
+                    debits[debit] = (seq, op_id)
+        if not debits:
+            return
+        balances = self._debited_balances({debit.card_no for debit in debits})
+        rows = [
+            {"card_no": debit.card_no, "terminal_id": terminal_id, "seq": seq, "op_id": op_id,
+             "kind": debit.kind, "service": debit.service, "amount_over": -balances[debit],
+             "detected_at": received_at}
+            for debit, (seq, op_id) in debits.items() if balances.get(debit, 0) < 0
+        ]
+        self._db.bulk_insert(self._db.overdrafts, rows)
+
+    def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
+        """Stored value (principal + bonus) and uses per service of the cards, from the ledger."""
+        balances: dict[Debit, int] = {}
+        for card_no, account, service, total in balance_sums(self._db, card_nos):
+            debit = (Debit(card_no, "count", service) if account == "count"
+                     else Debit(card_no, "stored_value", ""))
+            balances[debit] = balances.get(debit, 0) + total
+        return balances
+
+    def _advance(self, terminal: TerminalState, batch: PreparedBatch, stored_seqs: set[int],
+                 received_at: datetime) -> tuple[int, list[tuple[int, int]]]:
+        stored_above = self._stored_above(terminal, stored_seqs)
+        watermark = advance_watermark(terminal.watermark, stored_above)
+        highest = max(terminal.highest_seen, batch.events[-1].event.seq)
+        skew = (batch.sent_at - received_at).total_seconds()
+        changes: dict[str, Any] = {
+            "watermark": watermark, "highest_seen": highest, "last_seen_at": received_at,
+            # A clock years out must not overflow the column and lose the batch.
+            "clock_skew_seconds": int(max(-INT32_MAX, min(INT32_MAX, round(skew)))),
+            "skew_flagged": abs(skew) > self._max_clock_skew_s,
+        }
+        if not terminal.store_id and batch.store_id:
+            changes["store_id"] = batch.store_id
+        self._db.update_row(self._db.terminals, "id", terminal.id, changes)
+        return watermark, missing_ranges(watermark, stored_above, highest)
+
+    def _stored_above(self, terminal: TerminalState, stored_seqs: set[int]) -> list[int]:
+        """The seqs stored above the watermark, this batch's included, in order. Every stored
+        seq is at most highest_seen (both are written under the terminal's lock), so with no
+        gap open (watermark == highest_seen) only this batch's can be there: no query."""
+        if terminal.highest_seen > terminal.watermark:
+            return stored_seqs_above(self._db, terminal.id, terminal.watermark)
+        return sorted(seq for seq in stored_seqs if seq > terminal.watermark)
+
+    def handle_shadow(self, topic: str, payload: bytes, received_at: datetime) -> MessageResult:
+        """Keep the newest reported shadow of each terminal (retained copies arrive again)."""
+        received_at = naive_local(received_at)
+        try:
+            shadow = parse_shadow(topic, payload)
+            reported = _storable_json(shadow.to_json())
+            reported_at = naive_local(shadow.reported_at)
+        except (*_PARSER_ERRORS, OverflowError) as error:
+            return self._rejected(topic, payload, error, received_at)
+        shadows = self._db.shadows
+        with self._db.write_transaction():
+            self._locked_terminal(shadow.terminal_id)
+            current = shadows.get_or_none(shadows.terminal_id == shadow.terminal_id)
+            row = {"reported": reported, "reported_at": reported_at, "received_at": received_at}
+            if current is None:
+                shadows.insert(terminal_id=shadow.terminal_id, **row).execute()
+            elif current.reported_at <= reported_at:
+                shadows.update(**row).where(shadows.terminal_id == shadow.terminal_id).execute()
+        return MessageResult(True)
+
+    def handle_status(self, topic: str, payload: bytes, received_at: datetime) -> MessageResult:
+        """Online / offline; an older retained status never overwrites a newer one."""
+        received_at = naive_local(received_at)
+        try:
+            terminal_id, online, at = parse_status(topic, payload)
+            at = naive_local(at)
+        except (*_PARSER_ERRORS, OverflowError) as error:
+            return self._rejected(topic, payload, error, received_at)
+        terminals = self._db.terminals
+        with self._db.write_transaction():
+            self._locked_terminal(terminal_id)
+            terminal = terminals.get_by_id(terminal_id)
+            if terminal.status_at is None or terminal.status_at <= at:
+                terminals.update(online=online, status_at=at, last_seen_at=received_at).where(
+                    terminals.id == terminal_id).execute()
+        return MessageResult(True)
+
+    def _rejected(self, topic: str, payload: bytes, error: Exception, received_at: datetime
+                  ) -> MessageResult:
+        reason, detail = _reason(error)
+        self._db.record_dead_letter(topic, payload, reason, detail, received_at)
+        return MessageResult(False, reason)
+
+
+def _reason(error: Exception) -> tuple[str, str]:
+    if isinstance(error, WireError):
+        return error.reason, error.detail
+    reason = "malformed_json" if isinstance(error, RecursionError) else "invalid_field"
+    return reason, f"{type(error).__name__}: {error}"[:500]
+
+
+def _storable_json(message: dict[str, Any]) -> str:
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    if not is_storable_text(text):
+        raise WireError("invalid_field", "text a database cannot store")
+    return text
+
+
+def _cards_touched(events: Iterable[PreparedEvent]) -> set[str]:
+    touched: set[str] = set()
+    for prepared in events:
+        touched.update(entry.card_no for entry in prepared.entries)
+        touched.update(cards_named(prepared.event))
+    return touched

@@ -1,0 +1,170 @@
+"""From a parsed event batch to the rows HQ stores, and the arithmetic of watermarks and gaps.
+
+Pure. protocol.wire has already checked the contract; this adds what a database refuses and
+JSON allows (integers beyond 64 bits, NUL characters, lone surrogates), so that such a payload
+becomes a dead letter instead of an error in the middle of a transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from membership.events import entry_from_dict
+from membership.ledger import Account, LedgerEntry
+from protocol.wire import MAX_ID_LENGTH, EventBatch, WireError, WireEvent
+
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+MAX_RESEND_RANGES = 50  # a terminal far behind gets the first ones now, the rest next time
+STORED_VALUE_ACCOUNTS = (Account.PRINCIPAL, Account.BONUS)
+
+
+@dataclass(frozen=True)
+class PreparedEvent:
+    event: WireEvent  # its `at` in HQ's naive local time
+    payload_json: str
+    entries: tuple[LedgerEntry, ...]
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    terminal_id: str
+    sent_at: datetime
+    events: tuple[PreparedEvent, ...]
+    store_id: str  # from a payload that names it; "" if none does
+
+
+def prepare_batch(batch: EventBatch) -> PreparedBatch:
+    """Raises WireError for anything the database could not store as it is."""
+    events = tuple(_prepare_event(event) for event in batch.events)
+    store_ids = (event.event.payload.get("store_id") for event in events)
+    store_id = next((value for value in store_ids if _is_id(value)), "")
+    return PreparedBatch(batch.terminal_id, _naive(batch.sent_at, "sent_at"), events, store_id)
+
+
+def _prepare_event(event: WireEvent) -> PreparedEvent:
+    if event.seq > INT64_MAX:
+        raise WireError("invalid_field", "seq")
+    _check_text(event.op_id, "op_id")
+    payload_json = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
+    _check_text(payload_json, "payload")
+    entries = tuple(_prepare_entry(raw) for raw in event.payload.get("entries", []))
+    if event.at.tzinfo is not None:
+        event = dataclasses.replace(event, at=_naive(event.at, "at"))
+    return PreparedEvent(event, payload_json, entries)
+
+
+def _prepare_entry(raw: dict[str, Any]) -> LedgerEntry:
+    entry = entry_from_dict(raw)  # protocol.wire has checked that this succeeds
+    if not _is_id(entry.card_no):
+        raise WireError("invalid_entry", "card_no")
+    if abs(entry.delta) > INT64_MAX:
+        raise WireError("invalid_entry", "delta out of range")
+    line_no: Any = entry.line_no
+    if line_no is not None and (not isinstance(line_no, int) or isinstance(line_no, bool)
+                                or abs(line_no) > INT32_MAX):
+        raise WireError("invalid_entry", "line_no")
+    for name in ("op_id", "lot", "service", "actor_card_no", "reverses_op", "note"):
+        _check_text(getattr(entry, name), name)
+    if entry.at.tzinfo is None:
+        return entry
+    return dataclasses.replace(entry, at=_naive(entry.at, "entry at"))
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and is_storable_text(value)
+
+
+def _check_text(value: str, name: str) -> None:
+    if not is_storable_text(value):
+        raise WireError("invalid_field", name)
+
+
+def is_storable_text(value: str) -> bool:
+    """False for what JSON allows and databases refuse: NUL (PostgreSQL text cannot hold it)
+    and lone surrogates such as \ud800 (not encodable as UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _naive(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone().replace(tzinfo=None)
+    except OverflowError:
+        raise WireError("invalid_field", name) from None
+
+
+def event_row(terminal_id: str, prepared: PreparedEvent, received_at: datetime) -> dict[str, Any]:
+    event = prepared.event
+    return {"terminal_id": terminal_id, "seq": event.seq, "op_id": event.op_id,
+            "type": event.type, "terminal_at": event.at, "received_at": received_at,
+            "payload": prepared.payload_json}
+
+
+def entry_row(terminal_id: str, seq: int, entry: LedgerEntry) -> dict[str, Any]:
+    return {"terminal_id": terminal_id, "seq": seq, "op_id": entry.op_id,
+            "card_no": entry.card_no, "account": entry.account.value, "delta": entry.delta,
+            "kind": entry.kind.value, "at": entry.at, "lot": entry.lot, "service": entry.service,
+            "valid_from": entry.valid_from, "valid_until": entry.valid_until,
+            "actor_card_no": entry.actor_card_no, "reverses_op": entry.reverses_op,
+            "line_no": entry.line_no, "note": entry.note}
+
+
+def advance_watermark(watermark: int, stored_above: Sequence[int]) -> int:
+    """The highest seq reached from `watermark` without a gap; `stored_above` is sorted."""
+    for seq in stored_above:
+        if seq != watermark + 1:
+            break
+        watermark = seq
+    return watermark
+
+
+def missing_ranges(watermark: int, stored_above: Iterable[int], highest: int
+                   ) -> list[tuple[int, int]]:
+    """The runs of seqs between `watermark` and `highest` that are not stored, first ones first."""
+    ranges: list[tuple[int, int]] = []
+    expected = watermark + 1
+    for seq in stored_above:
+        if seq > expected:
+            ranges.append((expected, seq - 1))
+        expected = max(expected, seq + 1)
+        if len(ranges) >= MAX_RESEND_RANGES:
+            return ranges
+    if expected <= highest:
+        ranges.append((expected, highest))
+    return ranges[:MAX_RESEND_RANGES]
+
+
+@dataclass(frozen=True)
+class Debit:
+    """A balance an event took something from: where an overdraft would show."""
+
+    card_no: str
+    kind: str  # stored_value or count (as in an authorisation)
+    service: str
+
+
+def debits_by_last_event(events: Iterable[PreparedEvent]) -> dict[Debit, PreparedEvent]:
+    """Every balance the events debit, with the last event (highest seq) that debited it."""
+    debits: dict[Debit, PreparedEvent] = {}
+    for prepared in events:
+        for entry in prepared.entries:
+            if entry.delta >= 0:
+                continue
+            if entry.account in STORED_VALUE_ACCOUNTS:
+                debits[Debit(entry.card_no, "stored_value", "")] = prepared
+            elif entry.account is Account.COUNT:
+                debits[Debit(entry.card_no, "count", entry.service)] = prepared
+    return debits

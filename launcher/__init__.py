@@ -1,1 +1,0 @@
-"""Launchers that start several parts of the system together (`make run`)."""

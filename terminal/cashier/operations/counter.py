@@ -1,0 +1,103 @@
+"""Counter operations on a member's card other than a sale: top-up (充值), withdrawal (取款),
+buying a count package, prepaid time or a period pass, closing a timed session (计时结账) and
+redeeming points for a gift (积分兑换).
+
+Packages, time, passes and sessions may be paid from the stored value too: the PIN proof is
+then required, exactly as at checkout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from membership import count_packages, counter_operations, timecards
+from membership.cards import CardType, TimeRate
+from membership.errors import InvalidInput
+from membership.money import Fen
+from membership.sale import MemberContext
+from membership.tenders import Tender
+from terminal.cashier.context import CashierContext, StaffMember
+from terminal.cashier.operations.common import OperationResult, carry_out
+from terminal.cashier.ports import PinProof
+
+
+def top_up(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, paid: Fen,
+    tenders: Sequence[Tender],
+) -> OperationResult:
+    """充值 `paid` into principal; the card type's tiers add the bonus."""
+    decision = counter_operations.top_up(ctx.operation(staff), member, paid, tenders,
+                              ctx.configuration().commission_rules)
+    return carry_out(ctx, decision)
+
+
+def withdraw(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, amount: Fen,
+    pin_proof: PinProof | None,
+) -> OperationResult:
+    """取款: principal paid out in cash (the drawer opens)."""
+    decision = counter_operations.withdraw(ctx.operation(staff), member, amount)
+    return carry_out(ctx, decision, pin_proof)
+
+
+def buy_package(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, package_code: str,
+    tenders: Sequence[Tender], qty: int = 1, pin_proof: PinProof | None = None,
+) -> OperationResult:
+    """购买次卡: a package of the member's card type."""
+    package = count_packages.find_package(member.card_type, package_code)
+    decision = counter_operations.buy_package(ctx.operation(staff), member, package, qty, tenders,
+                                   ctx.configuration().commission_rules)
+    return carry_out(ctx, decision, pin_proof)
+
+
+def buy_time(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, minutes: int, price: Fen,
+    tenders: Sequence[Tender], pin_proof: PinProof | None = None,
+) -> OperationResult:
+    """购买时长: prepaid minutes at the price the cashier charges for them."""
+    decision = counter_operations.buy_time(ctx.operation(staff), member, minutes, price, tenders)
+    return carry_out(ctx, decision, pin_proof)
+
+
+def buy_pass(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, pass_code: str,
+    tenders: Sequence[Tender], pin_proof: PinProof | None = None,
+) -> OperationResult:
+    """购买月卡 / 季卡: a period pass of the member's card type, from today."""
+    period_pass = timecards.find_pass(member.card_type, pass_code)
+    decision = counter_operations.buy_pass(ctx.operation(staff), member, period_pass, tenders)
+    return carry_out(ctx, decision, pin_proof)
+
+
+def close_time_session(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, service: str,
+    started_at: datetime, tenders: Sequence[Tender] = (), pin_proof: PinProof | None = None,
+) -> OperationResult:
+    """计时结账 of a session of `service` that started at `started_at` and ends now: a pass
+    covers it, else prepaid minutes, else money by `tenders`. The open session itself is the
+    session table's (terminal.store); this only decides, commits and prints the close."""
+    rate = time_rate(member.card_type, service)
+    decision = counter_operations.close_session(ctx.operation(staff), member, rate, started_at,
+                                                tenders)
+    return carry_out(ctx, decision, pin_proof)
+
+
+def redeem_gift(
+    ctx: CashierContext, staff: StaffMember, member: MemberContext, gift_code: str,
+    qty: int = 1,
+) -> OperationResult:
+    """积分兑换: a gift of the points catalogue (the `points_rules` document), points FIFO."""
+    gift = ctx.configuration().gifts.get(gift_code)
+    if gift is None:
+        raise InvalidInput("gift.unknown", code=gift_code)
+    decision = counter_operations.redeem_gift(ctx.operation(staff), member, gift, qty)
+    return carry_out(ctx, decision)
+
+
+def time_rate(card_type: CardType, service: str) -> TimeRate:
+    for rate in card_type.time_rates:
+        if rate.service == service:
+            return rate
+    raise InvalidInput("time.unknown_service", service=service, type_code=card_type.code)

@@ -1,0 +1,1 @@
+"""Receipts: text layout, the PNG preview, the CJK font, and printing them."""
