@@ -7,6 +7,7 @@ setup:
 
 test: setup
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports
 	$(PY) -m pytest
 
 run: setup
@@ -20,3 +21,4 @@ bench: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -23,12 +23,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from membership.pin_hash import check_pin_format
 from protocol.wire_pins import PinKey, PinRequest, SealedPin, pin_plaintext
 
-if TYPE_CHECKING:  # HQ opens seals too, and has no device drivers to import
-    from huiyuan_devices.keypad.base import Pin
-
 HKDF_INFO = b"hy/v1 member pin seal"
 _KEY_BYTES = 32
 _NONCE_BYTES = 12
+
+
+class Pin(Protocol):
+    """What sealing needs of a PIN typed on the keypad (huiyuan_devices' Pin): its digits, once.
+    A Protocol so that the wire format depends on no device driver."""
+
+    def reveal(self) -> str: ...
 
 
 class SealError(ValueError):
