@@ -31,7 +31,7 @@ DAY = datetime(2026, 11, 23)
 
 
 @dataclass
-class Journal:
+class DayBooks:
     """The terminal's books for the day: the ledger, the cards, takings, commissions."""
 
     entries: list[LedgerEntry] = field(default_factory=list)
@@ -65,8 +65,8 @@ class Journal:
         print(render_text(decision.receipt, width=32, lang=lang))
 
 
-def play(lang: str = "zh_CN") -> Journal:
-    books = Journal()
+def play(lang: str = "zh_CN") -> DayBooks:
+    books = DayBooks()
     books.names["M0001"] = "张三"
     card_no = "8800000000000001"
     _enrol_and_top_up(books, card_no, lang)
@@ -77,7 +77,7 @@ def play(lang: str = "zh_CN") -> Journal:
     return books
 
 
-def _enrol_and_top_up(books: Journal, card_no: str, lang: str) -> None:
+def _enrol_and_top_up(books: DayBooks, card_no: str, lang: str) -> None:
     op = books.next_op(9, 5)
     books.commit(card_service.enrol(
         Operation(op.op_id, op.at, op.store, staff_id="S01"), card_no, "M0001", "张三",
@@ -90,7 +90,7 @@ def _enrol_and_top_up(books: Journal, card_no: str, lang: str) -> None:
         demo.RULES.commission_rules), lang)
 
 
-def _morning_sales(books: Journal, card_no: str, lang: str) -> None:
+def _morning_sales(books: DayBooks, card_no: str, lang: str) -> None:
     products = demo.PRODUCTS
     guest = SaleRequest(books.next_op(9, 30).op_id, DAY.replace(hour=9, minute=30),
                         (SaleLine(1, products["AMERICANO"], 2),),
@@ -107,7 +107,7 @@ def _morning_sales(books: Journal, card_no: str, lang: str) -> None:
     _sell(books, card_no, member_sale, lang)
 
 
-def _sell(books: Journal, card_no: str, request: SaleRequest, lang: str) -> SaleDecision:
+def _sell(books: DayBooks, card_no: str, request: SaleRequest, lang: str) -> SaleDecision:
     decision = decide_sale(request, demo.STORE, demo.RULES, books.member(card_no))
     books.commit(decision, lang)
     books.activities[card_no].append(
@@ -123,7 +123,7 @@ def _sell(books: Journal, card_no: str, request: SaleRequest, lang: str) -> Sale
     return decision
 
 
-def _services(books: Journal, card_no: str, lang: str) -> None:
+def _services(books: DayBooks, card_no: str, lang: str) -> None:
     op = books.next_op(11, 0)
     books.commit(counter_operations.buy_package(
         Operation(op.op_id, op.at, op.store, staff_id="S02"), books.member(card_no),
@@ -137,7 +137,7 @@ def _services(books: Journal, card_no: str, lang: str) -> None:
     _sell(books, card_no, use, lang)
 
 
-def _afternoon(books: Journal, card_no: str, lang: str) -> None:
+def _afternoon(books: DayBooks, card_no: str, lang: str) -> None:
     op = books.next_op(15, 0)
     points_now = books.member(card_no).balances.points
     sale = SaleRequest(op.op_id, op.at,
@@ -159,7 +159,7 @@ def _afternoon(books: Journal, card_no: str, lang: str) -> None:
 
 
 def _pay_exactly(
-    books: Journal, card_no: str, request: SaleRequest, kind: TenderKind
+    books: DayBooks, card_no: str, request: SaleRequest, kind: TenderKind
 ) -> SaleRequest:
     """Price first, then pay exactly what is due with one tender, as the cashier does."""
     due = quote(request, demo.STORE, demo.RULES, books.member(card_no)).amount_due
@@ -168,7 +168,7 @@ def _pay_exactly(
                        request.coupon, request.points_requested)
 
 
-def _refuse_bad_input(books: Journal, card_no: str, lang: str) -> None:
+def _refuse_bad_input(books: DayBooks, card_no: str, lang: str) -> None:
     """What the cashier sees when the card cannot pay: a translated message, nothing moves."""
     op = books.next_op(17, 0)
     too_much = _pay_exactly(books, card_no, SaleRequest(
@@ -181,7 +181,7 @@ def _refuse_bad_input(books: Journal, card_no: str, lang: str) -> None:
     assert len(books.entries) == before
 
 
-def print_closing(books: Journal, lang: str) -> None:
+def print_closing(books: DayBooks, lang: str) -> None:
     print("=" * 32)
     for card_no, card in books.cards.items():
         balances = derive_balances(books.entries, card_no)

@@ -33,26 +33,26 @@ _SCALARS = (str, int, bool, float, type(None))
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON-ready data for a core value (dataclasses, enums, times, tuples, mappings)."""
     kind = type(value)
     if kind in _SCALARS:  # exact types: an enum is a str subclass and must take its value
         return value
     if kind is tuple or kind is list:
-        return [plain(item) for item in value]
+        return [json_ready(item) for item in value]
     if kind is LedgerEntry:
         return entry_to_dict(value)
     names = _FIELD_NAMES.get(kind)
     if names is not None or (is_dataclass(value) and not isinstance(value, type)):
-        return {name: plain(getattr(value, name)) for name in names or _field_names(kind)}
+        return {name: json_ready(getattr(value, name)) for name in names or _field_names(kind)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): json_ready(item) for key, item in value.items()}
     if isinstance(value, list | tuple):  # subclasses, after the exact types above
-        return [plain(item) for item in value]
+        return [json_ready(item) for item in value]
     return value
 
 
@@ -64,10 +64,10 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 
 def json_text(value: Any) -> str:
-    """The JSON text of plain(value), encoded in one pass: a sale's commit encodes three
-    documents, and plain() followed by json.dumps was a third of its time.
+    """The JSON text of json_ready(value), encoded in one pass: a sale's commit encodes three
+    documents, and json_ready() followed by json.dumps was a third of its time.
 
-    orjson writes the core's dataclasses, enums and times itself, in plain()'s form (fields in
+    orjson writes the core's dataclasses, enums and times itself, in json_ready()'s form (fields in
     declared order, an enum's value, ISO times: LedgerEntry's fields are entry_to_dict's, in
     its order), four times faster than the standard encoder with a Python `default` for each
     object (bench/store_bench.py). What orjson refuses but the standard library writes (an
@@ -81,7 +81,7 @@ def json_text(value: Any) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    """What plain() gives for a value the JSON encoder does not know; the encoder recurses."""
+    """What json_ready() gives for a value the JSON encoder does not know; the encoder recurses."""
     kind = type(value)
     if kind is LedgerEntry:
         return entry_to_dict(value)
@@ -97,7 +97,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON data: {kind.__name__}")
 
 
-# Same text as models.compact_json(plain(value)): compact, Chinese as is, fields in order.
+# Same text as models.compact_json(json_ready(value)): compact, Chinese as is, fields in order.
 # Enums with a str or int mixin are encoded from that mixin by the C encoder: their value.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
@@ -248,7 +248,7 @@ def _optional_day(text: str | None) -> date | None:
 
 
 def balances_from_plain(data: Mapping[str, Any]) -> CardBalances:
-    """The inverse of plain(CardBalances): HQ's balances with every lot, as the card row keeps
+    """The inverse of json_ready(CardBalances): HQ's balances with every lot, as the card row keeps
     them."""
     return CardBalances(
         principal=data["principal"], bonus=data["bonus"], time_minutes=data["time_minutes"],

@@ -18,7 +18,7 @@ from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberRecord
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.cache import Cache, KnownCard, MemberInfo, RebuildReport, known_card_from_row
-from terminal.store.codec import card_columns, plain
+from terminal.store.codec import card_columns, json_ready
 
 _NO_LONGER_USABLE = (CardStatus.REPLACED.value, CardStatus.CANCELLED.value)
 
@@ -129,7 +129,7 @@ def _hq_facts(record: MemberRecord) -> dict[str, Any]:
         "hq_principal": balances.principal, "hq_bonus": balances.bonus,
         "hq_points": balances.points, "hq_time_minutes": balances.time_minutes,
         "hq_counts": _uses_by_service(balances), "hq_as_of": record.as_of,
-        "hq_balances": plain(balances), "hq_coupons": list(record.coupons),
+        "hq_balances": json_ready(balances), "hq_coupons": list(record.coupons),
         "uid": normalised_uid(record.uid), "offline_pin_verifier": record.offline_pin_verifier,
     }
 

@@ -13,7 +13,7 @@ from peewee import SQL
 
 from membership.receipts import Receipt
 from terminal.store.access import StoreAccess
-from terminal.store.codec import plain
+from terminal.store.codec import json_ready
 from terminal.store.errors import UnknownOperation
 from terminal.store.records import StoredReceipt, stored_receipt_from_row
 
@@ -25,7 +25,7 @@ class ReprintQueue(StoreAccess):
         table = self.tables.receipt
         with self.writing():
             inserted = table.insert(
-                op_id=receipt.op_id, kind=receipt.kind.value, body=plain(receipt),
+                op_id=receipt.op_id, kind=receipt.kind.value, body=json_ready(receipt),
                 printed=False, created_at=self.clock(),
             ).on_conflict_ignore().execute()
         return bool(inserted)

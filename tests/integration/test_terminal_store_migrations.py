@@ -11,7 +11,7 @@ from peewee import IntegrityError, SqliteDatabase
 
 from membership.cards import CardStatus
 from terminal.store import SchemaTooNew, open_store
-from terminal.store.codec import plain
+from terminal.store.codec import json_ready
 from terminal.store.db import open_database
 from terminal.store.migrations import LATEST_VERSION, migrate, schema_version
 from terminal.store.models import bind_tables, compact_json
@@ -65,7 +65,7 @@ def test_migration_3_lets_a_version_2_files_receipts_remember_print_failures(tmp
     path = tmp_path / "terminal.db"
     database = open_database(path)
     assert migrate(database, target=2) == [1, 2]
-    body = compact_json(plain(world.guest_sale("T1-OLD").receipt))
+    body = compact_json(json_ready(world.guest_sale("T1-OLD").receipt))
     database.execute_sql(
         "INSERT INTO receipt (op_id, kind, body, printed, created_at, reprint_count) VALUES "
         "('T1-OLD', 'sale', ?, 0, '2026-11-22T18:00:00', 0)", (body,))

@@ -20,8 +20,8 @@ from terminal.demo import store as demo
 from terminal.store import StoreCorrupt
 from terminal.store.codec import (
     decoding,
+    json_ready,
     json_text,
-    plain,
     receipt_from_plain,
     record_json,
     refund_record_from_plain,
@@ -33,7 +33,7 @@ AT = datetime(2026, 11, 23, 14, 0)
 
 
 def through_json(value: object) -> object:
-    return json.loads(compact_json(plain(value)))
+    return json.loads(compact_json(json_ready(value)))
 
 
 def member_with_money() -> MemberContext:
@@ -90,14 +90,14 @@ def test_a_document_that_no_longer_fits_is_reported_as_corrupt():
 
 
 def test_the_one_pass_encoder_writes_the_same_text_as_plain_then_json():
-    """The journal encodes with json_text; readers and older rows went through plain()."""
+    """The journal encodes with json_text; readers and older rows went through json_ready()."""
     sale = a_sale()
     shanghai = timezone(timedelta(hours=8))
     top_up = counter.top_up(Operation("T1-5", AT.replace(tzinfo=shanghai), demo.STORE),
                             member_with_money(), 50000, [Tender(TenderKind.CASH, 50000)])
     for value in (sale.record, sale.receipt, sale.entries, top_up.receipt, top_up.cards,
                   member_with_money().balances, {1: date(2026, 1, 5), "k": (TenderKind.CASH,)}):
-        assert json_text(value) == compact_json(plain(value))
+        assert json_text(value) == compact_json(json_ready(value))
 
 
 def test_the_one_pass_encoder_refuses_what_is_not_json_data():
@@ -108,4 +108,4 @@ def test_the_one_pass_encoder_refuses_what_is_not_json_data():
 def test_what_orjson_refuses_the_standard_encoder_writes_alike():
     """An integer past 64 bits (never money, but a payload is not to crash the journal)."""
     value = {"big": 2**70, "entries": a_sale().entries}
-    assert json_text(value) == compact_json(plain(value))
+    assert json_text(value) == compact_json(json_ready(value))
