@@ -1,6 +1,6 @@
 """Member birthdays on the solar (公历) or lunar (农历) calendar, and when they next fall.
 
-Rules (see docs/_sections/birthdays.md):
+Rules (docs/domain.md, "Birthdays", with worked examples):
 - a solar 29 February is kept on 28 February in common years;
 - a lunar day 30 is kept on day 29 in a year whose month has only 29 days (小月);
 - a leap-month (闰月) birthday is kept in the ordinary month of the same number in years

@@ -1,8 +1,9 @@
-"""`make run` (until the terminal app exists): a scripted day at the demo store, played through
-the membership core. Prints every receipt as the 58 mm printer would and the closing balances.
+"""`make storeday`: a scripted day at the demo store, played through the membership core alone
+(no store, no UI, no HQ). Prints every receipt as the 58 mm printer would and the closing
+balances: a quick look at the rules and the Chinese receipts without starting anything.
 
-Every operation's decision is committed to an in-memory journal exactly as the terminal will
-commit it to SQLite: entries appended, cards replaced by their new state, nothing else.
+Every operation's decision is kept in in-memory day books (`DayBooks`) the way the terminal's
+store commits it to SQLite: entries appended, cards replaced by their new state, nothing else.
 """
 
 from __future__ import annotations

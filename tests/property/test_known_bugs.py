@@ -1,9 +1,8 @@
-"""Minimal examples of defects found while modelling operation sequences.
+"""Minimal examples of defects found while modelling operation sequences, kept as regression
+tests: every one of them is fixed, and each test states the behaviour the rules promise.
 
-Open defects are strict xfails: each test states the behaviour the rules promise and fails
-today. When a fix lands, strict xfail turns the pass into a failure, and the marker (and the
-matching exclusion in tests/property/sales.py, `hits_known_bug`) must be removed. Defects
-already fixed stay here as plain regression tests.
+A defect found open in future goes here as a strict xfail (`@pytest.mark.xfail(strict=True)`)
+until its fix lands, when strict xfail turns the pass into a failure and the marker goes.
 """
 
 from __future__ import annotations
