@@ -57,7 +57,7 @@ AUTH_TARGET_P99_MS = 50.0
 PRICE_BOOK_PRODUCTS = 10_000
 PRICE_BOOK_TERMINALS = 200
 PRICE_BOOK_TARGET_S = 30.0
-FLEET_PROCESSES = 4  # why not one: hq/worker_processes.py
+FLEET_PROCESSES = 4  # why not one: harness/worker_processes.py
 STEP_TIMEOUT_S = 60.0
 START = datetime(2026, 11, 23, 9, 0)
 

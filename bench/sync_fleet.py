@@ -1,5 +1,5 @@
 """The price-book terminals of bench/sync_bench.py: SyncClients with their real stores, split over
-a few worker processes (hq/worker_processes.py says why not threads).
+a few worker processes (harness/worker_processes.py says why not threads).
 
 Each worker process talks to the bench over a pipe: it opens its stores and says `ready`; on
 `connect` it starts its clients and answers with the moment the last one came online; on
@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from hq.worker_processes import FleetFailed, WorkerProcesses
+from harness.worker_processes import FleetFailed, WorkerProcesses
 from terminal.store.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.settings import SyncSettings

@@ -19,11 +19,11 @@ from pathlib import Path
 from harness.broker import BrokerAccounts, BrokerError, MosquittoBroker
 from harness.fleet_process import DRAIN_TIMEOUT_S, ONLINE_TIMEOUT_S, fleet_process_main
 from harness.reconcile import Reconciliation
+from harness.worker_processes import FleetFailed, WorkerProcesses, processes_for
 from hq.db import open_database
 from hq.errors import HqError
 from hq.service import HqWorker
 from hq.settings import HqSettings
-from hq.worker_processes import FleetFailed, WorkerProcesses, processes_for
 
 
 def run(terminals: int, operations: int, database_url: str | None, folder: Path,
