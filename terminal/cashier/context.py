@@ -16,8 +16,8 @@ from membership.config_documents import StoreConfiguration
 from membership.counter_operations import Operation
 from membership.sale import StoreContext
 from terminal.cashier.ports import CardPinChecker, MemberDirectory, MemberPinService
+from terminal.cashier.store_ports import CashierStore
 from terminal.receipts.printing import ReceiptPrintService
-from terminal.store.store import TerminalStore
 from terminal.sync.debit_guard import DebitGuard
 
 
@@ -37,7 +37,7 @@ class CashierContext:
     terminal_id: str
     store_id: str
     store_name: str
-    store: TerminalStore
+    store: CashierStore  # the TerminalStore, seen through the ports the services use
     configuration: Callable[[], StoreConfiguration]  # the documents applied now, decoded
     guard: DebitGuard
     printing: ReceiptPrintService

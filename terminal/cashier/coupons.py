@@ -21,7 +21,7 @@ from membership.config_documents import COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon
 from membership.errors import CouponError
 from terminal.cashier.context import CashierContext
-from terminal.store.store import TerminalStore
+from terminal.cashier.store_ports import AppliedDocuments, CouponRecords
 
 
 def coupon_for(ctx: CashierContext, config: StoreConfiguration, code: str) -> Coupon | None:
@@ -52,7 +52,7 @@ def member_coupons(
     return tuple(coupon.code for coupon in held if coupon.code not in used)
 
 
-def used_codes(store: TerminalStore, codes: Iterable[str]) -> frozenset[str]:
+def used_codes(store: CouponRecords, codes: Iterable[str]) -> frozenset[str]:
     """Those of the codes that were used: in HQ's document, or in a sale on this terminal."""
     wanted = frozenset(codes)
     if not wanted:
@@ -61,7 +61,7 @@ def used_codes(store: TerminalStore, codes: Iterable[str]) -> frozenset[str]:
     return in_fleet | store.coupons_used_here(wanted - in_fleet)
 
 
-def _used_in_fleet(store: TerminalStore) -> frozenset[str]:
+def _used_in_fleet(store: AppliedDocuments) -> frozenset[str]:
     document = store.effective_config(COUPONS_USED)
     codes = (document.body or {}).get("codes", []) if document else []
     if not isinstance(codes, list):

@@ -22,6 +22,7 @@ from membership.errors import DomainError, InvalidInput
 from membership.pin_hash import PIN_MAX_DIGITS, PIN_MIN_DIGITS, matches
 from terminal.cashier.context import CashierContext
 from terminal.cashier.ports import PinCheck, PinCheckOutcome, PinProof
+from terminal.cashier.store_ports import MemberPinStore
 
 OFFLINE_PIN_TRIES = 3
 
@@ -35,6 +36,7 @@ class PinRefused(DomainError):
 class MemberPinDesk:
     def __init__(self, ctx: CashierContext) -> None:
         self.ctx = ctx
+        self.store: MemberPinStore = ctx.store
 
     def verify(self, card_no: str, pin: Pin, source: CardSource | None = None) -> PinProof:
         """Proof that the member entered the card's PIN; `source` is how the card was read."""
@@ -79,21 +81,21 @@ class MemberPinDesk:
             for_hq.wipe()
         if check is None:
             return None
-        self.ctx.store.clear_pin_failures(_subject(card_no))  # HQ answered: lift the local lock
+        self.store.clear_pin_failures(_subject(card_no))  # HQ answered: lift the local lock
         return self._proof(card_no, check, "hq")
 
     def _check_offline(self, card_no: str, pin: Pin) -> PinProof:
         subject = _subject(card_no)
-        if self.ctx.store.pin_failures(subject).failures >= OFFLINE_PIN_TRIES:
+        if self.store.pin_failures(subject).failures >= OFFLINE_PIN_TRIES:
             raise PinRefused("pin.locked_offline")
-        known = self.ctx.store.known_card(card_no)
+        known = self.store.known_card(card_no)
         verifier = known.offline_pin_verifier if known is not None else ""
         if not verifier:
             raise PinRefused("pin.unavailable_offline")
         if matches(pin.reveal(), verifier):
-            self.ctx.store.clear_pin_failures(subject)
+            self.store.clear_pin_failures(subject)
             return PinProof(card_no, self.ctx.clock(), "offline")
-        failed = self.ctx.store.record_pin_failure(subject, OFFLINE_PIN_TRIES, None,
+        failed = self.store.record_pin_failure(subject, OFFLINE_PIN_TRIES, None,
                                                    self.ctx.clock())
         if failed.failures >= OFFLINE_PIN_TRIES:
             raise PinRefused("pin.locked_offline")
@@ -107,8 +109,8 @@ class MemberPinDesk:
             raise PinRefused("pin.needs_hq")
         self._proof(card_no, check, "hq")  # raises unless ACCEPTED
         # The old PIN must not open the card offline: HQ sends the new verifier next lookup.
-        self.ctx.store.forget_offline_pin_verifier(card_no)
-        self.ctx.store.clear_pin_failures(_subject(card_no))
+        self.store.forget_offline_pin_verifier(card_no)
+        self.store.clear_pin_failures(_subject(card_no))
 
     def _proof(self, card_no: str, check: PinCheck, how: str) -> PinProof:
         if check.outcome is PinCheckOutcome.ACCEPTED:

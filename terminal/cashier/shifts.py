@@ -20,6 +20,7 @@ from membership.shift_report import (
     shift_opened_decision,
 )
 from terminal.cashier.context import CashierContext, StaffMember
+from terminal.cashier.store_ports import ShiftStore
 from terminal.receipts.printing import ResultCallback
 from terminal.store.shifts import ShiftRecord
 
@@ -43,13 +44,14 @@ class ClosedShift:
 class ShiftDesk:
     def __init__(self, ctx: CashierContext) -> None:
         self.ctx = ctx
+        self.store: ShiftStore = ctx.store
 
     def current(self) -> ShiftRecord | None:
-        return self.ctx.store.current_shift()
+        return self.store.current_shift()
 
     def totals_so_far(self) -> ShiftTotals:
         """The open shift's totals now (an X report), without closing it."""
-        return self.ctx.store.shift_totals(self._open_shift().shift_id)
+        return self.store.shift_totals(self._open_shift().shift_id)
 
     def open(self, staff: StaffMember, opening_float: Fen,
              on_printed: ResultCallback | None = None) -> ShiftRecord:
@@ -59,7 +61,7 @@ class ShiftDesk:
         if current is not None:
             raise ShiftError("shift.already_open", staff_id=current.staff_id)
         decision = shift_opened_decision(self.ctx.operation(staff), opening_float)
-        record = self.ctx.store.open_shift(staff.staff_id, opening_float, decision)
+        record = self.store.open_shift(staff.staff_id, opening_float, decision)
         self._after_commit(decision.receipt, on_printed)
         return record
 
@@ -70,10 +72,10 @@ class ShiftDesk:
         current = self._open_shift()
         if staff.staff_id != current.staff_id and not staff.is_manager:
             raise ShiftError("shift.not_yours", staff_id=current.staff_id)
-        totals = self.ctx.store.shift_totals(current.shift_id)
+        totals = self.store.shift_totals(current.shift_id)
         close = ShiftClose(current.opened_at, counted_cash)
         decision = shift_closed_decision(self.ctx.operation(staff), totals, close)
-        record = self.ctx.store.close_shift(current.shift_id, counted_cash, decision, totals)
+        record = self.store.close_shift(current.shift_id, counted_cash, decision, totals)
         self._after_commit(decision.receipt, on_printed)
         return ClosedShift(record, totals, decision.receipt)
 

@@ -15,6 +15,7 @@ from huiyuan_devices.keypad.base import Pin
 from membership.errors import DomainError
 from membership.pin_hash import matches
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
+from terminal.cashier.store_ports import StaffStore
 
 STAFF_LOCK_AFTER = 5
 STAFF_LOCK_FOR = timedelta(minutes=5)
@@ -30,6 +31,7 @@ class StaffError(DomainError):
 class StaffDesk:
     def __init__(self, ctx: CashierContext) -> None:
         self.ctx = ctx
+        self.store: StaffStore = ctx.store
         self._on_duty: StaffMember | None = None
 
     @property
@@ -40,7 +42,7 @@ class StaffDesk:
     def roster(self) -> list[StaffMember]:
         """Who may sign in here (active staff of the staff document), for the sign-in screen."""
         return [StaffMember(record.staff_id, record.name, record.role)
-                for record in self.ctx.store.staff_members() if record.active]
+                for record in self.store.staff_members() if record.active]
 
     def login(self, staff_id: str, pin: Pin) -> StaffMember:
         """Sign in; the PIN is wiped whatever happens."""
@@ -58,7 +60,7 @@ class StaffDesk:
 
     def _checked(self, staff_id: str, pin: Pin, manager_only: bool) -> StaffMember:
         try:
-            record = self.ctx.store.staff_member(staff_id)
+            record = self.store.staff_member(staff_id)
             if record is None or not record.active:
                 raise StaffError("staff.unknown", staff_id=staff_id)
             if manager_only and record.role != MANAGER_ROLE:
@@ -67,9 +69,9 @@ class StaffDesk:
             now = self.ctx.clock()
             self._refuse_if_locked(subject, now)
             if matches(pin.reveal(), record.pin_verifier):
-                self.ctx.store.clear_pin_failures(subject)
+                self.store.clear_pin_failures(subject)
                 return StaffMember(record.staff_id, record.name, record.role)
-            failed = self.ctx.store.record_pin_failure(subject, STAFF_LOCK_AFTER,
+            failed = self.store.record_pin_failure(subject, STAFF_LOCK_AFTER,
                                                        STAFF_LOCK_FOR, now)
             if failed.locked_until is not None:
                 raise _locked(failed.locked_until, now)
@@ -78,7 +80,7 @@ class StaffDesk:
             pin.wipe()
 
     def _refuse_if_locked(self, subject: str, now: datetime) -> None:
-        locked_until = self.ctx.store.pin_failures(subject).locked_until
+        locked_until = self.store.pin_failures(subject).locked_until
         if locked_until is not None and now < locked_until:
             raise _locked(locked_until, now)
 
