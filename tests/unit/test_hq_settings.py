@@ -23,6 +23,9 @@ def test_file_then_environment(tmp_path):
     ("[hq]\nbroker_port = 0\n", "between 1 and 65535"),
     ("[hq]\nbroker_port = 'abc'\n", "must be int"),
     ("[hq]\nbroker_port = true\n", "must be int"),
+    ("[hq]\nbroker_port = '1883'\n", r"hq\.broker_port must be int, not '1883'"),
+    ("[hq]\nhold_seconds = 60.5\n", r"hq\.hold_seconds must be int, not 60\.5"),
+    ("[hq]\nbroker_prot = 1\n", r"\[hq\] has unknown setting\(s\): broker_prot"),
     ("[hq]\nshare_group = 'a/b'\n", "no '/'"),
     ("[hq\n", "hq.toml"),
 ])
@@ -31,6 +34,13 @@ def test_bad_configuration_is_an_error_at_start(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(SettingsError, match=message):
         load_settings(path, environ={})
+
+
+def test_an_environment_value_is_parsed_then_bounded():
+    with pytest.raises(SettingsError, match=r"hq\.broker_port must be between 1 and 65535"):
+        load_settings(environ={"HQ_BROKER_PORT": "70000"})
+    with pytest.raises(SettingsError, match=r"hq\.broker_port must be int, not 'x'"):
+        load_settings(environ={"HQ_BROKER_PORT": "x"})
 
 
 def test_missing_file_is_named(tmp_path):
