@@ -56,7 +56,7 @@ class Birthday:
         if not 1 <= self.day <= _max_day(self.calendar, self.month):
             raise BirthdayError("birthday.invalid_day", month=self.month, day=self.day)
         if self.year is not None:
-            _check_birth_year(self)
+            _check_birth_year(self, self.year)
 
 
 def _max_day(calendar: Calendar, month: int) -> int:
@@ -65,8 +65,7 @@ def _max_day(calendar: Calendar, month: int) -> int:
     return _LUNAR_DAYS_IN_MONTH
 
 
-def _check_birth_year(birthday: Birthday) -> None:
-    year = birthday.year
+def _check_birth_year(birthday: Birthday, year: int) -> None:
     if birthday.calendar is Calendar.SOLAR:
         if not date.min.year <= year <= date.max.year:
             raise BirthdayError("birthday.invalid_year", year=year)

@@ -120,7 +120,8 @@ def extend(
     return _card_decision(
         op, member, "card.extended", [], settlement, (card,),
         totals=(ReceiptRow("receipt.annual_fee", decision.fee),
-                ReceiptRow("receipt.expires_on", value=_iso(card.expires_on))),
+                # An extended card always has a last day (lifecycle.extend refuses others).
+                ReceiptRow("receipt.expires_on", value=_iso(card.expires_on) or "")),
         payload={"old_expires_on": _iso(decision.old_expires_on),
                  "expires_on": _iso(card.expires_on), "fee": decision.fee},
     )
@@ -176,5 +177,5 @@ def _card_decision(
                            commissions, cards)
 
 
-def _iso(day: Any) -> str | None:
+def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None

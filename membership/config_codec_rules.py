@@ -92,7 +92,7 @@ def encode_prices(prices: Mapping[str, Fen]) -> dict[str, Any]:
 
 def decode_prices(body: Mapping[str, Any]) -> dict[str, Fen]:
     root = Fields(body, PRICES)
-    prices = root.money_table("prices", required=True)
+    prices: dict[str, Fen] = root.money_table("prices", required=True)
     root.finish()
     return prices
 

@@ -90,15 +90,15 @@ def use_entries(
 def _raise_shortage(
     lots: Sequence[Lot], service: str, uses: int, usable: int, day: date
 ) -> NoReturn:
-    expired = [
-        lot for lot in lots
+    expired = [  # (last valid day, uses left) of the lots that ran out before `day`
+        (lot.valid_until, lot.remaining) for lot in lots
         if lot.remaining > 0 and lot.valid_until is not None and lot.valid_until < day
     ]
     if usable == 0 and expired:
         raise CountError(
             "count.expired", service=service,
-            expired_on=max(lot.valid_until for lot in expired),
-            expired_uses=sum(lot.remaining for lot in expired),
+            expired_on=max(last_day for last_day, _ in expired),
+            expired_uses=sum(remaining for _, remaining in expired),
         )
     raise CountError("count.insufficient", service=service, needed=uses, remaining=usable)
 

@@ -315,7 +315,7 @@ def _gift_line(lines: Sequence[SaleLine], coupon: Coupon) -> PricedLine:
     if product is None:
         raise CouponError("coupon.gift_missing", code=coupon.code)
     line = SaleLine(max(line.line_no for line in lines) + 1, product, 1)
-    reductions = ()
+    reductions: tuple[Reduction, ...] = ()
     if line.gross > 0:
         reductions = (Reduction(ReductionKind.COUPON, coupon.code, line.gross),)
     return PricedLine(line, line.gross, reductions, 0, gift_of=coupon.code)

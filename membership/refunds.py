@@ -163,8 +163,10 @@ class _LineShare:
         return sum(amount for _, amount in self.tender_parts)
 
 
-def _stored_value_entries(shares, card_no: str, request: RefundRequest) -> list[LedgerEntry]:
-    entries = []
+def _stored_value_entries(
+    shares: Sequence[_LineShare], card_no: str, request: RefundRequest
+) -> list[LedgerEntry]:
+    entries: list[LedgerEntry] = []
     for share in shares:
         for account, amount in ((Account.PRINCIPAL, share.principal), (Account.BONUS, share.bonus)):
             if amount:
@@ -277,7 +279,13 @@ def _clawback_entry(
     )
 
 
-def _record(request, quantities, shares, entries, commissions) -> RefundRecord:
+def _record(
+    request: RefundRequest,
+    quantities: Mapping[int, int],
+    shares: Sequence[_LineShare],
+    entries: Sequence[LedgerEntry],
+    commissions: tuple[commission.CommissionLine, ...],
+) -> RefundRecord:
     by_kind: dict[str, Fen] = {}
     for share in shares:
         for kind, amount in share.tender_parts:
@@ -291,7 +299,9 @@ def _record(request, quantities, shares, entries, commissions) -> RefundRecord:
     )
 
 
-def _receipt(record: RefundRecord, original: SaleRecord, shares, card_no: str) -> Receipt:
+def _receipt(
+    record: RefundRecord, original: SaleRecord, shares: Sequence[_LineShare], card_no: str
+) -> Receipt:
     return Receipt(
         kind=ReceiptKind.REFUND,
         op_id=record.op_id,

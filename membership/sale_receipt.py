@@ -10,7 +10,7 @@ from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, der
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
 
 if TYPE_CHECKING:
-    from membership.pricing import PricedSale
+    from membership.pricing import PricedLine, PricedSale
     from membership.sale import MemberContext, StoreContext
     from membership.sale_record import SaleRecord
     from membership.tenders import Settlement
@@ -79,7 +79,7 @@ def _tender_rows(settlement: Settlement) -> tuple[ReceiptRow, ...]:
     return tuple(tenders)
 
 
-def _notes(line) -> tuple[str, ...]:
+def _notes(line: PricedLine) -> tuple[str, ...]:
     keys = [REDUCTION_NOTE_KEYS.get(str(reduction.kind), "receipt.discount")
             for reduction in line.reductions]
     if line.line.use_count:
