@@ -40,15 +40,15 @@ from protocol.wire import (
 from protocol.wire_pins import PIN_KEY_TOPIC, PinKey, parse_pin_key
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.errors import StoreError
-from terminal.store.store import TerminalStore
 from terminal.sync.backoff import ReconnectBackoff
+from terminal.sync.ports import SyncStore
 from terminal.sync.settings import SyncSettings
 
 log = logging.getLogger("terminal.sync")
 
 
 class SyncClient:
-    def __init__(self, store: TerminalStore, settings: SyncSettings,
+    def __init__(self, store: SyncStore, settings: SyncSettings,
                  clock: Callable[[], datetime] = datetime.now,
                  printer_state: Callable[[], str] = lambda: "unknown") -> None:
         self.store, self.settings, self.clock = store, settings, clock

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from membership.config_documents import BLACKLIST
 from membership.offline_limits import OfflineLimits
 from protocol.wire import AuthRequest
-from terminal.store.store import TerminalStore
 from terminal.sync.client import SyncClient
+from terminal.sync.ports import GuardStore
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class DebitDecision:
 
 
 class DebitGuard:
-    def __init__(self, terminal_id: str, store: TerminalStore, sync: SyncClient | None) -> None:
+    def __init__(self, terminal_id: str, store: GuardStore, sync: SyncClient | None) -> None:
         self.terminal_id, self.store, self.sync = terminal_id, store, sync
 
     def authorise(self, op_id: str, card_no: str, kind: str, amount: int,

@@ -25,8 +25,8 @@ from protocol.wire_snapshot import (
 )
 from terminal.cashier.ports import MemberRecord
 from terminal.store.cache import RebuildReport
-from terminal.store.store import TerminalStore
 from terminal.sync.directory import member_record
+from terminal.sync.ports import HeldDocuments, RebuildStore
 
 if TYPE_CHECKING:
     from terminal.sync.client import SyncClient
@@ -35,7 +35,7 @@ log = logging.getLogger("terminal.sync.rebuild")
 MAX_PAGES = 10_000  # 500,000 cards: a bound on a misbehaving HQ, never reached by a store
 
 
-def rebuild_from_hq(sync: SyncClient, store: TerminalStore,
+def rebuild_from_hq(sync: SyncClient, store: RebuildStore,
                     page_size: int = MAX_SNAPSHOT_PAGE) -> RebuildReport | None:
     """Call from a worker thread. None when HQ could not be asked or stopped answering."""
     records: list[MemberRecord] = []
@@ -70,7 +70,7 @@ def _ask(sync: SyncClient, after: str, page_size: int) -> SnapshotPage | None:
         return None
 
 
-def documents_behind(store: TerminalStore, wanted: Mapping[str, tuple[str, int]]) -> list[str]:
+def documents_behind(store: HeldDocuments, wanted: Mapping[str, tuple[str, int]]) -> list[str]:
     """The documents HQ wants held that this store does not hold at that scope and version
     yet (their retained copies are on the way): `name scope vN` each."""
     held = store.applied_versions()
