@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from membership.birthdays import Birthday, format_birthday, parse_birthday
 from membership.errors import DomainError, InvalidInput
@@ -90,7 +90,7 @@ def is_uid(value: Any) -> bool:
     return isinstance(value, str) and _UID.fullmatch(value) is not None
 
 
-def is_phone(value: Any) -> bool:
+def is_phone(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _PHONE.fullmatch(value) is not None
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from membership.events import entry_from_dict
 from membership.profiles import registration_problem, uid_problem
@@ -186,7 +186,7 @@ def _validate_member_fields(event_type: str, payload: Mapping[str, Any]) -> None
         raise WireError("invalid_field", problem)
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -199,9 +199,11 @@ def required_text(message: Mapping[str, Any], name: str) -> str:
 
 def required_time(message: Mapping[str, Any], name: str) -> datetime:
     value = message.get(name)
+    if not isinstance(value, str):
+        raise WireError("invalid_field", name)
     try:
-        return datetime.fromisoformat(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return datetime.fromisoformat(value)
+    except ValueError:
         raise WireError("invalid_field", name) from None
 
 

@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from membership.pin_hash import PIN_MAX_DIGITS, PIN_MIN_DIGITS
 from protocol.wire import (
@@ -167,7 +167,7 @@ def parse_pin_plaintext(plaintext: bytes, purpose: str) -> PinSecret:
     return PinSecret(pin, old_pin)
 
 
-def _is_pin(value: Any) -> bool:
+def _is_pin(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _PIN.fullmatch(value) is not None
 
 

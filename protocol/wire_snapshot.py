@@ -102,7 +102,7 @@ def parse_snapshot_page(payload: bytes) -> SnapshotPage:
 def _documents(raw: Any) -> dict[str, tuple[str, int]]:
     if not isinstance(raw, dict) or len(raw) > MAX_MANIFEST_DOCUMENTS:
         raise WireError("invalid_field", "documents")
-    documents = {}
+    documents: dict[str, tuple[str, int]] = {}
     for name, held in raw.items():
         scope = held.get("scope") if isinstance(held, dict) else None
         version = held.get("version") if isinstance(held, dict) else None
