@@ -19,8 +19,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from harness.worker_processes import FleetFailed, WorkerProcesses
-from terminal.store.store import TerminalStore, open_store
+from terminal.store.store import open_store
 from terminal.sync.client import SyncClient
+from terminal.sync.ports import HeldDocuments
 from terminal.sync.settings import SyncSettings
 
 STEP_TIMEOUT_S = 60.0
@@ -57,7 +58,7 @@ def _until(condition: Callable[[], bool], what: str) -> float:
     return time.monotonic()
 
 
-def _has_catalogue(store: TerminalStore, version: int) -> bool:
+def _has_catalogue(store: HeldDocuments, version: int) -> bool:
     return store.applied_versions().get("catalogue", {}).get("version") == version
 
 

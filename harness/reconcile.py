@@ -6,12 +6,21 @@ comparison, never assumed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from peewee import fn
 
 from hq.balances import card_balances
 from hq.db import HqDatabase
-from terminal.store.store import TerminalStore
+from membership.ledger import CardBalances
+
+
+class TerminalLedger(Protocol):
+    """What reconciliation reads of a terminal's store (TerminalStore has it)."""
+
+    def known_card_nos(self) -> list[str]: ...
+    def next_seq(self) -> int: ...
+    def card_balances(self, card_no: str) -> CardBalances: ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ def _values(result: Reconciliation) -> tuple[int, ...]:
             result.balance_mismatches)
 
 
-def reconcile_terminal(db: HqDatabase, terminal_id: str, store: TerminalStore,
+def reconcile_terminal(db: HqDatabase, terminal_id: str, store: TerminalLedger,
                        card_nos: list[str] | None = None) -> Reconciliation:
     """`card_nos` default to every card the terminal's store knows."""
     if card_nos is None:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from huiyuan_devices.cardreader.base import CardPinReader, CardReader
 from huiyuan_devices.cardreader.factory import create as create_reader
@@ -29,6 +29,7 @@ from terminal.i18n import LANGUAGES
 from terminal.logfile import start_log_file
 from terminal.receipts.printing import ReceiptPrintService
 from terminal.store.access import UI_LANGUAGE
+from terminal.store.cache import StoredConfig
 from terminal.store.store import TerminalStore, open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.debit_guard import DebitGuard
@@ -77,12 +78,22 @@ class TerminalRuntime:
                 log.exception("closing %s failed", close)
 
 
+class AppliedConfiguration(Protocol):
+    """What the configuration cache reads of the store (TerminalStore has it)."""
+
+    @property
+    def config_generation(self) -> int:
+        """Grows each time the store applies a document."""
+
+    def effective_config(self, name: str) -> StoredConfig | None: ...
+
+
 class ConfigurationCache:
     """The store's applied documents decoded into the core's objects, read and decoded again
     only when this store applied a new version (decoding a price book on every sale would cost
     the cashier, and screens call this on the UI thread, which must not wait on the disk)."""
 
-    def __init__(self, store: TerminalStore) -> None:
+    def __init__(self, store: AppliedConfiguration) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._generation: int | None = None

@@ -20,7 +20,7 @@ from terminal.cashier.services import CashierServices
 from terminal.demo.documents import demo_documents
 from terminal.demo.members import DEMO_CARDS, DemoCard
 from terminal.demo.staff import MANAGER_ID, MANAGER_NAME, demo_staff_document
-from terminal.store.store import TerminalStore
+from terminal.sync.ports import DocumentStore
 
 log = logging.getLogger("terminal.demo")
 DEMO_VERSION = 1
@@ -29,7 +29,7 @@ TOP_UPS = {"M0001": 50_000, "M0002": 20_000, "M0003": 100_000}  # fen, cash
 PACKAGE_FOR = {"M0003": "FACIAL10"}
 
 
-def seed_configuration(store: TerminalStore) -> int:
+def seed_configuration(store: DocumentStore) -> int:
     """Apply the demo documents and staff where the store has none; how many were applied."""
     applied = 0
     documents = {**demo_documents(), "staff": demo_staff_document()}
