@@ -60,7 +60,7 @@ def naive_local(moment: datetime) -> datetime:
 
 def _bind(model: type[M], database: Database) -> type[M]:
     meta = type("Meta", (), {"database": database, "table_name": model._meta.table_name})
-    return type(model.__name__, (model,), {"Meta": meta})  # type: ignore[return-value]
+    return type(model.__name__, (model,), {"Meta": meta})
 
 
 class HqDatabase:

@@ -149,7 +149,7 @@ class HqWorker:
         client.ack(message.mid, message.qos)
 
     def _dead_letter(self, message: mqtt.MQTTMessage, error: Exception) -> None:
-        self.db.record_dead_letter(message.topic, message.payload, "storage_refused",
+        self.db.record_dead_letter(message.topic, bytes(message.payload), "storage_refused",
                                    str(error)[:500], self.clock())
 
     def _route(self, message: mqtt.MQTTMessage) -> None:
@@ -158,24 +158,27 @@ class HqWorker:
             terminal_id, kind = split_terminal_topic(message.topic)
         except ValueError:
             return
+        # paho types a payload bytes | bytearray; a received one is bytes, which bytes() returns
+        # as it is (no copy).
+        payload = bytes(message.payload)
         if kind == "events":
             self._answer_events(terminal_id,
-                                self.ingestor.handle_events(message.topic, message.payload, now))
+                                self.ingestor.handle_events(message.topic, payload, now))
         elif kind == "shadow":
-            self.ingestor.handle_shadow(message.topic, message.payload, now)
+            self.ingestor.handle_shadow(message.topic, payload, now)
         elif kind == "status":
-            self.ingestor.handle_status(message.topic, message.payload, now)
+            self.ingestor.handle_status(message.topic, payload, now)
         elif kind == "auth/req":
-            answer = self.authority.handle_request(message.topic, message.payload, now)
+            answer = self.authority.handle_request(message.topic, payload, now)
             self._respond(message, answer.to_bytes() if answer else None)
         elif kind == "lookup/req":
-            found = self.lookup.handle_request(message.topic, message.payload, now)
+            found = self.lookup.handle_request(message.topic, payload, now)
             self._respond(message, found.to_bytes() if found else None)
         elif kind == "pin/req":
-            checked = self.pins.handle_request(message.topic, message.payload, now)
+            checked = self.pins.handle_request(message.topic, payload, now)
             self._respond(message, checked.to_bytes() if checked else None)
         elif kind == "snapshot/req":
-            page = self.snapshots.handle_request(message.topic, message.payload, now)
+            page = self.snapshots.handle_request(message.topic, payload, now)
             self._respond(message, page.to_bytes() if page else None)
 
     def _answer_events(self, terminal_id: str, result: IngestResult) -> None:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from membership.events import entry_from_dict
 from membership.ledger import Account, LedgerEntry
@@ -76,7 +76,7 @@ def _prepare_entry(raw: dict[str, Any]) -> LedgerEntry:
     return dataclasses.replace(entry, at=_naive(entry.at, "entry at"))
 
 
-def _is_id(value: Any) -> bool:
+def _is_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and is_storable_text(value)
 
 
