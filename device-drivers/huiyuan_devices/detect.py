@@ -46,10 +46,15 @@ def _input_devices() -> Iterator[str]:
         yield "detected: no input device (keypads and wedge readers appear under /dev/input)"
     for path in paths:
         try:
-            with evdev.InputDevice(path) as device:
-                yield f"detected: input {path} {device.name!r}"
+            device = evdev.InputDevice(path)
         except OSError as error:
             yield f"detected: input {path} (cannot open: {error.strerror})"
+            continue
+        try:  # evdev 2's InputDevice is no context manager (a `with` raised TypeError)
+            name = device.name
+        finally:
+            device.close()
+        yield f"detected: input {path} {name!r}"
 
 
 def _serial_ports() -> Iterator[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -101,5 +102,5 @@ def uid_from_typed(text: str, decimal_byte_order: str) -> str:
         raise UnreadableCard("UID is not a decimal number")
     value = int(text)
     size = max(4, (value.bit_length() + 7) // 8)
-    order = "big" if decimal_byte_order == "msb" else "little"
+    order: Literal["big", "little"] = "big" if decimal_byte_order == "msb" else "little"
     return value.to_bytes(size, order).hex().upper()

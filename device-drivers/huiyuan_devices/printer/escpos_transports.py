@@ -20,7 +20,7 @@ import os
 import socket
 import termios
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import serial
 from escpos.capabilities import Profile
@@ -88,9 +88,10 @@ def not_found_reason(error: BaseException) -> str:
 class _EscposTransport:
     """What the four transports share: one escpos printer object, opened lazily."""
 
-    can_read_back: ClassVar[bool] = True
-    checks_status_by_default: ClassVar[bool] = True
-    connection_per_job: ClassVar[bool] = False
+    # Plain attributes (not ClassVar): Transport declares them as attributes of an instance.
+    can_read_back: bool = True
+    checks_status_by_default: bool = True
+    connection_per_job: bool = False
 
     def __init__(self, profile: Profile, device_name: str) -> None:
         self.profile = profile
@@ -104,6 +105,9 @@ class _EscposTransport:
 
     def is_present(self) -> bool:
         return True
+
+    def open(self) -> None:
+        raise NotImplementedError  # each transport opens its own way
 
     def _not_found(self, error: BaseException) -> DeviceNotFound:
         return DeviceNotFound(self.device_name, not_found_reason(error),
@@ -339,7 +343,7 @@ class UsbTransport(_EscposTransport):
 
     def _usb_error(self, error: Exception) -> DeviceNotFound | DeviceTimeout:
         """pyusb's errors (imported only when pyusb is there): a timeout, or a device gone."""
-        import usb.core  # type: ignore[import-not-found]
+        import usb.core
 
         timeout_error = getattr(usb.core, "USBTimeoutError", None)
         if timeout_error is not None and isinstance(error, timeout_error):

@@ -121,8 +121,8 @@ def _transport(kind: str, config: Mapping[str, Any], profile: Any, name: str) ->
         return SerialTransport(settings, profile, name)
     if kind == "usb":
         usb = UsbSettings(
-            vendor_id=_usb_number(config, "vendor_id", required=True),
-            product_id=_usb_number(config, "product_id", required=True),
+            vendor_id=_required_usb_number(config, "vendor_id"),
+            product_id=_required_usb_number(config, "product_id"),
             in_ep=_usb_number(config, "in_ep"),
             out_ep=_usb_number(config, "out_ep"),
             timeout=timeout,
@@ -175,12 +175,17 @@ def _seconds(config: Mapping[str, Any], key: str, default: float) -> float:
     return float(value)
 
 
-def _usb_number(config: Mapping[str, Any], key: str, *, required: bool = False) -> int | None:
+def _required_usb_number(config: Mapping[str, Any], key: str) -> int:
+    number = _usb_number(config, key)
+    if number is None:
+        raise ValueError(f"a usb printer needs {key}")
+    return number
+
+
+def _usb_number(config: Mapping[str, Any], key: str) -> int | None:
     """A USB id or endpoint: an int, or a string in hex ("0x0416") as lsusb shows them."""
     value = config.get(key)
     if value is None:
-        if required:
-            raise ValueError(f"a usb printer needs {key}")
         return None
     number = value
     if isinstance(value, str):
