@@ -24,7 +24,9 @@ from hq.coupon_documents import live_coupon_codes
 from hq.coupons import coupons_used_body
 from hq.db import HqDatabase
 from hq.errors import HqError
-from membership.config_documents import BLACKLIST, COUPONS_USED
+from membership.cards import CardStatus
+from membership.config_codec_blacklist import BLACKLIST, Blacklist, encode_blacklist
+from membership.config_documents import COUPONS_USED
 from membership.offline_limits import OfflineLimits
 from protocol.wire import ConfigDocument
 
@@ -44,7 +46,7 @@ class UnknownCard(HqError, LookupError):
 def blacklist_body(db: HqDatabase) -> dict[str, Any]:
     cards = db.cards
     rows = cards.select(cards.card_no, cards.status).where(cards.status.in_(BLACKLISTED))
-    return {"cards": {row.card_no: row.status for row in rows.order_by(cards.card_no)}}
+    return encode_blacklist(Blacklist({row.card_no: CardStatus(row.status) for row in rows}))
 
 
 def offline_limit_bodies(db: HqDatabase) -> dict[str, dict[str, Any]]:

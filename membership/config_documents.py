@@ -14,9 +14,9 @@ document gives:
 - promotions: none, and the default StackingRules;  coupons: none;
 - points_rules: no earning rule (no points are earned), no points offset, no gifts;
 - commission: no commission.
-`offline_limits`, `blacklist` and `coupons_used` are read where they are used
-(membership.offline_limits, terminal.sync.debit_guard, terminal.cashier.coupons) and ignored
-here; any other name is refused.
+`offline_limits`, `blacklist` and `coupons_used` are read where they are used, each with
+its own reader (membership.offline_limits, membership.config_codec_blacklist,
+terminal.cashier.coupons), and ignored here; any other name is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ from typing import Any, TypeVar
 from membership.cards import CardType
 from membership.catalogue import Catalogue, Product
 from membership.commission import CommissionRule
+from membership.config_codec_blacklist import (
+    BLACKLIST,
+    Blacklist,
+    decode_blacklist,
+    encode_blacklist,
+)
 from membership.config_codec_cards import (
     CARD_TYPES,
     LEVELS,
@@ -71,10 +77,12 @@ from membership.sale import SaleRules
 __all__ = [
     "BLACKLIST", "CARD_TYPES", "CATALOGUE", "COMMISSION", "COUPONS", "COUPONS_USED",
     "DOCUMENT_NAMES", "LEVELS",
-    "POINTS_RULES", "PRICES", "PROMOTIONS", "READ_ELSEWHERE", "PointsRules", "PromotionRules",
-    "StoreConfiguration", "apply_prices", "by_code", "decode_card_types", "decode_catalogue",
+    "POINTS_RULES", "PRICES", "PROMOTIONS", "READ_ELSEWHERE", "Blacklist", "PointsRules",
+    "PromotionRules", "StoreConfiguration", "apply_prices", "by_code", "decode_blacklist",
+    "decode_card_types", "decode_catalogue",
     "decode_commission", "decode_coupons", "decode_levels", "decode_points_rules",
-    "decode_prices", "decode_promotions", "encode_card_types", "encode_catalogue",
+    "decode_prices", "decode_promotions", "encode_blacklist", "encode_card_types",
+    "encode_catalogue",
     "encode_commission", "encode_coupons", "encode_levels", "encode_points_rules",
     "encode_prices", "encode_promotions",
 ]
@@ -84,7 +92,6 @@ __all__ = [
 DOCUMENT_NAMES = (CATALOGUE, PRICES, CARD_TYPES, LEVELS, PROMOTIONS, COUPONS, POINTS_RULES,
                   COMMISSION)
 # HQ derives these from its own tables (hq.card_documents); each is read where it is used.
-BLACKLIST = "blacklist"  # {"cards": {card_no: status}}
 COUPONS_USED = "coupons_used"  # {"codes": [code, ...]}
 READ_ELSEWHERE = frozenset({"offline_limits", BLACKLIST, COUPONS_USED})
 

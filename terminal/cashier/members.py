@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from membership.cards import Card, CardStatus
-from membership.config_documents import BLACKLIST
+from membership.config_codec_blacklist import BLACKLIST, Blacklist, decode_blacklist
 from membership.errors import DomainError, InvalidInput
 from membership.levels import Level, LevelPolicy
 from membership.member_panel import MemberPanel, member_panel
@@ -34,8 +34,6 @@ from terminal.cashier.ports import CardRef, MemberProfile, MemberRecord
 from terminal.store.cache import KnownCard
 
 _MAX_REPLACEMENTS = 10  # how far a subsidiary card follows its parent's replacements
-# Statuses a blacklist may give a card: any that forbids paying.
-_BLOCKING_STATUSES = {status.value for status in CardStatus} - {CardStatus.ACTIVE.value}
 
 
 class PresentedCard(Protocol):
@@ -169,28 +167,21 @@ class MemberDesk:
 
     def _with_blacklist(self, context: MemberContext) -> tuple[MemberContext, str]:
         listed = self._blacklist()
-        own = listed.get(context.card.card_no, "")
-        parents = listed.get(context.parent.card_no, "") if context.parent else ""
+        own = listed.status_of(context.card.card_no)
+        parents = listed.status_of(context.parent.card_no) if context.parent else None
         status = own or parents
-        if not status:
+        if status is None:
             return context, ""
         parent = context.parent
-        if parent is not None and parents:
-            parent = _blocked(parent, parents)
-        return dataclasses.replace(context, card=_blocked(context.card, status),
-                                   parent=parent), status
+        if parent is not None and parents is not None:
+            parent = dataclasses.replace(parent, status=parents)
+        return dataclasses.replace(context, card=dataclasses.replace(context.card, status=status),
+                                   parent=parent), status.value
 
-    def _blacklist(self) -> dict[str, str]:
+    def _blacklist(self) -> Blacklist:
+        """The list in force. The store refused any malformed version when it was applied."""
         document = self.ctx.store.effective_config(BLACKLIST)
-        cards = (document.body or {}).get("cards", {}) if document else {}
-        if not isinstance(cards, dict):
-            return {}
-        return {card_no: status for card_no, status in cards.items()
-                if isinstance(status, str) and status in _BLOCKING_STATUSES}
-
-
-def _blocked(card: Card, status: str) -> Card:
-    return dataclasses.replace(card, status=CardStatus(status))
+        return decode_blacklist(document.body) if document else Blacklist()
 
 
 def _level(policy: LevelPolicy | None, code: str) -> Level | None:

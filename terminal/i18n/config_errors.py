@@ -85,6 +85,14 @@ CONFIG_ERRORS = {
         "配置 {document} 中 {value} 重复出现（{item}，{field}）",
         "Configuration {document}: {value} is given twice ({item}, {field})",
     ),
+    "config.list_too_long": (
+        "配置 {document} 的 {field} 超过 {maximum} 项",
+        "Configuration {document}: {field} has more than {maximum} entries",
+    ),
+    "config.card_no_invalid": (
+        "配置 {document} 中 {item} 的卡号无效",
+        "Configuration {document}: the card number of {item} is invalid",
+    ),
     "config.reference_unknown": (
         "配置 {document} 中 {item} 的字段 {field} 引用的商品 {value} 不存在",
         "Configuration {document}: the field {field} of {item} names an unknown product {value}",

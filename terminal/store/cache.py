@@ -16,7 +16,9 @@ from peewee import chunked
 
 from membership.birthdays import Birthday
 from membership.cards import Card
+from membership.config_codec_blacklist import BLACKLIST, decode_blacklist
 from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
+from membership.errors import ConfigError
 from membership.ledger import CardBalances
 from protocol.wire import WireError, config_topic, scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
@@ -269,6 +271,15 @@ def _check_config(name: str, scope: str, version: int, body: Mapping[str, Any]) 
         raise InvalidConfig("store.config_body_invalid", name=name)
     if name == STAFF_DOCUMENT:
         decode_staff_document(body)  # refused whole before anything is applied
+    elif name == BLACKLIST:
+        # Refused whole: the version in force keeps blocking its cards (a list read as
+        # empty would let every lost card pay again).
+        try:
+            decode_blacklist(body)
+        except ConfigError as error:
+            raise InvalidConfig("store.config_body_invalid", name=name, reason=error.key,
+                                item=error.params.get("item"),
+                                field=error.params.get("field")) from error
     try:
         compact_json(dict(body))
     except (TypeError, ValueError) as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from membership.config_documents import BLACKLIST
+from membership.config_codec_blacklist import BLACKLIST, decode_blacklist
 from membership.offline_limits import OfflineLimits
 from protocol.wire import AuthRequest
 from terminal.sync.client import SyncClient
@@ -46,10 +46,10 @@ class DebitGuard:
         return self._offline(card_no, kind, amount, service)
 
     def _blacklisted(self, card_no: str) -> str:
+        """The store refused any malformed version of the list when it was applied."""
         document = self.store.effective_config(BLACKLIST)
-        cards = (document.body or {}).get("cards", {}) if document else {}
-        status = cards.get(card_no) if isinstance(cards, dict) else None
-        return status if isinstance(status, str) else ""
+        status = decode_blacklist(document.body).status_of(card_no) if document else None
+        return status.value if status is not None else ""
 
     def _offline(self, card_no: str, kind: str, amount: int, service: str) -> DebitDecision:
         document = self.store.effective_config("offline_limits")

@@ -68,7 +68,7 @@ def test_a_newer_version_replaces_and_an_older_or_equal_one_is_ignored(store: Te
 def test_the_most_specific_scope_is_in_force_and_reported(store: TerminalStore):
     store.apply_config("catalogue", "all", 30, {"products": ["ALL"]})
     store.apply_config("catalogue", "store:SH001", 7, {"products": ["STORE"]})
-    store.apply_config("blacklist", "all", 311, {"cards": ["8800000000000009"]})
+    store.apply_config("blacklist", "all", 311, {"cards": {"8800000000000009": "lost"}})
 
     assert store.applied_versions() == {
         "catalogue": {"scope": "store:SH001", "version": 7},
@@ -85,6 +85,8 @@ def test_the_most_specific_scope_is_in_force_and_reported(store: TerminalStore):
     ("prices", "all", 0, {}),
     ("prices", "all", True, {}),
     ("prices", "all", 1, {"when": date(2026, 1, 1)}),  # not JSON
+    ("blacklist", "all", 1, {"cards": ["8800000000000009"]}),  # the blacklist's codec refuses
+    ("blacklist", "all", 1, {"cards": {"8800000000000009": "active"}}),
 ])
 def test_invalid_documents_are_refused_and_nothing_is_applied(
     store: TerminalStore, name, scope, version, body,
@@ -92,6 +94,14 @@ def test_invalid_documents_are_refused_and_nothing_is_applied(
     with pytest.raises(InvalidConfig):
         store.apply_config(name, scope, version, body)
     assert store.applied_versions() == {}
+
+
+def test_a_malformed_blacklist_leaves_the_one_in_force_blocking(store: TerminalStore):
+    store.apply_config("blacklist", "all", 4, {"cards": {"8800000000000009": "lost"}})
+    with pytest.raises(InvalidConfig):
+        store.apply_config("blacklist", "all", 5, {"cards": {"8800000000000009": 1}})
+    held = store.effective_config("blacklist")
+    assert (held.version, held.body) == (4, {"cards": {"8800000000000009": "lost"}})
 
 
 # --- cards and rebuilding ------------------------------------------------------------------------
