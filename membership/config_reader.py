@@ -169,9 +169,9 @@ class Table:
         unknown = unread_keys(self._raw, self._read)
         if unknown:
             known = ", ".join(sorted(self._read))
-            raise self.error(f"[{self.name}] has unknown setting(s): {', '.join(unknown)}; "
-                             f"known: {known}", "config.setting_unknown", table=self.name,
-                             setting=", ".join(unknown))
+            where = f"[{self.name}] has unknown setting(s)" if self.name else "unknown table(s)"
+            raise self.error(f"{where}: {', '.join(unknown)}; known: {known}",
+                             "config.setting_unknown", table=self.name, setting=", ".join(unknown))
 
     # --- checks ---------------------------------------------------------------------------
 
@@ -245,8 +245,7 @@ def read_field(table: Table, item: Field[Any]) -> Any:
 
 def read_dataclass(table: Table, kind: type[T]) -> T:
     """`kind` built from the table's keys (its declared fields); unknown keys refused."""
-    values = {item.name: read_field(table, item) for item in fields(kind)  # type: ignore[arg-type]
-              if item.name in table}
+    values = {item.name: read_field(table, item) for item in fields(kind)}  # type: ignore[arg-type]
     table.finish()
     return kind(**values)
 

@@ -165,8 +165,8 @@ def _sync(config: TerminalConfig, store: TerminalStore,
     settings = SyncSettings(config.terminal.id, config.hq.password,
                             store_id=config.terminal.store_id, region=config.terminal.region,
                             host=config.hq.host, port=config.hq.port,
-                            auth_timeout_s=config.hq.request_timeout_s,
-                            rebuild_when_new=config.hq.rebuild_when_new)
+                            rebuild_when_new=config.hq.rebuild_when_new,
+                            **config.hq.sync_timers())
     return SyncClient(store, settings, clock)
 
 

@@ -17,6 +17,11 @@ what differs per machine and must not sit in a file in the image: TERMINAL_HQ_PA
     password = ""              # better: TERMINAL_HQ_PASSWORD
     request_timeout_s = 3.0    # authorisation, lookups and PIN checks wait this long
     rebuild_when_new = true    # a new store takes its store's members and cards from HQ
+    ack_timeout_s = 10.0       # no acknowledgement for this long: the unacked events go again
+    publish_timeout_s = 10.0   # a publish not handed to the broker in this long is retried
+    reconnect_max_delay_s = 30 # the longest wait between two attempts to reach the broker
+    idle_poll_s = 0.5          # how often an idle relay looks at the outbox again
+    session_expiry_s = 604800  # the broker keeps our session this long offline (a week)
 
     [ui]
     width = 1024               # 1024x600 or 800x480 panels
@@ -24,7 +29,7 @@ what differs per machine and must not sit in a file in the image: TERMINAL_HQ_PA
     fullscreen = false
     simulator_panel = true     # on-screen controls for simulated devices
 
-    [devices.card_reader]      # tables passed as they are to huiyuan_devices' create()
+    [devices.card_reader]      # read by terminal/device_tables.py, then huiyuan_devices' create()
     kind = "simulated"
     [devices.pinpad]
     kind = "simulated"
@@ -50,20 +55,20 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from membership.config_reader import SettingError, Table, check_dataclass, read_dataclass, setting
+from terminal.device_tables import DEVICE_NAMES, SIMULATED, read_devices
 from terminal.i18n import LANGUAGES
 
 PASSWORD_ENV = "TERMINAL_HQ_PASSWORD"
-DEVICE_NAMES = ("card_reader", "pinpad", "printer")
-SIMULATED = {"kind": "simulated"}
 SIMULATOR_PANEL_WIDTH = 280
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-class ConfigError(ValueError):
+class ConfigError(SettingError):
     """The configuration cannot be used; the message names the key and why."""
 
 
@@ -73,67 +78,84 @@ class TerminalSection:
     store_id: str = "SH001"
     store_name: str = ""
     region: str = ""
-    language: str = "zh_CN"
+    language: str = setting("zh_CN", choices=LANGUAGES)
     data_dir: str = "var/terminal"
 
     def __post_init__(self) -> None:
+        check_dataclass(self, "terminal", ConfigError)
         if not self.id or any(char in self.id for char in "/+# "):
             raise ConfigError("terminal.id must be a plain name (no / + # or spaces)")
-        if self.language not in LANGUAGES:
-            raise ConfigError(f"terminal.language must be one of {', '.join(LANGUAGES)}")
+
+
+# The sync's timers (terminal.sync.settings.SyncSettings) and the [hq] key that sets each.
+SYNC_TIMERS = {
+    "auth_timeout_s": "request_timeout_s",
+    "directory_timeout_s": "request_timeout_s",
+    "ack_timeout_s": "ack_timeout_s",
+    "publish_timeout_s": "publish_timeout_s",
+    "reconnect_max_delay_s": "reconnect_max_delay_s",
+    "idle_poll_s": "idle_poll_s",
+    "session_expiry_s": "session_expiry_s",
+}
 
 
 @dataclass(frozen=True)
 class HqSection:
     enabled: bool = True
     host: str = "127.0.0.1"
-    port: int = 1883
+    port: int = setting(1883, minimum=1, maximum=65535)
     password: str = ""
-    request_timeout_s: float = 3.0
+    request_timeout_s: float = setting(3.0, minimum=0.2, maximum=30)
     # A store never rebuilt (a new terminal, a replaced SD card) takes HQ's members and cards
     # of its store on its first connection (terminal.sync.rebuild).
     rebuild_when_new: bool = True
+    # The sync's timers: production values by default; tests shorten them (the lower bounds
+    # are small enough for a fault test to run in a second, not ten).
+    ack_timeout_s: float = setting(10.0, minimum=0.2, maximum=600)
+    publish_timeout_s: float = setting(10.0, minimum=0.2, maximum=600)
+    reconnect_max_delay_s: int = setting(30, minimum=1, maximum=300)
+    idle_poll_s: float = setting(0.5, minimum=0.01, maximum=10)
+    session_expiry_s: int = setting(7 * 86400, minimum=60, maximum=30 * 86400)
 
     def __post_init__(self) -> None:
-        _bounded("hq.port", self.port, 1, 65535)
-        _bounded("hq.request_timeout_s", self.request_timeout_s, 0.2, 30)
+        check_dataclass(self, "hq", ConfigError)
+
+    def sync_timers(self) -> dict[str, Any]:
+        """SyncSettings' timers as this table sets them."""
+        return {timer: getattr(self, key) for timer, key in SYNC_TIMERS.items()}
 
 
 @dataclass(frozen=True)
 class UiSection:
-    width: int = 1024
-    height: int = 600
+    width: int = setting(1024, minimum=640, maximum=3840)
+    height: int = setting(600, minimum=400, maximum=2160)
     fullscreen: bool = False
     simulator_panel: bool = True
 
     def __post_init__(self) -> None:
-        _bounded("ui.width", self.width, 640, 3840)
-        _bounded("ui.height", self.height, 400, 2160)
+        check_dataclass(self, "ui", ConfigError)
 
 
 @dataclass(frozen=True)
 class LoggingSection:
     file: str = "terminal.log"
-    level: str = "INFO"
-    max_bytes: int = 1_048_576
-    backups: int = 5
+    level: str = setting("INFO", choices=LOG_LEVELS)
+    max_bytes: int = setting(1_048_576, minimum=10_000, maximum=100_000_000)
+    backups: int = setting(5, minimum=0, maximum=50)
 
     def __post_init__(self) -> None:
-        if self.level not in LOG_LEVELS:
-            raise ConfigError(f"logging.level must be one of {', '.join(LOG_LEVELS)}")
+        check_dataclass(self, "logging", ConfigError)
         if self.file in (".", "..") or any(char in self.file for char in "/\\"):
             raise ConfigError("logging.file must be a file name (it is kept in data_dir)")
-        _bounded("logging.max_bytes", self.max_bytes, 10_000, 100_000_000)
-        _bounded("logging.backups", self.backups, 0, 50)
 
 
 @dataclass(frozen=True)
 class DemoSection:
     seed: bool = False
-    virtual_card_port: int = 0
+    virtual_card_port: int = setting(0, minimum=0, maximum=65535)
 
     def __post_init__(self) -> None:
-        _bounded("demo.virtual_card_port", self.virtual_card_port, 0, 65535)
+        check_dataclass(self, "demo", ConfigError)
 
 
 @dataclass(frozen=True)
@@ -185,64 +207,16 @@ def load_config(path: str | Path | None = None,
 
 def config_from_mapping(document: Mapping[str, Any],
                         environ: Mapping[str, str] | None = None) -> TerminalConfig:
-    unknown = set(document) - set(_SECTIONS) - {"devices"}
-    if unknown:
-        raise ConfigError(f"unknown section(s) {sorted(unknown)}; known: "
-                          f"{sorted([*_SECTIONS, 'devices'])}")
-    sections = {name: _section(name, kind, document.get(name, {}))
-                for name, kind in _SECTIONS.items()}
+    """Every table read and bounded by the one reader (membership.config_reader); a table or
+    key nobody reads is refused by name."""
+    root = Table(document, "", error=ConfigError)
+    sections = {name: read_dataclass(root.table(name), kind) for name, kind in _SECTIONS.items()}
+    devices = read_devices(root.table("devices"))
+    root.finish()
     password = (os.environ if environ is None else environ).get(PASSWORD_ENV)
     if password:
-        sections["hq"] = HqSection(**{**_values(sections["hq"]), "password": password})
-    return TerminalConfig(devices=_devices(document.get("devices", {})), **sections)
-
-
-def _section(name: str, kind: type, table: Any) -> Any:
-    if not isinstance(table, dict):
-        raise ConfigError(f"[{name}] must be a table")
-    known = {item.name: item for item in fields(kind)}
-    unknown = set(table) - set(known)
-    if unknown:
-        raise ConfigError(f"[{name}] has unknown key(s) {sorted(unknown)}; known: "
-                          f"{sorted(known)}")
-    for key, value in table.items():
-        expected = type(getattr(kind(), key))
-        if not _fits(value, expected):
-            raise ConfigError(f"{name}.{key} must be {expected.__name__}, not {value!r}")
-    return kind(**{key: float(value) if isinstance(getattr(kind(), key), float) else value
-                   for key, value in table.items()})
-
-
-def _fits(value: Any, expected: type) -> bool:
-    if expected is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, expected)
-
-
-def _devices(table: Any) -> dict[str, dict[str, Any]]:
-    if not isinstance(table, dict):
-        raise ConfigError("[devices] must be a table")
-    unknown = set(table) - set(DEVICE_NAMES)
-    if unknown:
-        raise ConfigError(f"[devices] has unknown device(s) {sorted(unknown)}; known: "
-                          f"{list(DEVICE_NAMES)}")
-    devices = {name: dict(SIMULATED) for name in DEVICE_NAMES}
-    for name, device in table.items():
-        if not isinstance(device, dict) or not isinstance(device.get("kind"), str):
-            raise ConfigError(f"[devices.{name}] must be a table with a kind")
-        devices[name] = dict(device)
-    return devices
-
-
-def _values(section: Any) -> dict[str, Any]:
-    return {item.name: getattr(section, item.name) for item in fields(section)}
-
-
-def _bounded(name: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+        sections["hq"] = replace(sections["hq"], password=password)
+    return TerminalConfig(devices=devices, **sections)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -18,8 +18,18 @@ DEFAULT_DEVICE_NAME = "card_reader"
 
 ReaderMaker = Callable[[Mapping[str, Any]], CardReader]
 
+# The settings of each kind besides `kind` and `name` (for the wedge, `name` is part of the
+# evdev device's name and `label` our name for the reader).
+KEYS_BY_KIND: dict[str, frozenset[str]] = {
+    "pcsc": frozenset({"reader", "reader_index", "retry_interval_s"}),
+    "simulated": frozenset(),
+    "wedge": frozenset({"device", "label", "wedge_value", "uid_decimal_byte_order",
+                        "char_timeout_s", "max_length", "reopen_interval_s"}),
+}
 
-def _check_keys(kind: str, config: Mapping[str, Any], allowed: set[str]) -> None:
+
+def _check_keys(kind: str, config: Mapping[str, Any]) -> None:
+    allowed = KEYS_BY_KIND[kind]
     unknown = set(config) - allowed - {"kind", "name"}
     if unknown:
         raise ValueError(f"card reader kind {kind!r} has no setting(s) {sorted(unknown)}; "
@@ -31,7 +41,7 @@ def _device_name(config: Mapping[str, Any]) -> str:
 
 
 def _make_pcsc(config: Mapping[str, Any]) -> CardReader:
-    _check_keys("pcsc", config, {"reader", "reader_index", "retry_interval_s"})
+    _check_keys("pcsc", config)
     # Imported here so that the simulated kind works where pyscard/libpcsclite are missing.
     from huiyuan_devices.cardreader.pcsc import PcscCardReader
 
@@ -44,7 +54,7 @@ def _make_pcsc(config: Mapping[str, Any]) -> CardReader:
 
 
 def _make_simulated(config: Mapping[str, Any]) -> CardReader:
-    _check_keys("simulated", config, set())
+    _check_keys("simulated", config)
     from huiyuan_devices.cardreader.simulated import SimulatedCardReader
 
     return SimulatedCardReader(name=_device_name(config))
@@ -54,9 +64,7 @@ def _make_wedge(config: Mapping[str, Any]) -> CardReader:
     # Imported here so that the other kinds work where evdev is missing.
     from huiyuan_devices.cardreader.wedge import create_wedge_reader
 
-    # `name` is the evdev device's name here (part of it), `label` our name for the reader.
-    _check_keys("wedge", config, {"device", "label", "wedge_value", "uid_decimal_byte_order",
-                                  "char_timeout_s", "max_length", "reopen_interval_s"})
+    _check_keys("wedge", config)
     return create_wedge_reader(config)
 
 
