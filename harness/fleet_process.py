@@ -43,13 +43,13 @@ def _open_terminal(stack: ExitStack, folder: Path, port: int, terminal_id: str, 
     settings = SyncSettings(terminal_id, password, store_id=STORE_ID, port=port)
     terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
     stack.callback(terminal.close)
-    terminal.sync.start()
+    terminal.configured_sync.start()
     return terminal
 
 
 def _serve(pipe: Connection, fleet: list[SimulatedTerminal], operations: int,
            database_url: str) -> None:
-    _wait_until(lambda: all(t.sync.online.is_set() for t in fleet), ONLINE_TIMEOUT_S)
+    _wait_until(lambda: all(t.configured_sync.online.is_set() for t in fleet), ONLINE_TIMEOUT_S)
     pipe.send(("ready", None))
     while True:
         command, _ = pipe.recv()

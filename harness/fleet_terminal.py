@@ -3,7 +3,10 @@ deciding every operation, simulated devices and a random cashier. No UI."""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,6 +56,13 @@ class SimulatedTerminal:
         store = open_store(folder / f"{terminal_id}.sqlite3")
         sync = SyncClient(store, settings) if settings is not None else None
         return cls(terminal_id, store, sync, random.Random(seed))
+
+    @property
+    def configured_sync(self) -> SyncClient:
+        """The sync client of a terminal opened with settings (the fleet's terminals are)."""
+        if self.sync is None:
+            raise RuntimeError(f"terminal {self.terminal_id} was opened without sync settings")
+        return self.sync
 
     @property
     def context(self) -> StoreContext:
@@ -167,11 +177,25 @@ class SimulatedTerminal:
         self.store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one simulated terminal as its own process (the fault tests kill -9 it)."""
-    import argparse
-    import time
+# SyncSettings' timers a fleet terminal process takes as flags (`--ack-timeout-s 2`): the
+# fault tests shorten them (tests/support/timers.py); the defaults are production's.
+TIMER_FLAGS: dict[str, type] = {"idle_poll_s": float, "ack_timeout_s": float,
+                                "publish_timeout_s": float, "reconnect_max_delay_s": int}
 
+
+def add_timer_flags(parser: argparse.ArgumentParser, **defaults: float) -> None:
+    """One `--<timer>` flag per entry of TIMER_FLAGS, defaulting to SyncSettings' value."""
+    fields = {item.name: item.default for item in dataclasses.fields(SyncSettings)}
+    for name, kind in TIMER_FLAGS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind,
+                            default=defaults.get(name, fields[name]), metavar="SECONDS")
+
+
+def timers_from(arguments: argparse.Namespace) -> dict[str, float]:
+    return {name: getattr(arguments, name) for name in TIMER_FLAGS}
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness.fleet_terminal")
     parser.add_argument("terminal_id")
     parser.add_argument("--folder", required=True, type=Path)
@@ -182,9 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--guarded", action="store_true",
                         help="ask HQ (offline: the limits) before every card debit")
-    arguments = parser.parse_args(argv)
+    add_timer_flags(parser, idle_poll_s=0.1)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one simulated terminal as its own process (the fault tests kill -9 it)."""
+    arguments = _parser().parse_args(argv)
     settings = SyncSettings(arguments.terminal_id, arguments.password, store_id="SH001",
-                            port=arguments.port, idle_poll_s=0.1)
+                            port=arguments.port, **timers_from(arguments))
     terminal = SimulatedTerminal.open(arguments.terminal_id, arguments.folder, settings,
                                       arguments.seed)
     known = (terminal.store.known_card(no) for no in terminal.store.known_card_nos())
