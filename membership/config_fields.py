@@ -6,6 +6,10 @@ accepted anywhere (money is fen, rates are basis points); a key the reader does 
 refused, so that a typo in HQ's document fails loudly instead of silently dropping a rule. Every
 error is a ConfigError whose parameters name the document, the item (its code, or its place such
 as `products[3]` until the code is read) and the field's path inside the item.
+
+The checks themselves (a value's type, its bounds, the keys nobody read) are the one bounded
+reader's (membership.config_reader), which reads the TOML tables of the terminal and HQ; what is
+particular to documents is here: no floats, money, codes, errors keyed for translation.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from membership.config_reader import is_of_type, out_of_range, unread_keys
 from membership.errors import ConfigError, DomainError
 
 T = TypeVar("T")
@@ -25,9 +30,6 @@ BODY = "-"  # the item named in errors about the body itself (not one of its ite
 
 # The `expected` parameter of config.field_type; each has a `config.type.<name>` translation.
 EXPECTED_TYPES = ("object", "list", "text", "integer", "boolean", "datetime", "time")
-_PYTHON_TYPES: Mapping[str, type | tuple[type, ...]] = {
-    "object": Mapping, "list": (list, tuple), "text": str, "integer": int, "boolean": bool,
-}
 
 
 class _Absent:
@@ -86,9 +88,8 @@ class Fields:
         holds (datetime, time) in the error."""
         if isinstance(value, float):
             raise ConfigError("config.float_refused", value=value, **self._where(name))
-        wanted = _PYTHON_TYPES[expected]
         # bool is an int in Python: true must not pass for 1, nor 1 for true.
-        if not isinstance(value, wanted) or (expected == "integer" and isinstance(value, bool)):
+        if not is_of_type(value, expected):
             raise ConfigError(
                 "config.field_type", expected=written_as or expected, **self._where(name)
             )
@@ -110,7 +111,7 @@ class Fields:
         self, name: str, *, required: bool = False, nullable: bool = False, minimum: int = 0
     ) -> Any:
         number = self._scalar(name, "integer", required, nullable)
-        if isinstance(number, int) and number < minimum:
+        if isinstance(number, int) and out_of_range(number, minimum=minimum):
             raise ConfigError(
                 "config.value_out_of_range", value=number, minimum=minimum, **self._where(name)
             )
@@ -240,9 +241,9 @@ class Fields:
 
     def finish(self) -> None:
         """Refuse every key that was not read: a misspelt field must not be ignored."""
-        unknown = sorted(key for key in self._raw if key not in self._read)
+        unknown = unread_keys(self._raw, self._read)
         if unknown:
-            fields = ", ".join(self._field(str(key)) for key in unknown)
+            fields = ", ".join(self._field(key) for key in unknown)
             raise ConfigError(
                 "config.field_unknown", document=self.document, item=self.item, field=fields
             )
