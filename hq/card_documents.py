@@ -27,10 +27,9 @@ from hq.errors import HqError
 from membership.cards import CardStatus
 from membership.config_codec_blacklist import BLACKLIST, Blacklist, encode_blacklist
 from membership.config_documents import COUPONS_USED
-from membership.offline_limits import OfflineLimits
+from membership.offline_limits import OFFLINE_LIMITS, OfflineLimits
 from protocol.wire import ConfigDocument
 
-OFFLINE_LIMITS = "offline_limits"
 CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)
 Publisher = Callable[[ConfigDocument], None]
 

@@ -3,6 +3,12 @@ it cannot reach HQ. HQ owns them and publishes them as the `offline_limits` conf
 document; the terminal reads the same document back with `from_document`. Both sides use this
 one class, so the defaults and the document's shape cannot drift apart.
 
+`decide_offline_debit` is the terminal's decision when HQ cannot be asked (or does not answer
+in time): the debit must fit the card's limit less what this terminal took from the card since
+HQ last heard, the terminal's limit less everything it took from any card (stored value only),
+and the last balance it knew. terminal.sync.debit_guard reads those from the store and asks HQ
+first when it can; a DebitDecision says who decided.
+
 Document body:
     {"per_card_fen": 20000, "per_card_uses": 1, "per_terminal_fen": 200000,
      "cards": {"8800000000001234": {"fen": 50000, "uses": 3}}}
@@ -14,8 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from membership.ledger import CardBalances
 from membership.money import Fen
 
+OFFLINE_LIMITS = "offline_limits"
+STORED_VALUE = "stored_value"  # a debit's kind: fen of stored value (principal and bonus)
+COUNT = "count"  # a debit's kind: uses of one count service
+LIMIT_REACHED = "offline.limit_reached"
 DEFAULT_CARD_LIMIT_FEN: Fen = 20_000  # ¥200 a card until HQ says otherwise
 DEFAULT_CARD_LIMIT_USES = 1  # one use of any one count service
 DEFAULT_TERMINAL_LIMIT_FEN: Fen = 200_000  # ¥2,000 of unsynced card debits on one terminal
@@ -55,6 +66,57 @@ class OfflineLimits:
             return int(override.get("uses", self.per_card_uses))
         return int(override.get("fen", self.per_card_fen))
 
+
+
+@dataclass(frozen=True)
+class DebitDecision:
+    """May a card debit go ahead: HQ's answer (online) or this terminal's own (offline)."""
+
+    approved: bool
+    online: bool
+    reason: str = ""  # a message key when refused
+    available: int | None = None  # fen or uses left after it (refused: left before it)
+
+
+@dataclass(frozen=True)
+class OfflinePosition:
+    """What the terminal knows of one card for one debit, in fen for stored value or in uses
+    of the debit's service for a count."""
+
+    # HQ's last authorisation answer, when newer than the cached card: what was available
+    # before the debit it answered. None: no such answer.
+    hq_available: int | None
+    cached_available: int  # the cached card with this terminal's unacknowledged entries
+    card_unsynced: int  # this terminal's debits of the card HQ has not acknowledged
+    terminal_unsynced_fen: int = 0  # stored value taken from every card, unacknowledged
+
+    def known_available(self) -> int:
+        """The last balance this terminal knew, its own unsynced debits taken off. HQ's
+        answer predates the debits made since, so they come off it; the cached card has them."""
+        if self.hq_available is None:
+            return self.cached_available
+        return self.hq_available - self.card_unsynced
+
+
+def available_in(balances: CardBalances, kind: str, service: str = "") -> int:
+    """What a debit of `kind` could take from these balances: fen, or uses of `service`."""
+    if kind == COUNT:
+        return sum(lot.remaining for lot in balances.count_lots if lot.service == service)
+    return balances.stored_value
+
+
+def decide_offline_debit(card_no: str, kind: str, amount: int, limits: OfflineLimits,
+                         position: OfflinePosition) -> DebitDecision:
+    """Approve `amount` (fen, or uses for COUNT) when it fits all that applies: the card's
+    limit less its unsynced debits, the terminal's limit less all its unsynced stored-value
+    debits (not for counts: a use is not money), and the balance last known."""
+    card_room = limits.for_card(card_no, kind) - position.card_unsynced
+    left = min(card_room, position.known_available())
+    if kind != COUNT:
+        left = min(left, limits.per_terminal_fen - position.terminal_unsynced_fen)
+    if amount > left:
+        return DebitDecision(False, False, LIMIT_REACHED, max(left, 0))
+    return DebitDecision(True, False, "", left - amount)
 
 def _is_limit(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
