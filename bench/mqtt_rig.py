@@ -52,6 +52,19 @@ class Rig:
     def accounts(self) -> BrokerAccounts:
         return self.broker.accounts
 
+    @property
+    def hq_database(self) -> HqDatabase:
+        """The database of the rig's own HQ worker (start_rig with with_worker)."""
+        if self.db is None:
+            raise BenchFailed("this rig runs no HQ worker of its own")
+        return self.db
+
+    @property
+    def hq_worker(self) -> HqWorker:
+        if self.worker is None:
+            raise BenchFailed("this rig runs no HQ worker of its own")
+        return self.worker
+
     def clients(self, usernames: Iterable[str], suffix: str = "") -> dict[str, mqtt.Client]:
         """Connected MQTT 5 clients, one per account (client id: username + suffix), each with
         its own network thread; disconnected when the rig closes."""

@@ -31,14 +31,15 @@ def build_sale() -> tuple[list[SaleLine], PricingContext]:
         )
         for number in range(1, 31)
     ]
-    window = {"starts_at": AT - timedelta(days=1), "ends_at": AT + timedelta(days=1)}
+    starts_at, ends_at = AT - timedelta(days=1), AT + timedelta(days=1)
     promotions = (
         Promotion("TD", "饮品8折", PromotionKind.TIMED_DISCOUNT, categories=frozenset({"drinks"}),
-                  pay_rate_bp=8000, **window),
+                  pay_rate_bp=8000, starts_at=starts_at, ends_at=ends_at),
         Promotion("MJ", "每满300减30", PromotionKind.SPEND_SAVE, repeat=True,
-                  tiers=(SpendTier(30000, 3000),), **window),
+                  tiers=(SpendTier(30000, 3000),), starts_at=starts_at, ends_at=ends_at),
         Promotion("B2G1", "烘焙买二送一", PromotionKind.BUY_X_GET_Y,
-                  categories=frozenset({"bakery"}), buy_qty=2, free_qty=1, **window),
+                  categories=frozenset({"bakery"}), buy_qty=2, free_qty=1, starts_at=starts_at,
+                  ends_at=ends_at),
     )
     card_type = CardType(code="VIP", name="会员卡", features=frozenset({Feature.DISCOUNT}),
                          discount_bp=9500)

@@ -28,7 +28,7 @@ import threading
 import time
 from contextlib import ExitStack
 from datetime import datetime
-from socket import IPPROTO_TCP, TCP_NODELAY
+from socket import IPPROTO_TCP, TCP_NODELAY, socket
 
 import paho.mqtt.client as mqtt
 
@@ -129,7 +129,9 @@ class AckWatcher:
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         terminal_id, _ = split_terminal_topic(message.topic)
-        if terminal_id in self.pending and parse_ack(message.payload) >= self.expected[terminal_id]:
+        if terminal_id not in self.pending:
+            return
+        if parse_ack(bytes(message.payload)) >= self.expected[terminal_id]:  # paho: | bytearray
             self.pending.discard(terminal_id)
             if not self.pending:
                 self.done.set()
@@ -162,7 +164,8 @@ def measure_ingest(rig: Rig) -> None:
     print(f"broker qos1: {broker:,.0f} msg/s ({size_kb:.1f} KB, one publisher, one subscriber)")
     elapsed = publish_until_acknowledged(rig, batches, "ingest")
     messages = INGEST_TERMINALS * BATCHES_PER_TERMINAL
-    stored, dead = rig.db.events.select().count(), rig.db.dead_letters.select().count()
+    db = rig.hq_database
+    stored, dead = db.events.select().count(), db.dead_letters.select().count()
     if stored != messages * EVENTS_PER_BATCH or dead:
         raise BenchFailed(f"ingest: {stored} events stored, {dead} dead letters")
     print(f"hq ingest via broker: {messages * EVENTS_PER_BATCH / elapsed:,.0f} events/s, "
@@ -215,7 +218,7 @@ def print_round_trips(label: str, times_ms: list[float], refused: int) -> None:
 def set_no_delay(clients: list[mqtt.Client], on: bool) -> None:
     for client in clients:
         socket_ = client.socket()
-        if socket_ is not None:
+        if isinstance(socket_, socket):  # a TCP connection (paho types it as a SocketLike)
             socket_.setsockopt(IPPROTO_TCP, TCP_NODELAY, int(on))
 
 
@@ -229,7 +232,7 @@ def measure_auth(rig: Rig) -> None:
     ask_repeatedly(client, 1, AUTH_WARM_UP)
     print_round_trips("auth round trip", *ask_repeatedly(client, 1000, AUTH_REQUESTS))
     # Diagnosis: the same with Nagle's algorithm off on both ends' sockets (paho leaves it on).
-    sockets = [client.client, rig.worker.client]
+    sockets = [client.client, rig.hq_worker.client]
     set_no_delay(sockets, True)
     try:
         times_ms, refused = ask_repeatedly(client, 2000, AUTH_REQUESTS)
@@ -262,7 +265,7 @@ def measure_price_book(rig: Rig) -> None:
     started = time.monotonic()
     online = max(fleet.ask("connect"))
     print(f"connect {where}, SyncClient on its real store: {online - started:.1f} s")
-    document = next_document(rig.db, "catalogue", "all", price_book(), datetime.now())
+    document = next_document(rig.hq_database, "catalogue", "all", price_book(), datetime.now())
     pusher = persistent_client("bench-pusher", "hq", rig.accounts.hq_password)
     pusher.connect(rig.broker.host, rig.broker.port, clean_start=True,
                    properties=session_properties(60))
@@ -285,7 +288,7 @@ def measure_price_book(rig: Rig) -> None:
 
 def reported_at_hq(rig: Rig, ids: list[str], version: int) -> int:
     """How many of the terminals' shadows at HQ report the catalogue's `version` applied."""
-    shadows = rig.db.shadows
+    shadows = rig.hq_database.shadows
     rows = shadows.select(shadows.reported).where(shadows.terminal_id.in_(ids))
     return sum(1 for row in rows
                if json.loads(row.reported).get("applied", {}).get("catalogue", {})
