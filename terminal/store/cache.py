@@ -130,7 +130,8 @@ class Cache(StoreAccess):
         """Remember one card HQ told us about (a lookup while online)."""
         with self.writing():
             self._upsert_member(member)
-            self._refresh_card(snapshot, self._cards_with_unacknowledged_changes())
+            self._upsert_hq_card(snapshot.card, _hq_columns(snapshot.balances),
+                                 self._cards_with_unacknowledged_changes())
 
     def apply_config(
         self, name: str, scope: str, version: int, body: Mapping[str, Any]
@@ -206,14 +207,17 @@ class Cache(StoreAccess):
                       preserve=[getattr(member, name) for name in columns if name != "member_id"])
          .execute())
 
-    def _refresh_card(self, snapshot: CardSnapshot, pending: set[str]) -> bool:
-        """Store HQ's view of a card; False when only its balances were taken (pending)."""
+    def _upsert_hq_card(self, hq_card: Card, from_hq: Mapping[str, Any],
+                        pending: set[str]) -> bool:
+        """Store HQ's view of a card, where a pending local change wins: a card in `pending`
+        (changed here by an operation HQ has not acknowledged) keeps its own state and takes
+        only `from_hq`, the columns of what HQ alone knows (its balances and the like); any
+        other card becomes HQ's card whole. False when the local state was kept."""
         card = self.tables.card
-        hq = _hq_columns(snapshot.balances)
-        if snapshot.card.card_no in pending:
-            card.update(**hq).where(card.card_no == snapshot.card.card_no).execute()
+        if hq_card.card_no in pending:
+            card.update(**from_hq).where(card.card_no == hq_card.card_no).execute()
             return False
-        columns = {**card_columns(snapshot.card), **hq, "changed_by_op": "",
+        columns = {**card_columns(hq_card), **from_hq, "changed_by_op": "",
                    "updated_at": self.clock()}
         (card.insert(**columns)
          .on_conflict(conflict_target=[card.card_no],

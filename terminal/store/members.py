@@ -18,7 +18,7 @@ from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberRecord
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.cache import Cache, KnownCard, MemberInfo, RebuildReport, known_card_from_row
-from terminal.store.codec import card_columns, json_ready
+from terminal.store.codec import json_ready
 
 _NO_LONGER_USABLE = (CardStatus.REPLACED.value, CardStatus.CANCELLED.value)
 
@@ -95,21 +95,9 @@ class MemberCache(Cache):
 
     def _remember_record(self, record: MemberRecord, pending: set[str]) -> bool:
         profile = record.profile
-        card_no = record.card.card_no
-        from_hq = _hq_facts(record)
         self._upsert_member(MemberInfo(record.card.member_id, profile.name, profile.phone,
                                        profile.birthday))
-        card = self.tables.card
-        if card_no in pending:
-            card.update(**from_hq).where(card.card_no == card_no).execute()
-            return False
-        columns = {**card_columns(record.card), **from_hq, "changed_by_op": "",
-                   "updated_at": self.clock()}
-        (card.insert(**columns)
-         .on_conflict(conflict_target=[card.card_no],
-                      preserve=[getattr(card, name) for name in columns if name != "card_no"])
-         .execute())
-        return True
+        return self._upsert_hq_card(record.card, _hq_facts(record), pending)
 
     def forget_offline_pin_verifier(self, card_no: str) -> None:
         """The card's PIN changed: the old verifier must not open it offline any more."""
