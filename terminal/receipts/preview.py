@@ -10,8 +10,8 @@ even with a proportional font. Double-size text takes cells twice as wide and tw
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from pathlib import Path
+from typing import assert_never
 
 import qrcode
 from barcode import Code128
@@ -135,11 +135,21 @@ class _Painter:
         self.font = font
 
     def block(self, block: Block) -> Image.Image:
-        draw: dict[type, Callable[[Block], Image.Image]] = {
-            TextLine: self.text, Rule: self.rule, Feed: self.feed, QrCode: self.qr,
-            Barcode: self.barcode, Logo: self.logo,
-        }
-        return draw[type(block)](block)
+        match block:
+            case TextLine():
+                return self.text(block)
+            case Rule():
+                return self.rule(block)
+            case Feed():
+                return self.feed(block)
+            case QrCode():
+                return self.qr(block)
+            case Barcode():
+                return self.barcode(block)
+            case Logo():
+                return self.logo(block)
+            case _:
+                assert_never(block)
 
     def text(self, line: TextLine) -> Image.Image:
         scale = 2 if line.double else 1

@@ -181,7 +181,8 @@ def _check_one_operation(
     """Everything a decision carries belongs to its operation, and it has an event to send."""
     if not op_id or not events:
         raise InconsistentDecision(op_id=op_id, events=len(events))
-    strays = {item.op_id for item in (*entries, *events, receipt)} - {op_id}
+    items: tuple[LedgerEntry | DomainEvent | Receipt, ...] = (*entries, *events, receipt)
+    strays = {item.op_id for item in items} - {op_id}
     if strays:
         raise InconsistentDecision(op_id=op_id, other_op_ids=sorted(strays))
 

@@ -54,6 +54,6 @@ class Texts:
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every switch; a bound method is held weakly."""
         if hasattr(listener, "__self__"):
-            self._listeners.append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
+            self._listeners.append(weakref.WeakMethod(listener))
         else:
             self._listeners.append(listener)

@@ -9,7 +9,7 @@ the same in both languages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from kivy.graphics import Color, Rectangle
 from kivy.uix.boxlayout import BoxLayout
@@ -20,6 +20,13 @@ from kivy.uix.textinput import TextInput
 
 from terminal.ui.texts import Texts
 from terminal.ui.theme import RGBA, Theme
+
+
+class OnPress(Protocol):
+    """What a button calls when pressed: no arguments. A callback protocol rather than
+    Callable[[], None] so mypy accepts the `lambda code=code: ...` idiom of button rows."""
+
+    def __call__(self) -> None: ...
 
 
 class UiKit:
@@ -33,7 +40,7 @@ class UiKit:
               color: RGBA | None = None, test_id: str = "", **params: Any) -> TextLabel:
         return TextLabel(self, key, text, size=size, color=color, test_id=test_id, **params)
 
-    def button(self, key: str, on_press: Callable[[], None], *, test_id: str = "",
+    def button(self, key: str, on_press: OnPress, *, test_id: str = "",
                kind: str = "primary", text: str = "", **params: Any) -> TextButton:
         """A button showing message `key` translated, or `text` as it is when key is ""."""
         return TextButton(self, key, on_press, test_id=test_id, kind=kind, text=text, **params)
@@ -78,7 +85,7 @@ class TextLabel(Label):
 
 
 class TextButton(Button):
-    def __init__(self, kit: UiKit, key: str, on_press: Callable[[], None], *, test_id: str = "",
+    def __init__(self, kit: UiKit, key: str, on_press: OnPress, *, test_id: str = "",
                  kind: str = "primary", text: str = "", **params: Any) -> None:
         colour = {"primary": kit.theme.primary, "danger": kit.theme.danger,
                   "ok": kit.theme.ok, "plain": kit.theme.muted}[kind]
