@@ -130,13 +130,15 @@ class StoreConfiguration:
         unknown = sorted(set(bodies) - set(DOCUMENT_NAMES) - READ_ELSEWHERE)
         if unknown:
             raise ConfigError("config.document_unknown", document=unknown[0])
-        products = _decoded(bodies, CATALOGUE, decode_catalogue, ())
+        products: tuple[Product, ...] = _decoded(bodies, CATALOGUE, decode_catalogue, ())
         if PRICES in bodies:
             products = apply_prices(products, decode_prices(bodies[PRICES]))
         products_by_code = by_code(products)
         promotions = _decoded(bodies, PROMOTIONS, decode_promotions, PromotionRules())
         points = _decoded(bodies, POINTS_RULES, decode_points_rules, PointsRules())
-        coupons = _decoded(bodies, COUPONS, lambda body: decode_coupons(body, products_by_code), ())
+        coupons: tuple[Coupon, ...] = _decoded(
+            bodies, COUPONS, lambda body: decode_coupons(body, products_by_code), ()
+        )
         return cls(
             products=products_by_code,
             card_types=by_code(_decoded(bodies, CARD_TYPES, decode_card_types, ())),

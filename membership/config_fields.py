@@ -68,7 +68,7 @@ class Fields:
 
     def identify(self, name: str = "code") -> str:
         """Read the item's code; later errors (and children) name the item by it."""
-        code = self.text(name, required=True)
+        code: str = self.text(name, required=True)
         if code:
             self.item = code
         return code

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from membership.ledger import CardBalances
 from membership.money import Fen
@@ -118,7 +118,7 @@ def decide_offline_debit(card_no: str, kind: str, amount: int, limits: OfflineLi
         return DebitDecision(False, False, LIMIT_REACHED, max(left, 0))
     return DebitDecision(True, False, "", left - amount)
 
-def _is_limit(value: Any) -> bool:
+def _is_limit(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -205,8 +205,8 @@ def price_sale(lines: Sequence[SaleLine], context: PricingContext) -> PricedSale
     coupon_took_effect = _apply_coupon(sheet, context)
     points_used, points_value = _apply_points(sheet, context)
     applied = [p.code for p in context.promotions if p.code in sheet.took_effect]
-    if coupon_took_effect:
-        applied.append(context.coupon.code)  # type: ignore[union-attr]
+    if coupon_took_effect and context.coupon is not None:  # took effect: there is one
+        applied.append(context.coupon.code)
     return _priced_sale(sheet, (points_used, points_value), tuple(applied))
 
 

@@ -127,12 +127,10 @@ def is_active(promotion: Promotion, at: datetime, store_id: str, is_member: bool
 
 
 def _in_daily_window(start: time | None, until: time | None, now: time) -> bool:
-    if start is None and until is None:
-        return True
-    if start is None:
-        return now < until  # type: ignore[operator]
     if until is None:
-        return now >= start
+        return start is None or now >= start
+    if start is None:
+        return now < until
     if start < until:
         return start <= now < until
     return now >= start or now < until  # the window crosses midnight (夜场)
