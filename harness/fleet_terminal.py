@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from membership import card_service, counter_operations
 from membership.cards import Card
@@ -191,7 +192,8 @@ def add_timer_flags(parser: argparse.ArgumentParser, **defaults: float) -> None:
                             default=defaults.get(name, fields[name]), metavar="SECONDS")
 
 
-def timers_from(arguments: argparse.Namespace) -> dict[str, float]:
+def timers_from(arguments: argparse.Namespace) -> dict[str, Any]:
+    """SyncSettings keywords: floats, and reconnect_max_delay_s an int (TIMER_FLAGS)."""
     return {name: getattr(arguments, name) for name in TIMER_FLAGS}
 
 
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     terminal.cards = {entry.card.card_no: entry.card for entry in known if entry is not None}
     if arguments.guarded:
         terminal.guard = DebitGuard(arguments.terminal_id, terminal.store, terminal.sync)
-    terminal.sync.start()
+    terminal.configured_sync.start()
     for _ in range(arguments.operations):
         terminal.step()
         time.sleep(arguments.pause)
