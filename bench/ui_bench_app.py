@@ -34,7 +34,7 @@ def mounted_app(folder: Path) -> TerminalApp:
     config = config_from_mapping({"terminal": {"data_dir": str(folder)},
                                   "hq": {"enabled": False}}, environ={})
     runtime = build_runtime(config)
-    services = build_services(runtime.cashier, runtime.reader)
+    services = build_services(runtime.cashier, runtime.reader, runtime.sync)
     seed_configuration(runtime.store)
     seed_members(services)
     runtime.printing.wait_until_idle(10)

@@ -195,7 +195,7 @@ def _terminal_app(config: Any) -> Any:
     from terminal.ui.app import TerminalApp
 
     runtime = build_runtime(config)
-    services = build_services(runtime.cashier, runtime.reader)
+    services = build_services(runtime.cashier, runtime.reader, runtime.sync)
     runtime.start()
     if not _wait_for_documents(runtime.store):
         log.warning("HQ's documents did not arrive in time: applying the demo's locally")

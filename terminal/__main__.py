@@ -49,7 +49,7 @@ def _run(config, seconds: float) -> int:
     from terminal.ui.app import TerminalApp
 
     runtime = build_runtime(config)
-    services = build_services(runtime.cashier, runtime.reader)
+    services = build_services(runtime.cashier, runtime.reader, runtime.sync)
     if config.demo.seed:
         seed_configuration(runtime.store)
         seed_members(services)

@@ -51,6 +51,7 @@ __all__ = [
     "TerminalSettings",
     "TimeSession",
     "TimeSessionStore",
+    "UpkeepStore",
     "UploadProgress",
 ]
 
@@ -158,8 +159,12 @@ class TerminalSettings(Protocol):
     def remember_setting(self, key: str, value: str) -> None: ...
 
 
+class UpkeepStore(UploadProgress, TerminalSettings, Protocol):
+    """What the terminal's upkeep reads and keeps (cashier.upkeep.UpkeepDesk)."""
+
+
 class CashierStore(
     OperationJournal, CardCache, MemberPinStore, SaleRecords, StaffStore, ShiftStore,
-    TimeSessionStore, UploadProgress, TerminalSettings, Protocol,
+    TimeSessionStore, UpkeepStore, Protocol,
 ):
     """Everything the cashier services use of the store: what CashierContext.store holds."""

@@ -25,8 +25,9 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from terminal.bootstrap import TerminalRuntime
 from terminal.cashier.context import StaffMember
+from terminal.cashier.members import MemberView
+from terminal.cashier.services import CashierServices
 from terminal.config import SIMULATOR_PANEL_WIDTH
-from terminal.store.access import UI_LANGUAGE
 from terminal.ui.bridge import UiBridge
 from terminal.ui.status import StatusBar, StatusMonitor, TerminalStatus
 from terminal.ui.texts import Texts
@@ -42,13 +43,13 @@ class Session:
     """Who is at the counter now. Cleared at sign-out."""
 
     staff: StaffMember | None = None
-    member: Any = None  # the MemberView of the member being served, if any
+    member: MemberView | None = None  # the member being served, if any
     values: dict[str, Any] = field(default_factory=dict)  # what one screen hands the next
 
 
 class UiContext:
     def __init__(self, app: TerminalApp, kit: UiKit, bridge: UiBridge,
-                 runtime: TerminalRuntime, services: Any) -> None:
+                 runtime: TerminalRuntime, services: CashierServices) -> None:
         self.app, self.kit, self.bridge, self.runtime = app, kit, bridge, runtime
         self.services = services
         self.session = Session()
@@ -119,17 +120,18 @@ class TerminalScreen(Screen):
 
 
 class TerminalApp(App):
-    def __init__(self, runtime: TerminalRuntime, services: Any, **kwargs: Any) -> None:
+    def __init__(self, runtime: TerminalRuntime, services: CashierServices,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
         self.services = services
         self.bridge = UiBridge()
-        self.texts = Texts(runtime.cashier.language)
+        self.texts = Texts(services.ctx.language)
         self.kit = UiKit(theme_for(runtime.config.ui.width, runtime.config.ui.height),
                          self.texts)
         self.ui = UiContext(self, self.kit, self.bridge, runtime, services)
         self.screens = ScreenManager(transition=NoTransition())
-        self.monitor = StatusMonitor(runtime, self.bridge, self._show_status)
+        self.monitor = StatusMonitor(services, self.bridge, self._show_status)
         self.title = self.texts.tr("ui.app_title")
         self.simulator_panel: Any = None
 
@@ -192,11 +194,11 @@ class TerminalApp(App):
     def switch_language(self, language: str) -> None:
         """At once, for the screens and the receipts; kept in the store for the next start."""
         self.texts.set_language(language)
-        self.runtime.printing.lang = self.runtime.cashier.language = self.texts.language
+        upkeep, chosen = self.services.upkeep, self.texts.language
+        upkeep.use_language(chosen)
         self.title = self.texts.tr("ui.app_title")
-        store, chosen = self.runtime.store, self.texts.language
         # A write to the store: on the cashier worker, never on the UI thread.
-        self.bridge.run(lambda: store.remember_setting(UI_LANGUAGE, chosen), lambda _: None,
+        self.bridge.run(lambda: upkeep.keep_language(chosen), lambda _: None,
                         lambda error: log.warning("language %s not kept for the next start: %s",
                                                   chosen, error))
 

@@ -18,7 +18,7 @@ from typing import Any
 from huiyuan_devices.errors import DeviceError
 
 from membership.errors import DomainError
-from terminal.store.errors import StoreError
+from terminal.cashier.store_ports import StoreError
 
 log = logging.getLogger("terminal.ui")
 # Errors a cashier can be told about in their language; anything else is a bug, logged in full,

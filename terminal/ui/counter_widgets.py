@@ -20,7 +20,7 @@ from kivy.uix.modalview import ModalView
 from membership.money import Fen
 from membership.receipts import Receipt
 from membership.tenders import Tender, TenderKind
-from terminal.receipts.printing import PrintResult
+from terminal.cashier.operations import PrintResult
 from terminal.ui.prompts import KeypadPrompt, MemberPinPrompt
 from terminal.ui.widgets import Panel, TextButton, TextLabel, UiKit
 

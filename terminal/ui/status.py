@@ -14,8 +14,8 @@ from datetime import datetime
 
 from kivy.uix.boxlayout import BoxLayout
 
-from terminal.bootstrap import TerminalRuntime
-from terminal.store.errors import StoreError
+from terminal.cashier.services import CashierServices
+from terminal.cashier.store_ports import StoreError
 from terminal.ui.bridge import UiBridge
 from terminal.ui.widgets import Panel, UiKit
 
@@ -31,9 +31,9 @@ class TerminalStatus:
 
 
 class StatusMonitor:
-    def __init__(self, runtime: TerminalRuntime, bridge: UiBridge,
+    def __init__(self, services: CashierServices, bridge: UiBridge,
                  on_status: Callable[[TerminalStatus], None]) -> None:
-        self.runtime, self.bridge, self.on_status = runtime, bridge, on_status
+        self.services, self.bridge, self.on_status = services, bridge, on_status
         self._stop = threading.Event()
         self._last_depth: int | None = None
         self._last_sync_at: datetime | None = None
@@ -47,12 +47,13 @@ class StatusMonitor:
         self._thread.join(timeout=2)
 
     def poll_now(self) -> TerminalStatus:
-        now = self.runtime.cashier.clock()
+        upkeep = self.services.upkeep
+        now = self.services.ctx.clock()
         try:
-            depth = self.runtime.store.outbox_depth()
+            depth = upkeep.outbox_depth()
         except StoreError:
             depth = self._last_depth or 0
-        online = self.runtime.sync is not None and self.runtime.sync.online.is_set()
+        online = upkeep.online()
         if online and (depth == 0 or (self._last_depth is not None and depth < self._last_depth)):
             self._last_sync_at = now
         self._last_depth = depth

@@ -47,7 +47,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
             **(tables or {}),
         }, environ={})
         runtime = build_runtime(config, Overrides(clock=clock) if clock else None)
-        services = build_services(runtime.cashier, runtime.reader)
+        services = build_services(runtime.cashier, runtime.reader, runtime.sync)
         if hq is not None:  # online before seeding: the UID tag's PIN is set at HQ
             runtime.start()
             assert runtime.sync is not None and runtime.sync.online.wait(15)

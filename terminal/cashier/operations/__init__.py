@@ -49,11 +49,13 @@ from terminal.cashier.operations.sale import (
     quote_sale,
     use_count,
 )
+from terminal.receipts.printing import PrintResult  # what a PrintOutcome reports
 
 __all__ = [
     "DebitRefused",
     "OperationResult",
     "PrintOutcome",
+    "PrintResult",
     "buy_package",
     "buy_pass",
     "buy_time",

@@ -11,12 +11,11 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 
 from membership.receipts import mask_card_no
-from membership.refunds import refunded_units
 from membership.sale import MemberContext
 from membership.sale_record import RecordLine, SaleRecord
 from terminal.cashier.context import ManagerApproval
 from terminal.cashier.operations import OperationResult
-from terminal.store.records import SaleSummary
+from terminal.cashier.store_ports import SaleSummary
 from terminal.ui.app import TerminalScreen
 from terminal.ui.prompts import ManagerApprovalPrompt
 from terminal.ui.screens.reprint import follow_printing, row_label, scrolling_list
@@ -69,8 +68,8 @@ class RefundScreen(TerminalScreen):
     # --- the sales and their lines ------------------------------------------------------------
 
     def load_sales(self) -> None:
-        store = self.ui.services.ctx.store
-        self.ui.bridge.run(lambda: store.recent_sales(RECENT_SALES), self._show_sales,
+        sales = self.ui.services.sales
+        self.ui.bridge.run(lambda: sales.recent(RECENT_SALES), self._show_sales,
                            self.ui.show_error)
 
     def _show_sales(self, sales: tuple[SaleSummary, ...]) -> None:
@@ -97,17 +96,8 @@ class RefundScreen(TerminalScreen):
         return sale.member_name or mask_card_no(sale.card_no)
 
     def choose(self, op_id: str) -> None:
-        store = self.ui.services.ctx.store
-
-        def sale_and_units_left() -> tuple[SaleRecord | None, dict[int, int]]:
-            sale = store.sale_record(op_id)
-            if sale is None:
-                return None, {}
-            refunded = refunded_units(sale, store.refund_records(op_id))
-            return sale, {line.line_no: line.qty - refunded.get(line.line_no, 0)
-                          for line in sale.lines}
-
-        self.ui.bridge.run(sale_and_units_left, lambda found: self._show_sale(*found),
+        sales = self.ui.services.sales
+        self.ui.bridge.run(lambda: sales.refundable(op_id), lambda found: self._show_sale(*found),
                            self.ui.show_error)
 
     def _show_sale(self, sale: SaleRecord | None, units_left: dict[int, int]) -> None:

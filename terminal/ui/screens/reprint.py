@@ -16,9 +16,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 
-from terminal.cashier.operations import PrintOutcome
-from terminal.receipts.printing import PrintResult
-from terminal.store.records import StoredReceipt
+from terminal.cashier.operations import PrintOutcome, PrintResult
+from terminal.cashier.store_ports import StoredReceipt
 from terminal.ui.app import TerminalScreen
 from terminal.ui.widgets import TextLabel, UiKit, button_grid
 
@@ -86,8 +85,8 @@ class ReprintScreen(TerminalScreen):
         self.refresh()
 
     def refresh(self) -> None:
-        printing = self.ui.services.ctx.printing
-        self.ui.bridge.run(printing.pending_reprints, self._show_pending, self.ui.show_error)
+        self.ui.bridge.run(self.ui.services.upkeep.pending_reprints, self._show_pending,
+                           self.ui.show_error)
 
     def _show_pending(self, pending: tuple[StoredReceipt, ...]) -> None:
         self.rows.clear_widgets()

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from huiyuan_devices import detect
-from huiyuan_devices.diag import test_document
 from huiyuan_devices.printer.base import PrinterStatus
-from huiyuan_devices.printer.document import PrintDocument
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 
 from terminal.cashier.context import ManagerApproval
+from terminal.cashier.upkeep import SyncState
 from terminal.i18n import LANGUAGE_NAMES, LANGUAGES
 from terminal.ui.app import TerminalScreen
 from terminal.ui.prompts import ManagerApprovalPrompt
@@ -27,15 +26,6 @@ from terminal.ui.widgets import TextLabel, button_grid
 
 SYNC_POLL_S = 2.0
 AFTER_SEND_S = 1.0
-
-
-@dataclass(frozen=True)
-class SyncState:
-    configured: bool  # False: a stand-alone terminal without HQ
-    online: bool
-    outbox_depth: int
-    ack_watermark: int  # every event up to this seq is stored at HQ
-    versions: dict[str, dict[str, Any]]  # applied configuration documents
 
 
 @dataclass(frozen=True)
@@ -168,15 +158,8 @@ class SettingsScreen(TerminalScreen):
             self.ui.message.success("admin.settings.language_switched")
 
     def print_test_page(self) -> None:
-        printer = self.ui.services.ctx.printing.printer
-
-        def print_it() -> None:
-            # The printer's own lock keeps the page whole between two receipts.
-            document = test_document()
-            printer.print_document(PrintDocument(document.blocks, columns=printer.columns,
-                                                 title=document.title))
-
-        self.ui.run(print_it, lambda _none: self._test_page_printed())
+        self.ui.run(self.ui.services.upkeep.print_test_page,
+                    lambda _none: self._test_page_printed())
 
     def _test_page_printed(self) -> None:
         if self.ui.message is not None:
@@ -186,16 +169,12 @@ class SettingsScreen(TerminalScreen):
     # --- devices ------------------------------------------------------------------------------
 
     def diagnose(self) -> None:
-        runtime = self.ui.runtime
+        config, upkeep = self.ui.runtime.config, self.ui.services.upkeep
 
         def look() -> Diagnostics:
-            try:
-                status: PrinterStatus | None = runtime.printer.status()
-            except Exception:  # a printer that cannot answer is what the page reports
-                status = None
-            simulated = {name: runtime.config.simulated(name)
+            simulated = {name: config.simulated(name)
                          for name in ("card_reader", "pinpad", "printer")}
-            return Diagnostics(detect.describe_detected(), status, simulated)
+            return Diagnostics(detect.describe_detected(), upkeep.printer_status(), simulated)
 
         self.ui.bridge.run(look, self._show_diagnostics, self.ui.show_error)
 
@@ -223,15 +202,8 @@ class SettingsScreen(TerminalScreen):
     # --- sync ---------------------------------------------------------------------------------
 
     def refresh_sync(self) -> None:
-        runtime = self.ui.runtime
-
-        def read() -> SyncState:
-            store, sync = runtime.store, runtime.sync
-            return SyncState(sync is not None, sync is not None and sync.online.is_set(),
-                             store.outbox_depth(), store.ack_watermark(),
-                             store.applied_versions())
-
-        self.ui.bridge.run(read, self._show_sync, self.ui.show_error)
+        self.ui.bridge.run(self.ui.services.upkeep.sync_state, self._show_sync,
+                           self.ui.show_error)
 
     def _show_sync(self, state: SyncState) -> None:
         if not state.configured:
@@ -250,12 +222,10 @@ class SettingsScreen(TerminalScreen):
                        scope=held["scope"])
 
     def send_now(self) -> None:
-        sync = self.ui.runtime.sync
-        if sync is None:
+        if not self.ui.services.upkeep.send_now():
             if self.ui.message is not None:
                 self.ui.message.refusal("admin.settings.no_hq")
             return
-        sync.notify()
         if self.ui.message is not None:
             self.ui.message.success("admin.settings.send_requested")
         self._timers.append(Clock.schedule_once(lambda _dt: self.refresh_sync(), AFTER_SEND_S))

@@ -15,7 +15,7 @@ from membership.money import parse_amount
 from membership.shift_report import ShiftTotals
 from terminal.cashier.operations.common import PrintOutcome
 from terminal.cashier.shifts import ClosedShift
-from terminal.store.shifts import ShiftRecord
+from terminal.cashier.store_ports import ShiftRecord
 from terminal.ui.app import TerminalScreen
 from terminal.ui.screens.reprint import follow_printing, row_label, scrolling_list
 
@@ -124,6 +124,8 @@ class ShiftScreen(TerminalScreen):
 
     def open_shift(self) -> None:
         shifts, staff, typed = self.ui.services.shifts, self.ui.session.staff, self.amount.text
+        if staff is None:  # this screen is reached signed in; nobody else opens or closes
+            return
         printing = PrintOutcome("")
         self.ui.run(lambda: shifts.open(staff, parse_amount(typed), printing.report),
                     lambda shift: self._opened(shift, printing))
@@ -136,6 +138,8 @@ class ShiftScreen(TerminalScreen):
 
     def close_shift(self) -> None:
         shifts, staff, typed = self.ui.services.shifts, self.ui.session.staff, self.amount.text
+        if staff is None:  # this screen is reached signed in; nobody else opens or closes
+            return
         printing = PrintOutcome("")
         self.ui.run(lambda: shifts.close(staff, parse_amount(typed), printing.report),
                     lambda closed: self._closed(closed, printing))

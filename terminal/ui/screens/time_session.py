@@ -18,8 +18,8 @@ from membership.timecards import SessionCharge
 from terminal.cashier import time_sessions
 from terminal.cashier.operations.common import OperationResult
 from terminal.cashier.ports import PinProof
+from terminal.cashier.store_ports import TimeSession
 from terminal.cashier.time_sessions import RunningSession
-from terminal.store.time_sessions import TimeSession
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import pin_once_allowed, report_done
 from terminal.ui.tender_pad import TenderPad
