@@ -15,10 +15,14 @@ from datetime import datetime
 from membership.config_documents import StoreConfiguration
 from membership.counter_operations import Operation
 from membership.sale import StoreContext
-from terminal.cashier.ports import CardPinChecker, MemberDirectory, MemberPinService
+from terminal.cashier.ports import (
+    CardPinChecker,
+    DebitAuthoriser,
+    MemberDirectory,
+    MemberPinService,
+)
 from terminal.cashier.store_ports import CashierStore
 from terminal.receipts.printing import ReceiptPrintService
-from terminal.sync.debit_guard import DebitGuard
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class CashierContext:
     store_name: str
     store: CashierStore  # the TerminalStore, seen through the ports the services use
     configuration: Callable[[], StoreConfiguration]  # the documents applied now, decoded
-    guard: DebitGuard
+    guard: DebitAuthoriser  # terminal.sync.debit_guard.DebitGuard
     printing: ReceiptPrintService
     directory: MemberDirectory | None = None  # None: no HQ configured (a stand-alone demo)
     pins: MemberPinService | None = None

@@ -1,5 +1,6 @@
 """What the cashier services need from HQ, as Protocols: the member directory and member PIN
-checks over MQTT 5 request/response (implemented in terminal/sync/, faked by hand in tests).
+checks over MQTT 5 request/response, and the debit guard that asks HQ to authorise a card debit
+or decides it within the offline limits (implemented in terminal/sync/, faked by hand in tests).
 
 Every call runs on a worker thread (never the UI thread) and returns within the sync's request
 time-out. `None` means HQ could not be asked or did not answer in time: the caller falls back to
@@ -13,62 +14,26 @@ offline and exactly once), not through a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from huiyuan_devices.keypad.base import Pin
 
-from membership.birthdays import Birthday
-from membership.cards import Card
-from membership.ledger import CardBalances
+from membership.member_records import (
+    CardRef,
+    MemberProfile,
+    MemberRecord,
+    PinCheck,
+    PinCheckOutcome,
+)
+from membership.offline_limits import DebitDecision
 
-
-@dataclass(frozen=True)
-class MemberProfile:
-    """A member as HQ registers them (enrolment gives these; HQ is the directory)."""
-
-    member_id: str
-    name: str = ""
-    phone: str = ""  # 11 digits, shown masked (membership.receipts.mask_phone)
-    birthday: Birthday | None = None
-
-
-@dataclass(frozen=True)
-class CardRef:
-    """How a card was presented: by our member application's card number, or only a UID."""
-
-    card_no: str = ""
-    uid: str = ""
-
-
-@dataclass(frozen=True)
-class MemberRecord:
-    """One card of a member, as HQ knows it now: enough for the terminal to decide operations
-    on a card enrolled at another store (its balances with every lot, not only totals)."""
-
-    profile: MemberProfile
-    card: Card
-    balances: CardBalances  # derived by HQ from its ledger, lots included
-    as_of: datetime  # HQ's clock when it answered
-    uid: str = ""  # the card's UID bound at enrolment, "" when none
-    offline_pin_verifier: str = ""  # membership.pin_hash verifier without pepper; "" = no PIN
-    coupons: tuple[str, ...] = ()  # codes of the member's unused coupons
-    other_cards: tuple[str, ...] = field(default=())  # the member's other card numbers
-
-
-class PinCheckOutcome(StrEnum):
-    ACCEPTED = "accepted"
-    WRONG = "wrong"  # tries_left says how many before the lockout
-    LOCKED = "locked"  # too many wrong PINs: only HQ (or a manager at HQ) unlocks
-    NOT_SET = "not_set"  # the card has no PIN
-
-
-@dataclass(frozen=True)
-class PinCheck:
-    outcome: PinCheckOutcome
-    tries_left: int = 0
+# The data the ports carry (membership.member_records), importable from here too.
+__all__ = [
+    "CardPinChecker", "CardRef", "DebitAuthoriser", "MemberDirectory", "MemberPinService",
+    "MemberProfile", "MemberRecord", "PinCheck", "PinCheckOutcome", "PinProof",
+]
 
 
 class MemberDirectory(Protocol):
@@ -88,6 +53,14 @@ class MemberPinService(Protocol):
     def set_pin(self, card_no: str, pin: Pin, old_pin: Pin | None = None) -> PinCheck | None:
         """Set (enrolment) or change a card's PIN at HQ; ACCEPTED when done, WRONG when
         `old_pin` did not match; None offline (a PIN can only be set online)."""
+
+
+class DebitAuthoriser(Protocol):
+    def authorise(self, op_id: str, card_no: str, kind: str, amount: int,
+                  service: str = "") -> DebitDecision:
+        """May this debit (fen of stored value, or uses of `service` for kind "count") go
+        ahead: HQ's answer online, else the terminal's within the offline limits
+        (terminal.sync.debit_guard). A blacklisted card is refused either way."""
 
 
 class CardPinChecker(Protocol):

@@ -1,4 +1,4 @@
-"""Members and cards as HQ's directory described them (terminal.cashier.ports.MemberRecord):
+"""Members and cards as HQ's directory described them (membership.member_records.MemberRecord):
 found again by card number, UID or phone when HQ cannot be asked.
 
 Caching a record follows the cache's rule (terminal.store.cache): a card changed here by an
@@ -15,7 +15,7 @@ from typing import Any
 
 from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances
-from terminal.cashier.ports import MemberRecord
+from membership.member_records import MemberRecord
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.cache import Cache, KnownCard, MemberInfo, RebuildReport, known_card_from_row
 from terminal.store.codec import json_ready

@@ -24,8 +24,6 @@ from protocol.wire import AuthRequest
 from terminal.sync.client import SyncClient
 from terminal.sync.ports import GuardStore
 
-__all__ = ["DebitDecision", "DebitGuard"]
-
 
 class DebitGuard:
     def __init__(self, terminal_id: str, store: GuardStore, sync: SyncClient | None) -> None:

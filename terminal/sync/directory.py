@@ -1,5 +1,5 @@
 """HQ's member directory and member PIN service for the cashier, over the sync's MQTT 5
-request/response (terminal.cashier.ports.MemberDirectory and MemberPinService).
+request/response (the cashier's MemberDirectory and MemberPinService ports).
 
 Every call blocks a worker thread (never the UI thread) for at most the directory time-out and
 returns None when HQ cannot be asked or does not answer in time. HQ's refusals are domain
@@ -18,6 +18,13 @@ from datetime import datetime
 from huiyuan_devices.keypad.base import Pin
 
 from membership.errors import DomainError, InvalidInput
+from membership.member_records import (
+    CardRef,
+    MemberProfile,
+    MemberRecord,
+    PinCheck,
+    PinCheckOutcome,
+)
 from membership.profiles import normalise_phone, normalise_uid
 from protocol.pin_sealing import seal_pin_request
 from protocol.wire import WireError
@@ -29,13 +36,6 @@ from protocol.wire_members import (
     parse_lookup_response,
 )
 from protocol.wire_pins import KEY_STALE, SEAL_REFUSED, parse_pin_response
-from terminal.cashier.ports import (
-    CardRef,
-    MemberProfile,
-    MemberRecord,
-    PinCheck,
-    PinCheckOutcome,
-)
 from terminal.sync.client import SyncClient
 
 log = logging.getLogger("terminal.sync.directory")

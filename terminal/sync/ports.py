@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from membership.ledger import CardBalances
-from terminal.cashier.ports import MemberRecord
+from membership.member_records import MemberRecord
 from terminal.store.cache import ConfigOutcome, RebuildReport, StoredConfig
 from terminal.store.hq_answers import HqAnswer
 from terminal.store.outbox import OutboxEvent

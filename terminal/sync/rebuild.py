@@ -16,6 +16,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from membership.member_records import MemberRecord
 from protocol.wire import WireError
 from protocol.wire_snapshot import (
     MAX_SNAPSHOT_PAGE,
@@ -23,7 +24,6 @@ from protocol.wire_snapshot import (
     SnapshotRequest,
     parse_snapshot_page,
 )
-from terminal.cashier.ports import MemberRecord
 from terminal.store.cache import RebuildReport
 from terminal.sync.directory import member_record
 from terminal.sync.ports import HeldDocuments, RebuildStore

@@ -21,13 +21,13 @@ from huiyuan_devices.errors import DeviceError
 from membership.counter_operations import CounterDecision
 from membership.errors import DomainError
 from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.offline_limits import DebitDecision
 from membership.receipts import Receipt
 from membership.refunds import RefundDecision
 from membership.sale import SaleDecision
 from terminal.cashier.context import CashierContext, ManagerApproval
 from terminal.cashier.ports import PinProof
 from terminal.receipts.printing import PrintResult
-from terminal.sync.debit_guard import DebitDecision
 
 log = logging.getLogger("terminal.cashier")
 
