@@ -210,7 +210,10 @@ def config_from_mapping(document: Mapping[str, Any],
     """Every table read and bounded by the one reader (membership.config_reader); a table or
     key nobody reads is refused by name."""
     root = Table(document, "", error=ConfigError)
-    sections = {name: read_dataclass(root.table(name), kind) for name, kind in _SECTIONS.items()}
+    # One section object per table, of differing types: TerminalConfig's keywords.
+    sections: dict[str, Any] = {
+        name: read_dataclass(root.table(name), kind) for name, kind in _SECTIONS.items()
+    }
     devices = read_devices(root.table("devices"))
     root.finish()
     password = (os.environ if environ is None else environ).get(PASSWORD_ENV)

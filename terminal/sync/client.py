@@ -224,15 +224,16 @@ class SyncClient:
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         kind = message.topic.rsplit("/", 1)[-1]
+        payload = bytes(message.payload)  # paho types it bytes | bytearray; it is bytes
         try:
             if message.topic == PIN_KEY_TOPIC:
-                self._on_pin_key(parse_pin_key(message.payload))
+                self._on_pin_key(parse_pin_key(payload))
             elif message.topic.startswith(f"{PREFIX}/config/"):
-                self._apply_config(message.payload)
+                self._apply_config(payload)
             elif kind == "ack":
-                self._on_ack(parse_ack(message.payload))
+                self._on_ack(parse_ack(payload))
             elif kind == "resend":
-                self._on_resend(*parse_resend(message.payload))
+                self._on_resend(*parse_resend(payload))
             elif kind == "resp":
                 self._on_response(message)
         except (WireError, StoreError) as error:
@@ -275,7 +276,8 @@ class SyncClient:
         if not self.online.is_set():
             return None
         correlation = os.urandom(16)
-        answered, answer = threading.Event(), []
+        answered = threading.Event()
+        answer: list[bytes] = []
         self._pending[correlation] = (answered, answer)
         properties = Properties(PacketTypes.PUBLISH)
         properties.ResponseTopic = terminal_topic(self.settings.terminal_id, f"{kind}/resp")
@@ -295,7 +297,7 @@ class SyncClient:
         if waiting is None:
             return  # an answer that came after its time-out
         answered, answer = waiting
-        answer.append(message.payload)
+        answer.append(bytes(message.payload))
         answered.set()
 
     def authorise(self, request: AuthRequest) -> AuthResponse | None:
