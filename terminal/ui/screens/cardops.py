@@ -102,7 +102,7 @@ class CardOpsScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if not show_member_line(self.member, view):
+        if not show_member_line(self.member, view) or view is None:  # narrows view for mypy
             return
         panel, fees = view.panel, view.context.card_type.fees
         expires = panel.expires_on.isoformat() if panel.expires_on else "-"

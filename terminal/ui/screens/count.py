@@ -140,9 +140,9 @@ class CountScreen(TerminalScreen):
     def _mark(self, box: Any, chosen_id: str) -> None:
         theme = self.kit.theme
         for widget in box.walk(restrict=True):
-            if hasattr(widget, "background_color") and getattr(widget, "test_id", ""):
-                widget.background_color = theme.primary if widget.test_id == chosen_id \
-                    else theme.muted
+            test_id = getattr(widget, "test_id", "")
+            if hasattr(widget, "background_color") and test_id:
+                widget.background_color = theme.primary if test_id == chosen_id else theme.muted
 
     # --- choosing and using -----------------------------------------------------------------
 

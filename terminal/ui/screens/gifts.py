@@ -47,7 +47,7 @@ class GiftsScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if not show_member_line(self.member, view):
+        if not show_member_line(self.member, view) or view is None:  # narrows view for mypy
             return
         panel = view.panel
         self.points.show("gifts.points", points=panel.points.usable)
@@ -63,7 +63,8 @@ class GiftsScreen(TerminalScreen):
         self.list.add_widget(button_grid(self.kit, list(self.buttons.values()), 1))
 
     def _gift_button(self, gift: Gift) -> TextButton:
-        key, params = "gifts.item", {"name": gift.name, "points": gift.points_cost}
+        key = "gifts.item"
+        params: dict[str, Any] = {"name": gift.name, "points": gift.points_cost}
         if gift.stock is not None:
             key, params["stock"] = "gifts.item_stock", gift.stock
         return self.kit.button(key, lambda: self._choose(gift), test_id=f"gifts.gift.{gift.code}",

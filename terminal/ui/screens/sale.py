@@ -19,6 +19,7 @@ from kivy.uix.scrollview import ScrollView
 
 from membership.catalogue import Product, SaleLine
 from membership.pricing import PricedSale, ReductionKind
+from membership.sale import SaleDecision
 from terminal.cashier.members import MemberView
 from terminal.cashier.operations.common import OperationResult
 from terminal.cashier.ports import PinProof
@@ -160,9 +161,6 @@ class SaleScreen(TerminalScreen):
         self.picker.show()
         self._show_member()
         self._requote()
-
-    def _catalogue(self) -> dict[str, Product]:
-        return dict(self.ui.services.ctx.configuration().products)
 
     def _show_member(self) -> None:
         view: MemberView | None = self.ui.session.member
@@ -358,6 +356,8 @@ class SaleScreen(TerminalScreen):
                            self.ui.show_error)
 
     def _announce(self, result: OperationResult) -> None:
+        if not isinstance(result.decision, SaleDecision):
+            raise TypeError(f"a sale's result, not {type(result.decision).__name__}")
         settlement = result.decision.settlement
         if settlement.change:
             report_done(self.ui, result, "sale.done_change", due=settlement.total,

@@ -69,7 +69,7 @@ class TopUpScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if not show_member_line(self.member, view):
+        if not show_member_line(self.member, view) or view is None:  # narrows view for mypy
             return
         panel = view.panel
         self.balance.show("topup.balance", principal=panel.principal, bonus=panel.bonus)

@@ -56,7 +56,7 @@ class WithdrawScreen(TerminalScreen):
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
-        if not show_member_line(self.member, view):
+        if not show_member_line(self.member, view) or view is None:  # narrows view for mypy
             return
         panel = view.panel
         self.principal.show("withdraw.principal", principal=panel.principal, bonus=panel.bonus)
