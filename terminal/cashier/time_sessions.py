@@ -96,7 +96,7 @@ def check_can_close(ctx: CashierContext, member: MemberContext, session_id: int)
 
 
 def close_time_session(
-    ctx: CashierContext, staff: StaffMember, member: MemberContext, session_id: int,
+    ctx: CashierContext, staff: StaffMember | None, member: MemberContext, session_id: int,
     tenders: Sequence[Tender] = (), pin_proof: PinProof | None = None,
 ) -> OperationResult:
     """计时结账: stop the session now and bill it (pass, else prepaid minutes, else `tenders`,

@@ -11,6 +11,7 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 
 from membership.receipts import mask_card_no
+from membership.refunds import RefundDecision
 from membership.sale import MemberContext
 from membership.sale_record import RecordLine, SaleRecord
 from terminal.cashier.context import ManagerApproval
@@ -193,6 +194,8 @@ class RefundScreen(TerminalScreen):
         return member if sale.card_no in member.account_card.all_card_nos else None
 
     def _done(self, result: OperationResult) -> None:
+        if not isinstance(result.decision, RefundDecision):
+            raise TypeError(f"a refund's result, not {type(result.decision).__name__}")
         record = result.decision.record
         if self.ui.message is not None:
             key = "admin.refund.voided" if record.is_void else "admin.refund.done"

@@ -14,6 +14,7 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
+from membership.counter_operations import CounterDecision
 from membership.timecards import SessionCharge
 from terminal.cashier import time_sessions
 from terminal.cashier.operations.common import OperationResult
@@ -157,10 +158,10 @@ class TimeSessionScreen(TerminalScreen):
     # --- starting ---------------------------------------------------------------------------
 
     def start(self, service: str) -> None:
-        member = self.ui.session.member
-        if member is None:
+        member, staff = self.ui.session.member, self.ui.session.staff
+        if member is None or staff is None:  # (staff: this screen is reached signed in)
             return
-        services, staff, card_no = self.ui.services, self.ui.session.staff, member.card_no
+        services, card_no = self.ui.services, member.card_no
 
         def start() -> TimeSession:
             context = services.members.member_context(card_no)
@@ -244,6 +245,8 @@ class TimeSessionScreen(TerminalScreen):
                            self.ui.show_error)
 
     def _say_closed(self, result: OperationResult) -> None:
+        if not isinstance(result.decision, CounterDecision):
+            raise TypeError(f"a counter operation's result, not {type(result.decision).__name__}")
         settlement = result.decision.settlement
         due = settlement.total if settlement is not None else 0
         change = settlement.change if settlement is not None else 0
