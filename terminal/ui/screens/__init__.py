@@ -7,16 +7,20 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from terminal.ui.app import TerminalScreen
+
+    SCREENS: list[type[TerminalScreen]]  # served by __getattr__ below, discovered on first use
 
 FIRST = ("login", "home")
 
 
-def _discover() -> list[Callable[[Any], Any]]:
+def _discover() -> list[type[TerminalScreen]]:
     from terminal.ui.app import TerminalScreen
 
-    screens: dict[str, type] = {}
+    screens: dict[str, type[TerminalScreen]] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda found: found.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for _, value in inspect.getmembers(module, inspect.isclass):
