@@ -19,11 +19,18 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from membership.errors import ConfigError
 
-T = TypeVar("T")
+
+class _Dataclass(Protocol):
+    """Any dataclass (what typeshed calls DataclassInstance), so fields() accepts the type."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+
+T = TypeVar("T", bound=_Dataclass)
 
 # The JSON/TOML kinds of value a key may hold, and what Python type each is read as.
 PYTHON_TYPES: Mapping[str, type | tuple[type, ...]] = {
@@ -245,7 +252,7 @@ def read_field(table: Table, item: Field[Any]) -> Any:
 
 def read_dataclass(table: Table, kind: type[T]) -> T:
     """`kind` built from the table's keys (its declared fields); unknown keys refused."""
-    values = {item.name: read_field(table, item) for item in fields(kind)}  # type: ignore[arg-type]
+    values = {item.name: read_field(table, item) for item in fields(kind)}
     table.finish()
     return kind(**values)
 
