@@ -14,7 +14,7 @@ terminal received the acknowledgement counts those events twice, until the ackno
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import fn
 
@@ -26,6 +26,10 @@ _CARD_ACCOUNTS = (Account.PRINCIPAL.value, Account.BONUS.value, Account.COUNT.va
 
 
 class KnownBalancesReader(StoreAccess):
+    if TYPE_CHECKING:  # RecordsReader's, beside this mixin in TerminalStore
+
+        def card_balances(self, card_no: str) -> CardBalances: ...
+
     def unsynced_debits_total(self) -> int:
         """Stored value (principal + bonus) this terminal took from any card, unacknowledged."""
         entry, outbox = self.tables.ledger_entry, self.tables.outbox
@@ -65,7 +69,7 @@ class KnownBalancesReader(StoreAccess):
 
     def _from_totals_or_ledger(self, row: Any, card_no: str) -> CardBalances:
         if row is None or row.hq_as_of is None:
-            return self.card_balances(card_no)  # type: ignore[attr-defined]
+            return self.card_balances(card_no)
         changes = self._unacknowledged_changes(card_no)
         counts = dict(row.hq_counts or {})
         for service, delta in changes.get(Account.COUNT.value, {}).items():

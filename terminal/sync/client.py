@@ -144,6 +144,7 @@ class SyncClient:
         # paho waits its min_delay before the next attempt when its delay was reset: setting
         # both to our draw makes that wait ours, with its jitter.
         wait = self._backoff.next_wait()
+        # paho annotates the delays int but only doubles, compares, adds, sleeps them: floats work.
         self.client.reconnect_delay_set(min_delay=wait, max_delay=wait)  # type: ignore[arg-type]
 
     def start_rebuild(self) -> bool:
