@@ -20,8 +20,8 @@ from terminal.cashier.operations.common import card_debits
 from terminal.demo import store as demo
 from terminal.store.cache import CardSnapshot, HqBalances, MemberInfo
 from terminal.sync.debit_guard import DebitGuard
-from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -95,9 +95,9 @@ def online(broker, hq_database_url, tmp_path):
         terminals = []
         try:
             for terminal_id in ("T1", "T2"):
-                settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
-                                        store_id="SH001", port=broker.port, idle_poll_s=0.05,
-                                        reconnect_max_delay_s=2)
+                settings = fast_sync_settings(terminal_id,
+                                              broker.accounts.password_for(terminal_id),
+                                              port=broker.port)
                 terminal = SimulatedTerminal.open(terminal_id, tmp_path, settings, seed=3)
                 terminals.append(terminal)
                 terminal.sync.start()

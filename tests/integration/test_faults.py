@@ -14,6 +14,7 @@ import pytest
 from harness.reconcile import reconcile_terminal
 from hq.db import open_database
 from terminal.store.store import open_store
+from tests.support.timers import fast_sync_flags
 from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,8 +24,12 @@ def start_hq(broker, url: str, folder: Path, worker_id: str = "hq-1") -> subproc
     environment = {**os.environ, "HQ_DATABASE_URL": url, "HQ_BROKER_PORT": str(broker.port),
                    "HQ_BROKER_PASSWORD": broker.accounts.hq_password, "HQ_WORKER_ID": worker_id,
                    "HQ_DATA_DIR": str(folder / "hq")}
-    return subprocess.Popen([sys.executable, "-m", "hq", "serve"], cwd=REPO, env=environment,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Back within a second of the broker's return, as the terminals are (fast_sync_flags).
+    config = folder / "hq.toml"
+    config.write_text("[hq]\nreconnect_max_delay_s = 1\n")
+    return subprocess.Popen([sys.executable, "-m", "hq", "--config", str(config), "serve"],
+                            cwd=REPO, env=environment, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
 
 
 def start_terminal(broker, folder: Path, operations: int, terminal_id="T1", seed=1,
@@ -33,7 +38,7 @@ def start_terminal(broker, folder: Path, operations: int, terminal_id="T1", seed
         [sys.executable, "-m", "harness.fleet_terminal", terminal_id, "--folder", str(folder),
          "--port", str(broker.port), "--password", broker.accounts.password_for(terminal_id),
          "--operations", str(operations), "--seed", str(seed), "--pause", str(pause),
-         *(["--guarded"] if guarded else [])],
+         *fast_sync_flags(), *(["--guarded"] if guarded else [])],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -31,8 +31,8 @@ from protocol.wire_pins import PIN_KEY_TOPIC, parse_pin_key
 from terminal.cashier.ports import CardRef, PinCheck, PinCheckOutcome
 from terminal.demo import store as demo
 from terminal.sync.directory import HqDirectory
-from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 FIRST_CARD, SECOND_CARD = "T1-C0001", "T1-C0002"
@@ -67,9 +67,8 @@ def hq_on_sqlite(broker, tmp_path: Path) -> Iterator[tuple[HqWorker, HqDatabase]
 
 
 def running_terminal(broker, tmp_path: Path) -> Iterator[SimulatedTerminal]:
-    settings = SyncSettings("T1", broker.accounts.password_for("T1"), store_id="SH001",
-                            port=broker.port, idle_poll_s=0.1, reconnect_max_delay_s=2,
-                            directory_timeout_s=5.0)
+    settings = fast_sync_settings("T1", broker.accounts.password_for("T1"), port=broker.port,
+                                  directory_timeout_s=5.0)
     terminal = SimulatedTerminal.open("T1", tmp_path, settings, seed=1)
     terminal.sync.start()
     assert terminal.sync.online.wait(10)

@@ -25,7 +25,6 @@ from terminal.cashier.context import ManagerApproval
 from terminal.cashier.members import MemberDesk, MemberView
 from terminal.demo import store as demo
 from terminal.demo.documents import demo_configuration
-from terminal.sync.settings import SyncSettings
 from tests.integration.cashier_world import (
     CASHIER,
     MANAGER,
@@ -42,6 +41,7 @@ from tests.integration.desk_world import (
     desk_world,
 )
 from tests.support.hq_worker import running_hq_worker
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 TAPPED = CardPresented("reader", uid=AWAY_UID, source=CardSource.CONTACTLESS)
@@ -214,7 +214,6 @@ def _online_terminal(
     broker: MosquittoBroker, folder: Path, terminal_id: str
 ) -> AbstractContextManager[CashierWorld]:
     (folder / terminal_id).mkdir()
-    settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
-                            store_id="SH001", port=broker.port, idle_poll_s=0.05,
-                            reconnect_max_delay_s=2)
+    settings = fast_sync_settings(terminal_id, broker.accounts.password_for(terminal_id),
+                                  port=broker.port)
     return cashier_world(folder / terminal_id, NOW, settings)

@@ -16,9 +16,9 @@ from membership.catalogue import SaleLine
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
 from terminal.demo import store as demo
-from terminal.sync.settings import SyncSettings
 from tests.integration.cashier_world import CARD_NO, CASHIER, CashierWorld, cashier_world, tenders
 from tests.support.hq_worker import running_hq_worker
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 NOW = datetime(2026, 11, 23, 10, 0)
@@ -26,8 +26,7 @@ NOW = datetime(2026, 11, 23, 10, 0)
 
 @pytest.fixture
 def online(broker: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[CashierWorld, HqDatabase]]:
-    settings = SyncSettings("T1", broker.accounts.password_for("T1"), store_id="SH001",
-                            port=broker.port, idle_poll_s=0.05, reconnect_max_delay_s=2)
+    settings = fast_sync_settings("T1", broker.accounts.password_for("T1"), port=broker.port)
     # HQ's clock is the terminal's: the card and package sold at NOW are valid whatever the
     # date the tests run on.
     with (running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",

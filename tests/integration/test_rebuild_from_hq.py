@@ -36,6 +36,7 @@ from terminal.sync.directory import member_record
 from terminal.sync.rebuild import documents_behind, rebuild_from_hq
 from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,8 +44,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def settings_for(broker, terminal_id: str, **options) -> SyncSettings:
     options = {"directory_timeout_s": 5.0, **options}
-    return SyncSettings(terminal_id, broker.accounts.password_for(terminal_id), store_id="SH001",
-                        port=broker.port, idle_poll_s=0.1, reconnect_max_delay_s=2, **options)
+    return fast_sync_settings(terminal_id, broker.accounts.password_for(terminal_id),
+                              port=broker.port, **options)
 
 
 def hq_command(broker, url: str, data_dir: Path, *arguments: str) -> str:

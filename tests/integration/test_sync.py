@@ -11,8 +11,8 @@ from harness.reconcile import reconcile_terminal
 from hq.config_push import next_document, publish
 from hq.service import persistent_client, session_properties
 from protocol.wire import build_ack, build_resend, parse_event_batch, terminal_topic
-from terminal.sync.settings import SyncSettings
 from tests.support.hq_worker import running_hq_worker
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 
@@ -22,10 +22,10 @@ def hq(broker, hq_database_url, tmp_path):
         yield running
 
 
-def start_terminal(broker, folder: Path, terminal_id="T1", seed=1) -> SimulatedTerminal:
-    settings = SyncSettings(terminal_id, broker.accounts.password_for(terminal_id),
-                            store_id="SH001", port=broker.port, idle_poll_s=0.1,
-                            reconnect_max_delay_s=2)
+def start_terminal(broker, folder: Path, terminal_id="T1", seed=1,
+                   **timers: float) -> SimulatedTerminal:
+    settings = fast_sync_settings(terminal_id, broker.accounts.password_for(terminal_id),
+                                  port=broker.port, **timers)
     terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
     terminal.sync.start()
     assert terminal.sync.online.wait(10)
@@ -101,7 +101,8 @@ def test_the_terminal_serves_a_resend_request_from_its_outbox(broker, mqtt_clien
     hq_side = mqtt_client_factory(broker, "hq")
     hq_side.connect()
     hq_side.subscribe(terminal_topic("T1", "events"))
-    terminal = start_terminal(broker, tmp_path)
+    # No rewind of its own while the test holds the acknowledgement back on purpose.
+    terminal = start_terminal(broker, tmp_path, ack_timeout_s=60.0)
     try:
         for _ in range(12):
             terminal.step()
