@@ -159,23 +159,32 @@ class TempPostgres:
             dbname=database or self.database, connect_timeout=int(self.timeout),
         )
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database in this cluster and return its URL."""
-        self._maintenance(sql.SQL("CREATE DATABASE {}"), name)
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create a database in this cluster and return its URL: empty, or a copy of
+        `template` (a database nobody is connected to), which takes a fraction of the time of
+        building its tables again. Copied file by file: without fsync that is the quicker way."""
+        if template is None:
+            self._maintenance(sql.SQL("CREATE DATABASE {}"), name)
+        else:
+            # STRATEGY is new in PostgreSQL 15; older servers copy files anyway.
+            strategy = " STRATEGY FILE_COPY" if int(self.bin_dir.parent.name) >= 15 else ""
+            self._maintenance(sql.SQL("CREATE DATABASE {} TEMPLATE {}" + strategy),
+                              name, template)
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:
         """Drop a database, disconnecting anyone still using it."""
         self._maintenance(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), name)
 
-    def _maintenance(self, statement: sql.SQL, name: str) -> None:
-        _check_database_name(name)
+    def _maintenance(self, statement: sql.SQL, *names: str) -> None:
+        for name in names:
+            _check_database_name(name)
         connection = self.connect("postgres")
         try:
             # CREATE/DROP DATABASE cannot run inside a transaction.
             connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute(statement.format(sql.Identifier(name)))
+                cursor.execute(statement.format(*(sql.Identifier(name) for name in names)))
         except psycopg2.Error as error:
             raise TempPostgresError(f"{statement.as_string(connection)}: {error}") from None
         finally:
