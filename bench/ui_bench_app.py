@@ -100,7 +100,7 @@ def prepare_cash_sale(app: TerminalApp) -> None:
 
 
 def measure_sales(app: TerminalApp, sales: int) -> None:
-    if "sale" not in app.screens.screen_names:
+    if not app.has_screen("sale"):
         print("sale confirmed -> receipt bytes: not measured (no sale screen)")
         return
     printer = app.runtime.printer

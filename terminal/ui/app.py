@@ -29,7 +29,7 @@ from terminal.cashier.members import MemberView
 from terminal.cashier.services import CashierServices
 from terminal.config import SIMULATOR_PANEL_WIDTH
 from terminal.ui.bridge import UiBridge
-from terminal.ui.status import StatusBar, StatusMonitor, TerminalStatus
+from terminal.ui.status import POLL_S, StatusBar, StatusMonitor, TerminalStatus
 from terminal.ui.texts import Texts
 from terminal.ui.theme import register_fonts, theme_for
 from terminal.ui.widgets import MessageLine, Panel, UiKit
@@ -121,7 +121,7 @@ class TerminalScreen(Screen):
 
 class TerminalApp(App):
     def __init__(self, runtime: TerminalRuntime, services: CashierServices,
-                 **kwargs: Any) -> None:
+                 status_poll_s: float = POLL_S, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
         self.services = services
@@ -131,9 +131,10 @@ class TerminalApp(App):
                          self.texts)
         self.ui = UiContext(self, self.kit, self.bridge, runtime, services)
         self.screens = ScreenManager(transition=NoTransition())
-        self.monitor = StatusMonitor(services, self.bridge, self._show_status)
+        self.monitor = StatusMonitor(services, self.bridge, self._show_status, status_poll_s)
         self.title = self.texts.tr("ui.app_title")
         self.simulator_panel: Any = None
+        self.screen_makers: dict[str, type[TerminalScreen]] = {}
 
     def build(self) -> BoxLayout:
         from terminal.ui.screens import SCREENS
@@ -145,8 +146,9 @@ class TerminalApp(App):
         self.ui.message = MessageLine(self.kit)
         for widget in (self.ui.status_bar, self.ui.message, self.screens):
             main.add_widget(widget)
-        for make_screen in SCREENS:
-            self.screens.add_widget(make_screen(self.ui))
+        # Each screen is built the first time it is shown (`screen()`): a start builds only
+        # the sign-in screen, which on a Pi is most of the time to the first frame.
+        self.screen_makers = {make_screen.screen_name: make_screen for make_screen in SCREENS}
         if not self.runtime.config.shows_simulator_panel:
             return main
         from terminal.ui.simulator_panel import SimulatorPanel
@@ -178,10 +180,19 @@ class TerminalApp(App):
         self.bridge.close()
         self.runtime.close()
 
+    def has_screen(self, name: str) -> bool:
+        return name in self.screen_makers
+
+    def screen(self, name: str) -> TerminalScreen:
+        """The screen called `name`, built now if it has not been shown before."""
+        if not self.screens.has_screen(name):
+            self.screens.add_widget(self.screen_makers[name](self.ui))
+        return self.screens.get_screen(name)
+
     def show_screen(self, name: str, **params: Any) -> None:
         if self.ui.message is not None:
             self.ui.message.clear()
-        screen = self.screens.get_screen(name)
+        screen = self.screen(name)
         self.screens.current = name
         screen.enter(**params)
 

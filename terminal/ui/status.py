@@ -19,7 +19,7 @@ from terminal.cashier.store_ports import StoreError
 from terminal.ui.bridge import UiBridge
 from terminal.ui.widgets import Panel, UiKit
 
-POLL_S = 1.0
+POLL_S = 1.0  # the default; tests poll faster (TerminalApp's status_poll_s)
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class TerminalStatus:
 
 class StatusMonitor:
     def __init__(self, services: CashierServices, bridge: UiBridge,
-                 on_status: Callable[[TerminalStatus], None]) -> None:
+                 on_status: Callable[[TerminalStatus], None], poll_s: float = POLL_S) -> None:
         self.services, self.bridge, self.on_status = services, bridge, on_status
+        self.poll_s = poll_s
         self._stop = threading.Event()
         self._last_depth: int | None = None
         self._last_sync_at: datetime | None = None
@@ -62,7 +63,7 @@ class StatusMonitor:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.bridge.post(self.on_status, self.poll_now())
-            self._stop.wait(POLL_S)
+            self._stop.wait(self.poll_s)
 
 
 class StatusBar(Panel):

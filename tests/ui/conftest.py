@@ -23,6 +23,7 @@ from terminal.cashier.services import build_services  # noqa: E402
 from terminal.config import config_from_mapping  # noqa: E402
 from terminal.demo.seed import seed_configuration, seed_members  # noqa: E402
 from tests.support.artifacts import artifact_dir  # noqa: E402
+from tests.support.timers import FAST_STATUS_POLL_S, fast_hq_timers  # noqa: E402
 from tests.support.ui_driver import UiDriver  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
         config = config_from_mapping({
             "terminal": {"id": terminal_id, "language": language, "store_name": "静安旗舰店",
                          "data_dir": str(tmp_path / f"terminal-{len(drivers)}")},
-            "hq": hq or {"enabled": False},
+            "hq": {**fast_hq_timers(), **hq} if hq is not None else {"enabled": False},
             "ui": ui or {},
             **(tables or {}),
         }, environ={})
@@ -57,7 +58,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., UiDriver]]:
             runtime.printing.wait_until_idle(10)
             runtime.printer.documents.clear()
             runtime.printer.printed.clear()  # a test reads only what it printed itself
-        driver = UiDriver(TerminalApp(runtime, services))
+        driver = UiDriver(TerminalApp(runtime, services, status_poll_s=FAST_STATUS_POLL_S))
         drivers.append(driver)
         return driver
 

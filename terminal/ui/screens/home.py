@@ -138,7 +138,7 @@ class HomeScreen(TerminalScreen):
             if self.ui.message is not None:
                 self.ui.message.refusal("home.member_needed")
             return
-        if screen not in self.ui.app.screens.screen_names:
+        if not self.ui.app.has_screen(screen):
             if self.ui.message is not None:
                 self.ui.message.refusal("home.not_available")
             return
