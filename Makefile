@@ -8,7 +8,9 @@ setup:
 test: setup
 	$(PY) -m ruff check .
 	.venv/bin/lint-imports
-	$(PY) -m pytest
+# Every core (-n auto); worksteal evens out the few long tests. One test alone, in one
+# process: .venv/bin/python -m pytest tests/...::test_name (without -n).
+	$(PY) -m pytest -n auto --dist worksteal
 
 run: setup
 	$(PY) -m harness.demo

@@ -117,6 +117,8 @@ def test_hq_killed_mid_batch_then_restarted(broker, hq_database_url, folders):
             kill(terminal)
 
 
+@pytest.mark.slow(reason="three terminal and two HQ processes; what the killed worker held "
+                         "comes back only after the terminals' ack time-out")
 def test_two_workers_share_the_ingest_and_one_is_killed(broker, hq_database_url, folders):
     url = hq_database_url
     workers = [start_hq(broker, url, folders, "hq-1"), start_hq(broker, url, folders, "hq-2")]
@@ -137,6 +139,8 @@ def test_two_workers_share_the_ingest_and_one_is_killed(broker, hq_database_url,
                 stop(worker)
 
 
+@pytest.mark.slow(reason="two terminal processes sell 220 guarded operations each at a "
+                         "20 ms pace, through a broker outage")
 def test_terminals_sell_offline_within_limits_through_a_broker_outage(broker, hq_database_url,
                                                                       folders):
     """Two terminal processes ask HQ before every card debit (--guarded); with the broker

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 LINE = re.compile(
     r"^fleetsim: terminals=(\d+) events=(\d+) at_hq=(\d+) missing=(\d+) duplicated=(\d+) "
     r"balance_mismatches=(\d+) events_per_s=(\d+)$")
@@ -17,6 +19,8 @@ def run_fleetsim(*arguments: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=240, check=False)
 
 
+@pytest.mark.slow(reason="55 terminals in worker processes, with a broker and two HQ "
+                         "workers of their own")
 def test_a_small_fleet_reconciles_cleanly_on_both_databases(hq_database_url: str) -> None:
     # More terminals than one worker process takes, so the fleet really spans processes.
     done = run_fleetsim("--terminals", "55", "--sales-per-terminal", "6",

@@ -53,6 +53,8 @@ def assert_pcscd_stopped(log: str) -> None:
     assert not Path(found.group(2)).parent.parent.exists()
 
 
+@pytest.mark.slow(reason="the whole demo twice, each in processes of its own (broker, HQ, "
+                         "pcscd, the app)")
 def test_the_demo_starts_the_whole_system_and_closes_cleanly(folder: Path) -> None:
     returncode, log = run_demo(folder, "--seconds", "3")
     assert returncode == 0, log[-3000:]
@@ -72,6 +74,7 @@ def test_the_demo_starts_the_whole_system_and_closes_cleanly(folder: Path) -> No
 
 
 @needs_pcscd
+@pytest.mark.slow(reason="the whole demo in processes of its own, driven through pcscd")
 def test_a_tap_and_a_pin_on_the_simulator_panel_go_through_pcscd_to_the_virtual_card(
     folder: Path,
 ) -> None:

@@ -75,6 +75,7 @@ def type_pin(ui: UiDriver, shots: Shots, pin: str, step: str) -> None:
     ui.tap("sim.key.enter")
 
 
+@pytest.mark.slow(reason="tesseract reads each of a dozen screenshots, about a second each")
 @pytest.mark.skipif(shutil.which("tesseract") is None,
                     reason="tesseract-ocr is not installed (scripts/setup.sh installs it)")
 def test_a_wrong_then_right_pin_at_checkout_is_in_no_log_label_or_screenshot(
