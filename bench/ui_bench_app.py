@@ -11,6 +11,8 @@ from terminal.ui.environment import prepare_kivy
 
 prepare_kivy(Path(tempfile.mkdtemp(prefix="hy-bench-kivy-")), 1304, 600)
 
+from huiyuan_devices.cardreader.simulated import SimulatedCardReader  # noqa: E402
+from huiyuan_devices.printer.simulated import SimulatedPrinter  # noqa: E402
 from kivy.app import App  # noqa: E402
 from kivy.base import EventLoop  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
@@ -54,6 +56,8 @@ def measure_taps(app: TerminalApp, taps: int) -> None:
     app.show_screen("home")
     home = app.screens.get_screen("home")
     reader = app.runtime.reader
+    if not isinstance(reader, SimulatedCardReader):  # the bench's config: simulated devices
+        raise TypeError(f"the UI bench taps a simulated card reader, not {reader!r}")
     samples = []
     for index in range(taps):
         card = DEMO_CARDS[index % 3]
@@ -104,6 +108,8 @@ def measure_sales(app: TerminalApp, sales: int) -> None:
         print("sale confirmed -> receipt bytes: not measured (no sale screen)")
         return
     printer = app.runtime.printer
+    if not isinstance(printer, SimulatedPrinter):  # the bench's config: simulated devices
+        raise TypeError(f"the UI bench reads a simulated printer's output, not {printer!r}")
     samples = []
     for _ in range(sales):
         prepare_cash_sale(app)

@@ -135,6 +135,8 @@ class TerminalApp(App):
         self.title = self.texts.tr("ui.app_title")
         self.simulator_panel: Any = None
         self.screen_makers: dict[str, type[TerminalScreen]] = {}
+        # Hook: the sign-in screen is on the glass (the launcher logs the start-up time).
+        self.on_login_shown: Callable[[], None] = lambda: None
 
     def build(self) -> BoxLayout:
         from terminal.ui.screens import SCREENS
@@ -172,9 +174,6 @@ class TerminalApp(App):
         # After the first frame with the login screen on it has been drawn.
         Clock.schedule_once(lambda _dt: self.on_login_shown(), 0)
 
-    def on_login_shown(self) -> None:
-        """Hook: the sign-in screen is on the glass (the launcher logs the start-up time)."""
-
     def on_stop(self) -> None:
         self.monitor.stop()
         self.bridge.close()
@@ -197,7 +196,7 @@ class TerminalApp(App):
         screen.enter(**params)
 
     def current_screen(self) -> TerminalScreen:
-        return self.screens.current_screen  # type: ignore[return-value]
+        return self.screens.current_screen
 
     def dispatch_card(self, event: CardEvent) -> None:
         self.current_screen().on_card(event)
