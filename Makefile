@@ -7,6 +7,7 @@ setup:
 
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	.venv/bin/lint-imports
 # Every core (-n auto); worksteal evens out the few long tests. One test alone, in one
 # process: .venv/bin/python -m pytest tests/...::test_name (without -n).
@@ -23,4 +24,5 @@ bench: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	.venv/bin/lint-imports
