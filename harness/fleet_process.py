@@ -14,6 +14,7 @@ import traceback
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from harness.fleet_terminal import SimulatedTerminal
 from harness.reconcile import Reconciliation, reconcile_terminal
@@ -26,10 +27,13 @@ STORE_ID = "SH001"
 
 
 def fleet_process_main(pipe: Connection, folder: str, port: int, passwords: dict[str, str],
-                       seeds: dict[str, int], operations: int, database_url: str) -> None:
+                       seeds: dict[str, int], operations: int, database_url: str,
+                       timers: dict[str, Any] | None = None) -> None:
+    """`timers`: SyncSettings' timers for every terminal (production's when None)."""
     try:
         with ExitStack() as stack:
-            fleet = [_open_terminal(stack, Path(folder), port, tid, password, seeds[tid])
+            fleet = [_open_terminal(stack, Path(folder), port, tid, password, seeds[tid],
+                                    timers or {})
                      for tid, password in passwords.items()]
             _serve(pipe, fleet, operations, database_url)
     except EOFError:
@@ -39,8 +43,8 @@ def fleet_process_main(pipe: Connection, folder: str, port: int, passwords: dict
 
 
 def _open_terminal(stack: ExitStack, folder: Path, port: int, terminal_id: str, password: str,
-                   seed: int) -> SimulatedTerminal:
-    settings = SyncSettings(terminal_id, password, store_id=STORE_ID, port=port)
+                   seed: int, timers: dict[str, Any]) -> SimulatedTerminal:
+    settings = SyncSettings(terminal_id, password, store_id=STORE_ID, port=port, **timers)
     terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
     stack.callback(terminal.close)
     terminal.configured_sync.start()

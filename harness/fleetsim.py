@@ -18,6 +18,7 @@ from pathlib import Path
 
 from harness.broker import BrokerAccounts, BrokerError, MosquittoBroker
 from harness.fleet_process import DRAIN_TIMEOUT_S, ONLINE_TIMEOUT_S, fleet_process_main
+from harness.fleet_terminal import add_timer_flags, timers_from
 from harness.reconcile import Reconciliation
 from harness.worker_processes import FleetFailed, WorkerProcesses, processes_for
 from hq.db import open_database
@@ -27,7 +28,8 @@ from hq.settings import HqSettings
 
 
 def run(terminals: int, operations: int, database_url: str | None, folder: Path,
-        workers: int = 1) -> tuple[Reconciliation, float]:
+        workers: int = 1, timers: dict[str, float] | None = None
+        ) -> tuple[Reconciliation, float]:
     ids = [f"SIM{n:03d}" for n in range(1, terminals + 1)]
     accounts = BrokerAccounts.generate(ids)
     url = database_url or f"sqlite:///{folder / 'hq.sqlite3'}"
@@ -38,7 +40,8 @@ def run(terminals: int, operations: int, database_url: str | None, folder: Path,
         for number in range(workers):
             worker = _start_worker(broker, accounts, url, number, folder / "hq")
             stack.callback(worker.stop)
-        fleet = _start_fleet(stack, folder, broker.port, accounts, ids, operations, url)
+        fleet = _start_fleet(stack, folder, broker.port, accounts, ids, operations, url,
+                             timers or {})
         fleet.answers(timeout_s=ONLINE_TIMEOUT_S + 10)  # every terminal online
         started = time.monotonic()
         drained = max(fleet.ask("go", timeout_s=DRAIN_TIMEOUT_S + 10))
@@ -47,13 +50,14 @@ def run(terminals: int, operations: int, database_url: str | None, folder: Path,
 
 
 def _start_fleet(stack: ExitStack, folder: Path, port: int, accounts: BrokerAccounts,
-                 ids: list[str], operations: int, url: str) -> WorkerProcesses:
+                 ids: list[str], operations: int, url: str,
+                 timers: dict[str, float]) -> WorkerProcesses:
     processes = processes_for(len(ids))
     shares = []
     for index in range(processes):
         share = ids[index::processes]
         shares.append((str(folder), port, {tid: accounts.password_for(tid) for tid in share},
-                       {tid: ids.index(tid) for tid in share}, operations, url))
+                       {tid: ids.index(tid) for tid in share}, operations, url, timers))
     return WorkerProcesses(stack, fleet_process_main, shares, name="fleetsim")
 
 
@@ -75,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sales-per-terminal", type=int, default=50)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--workers", type=int, default=1)
+    add_timer_flags(parser)  # the terminals' sync timers, production's unless given
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.terminals <= 500 or not 1 <= arguments.sales_per_terminal <= 100_000:
         parser.error("--terminals 1..500, --sales-per-terminal 1..100000")
@@ -83,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     folder.chmod(0o755)  # the broker runs as the `mosquitto` user and keeps its files here
     try:
         result, elapsed = run(arguments.terminals, arguments.sales_per_terminal,
-                              arguments.database_url, folder, arguments.workers)
+                              arguments.database_url, folder, arguments.workers,
+                              timers_from(arguments))
     except (BrokerError, HqError, FleetFailed, OSError) as error:
         print(f"fleetsim: {error}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-import pytest
+from tests.support.timers import fast_sync_flags
 
 LINE = re.compile(
     r"^fleetsim: terminals=(\d+) events=(\d+) at_hq=(\d+) missing=(\d+) duplicated=(\d+) "
@@ -19,12 +19,11 @@ def run_fleetsim(*arguments: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=240, check=False)
 
 
-@pytest.mark.slow(reason="55 terminals in worker processes, with a broker and two HQ "
-                         "workers of their own")
 def test_a_small_fleet_reconciles_cleanly_on_both_databases(hq_database_url: str) -> None:
     # More terminals than one worker process takes, so the fleet really spans processes.
     done = run_fleetsim("--terminals", "55", "--sales-per-terminal", "6",
-                        "--database-url", hq_database_url, "--workers", "2")
+                        "--database-url", hq_database_url, "--workers", "2",
+                        *fast_sync_flags())
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1, done.stdout

@@ -53,8 +53,6 @@ def assert_pcscd_stopped(log: str) -> None:
     assert not Path(found.group(2)).parent.parent.exists()
 
 
-@pytest.mark.slow(reason="the whole demo twice, each in processes of its own (broker, HQ, "
-                         "pcscd, the app)")
 def test_the_demo_starts_the_whole_system_and_closes_cleanly(folder: Path) -> None:
     returncode, log = run_demo(folder, "--seconds", "3")
     assert returncode == 0, log[-3000:]
