@@ -163,10 +163,7 @@ class TerminalApp(App):
         return root
 
     def on_start(self) -> None:
-        # Everything built so far lives as long as the app: keep the cyclic garbage collector
-        # from walking it again and again (its pauses showed as dropped frames).
-        gc.collect()
-        gc.freeze()
+        self._freeze_what_lives_on()
         self.runtime.start()
         self.runtime.reader.start(lambda event: self.bridge.post(self.dispatch_card, event))
         self.monitor.start()
@@ -179,6 +176,14 @@ class TerminalApp(App):
         self.bridge.close()
         self.runtime.close()
 
+    @staticmethod
+    def _freeze_what_lives_on() -> None:
+        """After a build: what was built lives as long as the app (the screens are kept), so
+        keep the cyclic garbage collector from walking it again and again (its pauses showed
+        as dropped frames, and as slower sales when screens came to be built on first show)."""
+        gc.collect()
+        gc.freeze()
+
     def has_screen(self, name: str) -> bool:
         return name in self.screen_makers
 
@@ -186,6 +191,7 @@ class TerminalApp(App):
         """The screen called `name`, built now if it has not been shown before."""
         if not self.screens.has_screen(name):
             self.screens.add_widget(self.screen_makers[name](self.ui))
+            self._freeze_what_lives_on()
         return self.screens.get_screen(name)
 
     def show_screen(self, name: str, **params: Any) -> None:
