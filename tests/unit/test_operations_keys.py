@@ -31,7 +31,7 @@ def _keys_raised(path: Path) -> set[str]:
 
 
 OPERATION_KEYS = sorted(set().union(*(_keys_raised(path)
-                                      for path in CASHIER.glob("operations*.py"))))
+                                      for path in (CASHIER / "operations").glob("*.py"))))
 
 
 def test_the_scan_finds_the_operations_keys():
