@@ -1,8 +1,9 @@
 """The terminal's print service: receipts printed on a worker thread, never lost.
 
 The cashier's screen never waits on the printer: `submit` only queues the receipt, and the
-worker reports each outcome to a callback (on the worker thread: a Kivy screen hands it to
-`Clock.schedule_once`). Every receipt the store holds is owed to its customer until the printer
+worker reports each outcome to a callback on the worker thread (the UI reaches this service
+only through the cashier's services, and hands outcomes to its own thread through
+terminal.ui.bridge). Every receipt the store holds is owed to its customer until the printer
 has printed it, so a printer error leaves it in the reprint list (`pending_reprints`) with the
 reason, and printing it later clears it. The terminal going down mid-print loses nothing either:
 the receipt was stored with its operation and is still unprinted when the terminal comes back.
