@@ -1,10 +1,11 @@
 """Sealing a member PIN to HQ's public key (decision 9), and opening the seal at HQ.
 
-X25519 with a one-off key per request, HKDF-SHA256 over the shared secret (salted with both
-public keys) for a ChaCha20-Poly1305 key and nonce, and the request's associated data
-(protocol.wire_pins.pin_associated_data) authenticated with it. A fresh key per message means
-the nonce is never reused; the associated data means a seal opens only for the terminal, card,
-purpose, nonce and time it was made for. Both sides are here so the scheme is in one place.
+HPKE (RFC 9180) in base mode, as the pinned `cryptography` implements it: DHKEM(X25519,
+HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305 (PIN_ALGORITHM). HPKE makes a one-off key pair per
+message, so no AEAD nonce is ever reused, and its key schedule binds HQ's public key. The
+request's context (protocol.wire_pins.pin_associated_data: terminal, card, purpose, nonce, time,
+key and algorithm) is HPKE's `info`, so a seal opens only for the request it was made for.
+Both sides are here so the scheme is in one place.
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ from datetime import datetime
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from membership.pin_hash import check_pin_format
-from protocol.wire_pins import PinKey, PinRequest, SealedPin, pin_plaintext
+from protocol.wire_pins import PUBLIC_KEY_BYTES, PinKey, PinRequest, SealedPin, pin_plaintext
 
-HKDF_INFO = b"hy/v1 member pin seal"
-_KEY_BYTES = 32
-_NONCE_BYTES = 12
+# protocol.wire_pins.PIN_ALGORITHM names this suite on the wire.
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 
 
 class Pin(Protocol):
@@ -39,32 +37,21 @@ class SealError(ValueError):
     """A seal that does not open: another key, altered bytes, or moved to another request."""
 
 
-def seal(public_key: bytes, plaintext: bytes | bytearray, associated_data: bytes) -> SealedPin:
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_public = ephemeral.public_key().public_bytes_raw()
-    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key))
-    key, nonce = _derive(shared, ephemeral_public, public_key)
-    return SealedPin(ephemeral_public,
-                     ChaCha20Poly1305(key).encrypt(nonce, bytes(plaintext), associated_data))
+def seal(public_key: bytes, plaintext: bytes | bytearray, context: bytes) -> SealedPin:
+    """HPKE single-shot seal to `public_key` with `context` as `info`. HPKE's output is the
+    encapsulated key (the one-off X25519 public key, 32 bytes) then the AEAD ciphertext."""
+    output = SUITE.encrypt(plaintext, X25519PublicKey.from_public_bytes(public_key),
+                           info=context)
+    return SealedPin(output[:PUBLIC_KEY_BYTES], output[PUBLIC_KEY_BYTES:])
 
 
-def open_sealed(private_key: X25519PrivateKey, sealed: SealedPin, associated_data: bytes
-                ) -> bytes:
-    recipient_public = private_key.public_key().public_bytes_raw()
+def open_sealed(private_key: X25519PrivateKey, sealed: SealedPin, context: bytes) -> bytes:
     try:
-        # exchange() refuses a low-order point (an all-zero secret) with ValueError.
-        shared = private_key.exchange(X25519PublicKey.from_public_bytes(sealed.ephemeral_key))
-        key, nonce = _derive(shared, sealed.ephemeral_key, recipient_public)
-        return ChaCha20Poly1305(key).decrypt(nonce, sealed.ciphertext, associated_data)
+        # A low-order encapsulated key (an all-zero shared secret) is refused like a bad tag.
+        return SUITE.decrypt(sealed.ephemeral_key + sealed.ciphertext, private_key,
+                             info=context)
     except (InvalidTag, ValueError):
         raise SealError("the sealed PIN does not open") from None
-
-
-def _derive(shared: bytes, ephemeral_public: bytes, recipient_public: bytes
-            ) -> tuple[bytes, bytes]:
-    material = HKDF(algorithm=hashes.SHA256(), length=_KEY_BYTES + _NONCE_BYTES,
-                    salt=ephemeral_public + recipient_public, info=HKDF_INFO).derive(shared)
-    return material[:_KEY_BYTES], material[_KEY_BYTES:]
 
 
 def seal_pin_request(key: PinKey, terminal_id: str, card_no: str, purpose: str, pin: Pin,

@@ -1,9 +1,9 @@
 """Member PINs at HQ over MQTT (decision 9; docs/protocol.md): HQ's public key, published
 retained on `hy/v1/hq/pin_key`, and `hy/v1/t/{terminal}/pin/req` -> `.../pin/resp`.
 
-The PIN never travels in clear: the terminal seals it to HQ's key (X25519 + HKDF-SHA256 +
-ChaCha20-Poly1305, protocol/pin_sealing.py). The associated data binds the terminal, the
-card, the purpose, a fresh nonce, the time and the key, so HQ refuses a sealed PIN moved to
+The PIN never travels in clear: the terminal seals it to HQ's key with HPKE (RFC 9180,
+PIN_ALGORITHM; protocol/pin_sealing.py). The sealing context binds the terminal, the card, the
+purpose, a fresh nonce, the time, the key and the algorithm, so HQ refuses a sealed PIN moved to
 another card or purpose, and remembers nonces to refuse one sent twice.
 
 Pure: only the messages and the associated data are here; the cryptography is in the shells.
@@ -35,7 +35,12 @@ from protocol.wire import (
 )
 
 PIN_KEY_TOPIC = f"{PREFIX}/hq/pin_key"
-PIN_ALGORITHM = "X25519-HKDF-SHA256-ChaCha20Poly1305"
+# The seal's scheme, named in the key message and in every request. Versioned: HQ opens only
+# PIN_ALGORITHM; a request without `algorithm` was sealed by a terminal of the earlier scheme
+# (PREVIOUS_PIN_ALGORITHM, home-made X25519 + HKDF + ChaCha20-Poly1305) and is refused with
+# ALGORITHM_STALE and a dead letter (docs/protocol.md).
+PIN_ALGORITHM = "HPKE-X25519-SHA256-ChaCha20Poly1305"
+PREVIOUS_PIN_ALGORITHM = "X25519-HKDF-SHA256-ChaCha20Poly1305"
 PIN_PURPOSES = ("verify", "set", "change")
 PIN_OUTCOMES = ("accepted", "wrong", "locked", "not_set", "refused")
 # Reasons of a `refused` answer (message keys).
@@ -44,6 +49,8 @@ SEAL_REFUSED = "pin.refused"  # the seal does not open for this request
 REPLAYED = "pin.replayed"  # this request (its nonce) was seen before
 STALE = "pin.stale"  # sent too far from HQ's clock
 KEY_STALE = "pin.key_stale"  # sealed to a key HQ no longer holds: use the newest pin_key
+ALGORITHM_STALE = "pin.algorithm"  # sealed with a scheme HQ no longer opens: update the terminal
+TERMINAL_LIMITED = "pin.terminal_limited"  # this terminal failed PINs on too many cards lately
 PUBLIC_KEY_BYTES = 32
 MAX_SEALED_BYTES = 256  # a sealed {"pin": ..., "old_pin": ...} is under 80
 _NONCE = re.compile(r"[0-9a-f]{32}")
@@ -83,8 +90,8 @@ def parse_pin_key(payload: bytes) -> PinKey:
 
 @dataclass(frozen=True)
 class SealedPin:
-    ephemeral_key: bytes  # the terminal's one-off X25519 public key
-    ciphertext: bytes  # ChaCha20-Poly1305 output, tag included
+    ephemeral_key: bytes  # HPKE's encapsulated key: the terminal's one-off X25519 public key
+    ciphertext: bytes  # HPKE's ChaCha20-Poly1305 output, tag included
 
 
 @dataclass(frozen=True)
@@ -96,24 +103,27 @@ class PinRequest:
     sent_at: datetime  # the terminal's clock
     key_id: str  # the PinKey the PIN is sealed to
     sealed: SealedPin
+    algorithm: str = PIN_ALGORITHM  # PREVIOUS_PIN_ALGORITHM: an outdated terminal's request
 
     def associated_data(self) -> bytes:
         return pin_associated_data(self.terminal_id, self.card_no, self.purpose, self.nonce,
-                                   self.sent_at, self.key_id)
+                                   self.sent_at, self.key_id, self.algorithm)
 
     def to_bytes(self) -> bytes:
         return encode({"schema": SCHEMA, "terminal_id": self.terminal_id,
                        "card_no": self.card_no, "purpose": self.purpose, "nonce": self.nonce,
                        "sent_at": self.sent_at.isoformat(), "key_id": self.key_id,
+                       "algorithm": self.algorithm,
                        "sealed": {"ephemeral_key": _b64(self.sealed.ephemeral_key),
                                   "ciphertext": _b64(self.sealed.ciphertext)}})
 
 
 def pin_associated_data(terminal_id: str, card_no: str, purpose: str, nonce: str,
-                        sent_at: datetime, key_id: str) -> bytes:
-    """What the seal authenticates besides the PIN. Every part is a checked id without
-    control characters, so joining them with \\x1f is unambiguous."""
-    parts = ("hy/v1/pin", terminal_id, card_no, purpose, nonce, sent_at.isoformat(), key_id)
+                        sent_at: datetime, key_id: str, algorithm: str = PIN_ALGORITHM) -> bytes:
+    """What the seal authenticates besides the PIN (HPKE's `info`). Every part is a checked id
+    without control characters, so joining them with \\x1f is unambiguous."""
+    parts = ("hy/v1/pin", algorithm, terminal_id, card_no, purpose, nonce,
+             sent_at.isoformat(), key_id)
     return "\x1f".join(parts).encode()
 
 
@@ -121,6 +131,9 @@ def parse_pin_request(topic: str, payload: bytes) -> PinRequest:
     message = decode(payload)
     terminal_id = own_terminal(topic, "pin/req", message)
     purpose, nonce = message.get("purpose"), message.get("nonce")
+    algorithm = message.get("algorithm", PREVIOUS_PIN_ALGORITHM)
+    if algorithm not in (PIN_ALGORITHM, PREVIOUS_PIN_ALGORITHM):
+        raise WireError("invalid_field", "algorithm")
     if purpose not in PIN_PURPOSES:
         raise WireError("invalid_field", "purpose")
     if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
@@ -136,7 +149,8 @@ def parse_pin_request(topic: str, payload: bytes) -> PinRequest:
         raise WireError("invalid_field", "ephemeral_key")
     return PinRequest(terminal_id, card_no, purpose, nonce, required_time(message, "sent_at"),
                       key_id, SealedPin(ephemeral_key,
-                                        _unb64(sealed, "ciphertext", MAX_SEALED_BYTES)))
+                                        _unb64(sealed, "ciphertext", MAX_SEALED_BYTES)),
+                      algorithm)
 
 
 @dataclass(frozen=True)
