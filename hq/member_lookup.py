@@ -1,13 +1,19 @@
 """HQ as the member directory: answers `lookup/req` by card number, UID or phone with the member's
-profile, the card as HQ knows it, its balances derived from HQ's ledger (every lot), the offline
-PIN verifier, the member's unused coupons (hq.member_coupons) and the member's other cards
-(docs/protocol.md).
+profile, the card as HQ knows it, its balances derived from HQ's ledger (every lot), the member's
+unused coupons (hq.member_coupons) and the member's other cards (docs/protocol.md).
+
+The offline PIN verifier goes only with a card the request says was read at the terminal
+(`presented`), never with a phone lookup or a snapshot page, and at most VERIFIERS_PER_HOUR
+times per terminal; lookups beyond LOOKUPS_PER_MINUTE per terminal are refused
+`lookup.rate_limited` (hq.terminal_limits: counted in this worker's memory). Every lookup is
+logged (a phone by its last four digits).
 
 Read only. A malformed request becomes a dead letter and gets no answer, like auth/req.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,12 +22,14 @@ from hq.balances import card_balances
 from hq.db import HqDatabase, naive_local
 from hq.member_coupons import MemberCoupons
 from hq.request_parsing import parsed_or_dead_letter
+from hq.terminal_limits import lookup_limit, verifier_limit
 from membership.cards import Card, CardStatus
 from membership.lifecycle import TERMINAL_STATUSES
 from membership.profiles import parse_birthday_text
 from protocol.wire_members import (
     MAX_LOOKUP_RECORDS,
     MAX_OTHER_CARDS,
+    RATE_LIMITED,
     UNKNOWN_CARD,
     UNKNOWN_MEMBER,
     LookupRecord,
@@ -31,6 +39,7 @@ from protocol.wire_members import (
     parse_lookup_request,
 )
 
+log = logging.getLogger("hq.member_lookup")
 _MAX_REPLACEMENTS = 20  # how far back previous_card_nos follows replaced_by
 
 
@@ -39,12 +48,20 @@ class MemberLookup:
         self._db = db
         self._clock = clock
         self.coupons = MemberCoupons(db)
+        self.lookups = lookup_limit()
+        self.verifiers = verifier_limit()
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> LookupResponse | None:
         now = naive_local(now or self._clock())
         request = parsed_or_dead_letter(self._db, topic, payload, parse_lookup_request, now)
-        return None if request is None else self.lookup(request, now)
+        if request is None:
+            return None
+        if not self.lookups.take(request.terminal_id, now):
+            log.warning("refused a lookup from terminal %s: over %d a minute",
+                        request.terminal_id, self.lookups.limit)
+            return LookupResponse(now, (), RATE_LIMITED)
+        return self.lookup(request, now)
 
     def lookup(self, request: LookupRequest, now: datetime | None = None) -> LookupResponse:
         now = naive_local(now or self._clock())
@@ -53,12 +70,26 @@ class MemberLookup:
                 rows, unknown = self._cards_of_phone(request.phone), UNKNOWN_MEMBER
             else:
                 rows, unknown = self._cards_presented(request), UNKNOWN_CARD
+            verifier_for = self._verifier_for(request, rows, now)
+            _log_lookup(request, rows, verifier_for)
             if not rows:
                 return LookupResponse(now, (), unknown)
             coupons = self.coupons.codes_by_member(
                 request.terminal_id, {row.member_id for row in rows}, now)
             return LookupResponse(now, tuple(
-                self.record(row, coupons.get(row.member_id, ())) for row in rows))
+                self.record(row, coupons.get(row.member_id, ()),
+                            offline_verifier=row.card_no == verifier_for) for row in rows))
+
+    def _verifier_for(self, request: LookupRequest, rows: list[Any], now: datetime) -> str:
+        """The card whose offline verifier the answer may carry: the one card read at the
+        terminal, within its hourly allowance; "" for none."""
+        if request.by != "card" or not request.presented or len(rows) != 1:
+            return ""
+        if not self.verifiers.take(request.terminal_id, now):
+            log.warning("sent no offline PIN verifier to terminal %s: over %d an hour",
+                        request.terminal_id, self.verifiers.limit)
+            return ""
+        return str(rows[0].card_no)
 
     def _cards_presented(self, request: LookupRequest) -> list[Any]:
         cards = self._db.cards
@@ -76,10 +107,14 @@ class MemberLookup:
         found = cards.select().where(cards.member_id.in_(member_ids))
         return sorted(found, key=_live_first)[:MAX_LOOKUP_RECORDS]
 
-    def record(self, row: Any, coupons: tuple[str, ...]) -> LookupRecord:
-        """One card row as the answer carries it (also hq.snapshots' pages)."""
-        pins = self._db.member_pins
-        pin = pins.get_or_none(pins.card_no == row.card_no)
+    def record(self, row: Any, coupons: tuple[str, ...], offline_verifier: bool = False
+               ) -> LookupRecord:
+        """One card row as the answer carries it (also hq.snapshots' pages, which never carry
+        the offline PIN verifier)."""
+        pin = None
+        if offline_verifier:
+            pins = self._db.member_pins
+            pin = pins.get_or_none(pins.card_no == row.card_no)
         return LookupRecord(
             profile=self._profile(row.member_id), card=self._card(row),
             balances=card_balances(self._db, row.card_no), uid=row.uid or "",
@@ -121,6 +156,14 @@ class MemberLookup:
             cards.member_id == member_id, cards.card_no != card_no,
         ).order_by(cards.card_no).limit(MAX_OTHER_CARDS)
         return tuple(row.card_no for row in rows)
+
+
+def _log_lookup(request: LookupRequest, rows: list[Any], verifier_for: str) -> None:
+    asked = (f"phone ...{request.phone[-4:]}" if request.by == "phone"
+             else f"card {request.card_no or 'uid ' + request.uid}"
+             + (" (presented)" if request.presented else ""))
+    log.info("lookup from terminal %s by %s: %d card(s)%s", request.terminal_id, asked, len(rows),
+             f", offline verifier of {verifier_for}" if verifier_for else "")
 
 
 def _live_first(row: Any) -> tuple[bool, int, str]:

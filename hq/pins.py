@@ -5,11 +5,16 @@ The PIN reaches HQ sealed to its key (protocol/pin_sealing.py) and exists here i
 between opening the seal and hashing it: it is never stored, logged, put in a dead letter or an
 exception. A seal that does not open for its request (moved to another card, purpose or terminal,
 or altered) is a dead letter `pin_undecryptable`; a request seen before, or sent too far from
-HQ's clock for its nonce still to be remembered, is refused without touching the card's PIN.
+HQ's clock for its nonce still to be remembered, is refused without touching the card's PIN. A
+request sealed with an earlier scheme (protocol.wire_pins.PIN_ALGORITHM) is a dead letter
+`pin_algorithm` and refused `pin.algorithm`. A terminal that has counted wrong PINs on
+FAILED_CARDS_PER_DAY distinct cards (hq.terminal_limits) has its checks of other cards refused
+`pin.terminal_limited`, uncounted: one terminal cannot lock every card of the chain.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,15 +23,19 @@ from peewee import IntegrityError
 
 from hq.db import HqDatabase, naive_local
 from hq.pin_secrets import PinSecrets
+from hq.terminal_limits import failed_card_limit
 from membership.pin_hash import OFFLINE_COST, ONLINE_COST, make_verifier, matches
 from protocol.pin_sealing import SealError, open_sealed
 from protocol.wire import WireError
 from protocol.wire_pins import (
+    ALGORITHM_STALE,
     ALREADY_SET,
     KEY_STALE,
+    PIN_ALGORITHM,
     REPLAYED,
     SEAL_REFUSED,
     STALE,
+    TERMINAL_LIMITED,
     PinRequest,
     PinResponse,
     PinSecret,
@@ -34,6 +43,7 @@ from protocol.wire_pins import (
     parse_pin_request,
 )
 
+log = logging.getLogger("hq.pins")
 MAX_FAILURES = 3
 # A request is opened only this close to HQ's clock, and its nonce is kept longer than twice
 # that, so any request that could still pass the time check is remembered.
@@ -52,6 +62,7 @@ class PinAuthority:
         self._db = db
         self.secrets = secrets
         self._clock = clock
+        self.failed_cards = failed_card_limit()
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> PinResponse | None:
@@ -65,14 +76,36 @@ class PinAuthority:
             detail = error.detail if isinstance(error, WireError) else type(error).__name__
             self._db.record_dead_letter(topic, payload, reason, detail, now)
             return None
-        if request.key_id != self.secrets.key_id:
-            return _refused(KEY_STALE)
+        refusal = self._screen(topic, payload, request, now)
+        if refusal is not None:
+            return refusal
         secret = self._open(topic, payload, request, now)
         if secret is None:
             return _refused(SEAL_REFUSED)
         if abs(sent_at - now) > REQUEST_WINDOW:
             return _refused(STALE)
-        return self.decide(request, secret, now)
+        response = self.decide(request, secret, now)
+        if request.purpose != "set" and response.outcome in ("wrong", "locked"):
+            self.failed_cards.count_failure(request.terminal_id, request.card_no, now)
+        return response
+
+    def _screen(self, topic: str, payload: bytes, request: PinRequest, now: datetime
+                ) -> PinResponse | None:
+        """A refusal decided before the seal is opened, or None."""
+        if request.algorithm != PIN_ALGORITHM:
+            self._db.record_dead_letter(
+                topic, payload, "pin_algorithm",
+                f"sealed with {request.algorithm}; HQ opens only {PIN_ALGORITHM}", now)
+            return _refused(ALGORITHM_STALE)
+        if request.key_id != self.secrets.key_id:
+            return _refused(KEY_STALE)
+        if request.purpose != "set" and not self.failed_cards.allows(
+                request.terminal_id, request.card_no, now):
+            log.warning("refused a PIN check of card %s from terminal %s: it failed PINs on "
+                        "%d cards within %s", request.card_no, request.terminal_id,
+                        self.failed_cards.limit, self.failed_cards.period)
+            return _refused(TERMINAL_LIMITED)
+        return None
 
     def _open(self, topic: str, payload: bytes, request: PinRequest, now: datetime
               ) -> PinSecret | None:

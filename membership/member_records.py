@@ -32,6 +32,7 @@ class CardRef:
 
     card_no: str = ""
     uid: str = ""
+    presented: bool = False  # read by this terminal's reader just now (not typed, not a lookup)
 
 
 @dataclass(frozen=True)

@@ -39,16 +39,19 @@ MAX_OTHER_CARDS = 20
 MAX_LOOKUP_RESPONSE_BYTES = 4 * 1024 * 1024
 UNKNOWN_CARD = "card.unknown"
 UNKNOWN_MEMBER = "member.unknown"
+RATE_LIMITED = "lookup.rate_limited"  # too many lookups from this terminal just now
 
 
 @dataclass(frozen=True)
 class LookupRequest:
-    """By card: `card_no`, else `uid`. By phone: `phone` (normalised digits)."""
+    """By card: `card_no`, else `uid`. By phone: `phone` (normalised digits). `presented`: the
+    card was read by the terminal's reader just now, so HQ may send its offline PIN verifier."""
 
     terminal_id: str
     card_no: str = ""
     uid: str = ""
     phone: str = ""
+    presented: bool = False
 
     @property
     def by(self) -> str:
@@ -60,7 +63,7 @@ class LookupRequest:
         if self.by == "phone":
             message["phone"] = self.phone
         else:
-            message.update(card_no=self.card_no, uid=self.uid)
+            message.update(card_no=self.card_no, uid=self.uid, presented=self.presented)
         return encode(message)
 
 
@@ -82,7 +85,10 @@ def parse_lookup_request(topic: str, payload: bytes) -> LookupRequest:
         raise WireError("invalid_field", "uid")
     if not card_no and not uid:
         raise WireError("invalid_field", "card_no/uid")
-    return LookupRequest(terminal_id, card_no=card_no, uid=uid)
+    presented = message.get("presented", False)
+    if not isinstance(presented, bool):
+        raise WireError("invalid_field", "presented")
+    return LookupRequest(terminal_id, card_no=card_no, uid=uid, presented=presented)
 
 
 @dataclass(frozen=True)

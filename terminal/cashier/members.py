@@ -72,7 +72,7 @@ class MemberDesk:
         """The member of the card read (by our card number, else by its UID)."""
         if not card.card_no and not card.uid:
             raise InvalidInput("card.required")
-        record = self._ask_hq(CardRef(card.card_no, card.uid))
+        record = self._ask_hq(CardRef(card.card_no, card.uid, presented=True))
         if record is not None:
             self.ctx.store.cache_member_record(record)
             return self.view(record.card.card_no, from_hq=True)

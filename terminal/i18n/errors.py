@@ -23,6 +23,14 @@ CARD_AND_MONEY_ERRORS = {
         "总部密钥已更新，请稍后重试",
         "HQ's PIN key has changed: please try again shortly",
     ),
+    "pin.algorithm": (
+        "本机的密码加密方式已停用，请更新收银软件",
+        "HQ no longer accepts this terminal's PIN sealing: update the terminal software",
+    ),
+    "pin.terminal_limited": (
+        "本机近期密码错误的卡过多，总部暂停本机验证密码",
+        "Wrong PINs on too many cards here lately: HQ has paused PIN checks at this terminal",
+    ),
     "member.unknown": ("总部没有使用此手机号的会员", "HQ has no member with this phone number"),
     "member.name_invalid": (
         "会员姓名最多 {max} 个字，且不能含控制字符",

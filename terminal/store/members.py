@@ -113,13 +113,19 @@ def normalised_uid(uid: str) -> str:
 
 def _hq_facts(record: MemberRecord) -> dict[str, Any]:
     balances = record.balances
-    return {
+    facts: dict[str, Any] = {
         "hq_principal": balances.principal, "hq_bonus": balances.bonus,
         "hq_points": balances.points, "hq_time_minutes": balances.time_minutes,
         "hq_counts": _uses_by_service(balances), "hq_as_of": record.as_of,
         "hq_balances": json_ready(balances), "hq_coupons": list(record.coupons),
-        "uid": normalised_uid(record.uid), "offline_pin_verifier": record.offline_pin_verifier,
+        "uid": normalised_uid(record.uid),
     }
+    # HQ sends the offline verifier only for a card read here (docs/protocol.md): a record
+    # without one (a phone lookup, a parent card, a snapshot) keeps the one cached. HQ never
+    # removes a PIN, and a change made here forgets the old verifier itself.
+    if record.offline_pin_verifier:
+        facts["offline_pin_verifier"] = record.offline_pin_verifier
+    return facts
 
 
 def _uses_by_service(balances: CardBalances) -> dict[str, int]:

@@ -2,9 +2,11 @@
 request/response (the cashier's MemberDirectory and MemberPinService ports).
 
 Every call blocks a worker thread (never the UI thread) for at most the directory time-out and
-returns None when HQ cannot be asked or does not answer in time. HQ's refusals are domain
-errors with HQ's message key (card.unknown, pin.already_set, ...), except that a phone no
-member has gives an empty tuple.
+returns None when HQ cannot be asked or does not answer in time, or refuses a lookup for the
+terminal's rate (lookup.rate_limited: the cache serves, as when HQ is down). HQ's other refusals
+are domain errors with HQ's message key (card.unknown, pin.already_set, ...), except that a phone
+no member has gives an empty tuple. HQ sends a card's offline PIN verifier only when the lookup
+says the card was read here (CardRef.presented).
 A PIN is revealed only inside protocol.pin_sealing.seal_pin_request, which seals it to
 HQ's public key (the newest the broker delivered, kept by the SyncClient).
 """
@@ -29,6 +31,7 @@ from membership.profiles import normalise_phone, normalise_uid
 from protocol.pin_sealing import seal_pin_request
 from protocol.wire import WireError
 from protocol.wire_members import (
+    RATE_LIMITED,
     UNKNOWN_MEMBER,
     LookupRecord,
     LookupRequest,
@@ -61,7 +64,8 @@ class HqDirectory:
         uid = normalise_uid(card.uid)
         if not card.card_no and not uid:
             raise InvalidInput("card.required")
-        response = self._lookup(LookupRequest(self._terminal_id, card_no=card.card_no, uid=uid))
+        response = self._lookup(LookupRequest(self._terminal_id, card_no=card.card_no, uid=uid,
+                                              presented=card.presented))
         if response is None:
             return None
         _raise_refusal(response)
@@ -86,10 +90,14 @@ class HqDirectory:
         if payload is None:
             return None
         try:
-            return parse_lookup_response(payload)
+            response = parse_lookup_response(payload)
         except WireError as error:
             log.warning("ignored a lookup answer from HQ: %s", error)
             return None
+        if response.reason == RATE_LIMITED:
+            log.warning("HQ refused a lookup: too many from this terminal just now")
+            return None
+        return response
 
     # --- MemberPinService ------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Member PINs at HQ on real SQLite and PostgreSQL (decision 9): set, verify, the lockout after
-three wrong PINs, change with the old PIN, and sealed requests that are moved, replayed, stale,
-sealed to another key or garbage."""
+three wrong PINs, change with the old PIN, sealed requests that are moved, replayed, stale,
+sealed to another key, with the earlier scheme or garbage, the offline verifier only for a card
+presented, and the bound on the cards one terminal can fail PINs on."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from hq.member_lookup import MemberLookup
 from hq.pin_secrets import KEY_FILE, PEPPER_FILE, PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority, unlock_pin
 from hq.settings import HqSettings
+from hq.terminal_limits import FailedCardLimit
 from membership.pin_hash import matches
 from protocol.pin_sealing import seal, seal_pin_request
 from protocol.wire import terminal_topic
 from protocol.wire_members import LookupRequest
-from protocol.wire_pins import PinRequest, PinResponse, SealedPin
+from protocol.wire_pins import PREVIOUS_PIN_ALGORITHM, PinRequest, PinResponse, SealedPin
 from tests.integration.hq_feed import CARD, TerminalFeed
 
 NOW = datetime(2026, 11, 23, 11, 0)
@@ -80,12 +82,19 @@ def test_a_pin_is_set_once_and_then_verified(pins: PinAuthority, hq: HqDatabase)
     assert row.verifier.startswith("scrypt$14$") and row.offline_verifier.startswith("scrypt$12$")
 
 
-def test_the_lookup_carries_the_offline_verifier(pins: PinAuthority, hq: HqDatabase) -> None:
+def test_only_the_lookup_of_a_card_presented_carries_the_offline_verifier(
+        pins: PinAuthority, hq: HqDatabase) -> None:
     feed = TerminalFeed("T1")
     assert Ingestor(hq).handle_events(feed.topic, feed.batch([feed.issue()]), feed.at).stored
     assert ask(pins, "set", FIRST) == ACCEPTED
-    (record,) = MemberLookup(hq).lookup(LookupRequest("T1", card_no=CARD), NOW).records
+    lookup = MemberLookup(hq)
+    (record,) = lookup.lookup(LookupRequest("T1", card_no=CARD, presented=True), NOW).records
     assert verifies(FIRST, record.offline_pin_verifier)
+    (typed,) = lookup.lookup(LookupRequest("T1", card_no=CARD), NOW).records
+    assert typed.offline_pin_verifier == ""
+    lookup.verifiers.limit = 1  # this worker's hourly allowance of verifiers is spent
+    (over,) = lookup.lookup(LookupRequest("T1", card_no=CARD, presented=True), NOW).records
+    assert over.offline_pin_verifier == ""
 
 
 def test_three_wrong_pins_in_a_row_lock_the_card(pins: PinAuthority, hq: HqDatabase) -> None:
@@ -182,6 +191,42 @@ def test_a_sealed_request_with_a_malformed_pin_inside_is_a_dead_letter(
     payload = dataclasses.replace(request, sealed=inside).to_bytes()
     assert pins.handle_request(TOPIC, payload) == PinResponse("refused", 0, "pin.refused")
     assert hq.dead_letters.get().detail == "sealed pin"
+
+
+def test_a_request_sealed_with_the_earlier_scheme_is_refused_with_a_dead_letter(
+        pins: PinAuthority, hq: HqDatabase) -> None:
+    """An outdated terminal names no `algorithm`; HQ does not try to open it."""
+    ask(pins, "set", FIRST)
+    message = json.loads(sealed(pins.secrets, "verify", WRONG))
+    del message["algorithm"]
+    outdated = json.dumps(message).encode()
+    assert pins.handle_request(TOPIC, outdated) == PinResponse("refused", 0, "pin.algorithm")
+    (letter,) = hq.dead_letters.select()
+    assert (letter.reason, bytes(letter.payload)) == ("pin_algorithm", outdated)
+    assert PREVIOUS_PIN_ALGORITHM in letter.detail
+    assert hq.member_pins.get_by_id(CARD).failures == 0
+
+
+def test_a_terminal_fails_pins_on_a_bounded_number_of_cards(pins: PinAuthority,
+                                                            hq: HqDatabase) -> None:
+    pins.failed_cards = FailedCardLimit(2, timedelta(days=1))  # FAILED_CARDS_PER_DAY, smaller
+    third = "8800000000000003"
+    for card_no in (CARD, OTHER_CARD, third):
+        ask(pins, "set", FIRST, card_no=card_no)
+    assert ask(pins, "verify", WRONG) == PinResponse("wrong", 2)
+    assert ask(pins, "verify", WRONG, card_no=OTHER_CARD) == PinResponse("wrong", 2)
+    limited = PinResponse("refused", 0, "pin.terminal_limited")
+    assert ask(pins, "verify", WRONG, card_no=third) == limited
+    assert ask(pins, "verify", FIRST, card_no=third) == limited  # refused, not checked
+    assert hq.member_pins.get_by_id(third).failures == 0  # nothing counted
+    assert ask(pins, "verify", FIRST) == ACCEPTED  # a card it already failed on: checked
+    assert ask(pins, "set", FIRST, card_no="8800000000000004") == ACCEPTED
+    from_t2 = seal_pin_request(pins.secrets.pin_key(NOW), "T2", third, "verify", pin(FIRST),
+                               None, NOW).to_bytes()
+    assert pins.handle_request(terminal_topic("T2", "pin/req"), from_t2) == ACCEPTED
+    a_day_later = NOW + timedelta(days=1)
+    later = sealed(pins.secrets, "verify", FIRST, card_no=third, sent_at=a_day_later)
+    assert pins.handle_request(TOPIC, later, a_day_later) == ACCEPTED
 
 
 # --- the pepper and the key pair ---------------------------------------------------------------
