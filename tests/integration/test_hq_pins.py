@@ -22,12 +22,14 @@ from hq.member_lookup import MemberLookup
 from hq.pin_secrets import KEY_FILE, PEPPER_FILE, PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority, unlock_pin
 from hq.settings import HqSettings
+from hq.snapshots import StoreSnapshots
 from hq.terminal_limits import FailedCardLimit
 from membership.pin_hash import matches
 from protocol.pin_sealing import seal, seal_pin_request
 from protocol.wire import terminal_topic
 from protocol.wire_members import LookupRequest
 from protocol.wire_pins import PREVIOUS_PIN_ALGORITHM, PinRequest, PinResponse, SealedPin
+from protocol.wire_snapshot import SnapshotRequest
 from tests.integration.hq_feed import CARD, TerminalFeed
 
 NOW = datetime(2026, 11, 23, 11, 0)
@@ -95,6 +97,8 @@ def test_only_the_lookup_of_a_card_presented_carries_the_offline_verifier(
     lookup.verifiers.limit = 1  # this worker's hourly allowance of verifiers is spent
     (over,) = lookup.lookup(LookupRequest("T1", card_no=CARD, presented=True), NOW).records
     assert over.offline_pin_verifier == ""
+    (paged,) = StoreSnapshots(hq, lookup).page(SnapshotRequest("T1", "SH001"), NOW).records
+    assert (paged.card.card_no, paged.offline_pin_verifier) == (CARD, "")  # bulk: never
 
 
 def test_three_wrong_pins_in_a_row_lock_the_card(pins: PinAuthority, hq: HqDatabase) -> None:
