@@ -2,7 +2,13 @@
 each terminal to its own topics (DESIGN.md decision 8).
 
 Produces the configuration of Mosquitto's dynamic-security plugin (shipped with the broker since
-2.0): PBKDF2-SHA512 password hashes in the plugin's layout, and one role per terminal.
+2.0): PBKDF2-SHA512 password hashes in the plugin's layout, and one role per terminal. Each
+terminal account is bound to one client id, its terminal id (the plugin's per-client
+`clientid`): with another id, its own terminal's or an HQ worker's, the broker refuses the
+CONNECT as not authorised before it touches the session that id names. The `hq` account is
+not bound: HQ runs several workers, each with its own id (`hq-1`, `hq-2`...), and its password
+never leaves HQ's servers; terminal ids `hq` and `hq-...` are refused so that no terminal is
+ever bound to an id HQ uses.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from types import MappingProxyType
 TOPIC_PREFIX = "hy/v1"
 HQ_USERNAME = "hq"
 HQ_ROLE = "hq"
+# HQ's client ids (its workers' `hq-1`, `hq-2`... and their one-off `hq-1-push`) start with
+# this; no terminal id may (in any case), since a terminal connects with its id as client id.
+HQ_CLIENT_ID_PREFIX = "hq-"
 TERMINAL_ROLE_PREFIX = "terminal-"
 
 # Sub-topics under hy/v1/t/<terminal>/ that the terminal publishes and that it receives.
@@ -58,8 +67,12 @@ def _pbkdf2(password: str, salt: bytes, iterations: int) -> bytes:
 
 
 def _check_terminal_id(terminal_id: str) -> None:
-    if terminal_id == HQ_USERNAME:
-        raise InvalidBrokerAccount(f"terminal id {terminal_id!r} is reserved for HQ")
+    folded = terminal_id.lower()
+    if folded == HQ_USERNAME or folded.startswith(HQ_CLIENT_ID_PREFIX):
+        raise InvalidBrokerAccount(
+            f"terminal id {terminal_id!r} is reserved for HQ: {HQ_USERNAME!r} is its account "
+            f"and client ids starting with {HQ_CLIENT_ID_PREFIX!r} are its workers'"
+        )
     if not _TERMINAL_ID.fullmatch(terminal_id):
         raise InvalidBrokerAccount(
             f"terminal id {terminal_id!r} is not usable as an MQTT username and topic level "
@@ -121,7 +134,8 @@ class BrokerAccounts:
         roles: list[dict[str, object]] = [{"rolename": HQ_ROLE, "acls": _hq_acls()}]
         for terminal_id in sorted(self.terminal_passwords):
             role = f"{TERMINAL_ROLE_PREFIX}{terminal_id}"
-            clients.append(_dynsec_client(terminal_id, self.terminal_passwords[terminal_id], role))
+            clients.append(_dynsec_client(terminal_id, self.terminal_passwords[terminal_id], role,
+                                          client_id=terminal_id))
             roles.append({"rolename": role, "acls": _terminal_acls(terminal_id)})
         return {
             "defaultACLAccess": {
@@ -164,12 +178,17 @@ def _hq_acls() -> list[dict[str, object]]:
     ]
 
 
-def _dynsec_client(username: str, password: str, role: str) -> dict[str, object]:
+def _dynsec_client(username: str, password: str, role: str,
+                   client_id: str | None = None) -> dict[str, object]:
+    """One account; with `client_id`, the only client id it may connect with."""
     salt = os.urandom(PBKDF2_SALT_BYTES)
-    return {
+    client: dict[str, object] = {
         "username": username,
         "password": base64.b64encode(_pbkdf2(password, salt, PBKDF2_ITERATIONS)).decode("ascii"),
         "salt": base64.b64encode(salt).decode("ascii"),
         "iterations": PBKDF2_ITERATIONS,
         "roles": [{"rolename": role}],
     }
+    if client_id is not None:
+        client["clientid"] = client_id
+    return client

@@ -180,9 +180,12 @@ def test_no_pin_shows_in_logs_dead_letters_tables_or_on_the_wire(
     directory.set_pin(FIRST_CARD, pin(SECOND), old_pin=pin(FIRST))
     flows = spy.receive(8)  # each request and its answer
     moved = _moved_to_another_card(flows[-2].payload)
-    tamperer = mqtt_client_factory(broker, "T1", client_id="T1-tamperer")
+    # T1's own credentials allow only T1's client id: the tamperer takes T1's connection over
+    # for one message and leaves, and the terminal reconnects by itself.
+    tamperer = mqtt_client_factory(broker, "T1")
     tamperer.connect()
     tamperer.publish(terminal_topic("T1", "pin/req"), moved)
+    tamperer.disconnect()
     wait_for(lambda: db.dead_letters.select().count() == 1, what="the moved PIN's dead letter")
     synced(db, terminal)
 
@@ -228,7 +231,7 @@ def _table_texts(db: HqDatabase) -> list[str]:
 def test_terminals_reach_only_their_own_directory_topics_and_read_hqs_key(
         broker, hq_on_sqlite, mqtt_client_factory) -> None:
     worker, _ = hq_on_sqlite
-    t1 = mqtt_client_factory(broker, "T1", client_id="T1-acl")
+    t1 = mqtt_client_factory(broker, "T1")
     t1.connect()
     assert t1.publish(terminal_topic("T2", "lookup/req"), b"{}").value == NOT_AUTHORIZED
     assert t1.publish(terminal_topic("T2", "pin/req"), b"{}").value == NOT_AUTHORIZED
@@ -244,7 +247,7 @@ def test_hq_answers_only_on_the_requesting_terminals_own_response_topic(
     spy = mqtt_client_factory(broker, "hq", client_id="resp-spy")
     spy.connect()
     spy.subscribe("hy/v1/t/+/lookup/resp")
-    t1 = mqtt_client_factory(broker, "T1", client_id="T1-resp")
+    t1 = mqtt_client_factory(broker, "T1")
     t1.connect()
     request = LookupRequest("T1", card_no=FIRST_CARD).to_bytes()
     for response_topic in (terminal_topic("T2", "lookup/resp"),

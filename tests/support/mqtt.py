@@ -38,7 +38,8 @@ class MqttTestClient:
         self.host, self.port, self.session_expiry = host, port, session_expiry
         self.paho = Client(
             CallbackAPIVersion.VERSION2,
-            client_id=client_id or f"test-{username}",
+            # A terminal's account may connect only with its terminal id (hq.broker_accounts).
+            client_id=client_id or username,
             protocol=MQTTProtocolVersion.MQTTv5,
         )
         self.paho.username_pw_set(username, password)
@@ -97,10 +98,10 @@ class MqttTestClient:
 
     def publish(
         self, topic: str, payload: bytes | str, *, qos: int = 1, timeout: float = DEFAULT_TIMEOUT,
-        properties: Any = None,
+        properties: Any = None, retain: bool = False,
     ) -> ReasonCode:
         """Publish (QoS 1 unless told) and return the PUBACK reason."""
-        info = self.paho.publish(topic, payload, qos=qos, properties=properties)
+        info = self.paho.publish(topic, payload, qos=qos, properties=properties, retain=retain)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttTestError(f"paho could not send to {topic}: {info.rc.name}")
         return self._wait_answer("PUBACK", info.mid, timeout)

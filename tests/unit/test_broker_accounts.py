@@ -43,7 +43,16 @@ def test_nothing_is_allowed_by_default() -> None:
                 or defaults["subscribe"])
 
 
-@pytest.mark.parametrize("terminal_id", ["hq", "", "T/1", "T+", "T#", "T 1", "-T1", "x" * 65])
+def test_each_terminal_account_is_bound_to_its_own_client_id_and_hq_to_none() -> None:
+    accounts = BrokerAccounts(hq_password="h", terminal_passwords={"T1": "a", "T2": "b"})
+    config = accounts.dynamic_security_config()
+    clients = {client["username"]: client for client in config["clients"]}
+    assert (clients["T1"]["clientid"], clients["T2"]["clientid"]) == ("T1", "T2")
+    assert "clientid" not in clients["hq"]  # several workers, each its own id
+
+
+@pytest.mark.parametrize("terminal_id", ["hq", "HQ", "hq-1", "Hq-2", "hq-1-push",
+                                         "", "T/1", "T+", "T#", "T 1", "-T1", "x" * 65])
 def test_terminal_ids_that_would_break_topics_are_refused(terminal_id: str) -> None:
     with pytest.raises(InvalidBrokerAccount):
         BrokerAccounts(hq_password="h", terminal_passwords={terminal_id: "p"})
