@@ -26,6 +26,7 @@ from hq.broker_accounts import (
     InvalidBrokerAccount,
     terminal_topic,
 )
+from protocol.wire import MAX_CONFIG_BYTES
 
 __all__ = [
     "HQ_USERNAME",
@@ -47,6 +48,15 @@ MOSQUITTO_SYSTEM_USER = "mosquitto"
 _READY_MARKER = " running"
 # Debian installs the broker in /usr/sbin, which is not on an ordinary user's PATH.
 _EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
+# A whole packet may exceed its payload by this much (fixed header, topic, properties): our topics
+# are short, so a bigger packet is refused from its header alone (`max_packet_size`).
+PACKET_OVERHEAD_BYTES = 64 * 1024
+# What one session's queue may hold in bytes beyond `max_queued_messages`' count: only HQ's
+# sessions can be filled by terminals (a terminal receives from HQ alone), so this bounds the
+# memory a flooding terminal can pin in the broker; a batch dropped when HQ's queue is full is
+# published again by its terminal, whose outbox keeps it until HQ acknowledges it.
+DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024
 
 
 class BrokerNotInstalled(BrokerError):
@@ -110,6 +120,11 @@ class MosquittoBroker:
     `autosave_every_changes`: persistence is written after this many changes (queued messages,
     subscription changes, retained messages); 1 loses the least on SIGKILL, at the cost of
     rewriting the database on every change. `None` falls back to Mosquitto's timer (1800 s).
+
+    `message_size_limit`: the biggest payload the broker passes on (HQ's biggest configuration
+    document by default). Mosquitto 2.0 has one limit for every client and listener, so a
+    terminal may send up to it too; HQ refuses a terminal's message far smaller when it parses
+    it (docs/operations.md gives the trade-off).
     """
 
     def __init__(
@@ -121,6 +136,9 @@ class MosquittoBroker:
         autosave_every_changes: int | None = 1,
         max_queued_messages: int = 100_000,
         max_inflight_messages: int = 100,
+        max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+        max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
+        message_size_limit: int = MAX_CONFIG_BYTES,
         start_timeout: float = 10.0,
         stop_timeout: float = 10.0,
     ) -> None:
@@ -131,6 +149,9 @@ class MosquittoBroker:
         self.autosave_every_changes = autosave_every_changes
         self.max_queued_messages = max_queued_messages
         self.max_inflight_messages = max_inflight_messages
+        self.max_queued_bytes = max_queued_bytes
+        self.max_inflight_bytes = max_inflight_bytes
+        self.message_size_limit = message_size_limit
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self._process: subprocess.Popen[bytes] | None = None
@@ -181,6 +202,13 @@ class MosquittoBroker:
             # dropped at Mosquitto's default of 1000 queued messages.
             f"max_queued_messages {self.max_queued_messages}",
             f"max_inflight_messages {self.max_inflight_messages}",
+            # Bytes, per session: a flood of big messages cannot fill the broker's memory.
+            f"max_queued_bytes {self.max_queued_bytes}",
+            f"max_inflight_bytes {self.max_inflight_bytes}",
+            # A bigger payload is dropped (a QoS 1 sender gets an error PUBACK, nobody receives
+            # it); a packet bigger still disconnects its sender before the broker reads it in.
+            f"message_size_limit {self.message_size_limit}",
+            f"max_packet_size {self.message_size_limit + PACKET_OVERHEAD_BYTES}",
             # Authorisation requests wait on single small packets: do not let Nagle delay them.
             "set_tcp_nodelay true",
             f"log_dest file {self.log_path}",
