@@ -32,6 +32,7 @@ from hq.ingest import Ingestor, IngestResult
 from hq.member_lookup import MemberLookup
 from hq.pin_secrets import PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority
+from hq.retained import refused_as_retained, subscription_options
 from hq.settings import HqSettings
 from hq.snapshots import StoreSnapshots
 from membership.config_documents import COUPONS_USED
@@ -116,7 +117,8 @@ class HqWorker:
             log.error("broker refused the connection: %s", reason_code)
             return
         group = self.settings.share_group
-        client.subscribe([(f"$share/{group}/{PREFIX}/t/+/{kind}", 1) for kind in SUBSCRIBED_KINDS])
+        client.subscribe([(f"$share/{group}/{PREFIX}/t/+/{kind}", subscription_options())
+                          for kind in SUBSCRIBED_KINDS])
         log.info("worker %s connected", self.settings.worker_id)
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
@@ -157,6 +159,8 @@ class HqWorker:
         try:
             terminal_id, kind = split_terminal_topic(message.topic)
         except ValueError:
+            return
+        if refused_as_retained(message, kind, self.db, self._publish_retained, now):
             return
         # paho types a payload bytes | bytearray; a received one is bytes, which bytes() returns
         # as it is (no copy).
@@ -219,6 +223,9 @@ class HqWorker:
             log.error("could not refresh %s: %s", ", ".join(names), error)
             return False
         return True
+
+    def _publish_retained(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1, retain=True)
 
     def _publish_document(self, document: ConfigDocument) -> None:
         # On the network thread: queue it (retained, QoS 1); waiting for PUBACK here would block
