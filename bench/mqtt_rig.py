@@ -66,7 +66,8 @@ class Rig:
         return self.worker
 
     def clients(self, usernames: Iterable[str], suffix: str = "") -> dict[str, mqtt.Client]:
-        """Connected MQTT 5 clients, one per account (client id: username + suffix), each with
+        """Connected MQTT 5 clients, one per account (client id: username + suffix; a terminal
+        account may connect only with its own id, so no suffix for terminals), each with
         its own network thread; disconnected when the rig closes."""
         clients = {name: self.client(name, f"{name}{suffix}", connect=False)
                    for name in usernames}

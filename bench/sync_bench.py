@@ -143,7 +143,8 @@ def publish_until_acknowledged(rig: Rig, batches: dict[str, list[bytes]], name: 
     last_seqs = {tid: json.loads(payloads[-1])["events"][-1]["seq"]
                  for tid, payloads in batches.items()}
     watcher = AckWatcher(rig, last_seqs, f"acks-{name}")
-    publishers = rig.clients(batches, suffix=f"-{name}")
+    # Each on its terminal id, the only client id its broker account may use.
+    publishers = rig.clients(batches)
     rounds = max(len(payloads) for payloads in batches.values())
     started = time.perf_counter()
     for round_no in range(rounds):
