@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from harness.broker import MosquittoBroker
+from harness.fleet_terminal import DAY_START, SimulatedTerminal
 from hq.db import HqDatabase, open_database
 from protocol.wire import parse_ack, terminal_topic
 from tests.integration.hq_feed import AT, TerminalFeed
 from tests.support.hq_worker import running_hq_worker
 from tests.support.mqtt import MqttTestClient
+from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
@@ -27,6 +30,8 @@ pytestmark = pytest.mark.timeout(120)
 FLOOD_MESSAGES = 2_000
 FLOOD_PAYLOAD = b"{" + b"x" * 1022  # not JSON: each one is a dead letter at HQ
 ACK_WAIT_S = 60
+# A byte bound small enough for 2,000 messages to reach it (the rig's default is 256 MiB).
+SMALL_QUEUE_BYTES = 256 * 1024
 
 ClientFactory = Callable[..., MqttTestClient]
 
@@ -78,3 +83,39 @@ def test_an_honest_batch_is_acknowledged_during_another_terminals_flood(
              timeout=ACK_WAIT_S, what="every flood message's dead letter")
     # The worker's queue stayed within its bounds (max_queued_messages, max_queued_bytes).
     assert "Outgoing messages are being dropped" not in broker.log_path.read_text()
+
+
+def test_a_flood_while_hq_is_away_fills_its_queue_only_to_the_bound_and_honest_work_follows(
+    broker_factory: Callable[..., MosquittoBroker], mqtt_client_factory: ClientFactory,
+    tmp_path: Path,
+) -> None:
+    broker = broker_factory(max_queued_bytes=SMALL_QUEUE_BYTES)
+    url = f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+    open_database(url).close()
+    hq_day = lambda: DAY_START + timedelta(hours=1)  # noqa: E731
+    with running_hq_worker(broker, url, tmp_path / "hq", clock=hq_day):
+        pass  # the worker's session, with its shared subscription, now outlives it
+    flooder = mqtt_client_factory(broker, "T2")
+    assert not flooder.connect().is_failure
+    flooding = flood(flooder, FLOOD_MESSAGES)
+    flooding.join(timeout=ACK_WAIT_S)
+    assert "Outgoing messages are being dropped for client hq-1" in broker.log_path.read_text()
+
+    spy = mqtt_client_factory(broker, "hq", client_id="events-spy")
+    assert not spy.connect().is_failure
+    spy.subscribe(terminal_topic("T1", "events"))
+    settings = fast_sync_settings("T1", broker.accounts.password_for("T1"), port=broker.port)
+    honest = SimulatedTerminal.open("T1", tmp_path, settings, seed=1)
+    try:
+        honest.configured_sync.start()
+        honest.enrol()
+        honest.configured_sync.notify()
+        spy.receive(1, timeout=10)  # published: HQ's full queue drops it
+        with running_hq_worker(broker, url, tmp_path / "hq", clock=hq_day) as (_, db):
+            # Sent again from the outbox once no acknowledgement came in ack_timeout_s.
+            wait_for(lambda: honest.store.ack_watermark() == 1, timeout=ACK_WAIT_S,
+                     what="HQ's acknowledgement of the honest sale")
+            flood_letters = db.dead_letters.select().count()
+    finally:
+        honest.close()
+    assert 0 < flood_letters < FLOOD_MESSAGES / 2  # the rest never took the broker's memory
