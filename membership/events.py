@@ -7,6 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.money import MAX_FEN
+
+# Points, counts and minutes are bounded as money is: one entry moves at most MAX_DELTA.
+MAX_DELTA = MAX_FEN
+MAX_LINE_NO = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,16 @@ def entry_to_dict(entry: LedgerEntry) -> dict[str, Any]:
 
 
 def entry_from_dict(data: dict[str, Any]) -> LedgerEntry:
-    """The inverse of entry_to_dict; raises KeyError / ValueError on a malformed document."""
-    delta = data["delta"]
+    """The inverse of entry_to_dict; raises KeyError / ValueError on a malformed document
+    (a delta beyond ±MAX_DELTA or a line number beyond MAX_LINE_NO among them)."""
+    delta, line_no = data["delta"], data.get("line_no")
     if not isinstance(delta, int) or isinstance(delta, bool):
         raise ValueError("delta must be an integer")
+    if abs(delta) > MAX_DELTA:
+        raise ValueError("delta out of range")
+    if line_no is not None and (not isinstance(line_no, int) or isinstance(line_no, bool)
+                                or not 0 <= line_no <= MAX_LINE_NO):
+        raise ValueError("line_no out of range")
     return LedgerEntry(
         op_id=str(data["op_id"]),
         card_no=str(data["card_no"]),
@@ -56,7 +67,7 @@ def entry_from_dict(data: dict[str, Any]) -> LedgerEntry:
         valid_until=_optional_date(data.get("valid_until")),
         actor_card_no=str(data.get("actor_card_no") or ""),
         reverses_op=str(data.get("reverses_op") or ""),
-        line_no=data.get("line_no"),
+        line_no=line_no,
         note=str(data.get("note") or ""),
     )
 

@@ -13,6 +13,9 @@ from membership.errors import MoneyError
 Fen = int
 FULL_RATE_BP = 10_000
 DEFAULT_MAX_AMOUNT_FEN: Fen = 10_000_000  # ¥100,000.00 in one cashier entry
+# The most any one amount or ledger delta may be (¥9,999,999,999.99): far above any real card,
+# far below where a sum of many could overflow a 64-bit column (docs/protocol.md, "Bounds").
+MAX_FEN: Fen = 10**12 - 1
 
 _AMOUNT_PATTERN = re.compile(r"^(\d+)(?:\.(\d*))?$")
 _CURRENCY_MARKS = ("¥", "￥", "RMB", "CNY", "元")

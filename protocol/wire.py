@@ -11,10 +11,20 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from membership.events import entry_from_dict
+from membership.money import MAX_FEN
 from membership.profiles import registration_problem, uid_problem
+from protocol.wire_bounds import (
+    MAX_COUNT_USES,
+    MAX_SEQ,
+    WireError,
+    check_fen,
+    is_int,
+    refuse_unsafe_text,
+    strict_json,
+)
 
 SCHEMA = 1
 PREFIX = "hy/v1"
@@ -34,15 +44,6 @@ EVENT_TYPES = frozenset({
 TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
                    "snapshot/req")
 CONFIG_SCOPES = ("all", "region", "store", "terminal")
-
-
-class WireError(ValueError):
-    """A message that breaks the contract. `reason` is short and stable, for the dead letters."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
 def terminal_topic(terminal_id: str, kind: str) -> str:
@@ -71,10 +72,12 @@ def encode(message: Mapping[str, Any]) -> bytes:
 
 
 def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
+    """Strict JSON (protocol.wire_bounds.strict_json): a NaN, an infinity or a huge integer is
+    a WireError `number_invalid`."""
     if len(payload) > max_bytes:
         raise WireError("too_large", f"{len(payload)} > {max_bytes} bytes")
     try:
-        message = json.loads(payload.decode("utf-8"))
+        message = strict_json(payload.decode("utf-8"))
     except RecursionError:
         raise WireError("malformed_json", "nested too deeply") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -129,6 +132,7 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     seqs = [event.seq for event in events]
     if seqs != sorted(set(seqs)):
         raise WireError("seq_order", "events must be in increasing seq order")
+    refuse_unsafe_text(terminal_id, message)  # after the fields' own checks, which say more
     return EventBatch(terminal_id, required_time(message, "sent_at"), events)
 
 
@@ -136,7 +140,7 @@ def _event(raw: Any) -> WireEvent:
     if not isinstance(raw, dict):
         raise WireError("invalid_field", "event")
     seq = raw.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not is_int(seq) or not 1 <= seq <= MAX_SEQ:
         raise WireError("invalid_field", "seq")
     event_type = required_text(raw, "type")
     if event_type not in EVENT_TYPES:
@@ -151,7 +155,8 @@ def _event(raw: Any) -> WireEvent:
 
 
 def validate_event_payload(payload: Mapping[str, Any]) -> None:
-    """Entries must be well-formed ledger entries; money fields integers, never negative."""
+    """Entries must be well-formed ledger entries (membership.events bounds their deltas);
+    money fields integers from 0 to MAX_FEN."""
     entries = payload.get("entries", [])
     if not isinstance(entries, list):
         raise WireError("invalid_field", "entries")
@@ -165,11 +170,10 @@ def validate_event_payload(payload: Mapping[str, Any]) -> None:
         raise WireError("invalid_field", "tenders")
     for tender in tenders:
         amount = tender.get("amount") if isinstance(tender, dict) else None
-        if not is_int(amount) or amount < 0:
-            raise WireError("negative_amount", "tender")
+        check_fen(amount, "tender")
     for name in ("amount_due", "gross", "paid", "bonus", "amount", "change", "price"):
-        if name in payload and (not is_int(payload[name]) or payload[name] < 0):
-            raise WireError("negative_amount", name)
+        if name in payload:
+            check_fen(payload[name], name)
 
 
 _BINDS_UID = ("card.issued", "card.replaced")  # the (new) card's UID, when it has no number chip
@@ -184,10 +188,6 @@ def _validate_member_fields(event_type: str, payload: Mapping[str, Any]) -> None
         problem = uid_problem(payload) if event_type in _BINDS_UID else ""
     if problem:
         raise WireError("invalid_field", problem)
-
-
-def is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def required_text(message: Mapping[str, Any], name: str) -> str:
@@ -214,7 +214,7 @@ def build_ack(terminal_id: str, watermark: int, at: datetime) -> bytes:
 
 def parse_ack(payload: bytes) -> int:
     watermark = decode(payload).get("watermark")
-    if not is_int(watermark) or watermark < 0:
+    if not is_int(watermark) or not 0 <= watermark <= MAX_SEQ:
         raise WireError("invalid_field", "watermark")
     return watermark
 
@@ -227,7 +227,7 @@ def build_resend(terminal_id: str, from_seq: int, to_seq: int) -> bytes:
 def parse_resend(payload: bytes) -> tuple[int, int]:
     message = decode(payload)
     first, last = message.get("from_seq"), message.get("to_seq")
-    if not (is_int(first) and is_int(last)) or not 1 <= first <= last:
+    if not (is_int(first) and is_int(last)) or not 1 <= first <= last <= MAX_SEQ:
         raise WireError("invalid_field", "from_seq/to_seq")
     return first, last
 
@@ -271,11 +271,13 @@ def parse_shadow(topic: str, payload: bytes) -> Shadow:
     terminal_id = own_terminal(topic, "shadow", message)
     applied = message.get("applied")
     if not isinstance(applied, dict) or not all(
-        isinstance(doc, dict) and is_int(doc.get("version")) for doc in applied.values()
+        isinstance(doc, dict) and is_int(doc.get("version")) and 0 <= doc["version"] <= MAX_SEQ
+        for doc in applied.values()
     ):
         raise WireError("invalid_field", "applied")
     depth, last_ack = message.get("outbox_depth"), message.get("last_ack")
-    if not (is_int(depth) and is_int(last_ack)) or depth < 0 or last_ack < 0:
+    if not (is_int(depth) and is_int(last_ack)) or not (0 <= depth <= MAX_SEQ
+                                                        and 0 <= last_ack <= MAX_SEQ):
         raise WireError("invalid_field", "outbox_depth/last_ack")
     return Shadow(terminal_id, str(message.get("app_version", ""))[:40], applied, depth,
                   last_ack, str(message.get("printer", "unknown"))[:20],
@@ -288,6 +290,7 @@ def own_terminal(topic: str, kind: str, message: Mapping[str, Any]) -> str:
         raise WireError("topic_invalid", topic)
     if required_text(message, "terminal_id") != topic_terminal:
         raise WireError("terminal_mismatch", topic_terminal)
+    refuse_unsafe_text(topic_terminal, message)
     return topic_terminal
 
 
@@ -319,6 +322,8 @@ def parse_auth_request(topic: str, payload: bytes) -> AuthRequest:
         raise WireError("invalid_field", "kind")
     if not is_int(amount) or amount <= 0:
         raise WireError("negative_amount", "amount")
+    if amount > (MAX_FEN if kind == "stored_value" else MAX_COUNT_USES):
+        raise WireError("out_of_range", "amount")
     service = message.get("service", "")
     if kind == "count" and (not isinstance(service, str) or not service):
         raise WireError("invalid_field", "service")

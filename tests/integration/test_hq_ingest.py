@@ -135,7 +135,8 @@ def test_what_the_parser_or_database_would_choke_on_is_a_dead_letter(
     topic = terminal_topic("T1", "events")
     reasons = {name: ingestor.handle_events(topic, payload, datetime.now()).dead_letter_reason
                for name, payload in CHOKING_BATCHES.items()}
-    assert reasons == {"tenders-not-a-list": "invalid_field", "seq-beyond-64-bits": "invalid_field",
+    assert reasons == {"tenders-not-a-list": "invalid_field",
+                       "seq-beyond-64-bits": "number_invalid",
                        "line-no-text": "invalid_entry", "lone-surrogate": "invalid_field",
                        "deep-json": "malformed_json"}
     assert count(hq.dead_letters) == len(CHOKING_BATCHES)

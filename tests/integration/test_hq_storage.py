@@ -25,8 +25,8 @@ def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:
                         kind=EntryKind.PURCHASE, at=feed.at + timedelta(microseconds=7),
                         lot="L'1\\\"", service="洗车", valid_from=date(2026, 11, 23),
                         valid_until=date(2027, 12, 31), line_no=3, note="会员 \"金卡\" \\ 续费")
-    # Inside the payload JSON a NUL is the escape \u0000, which both databases can store.
-    payload = {"card_no": CARD, "tenders": [], "note": "引号 \" 反斜杠 \\ 换行\n NUL \x00",
+    # (Line breaks and NUL are refused at parse time: protocol.wire_bounds.)
+    payload = {"card_no": CARD, "tenders": [], "note": "引号 \" 反斜杠 \\ 全角　空格",
                "nested": {"list": [1, None, True, 2.5], "empty": {}}}
     event = feed.event("package.purchased", payload, [entry])
     received = datetime(2026, 11, 23, 10, 5, 0, 654_321)

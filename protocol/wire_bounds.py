@@ -1,0 +1,78 @@
+"""The bounds every terminal message is held to at parse time (docs/protocol.md, "Bounds").
+
+Strict JSON (no NaN, no infinity, integers of at most MAX_INT_DIGITS digits), money within
+membership.money.MAX_FEN, seqs and versions within MAX_SEQ, and text free of control and
+format characters (membership.text). A message beyond them is a WireError with a short reason,
+a dead letter at HQ, before anything is stored: a NaN kept in a stored payload breaks SQLite's
+json_extract and PostgreSQL's ::json over the terminal's rows, and an integer beyond 64 bits
+made SQLite's driver raise in the middle of a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, TypeGuard
+
+from membership.money import MAX_FEN
+from membership.text import is_plain_id, unsafe_text_in
+
+MAX_INT_DIGITS = 18  # so that every integer on the wire fits a signed 64-bit column
+MAX_SEQ = 10**15  # seqs, watermarks, outbox depths, configuration versions
+MAX_COUNT_USES = 1_000_000  # uses of a service one authorisation may hold
+
+
+class WireError(ValueError):
+    """A message that breaks the contract. `reason` is short and stable, for the dead letters."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def strict_json(text: str) -> Any:
+    """json.loads, refusing NaN, Infinity, -Infinity, a float that overflows (1e999) and an
+    integer of more than MAX_INT_DIGITS digits (WireError `number_invalid`)."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
+                      parse_int=_bounded_int)
+
+
+def _refuse_constant(name: str) -> float:
+    raise WireError("number_invalid", name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise WireError("number_invalid", f"{text[:40]} overflows")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise WireError("number_invalid", f"integer over {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_fen(value: object, name: str) -> None:
+    """An amount of money: an integer from 0 to MAX_FEN."""
+    if not is_int(value) or value < 0:
+        raise WireError("negative_amount", name)
+    if value > MAX_FEN:
+        raise WireError("out_of_range", name)
+
+
+def refuse_unsafe_text(terminal_id: str, message: Mapping[str, Any]) -> None:
+    """A terminal's id in its plain alphabet, and no control or format character in any text
+    of its message (membership.text): ids, card numbers, coupon codes, notes, names."""
+    if not is_plain_id(terminal_id):
+        raise WireError("invalid_field", "terminal_id")
+    unsafe = unsafe_text_in(dict(message))
+    if unsafe is not None:
+        raise WireError("invalid_field", f"unsafe text {ascii(unsafe)[:60]}")
