@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -50,6 +51,11 @@ from protocol.wire_pins import PIN_KEY_TOPIC
 log = logging.getLogger("hq.service")
 SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
                     "snapshot/req")
+# A message whose handling fails for want of storage is tried this often, these pauses apart,
+# then dead-lettered (`retries_exhausted`): one message that keeps failing must not hold the
+# network thread, nor stay unacknowledged until it fills the broker's inflight window.
+RETRY_PAUSES_S = (0.2, 1.0)
+STORAGE_UNAVAILABLE = (HqError, peewee.OperationalError, peewee.InterfaceError)
 
 
 def persistent_client(client_id: str, username: str, password: str) -> mqtt.Client:
@@ -137,22 +143,42 @@ class HqWorker:
         log.log(level, "worker %s disconnected: %s", self.settings.worker_id, reason_code)
 
     def _on_message(self, client: mqtt.Client, userdata, message: mqtt.MQTTMessage) -> None:
-        try:
-            self._route(message)
-        except (HqError, peewee.OperationalError, peewee.InterfaceError) as error:
-            # Storage unavailable: leave the message unacknowledged so the broker redelivers it.
-            log.error("could not store %s (%s); it will be redelivered", message.topic, error)
-            return
-        except peewee.DatabaseError as error:
-            # The database refused this message's data (a constraint): redelivering it would
-            # fail forever and block the terminal, so it goes to the dead letters for a person.
-            log.error("database refused %s: %s", message.topic, error)
-            self._dead_letter(message, error)
-        client.ack(message.mid, message.qos)
+        """No message can stop HQ: each is handled, or dead-lettered, then acknowledged. Only
+        when not even its dead letter can be written (the database is down) is it left
+        unacknowledged, for the broker to deliver again when the session resumes."""
+        if self._handled_or_dead_lettered(message):
+            client.ack(message.mid, message.qos)
 
-    def _dead_letter(self, message: mqtt.MQTTMessage, error: Exception) -> None:
-        self.db.record_dead_letter(message.topic, bytes(message.payload), "storage_refused",
-                                   str(error)[:500], self.clock())
+    def _handled_or_dead_lettered(self, message: mqtt.MQTTMessage) -> bool:
+        for pause_s in (*RETRY_PAUSES_S, None):
+            try:
+                self._route(message)
+                return True
+            except STORAGE_UNAVAILABLE as error:
+                log.warning("could not store %s (%s)", message.topic, error)
+                last_error: Exception = error
+            except peewee.DatabaseError as error:
+                # The database refused this message's data (a constraint): trying again would
+                # fail forever and block the terminal, so it goes to the dead letters.
+                log.error("database refused %s: %s", message.topic, error)
+                return self._dead_letter(message, "storage_refused", error)
+            except Exception as error:  # the last line: no payload may stop HQ (decision 11)
+                log.exception("handling %s failed", message.topic)
+                return self._dead_letter(message, "handling_failed", error)
+            if pause_s is not None:
+                time.sleep(pause_s)
+        return self._dead_letter(message, "retries_exhausted", last_error)
+
+    def _dead_letter(self, message: mqtt.MQTTMessage, reason: str, error: Exception) -> bool:
+        """True when the dead letter is stored (the message may be acknowledged)."""
+        try:
+            self.db.record_dead_letter(message.topic, bytes(message.payload), reason,
+                                       f"{type(error).__name__}: {error}"[:500], self.clock())
+        except (*STORAGE_UNAVAILABLE, peewee.DatabaseError) as failure:
+            log.error("could not dead-letter %s (%s); it will be delivered again",
+                      message.topic, failure)
+            return False
+        return True
 
     def _route(self, message: mqtt.MQTTMessage) -> None:
         now = self.clock()
