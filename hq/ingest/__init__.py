@@ -27,6 +27,7 @@ from hq.card_events import (
 )
 from hq.coupons import coupon_use_rows, store_coupon_uses
 from hq.db import HqDatabase, naive_local
+from hq.ingest.conflicts import record_seq_conflicts
 from hq.ingest.rows import (
     INT32_MAX,
     Debit,
@@ -75,7 +76,8 @@ class MessageResult:
 # What protocol.wire's parsers may raise on a hostile payload besides WireError; caught
 # as a last line of defence so a parser gap cannot crash or block the ingest. (json.loads
 # raises RecursionError on a few thousand nested brackets, well inside the size limit.)
-_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError)
+_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError,
+                  OverflowError)
 
 
 class Ingestor:
@@ -106,6 +108,10 @@ class Ingestor:
         terminal = self._locked_terminal(batch.terminal_id)
         stored_seqs = self._insert_events(batch, received_at)
         new_events = [event for event in batch.events if event.event.seq in stored_seqs]
+        if len(new_events) < len(batch.events):  # a redelivery, or a rewrite of history
+            record_seq_conflicts(self._db, batch.terminal_id, [
+                event for event in batch.events if event.event.seq not in stored_seqs],
+                received_at)
         coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),
                                       received_at)
         card_events = False
