@@ -56,7 +56,7 @@ def start_workers(rig: Rig, url: str, group: str, count: int) -> list[subprocess
         environment = {**os.environ, "HQ_DATABASE_URL": url,
                        "HQ_BROKER_PORT": str(rig.broker.port),
                        "HQ_BROKER_PASSWORD": rig.accounts.hq_password,
-                       "HQ_WORKER_ID": f"{group}-{number}",
+                       "HQ_WORKER_ID": f"hq-{group}-{number}",
                        "HQ_DATA_DIR": str(rig.folder / "hq-data")}
         worker = subprocess.Popen([sys.executable, "-m", "hq", "--config", str(config), "serve"],
                                   cwd=REPO, env=environment, stdout=log, stderr=log)

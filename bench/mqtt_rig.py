@@ -139,7 +139,7 @@ def start_rig(stack: ExitStack, accounts: BrokerAccounts, with_worker: bool = Tr
     db = open_database(url)
     stack.callback(db.close)
     settings = HqSettings(broker_port=broker.port, broker_password=accounts.hq_password,
-                          database_url=url, worker_id="bench-hq-1", data_dir=str(folder / "hq"))
+                          database_url=url, worker_id="hq-bench-1", data_dir=str(folder / "hq"))
     worker = HqWorker(settings, db)
     stack.callback(worker.stop)
     worker.start()

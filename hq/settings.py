@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hq.broker_accounts import HQ_CLIENT_ID_PREFIX
 from membership.config_reader import SettingError, Table, check_dataclass, read_dataclass, setting
 
 MIN_PEPPER_CHARS = 16
@@ -48,6 +49,10 @@ class HqSettings:
         if not self.worker_id or not self.share_group or "/" in self.share_group:
             raise SettingsError("hq.worker_id and hq.share_group must be non-empty; no '/' in "
                                 "a group")
+        if not self.worker_id.startswith(HQ_CLIENT_ID_PREFIX):
+            # The worker id is its client id at the broker: no terminal may have one like it.
+            raise SettingsError(f"hq.worker_id must start with {HQ_CLIENT_ID_PREFIX!r} (no "
+                                f"terminal id may), not {self.worker_id!r}")
         if self.pin_pepper and len(self.pin_pepper) < MIN_PEPPER_CHARS:
             raise SettingsError(f"hq.pin_pepper must have at least {MIN_PEPPER_CHARS} "
                                 "characters")

@@ -27,6 +27,7 @@ def test_file_then_environment(tmp_path):
     ("[hq]\nhold_seconds = 60.5\n", r"hq\.hold_seconds must be int, not 60\.5"),
     ("[hq]\nbroker_prot = 1\n", r"\[hq\] has unknown setting\(s\): broker_prot"),
     ("[hq]\nshare_group = 'a/b'\n", "no '/'"),
+    ("[hq]\nworker_id = 'T1'\n", r"hq\.worker_id must start with 'hq-'"),
     ("[hq\n", "hq.toml"),
 ])
 def test_bad_configuration_is_an_error_at_start(tmp_path, text, message):
