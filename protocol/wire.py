@@ -132,7 +132,7 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     seqs = [event.seq for event in events]
     if seqs != sorted(set(seqs)):
         raise WireError("seq_order", "events must be in increasing seq order")
-    refuse_unsafe_text(terminal_id, message)  # after the fields' own checks, which say more
+    refuse_unsafe_text(terminal_id, message, payload)  # after the fields' own checks
     return EventBatch(terminal_id, required_time(message, "sent_at"), events)
 
 

