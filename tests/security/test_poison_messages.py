@@ -107,3 +107,20 @@ def test_a_batch_whose_storage_keeps_failing_is_dead_lettered_and_ingest_goes_on
     (letter,) = dead_letters(db, 1)
     assert letter.reason == "retries_exhausted"
     assert stored_value(db, "8800") == 10500
+
+
+def test_any_other_exception_is_a_dead_letter_and_hq_goes_on(hq_database_url, terminal, funded):
+    """A card row HQ cannot read back (an expiry date that is not a date, as a damaged or
+    hand-edited SQLite file may hold) makes the authorisation raise a TypeError. Before: the
+    exception ended paho's network thread and no request was answered again."""
+    if not hq_database_url.startswith("sqlite"):
+        pytest.skip("a PostgreSQL date column cannot hold a text")
+    _, db = funded
+    db.database.execute_sql("UPDATE cards SET expires_on = 'soon' WHERE card_no = '8800'")
+    assert acknowledged(terminal, build_event_batch("T1", [top_up(2, card_no="8801")], AT)) == 2
+    ask(terminal, AuthRequest("T1", "T1-3", "8800", "stored_value", 100))
+    ask(terminal, AuthRequest("T1", "T1-4", "8801", "stored_value", 100))
+    honest = answer(terminal)
+    assert honest.op_id == "T1-4" and honest.approved
+    (letter,) = dead_letters(db, 1)
+    assert (letter.reason, letter.detail[:10]) == ("handling_failed", "TypeError:")
