@@ -19,6 +19,7 @@ from membership.profiles import registration_problem, uid_problem
 from protocol.wire_bounds import (
     MAX_COUNT_USES,
     MAX_SEQ,
+    MAX_TERMINAL_INT,
     WireError,
     check_fen,
     is_int,
@@ -71,13 +72,14 @@ def encode(message: Mapping[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
+def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES, max_int: int | None = None
+           ) -> dict[str, Any]:
     """Strict JSON (protocol.wire_bounds.strict_json): a NaN, an infinity or a huge integer is
-    a WireError `number_invalid`."""
+    a WireError `number_invalid`; an integer beyond ±max_int, when given, `out_of_range`."""
     if len(payload) > max_bytes:
         raise WireError("too_large", f"{len(payload)} > {max_bytes} bytes")
     try:
-        message = strict_json(payload.decode("utf-8"))
+        message = strict_json(payload.decode("utf-8"), max_int)
     except RecursionError:
         raise WireError("malformed_json", "nested too deeply") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -119,7 +121,7 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     topic_terminal, kind = split_terminal_topic(topic)
     if kind != "events":
         raise WireError("topic_invalid", topic)
-    message = decode(payload, MAX_EVENT_BATCH_BYTES)
+    message = decode(payload, MAX_EVENT_BATCH_BYTES, MAX_TERMINAL_INT)
     terminal_id = required_text(message, "terminal_id")
     if terminal_id != topic_terminal:
         raise WireError("terminal_mismatch", f"{terminal_id!r} on {topic_terminal!r}'s topic")
@@ -239,7 +241,7 @@ def build_status(terminal_id: str, online: bool, at: datetime) -> bytes:
 
 
 def parse_status(topic: str, payload: bytes) -> tuple[str, bool, datetime]:
-    message = decode(payload)
+    message = decode(payload, max_int=MAX_TERMINAL_INT)
     terminal_id = own_terminal(topic, "status", message)
     state = message.get("state")
     if state not in ("online", "offline"):
@@ -267,7 +269,7 @@ class Shadow:
 
 
 def parse_shadow(topic: str, payload: bytes) -> Shadow:
-    message = decode(payload)
+    message = decode(payload, max_int=MAX_TERMINAL_INT)
     terminal_id = own_terminal(topic, "shadow", message)
     applied = message.get("applied")
     if not isinstance(applied, dict) or not all(
@@ -315,7 +317,7 @@ class AuthRequest:
 
 
 def parse_auth_request(topic: str, payload: bytes) -> AuthRequest:
-    message = decode(payload)
+    message = decode(payload, max_int=MAX_TERMINAL_INT)
     terminal_id = own_terminal(topic, "auth/req", message)
     kind, amount = message.get("kind"), message.get("amount")
     if kind not in AUTH_KINDS:

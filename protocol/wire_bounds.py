@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 from membership.money import MAX_FEN
@@ -20,6 +20,9 @@ from membership.text import is_plain_id, unsafe_text_in
 
 MAX_INT_DIGITS = 18  # so that every integer on the wire fits a signed 64-bit column
 MAX_SEQ = 10**15  # seqs, watermarks, outbox depths, configuration versions
+# Any integer a terminal sends (a count, points, a quantity, a field HQ does not name): 500 of
+# them in a batch still sum far inside 64 bits.
+MAX_TERMINAL_INT = 10**15
 MAX_COUNT_USES = 1_000_000  # uses of a service one authorisation may hold
 
 
@@ -32,11 +35,13 @@ class WireError(ValueError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
-def strict_json(text: str) -> Any:
+def strict_json(text: str, max_int: int | None = None) -> Any:
     """json.loads, refusing NaN, Infinity, -Infinity, a float that overflows (1e999) and an
-    integer of more than MAX_INT_DIGITS digits (WireError `number_invalid`)."""
+    integer of more than MAX_INT_DIGITS digits (WireError `number_invalid`), and with
+    `max_int` an integer beyond ±max_int (`out_of_range`)."""
+    parse_int = _bounded_int if max_int is None else _within(max_int)
     return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
-                      parse_int=_bounded_int)
+                      parse_int=parse_int)
 
 
 def _refuse_constant(name: str) -> float:
@@ -54,6 +59,16 @@ def _bounded_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise WireError("number_invalid", f"integer over {MAX_INT_DIGITS} digits")
     return int(text)
+
+
+def _within(bound: int) -> Callable[[str], int]:
+    def bounded(text: str) -> int:
+        value = _bounded_int(text)
+        if abs(value) > bound:
+            raise WireError("out_of_range", f"integer beyond ±{bound}")
+        return value
+
+    return bounded
 
 
 def is_int(value: object) -> TypeGuard[int]:

@@ -10,7 +10,7 @@ import pytest
 from hq.balances import stored_value
 from membership.money import MAX_FEN
 from protocol.wire import build_event_batch
-from protocol.wire_bounds import MAX_SEQ
+from protocol.wire_bounds import MAX_SEQ, MAX_TERMINAL_INT
 from tests.security.hostile_wire import (
     AT,
     acknowledged,
@@ -50,7 +50,10 @@ OUT_OF_RANGE = {
         lambda event: event["payload"]["entries"][0].update(line_no=-1), "invalid_entry"),
     "paid over MAX_FEN": (lambda event: event["payload"].update(paid=MAX_FEN + 1),
                           "out_of_range"),
-    "a seq over MAX_SEQ": (lambda event: event.update(seq=MAX_SEQ + 1), "invalid_field"),
+    "a seq over MAX_SEQ": (lambda event: event.update(seq=MAX_SEQ + 1), "out_of_range"),
+    "a quantity HQ does not name": (
+        lambda event: event["payload"].update(lines=[{"qty": -MAX_TERMINAL_INT - 1}]),
+        "out_of_range"),
     "a 2**63 delta": (
         lambda event: event["payload"]["entries"][0].update(delta=2**63), "number_invalid"),
 }
