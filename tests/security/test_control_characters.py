@@ -20,12 +20,10 @@ from tests.security.hostile_wire import (
     AT,
     acknowledged,
     batch_json,
-    connected_terminal,
     dead_letters,
     send_events,
     top_up,
 )
-from tests.support.hq_worker import running_hq_worker
 
 UNSAFE = ["\x1b", "\x07", "\r", "\n", "\t", "\x00", "\x85", "\x9b", "\u202a", "\u202e",
           "\u2066", "\u2069", "\u200e", "\u200f", "\u2028"]
@@ -54,17 +52,6 @@ def test_an_unsafe_character_is_refused_escaped_or_raw(char):
         with pytest.raises(WireError) as refused:
             parse_event_batch(terminal_topic("T1", "events"), payload)
         assert refused.value.detail.startswith("unsafe text")
-
-
-@pytest.fixture
-def worker(broker, hq_database_url, tmp_path):
-    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT) as running:
-        yield running
-
-
-@pytest.fixture
-def terminal(broker, mqtt_client_factory):
-    return connected_terminal(mqtt_client_factory(broker, "T1"))
 
 
 def registration(name: str) -> dict:

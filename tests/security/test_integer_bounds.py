@@ -5,8 +5,6 @@ PostgreSQL."""
 
 import json
 
-import pytest
-
 from hq.balances import stored_value
 from membership.money import MAX_FEN
 from protocol.wire import build_event_batch
@@ -18,23 +16,10 @@ from tests.security.hostile_wire import (
     ask,
     auth_request,
     batch_json,
-    connected_terminal,
     dead_letters,
     send_events,
     top_up,
 )
-from tests.support.hq_worker import running_hq_worker
-
-
-@pytest.fixture
-def worker(broker, hq_database_url, tmp_path):
-    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT) as running:
-        yield running
-
-
-@pytest.fixture
-def terminal(broker, mqtt_client_factory):
-    return connected_terminal(mqtt_client_factory(broker, "T1"))
 
 
 def batch_with(change) -> bytes:

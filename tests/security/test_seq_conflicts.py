@@ -6,24 +6,10 @@ PostgreSQL."""
 
 import json
 
-import pytest
-
 from hq.balances import stored_value
 from protocol.wire import build_event_batch
-from tests.security.hostile_wire import AT, acknowledged, connected_terminal, top_up
-from tests.support.hq_worker import running_hq_worker
+from tests.security.hostile_wire import AT, acknowledged, top_up
 from tests.support.waiting import wait_for
-
-
-@pytest.fixture
-def worker(broker, hq_database_url, tmp_path):
-    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT) as running:
-        yield running
-
-
-@pytest.fixture
-def terminal(broker, mqtt_client_factory):
-    return connected_terminal(mqtt_client_factory(broker, "T1"))
 
 
 def test_a_rewritten_seq_is_a_conflict_with_both_versions(worker, terminal):

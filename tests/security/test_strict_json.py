@@ -12,12 +12,10 @@ from tests.security.hostile_wire import (
     AT,
     acknowledged,
     batch_json,
-    connected_terminal,
     dead_letters,
     send_events,
     top_up,
 )
-from tests.support.hq_worker import running_hq_worker
 
 NOT_STRICT = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "1" * (MAX_INT_DIGITS + 1),
               "-" + "9" * (MAX_INT_DIGITS + 1), "9" * 4300]
@@ -35,17 +33,6 @@ def test_decode_keeps_finite_numbers_and_18_digit_integers():
     message = decode(f'{{"schema": {SCHEMA}, "a": {biggest}, "b": -{biggest}, "c": 1.5e300}}'
                      .encode())
     assert (message["a"], message["b"], message["c"]) == (biggest, -biggest, 1.5e300)
-
-
-@pytest.fixture
-def worker(broker, hq_database_url, tmp_path):
-    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT) as running:
-        yield running
-
-
-@pytest.fixture
-def terminal(broker, mqtt_client_factory):
-    return connected_terminal(mqtt_client_factory(broker, "T1"))
 
 
 def with_number_in_payload(number: str) -> bytes:
