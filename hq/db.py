@@ -30,6 +30,7 @@ from hq.models import (
     MemberRow,
     Overdraft,
     PinNonce,
+    QuarantinedEvent,
     SchemaVersion,
     ShadowRow,
     Terminal,
@@ -87,10 +88,12 @@ class HqDatabase:
         self.member_pins = _bind(MemberPin, database)
         self.pin_nonces = _bind(PinNonce, database)
         self.coupon_uses = _bind(CouponUse, database)
+        self.quarantined_events = _bind(QuarantinedEvent, database)
         self.tables: tuple[type[HqModel], ...] = (  # in creation order, as hq.models.TABLES
             self.schema_version, self.terminals, self.events, self.ledger, self.cards,
             self.holds, self.overdrafts, self.dead_letters, self.config_documents, self.shadows,
             self.members, self.member_pins, self.pin_nonces, self.coupon_uses,
+            self.quarantined_events,
         )
 
     def write_transaction(self) -> Any:
@@ -290,6 +293,11 @@ def _index_card_parents(hq: HqDatabase) -> None:
             "cards", ["parent_card_no"], unique=False))
 
 
+def _add_quarantine(hq: HqDatabase) -> None:
+    """As for versions 3 to 5, a database created at version 1 by a newer HQ has it already."""
+    hq.quarantined_events.create_table(safe=True)
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -301,6 +309,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _key_holds_per_debit),
     Migration(7, "coupon uses: one row per (code, op_id)", _add_coupon_uses),
     Migration(8, "an index of cards by parent card", _index_card_parents),
+    Migration(9, "quarantined events: one row per (terminal_id, seq)", _add_quarantine),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

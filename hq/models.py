@@ -258,6 +258,25 @@ class CouponUse(HqModel):
         indexes = ((("code", "op_id"), True),)
 
 
+class QuarantinedEvent(HqModel):
+    """An event no rule allows from a terminal (membership.event_rules): kept whole, applied
+    to no balance, listed for an operator (`hq quarantine list`). Its seq is stored in `events`
+    too, so that the watermark moves on and the terminal is never asked for it again."""
+
+    id = BigAutoField()
+    terminal_id = TextField()
+    seq = BigIntegerField()
+    op_id = TextField()
+    type = TextField()
+    payload = TextField()  # the event's payload, JSON, as received
+    reason = TextField()
+    received_at = DateTimeField()
+
+    class Meta:
+        table_name = "quarantined_events"
+        indexes = ((("terminal_id", "seq"), True),)
+
+
 class SchemaVersion(HqModel):
     """One row per migration applied (hq.db.MIGRATIONS), as in the terminal store."""
 
@@ -272,5 +291,5 @@ class SchemaVersion(HqModel):
 # Creation order: a table comes after the tables its foreign keys name.
 TABLES: tuple[type[HqModel], ...] = (
     SchemaVersion, Terminal, Event, LedgerRow, CardRow, Hold, Overdraft, DeadLetter,
-    ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce, CouponUse,
+    ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce, CouponUse, QuarantinedEvent,
 )

@@ -216,7 +216,8 @@ class HqWorker:
             return
         now = self.clock()
         self.client.publish(terminal_topic(terminal_id, "ack"),
-                            build_ack(terminal_id, result.watermark, now), qos=1, retain=True)
+                            build_ack(terminal_id, result.watermark, now, result.quarantined),
+                            qos=1, retain=True)
         for first, last in result.resend:
             self.client.publish(terminal_topic(terminal_id, "resend"),
                                 build_resend(terminal_id, first, last), qos=1)

@@ -209,9 +209,15 @@ def required_time(message: Mapping[str, Any], name: str) -> datetime:
         raise WireError("invalid_field", name) from None
 
 
-def build_ack(terminal_id: str, watermark: int, at: datetime) -> bytes:
-    return encode({"schema": SCHEMA, "terminal_id": terminal_id, "watermark": watermark,
-                   "at": at.isoformat()})
+def build_ack(terminal_id: str, watermark: int, at: datetime,
+              quarantined: Sequence[tuple[int, str]] = ()) -> bytes:
+    """`quarantined`: (seq, reason) of the batch's events HQ stored but applied to nothing; the
+    field is left out when there are none, so an honest ack is as before."""
+    message: dict[str, Any] = {"schema": SCHEMA, "terminal_id": terminal_id,
+                               "watermark": watermark, "at": at.isoformat()}
+    if quarantined:
+        message["quarantined"] = [{"seq": seq, "reason": reason} for seq, reason in quarantined]
+    return encode(message)
 
 
 def parse_ack(payload: bytes) -> int:

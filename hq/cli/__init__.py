@@ -1,6 +1,6 @@
 """The `hq` command: serve, push configuration, show configuration status, register terminals,
 set offline limits (hq/cli/limits.py), list coupons used twice (hq/cli/coupons.py), unlock a
-member PIN (hq/cli/pins.py).
+member PIN (hq/cli/pins.py), list quarantined events (hq/cli/quarantine.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -20,6 +20,7 @@ from hq.bootstrap import connect_client, open_hq_database
 from hq.cli.coupons import add_coupon_commands
 from hq.cli.limits import add_limit_commands
 from hq.cli.pins import add_pin_commands
+from hq.cli.quarantine import add_quarantine_commands
 from hq.errors import HqError
 from hq.service import HqWorker
 from hq.settings import HqSettings, SettingsError, load_settings
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--region", default="")
     add.set_defaults(run=_add_terminal)
     add_limit_commands(commands)
+    add_quarantine_commands(commands)
     add_coupon_commands(commands)
     add_pin_commands(commands)
     return parser

@@ -28,6 +28,7 @@ from hq.card_events import (
 from hq.coupons import coupon_use_rows, store_coupon_uses
 from hq.db import HqDatabase, naive_local
 from hq.ingest.conflicts import record_seq_conflicts
+from hq.ingest.quarantine import screen, store_quarantined
 from hq.ingest.rows import (
     INT32_MAX,
     Debit,
@@ -65,6 +66,8 @@ class IngestResult:
     dead_letter_reason: str | None = None
     card_events: bool = False  # the blacklist may have changed (Ingestor._update_cards)
     coupon_uses: bool = False  # a new sale used a coupon: coupons_used may change
+    # (seq, reason) of the new events no rule allows: stored, quarantined, applied to nothing
+    quarantined: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,11 +110,14 @@ class Ingestor:
     def _store(self, batch: PreparedBatch, received_at: datetime) -> IngestResult:
         terminal = self._locked_terminal(batch.terminal_id)
         stored_seqs = self._insert_events(batch, received_at)
-        new_events = [event for event in batch.events if event.event.seq in stored_seqs]
-        if len(new_events) < len(batch.events):  # a redelivery, or a rewrite of history
+        stored_events = [event for event in batch.events if event.event.seq in stored_seqs]
+        if len(stored_events) < len(batch.events):  # a redelivery, or a rewrite of history
             record_seq_conflicts(self._db, batch.terminal_id, [
                 event for event in batch.events if event.event.seq not in stored_seqs],
                 received_at)
+        screened = screen(self._db, stored_events)  # what no rule allows is applied to nothing
+        store_quarantined(self._db, batch.terminal_id, screened.quarantined, received_at)
+        new_events = screened.allowed
         coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),
                                       received_at)
         card_events = False
@@ -122,7 +128,9 @@ class Ingestor:
         self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
                                 received_at)
         return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
-                            resend, card_events=card_events, coupon_uses=bool(coupon_uses))
+                            resend, card_events=card_events, coupon_uses=bool(coupon_uses),
+                            quarantined=[(event.event.seq, reason)
+                                         for event, reason in screened.quarantined])
 
     def _locked_terminal(self, terminal_id: str) -> TerminalState:
         """The terminal's row, locked until the transaction ends.

@@ -27,7 +27,8 @@ def top_up(seq: int, card_no: str = "8800", amount: int = 10000) -> WireEvent:
     entry = {"op_id": f"T1-{seq}", "card_no": card_no, "account": "principal", "delta": amount,
              "kind": "topup", "at": AT.isoformat()}
     return WireEvent(seq, f"T1-{seq}", "card.topped_up", AT,
-                     {"card_no": card_no, "paid": amount, "bonus": 0, "entries": [entry]})
+                     {"card_no": card_no, "paid": amount, "bonus": 0, "entries": [entry],
+                      "tenders": [{"kind": "cash", "amount": amount, "reference": ""}]})
 
 
 @pytest.fixture

@@ -1,0 +1,126 @@
+"""Quarantine: the events of a batch that no rule allows (membership.event_rules).
+
+Within the ingest transaction, `screen` splits a batch's new events into those HQ applies and
+those it quarantines. A quarantined event stays in `events` (its seq is stored: the watermark
+moves on and the terminal is never asked for it again) and is kept whole, with its reason, in
+`quarantined_events`; none of its entries, card changes, member changes, coupon uses or holds
+is applied. The ack tells the terminal which seqs were quarantined (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hq.db import HqDatabase
+from hq.ingest.rows import PreparedEvent
+from membership.cards import BonusTier
+from membership.config_codec_cards import CARD_TYPES, decode_card_types
+from membership.errors import ConfigError
+from membership.event_rules import TOP_UP, max_bonus, quarantine_reason, top_up_principal
+
+log = logging.getLogger("hq.ingest")
+
+
+@dataclass(frozen=True)
+class Screened:
+    allowed: list[PreparedEvent]
+    quarantined: list[tuple[PreparedEvent, str]]  # (event, reason)
+
+
+def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
+    """The events the rules allow, and the others with the reason they do not."""
+    bonus_rules = _BonusRules(db, events) if any(e.event.type == TOP_UP for e in events) else None
+    allowed: list[PreparedEvent] = []
+    quarantined: list[tuple[PreparedEvent, str]] = []
+    for prepared in events:
+        event = prepared.event
+        limit = bonus_rules.limit(prepared) if bonus_rules and event.type == TOP_UP else None
+        reason = quarantine_reason(event.type, event.payload, prepared.entries, limit)
+        if reason:
+            quarantined.append((prepared, reason))
+        else:
+            allowed.append(prepared)
+    return Screened(allowed, quarantined)
+
+
+def store_quarantined(db: HqDatabase, terminal_id: str,
+                      quarantined: Sequence[tuple[PreparedEvent, str]],
+                      received_at: datetime) -> None:
+    for prepared, reason in quarantined:
+        log.warning("terminal %s: event seq %d (%s) quarantined: %s", terminal_id,
+                    prepared.event.seq, prepared.event.type, reason)
+    db.bulk_insert(db.quarantined_events, [
+        {"terminal_id": terminal_id, "seq": prepared.event.seq, "op_id": prepared.event.op_id,
+         "type": prepared.event.type, "payload": prepared.payload_json, "reason": reason,
+         "received_at": received_at}
+        for prepared, reason in quarantined], skip_duplicates=True)
+
+
+def quarantined_rows(db: HqDatabase, terminal_id: str = "", limit: int = 100
+                     ) -> list[dict[str, Any]]:
+    """The newest quarantined events, optionally of one terminal, for an operator."""
+    rows = db.quarantined_events
+    query = rows.select().order_by(rows.received_at.desc(), rows.id.desc()).limit(limit)
+    if terminal_id:
+        query = query.where(rows.terminal_id == terminal_id)
+    return [{"terminal_id": row.terminal_id, "seq": row.seq, "op_id": row.op_id,
+             "type": row.type, "reason": row.reason, "received_at": row.received_at,
+             "payload": row.payload} for row in query]
+
+
+class _BonusRules:
+    """The card types' bonus rules from every card_types document HQ has published (an honest
+    terminal may still price with an older version), and the card type of each card."""
+
+    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent]) -> None:
+        self._tiers: dict[str, list[tuple[BonusTier, ...]]] = {}
+        docs = db.config_documents
+        for (body,) in docs.select(docs.body).where(docs.name == CARD_TYPES).tuples():
+            for card_type in _decoded(body):
+                self._tiers.setdefault(card_type.code, []).append(card_type.bonus_tiers)
+        self._type_of = _card_types_of(db, events)
+
+    def limit(self, prepared: PreparedEvent) -> int | None:
+        """The most bonus the card's type gives for the principal credited; with the card's
+        type unknown, the most any type gives (None when HQ has published no card types)."""
+        paid = top_up_principal(prepared.entries)
+        if paid <= 0:
+            return None
+        card_no = prepared.event.payload.get("card_no")
+        code = self._type_of.get(card_no) if isinstance(card_no, str) else None
+        tier_sets = self._tiers.get(code or "") or [
+            tiers for versions in self._tiers.values() for tiers in versions]
+        return max_bonus(tier_sets, paid)
+
+
+def _decoded(body: str) -> tuple[Any, ...]:
+    try:
+        return decode_card_types(json.loads(body))
+    except (ConfigError, ValueError, TypeError, KeyError):  # unreadable: it gives no rule
+        return ()
+
+
+def _card_types_of(db: HqDatabase, events: Iterable[PreparedEvent]) -> dict[str, str]:
+    """Card number to type code: from HQ's cards, else from a card.issued in the batch."""
+    type_of: dict[str, str] = {}
+    card_nos: set[str] = set()
+    for prepared in events:
+        payload = prepared.event.payload
+        card_no, code = payload.get("card_no"), payload.get("type_code")
+        if prepared.event.type == "card.issued" and isinstance(card_no, str) and isinstance(
+                code, str):
+            type_of[card_no] = code
+        elif prepared.event.type == TOP_UP and isinstance(card_no, str):
+            card_nos.add(card_no)
+    cards = db.cards
+    if card_nos:
+        for card_no, code in cards.select(cards.card_no, cards.type_code).where(
+                cards.card_no.in_(sorted(card_nos))).tuples():
+            if code:
+                type_of.setdefault(card_no, code)
+    return type_of
