@@ -7,6 +7,10 @@ each debit separately under the operation's op_id; the event consumes them all. 
 runs in one transaction that first locks the card, so two terminals asking for the same card's
 last ¥50 at the same moment are answered one after the other, and the second sees the first
 one's hold.
+
+A hold belongs to the terminal that asked (the request's topic names it): it is found by
+(terminal, op_id, kind, service), an op_id must be one that terminal makes, and a terminal's
+active holds are bounded in number and in stored value (hq.hold_limits).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from peewee import IntegrityError
 
 from hq.balances import available
 from hq.db import HqDatabase, naive_local
+from hq.hold_limits import OP_NOT_OWN, HoldLimits, over_limit, owns_op_id
 from hq.ingest.rows import is_storable_text
 from membership.cards import Card, CardStatus
 from membership.errors import CardStateError
@@ -33,10 +38,12 @@ INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insuffic
 
 class Authority:
     def __init__(self, db: HqDatabase, hold_seconds: int = DEFAULT_HOLD_SECONDS,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now,
+                 limits: HoldLimits | None = None) -> None:
         self._db = db
         self._hold = timedelta(seconds=hold_seconds)
         self._clock = clock
+        self._limits = limits or HoldLimits()
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> AuthResponse | None:
@@ -52,6 +59,10 @@ class Authority:
 
     def authorise(self, request: AuthRequest, now: datetime | None = None) -> AuthResponse:
         now = naive_local(now or self._clock())
+        if not owns_op_id(request.terminal_id, request.op_id):
+            # Another terminal's op_id (they are predictable): a hold under it would collide
+            # with that terminal's own request, so it is never stored.
+            return AuthResponse(request.op_id, False, OP_NOT_OWN)
         try:
             with self._db.write_transaction():
                 return self._decide(request, now)
@@ -78,6 +89,9 @@ class Authority:
         left = available(self._db, request.card_no, request.kind, request.service, now)
         if grows:  # what the operation holds already counts toward its larger debit
             left += existing.amount
+        limited = over_limit(self._db, self._limits, request, existing if grows else None, now)
+        if limited:  # not stored: a flood of refusals leaves no rows behind
+            return AuthResponse(request.op_id, False, limited, left)
         approved = left >= request.amount
         if grows and not approved:  # the smaller hold stays: the last try may yet commit
             return AuthResponse(request.op_id, False, INSUFFICIENT[request.kind], left)
@@ -97,9 +111,10 @@ class Authority:
         return _response(request.op_id, row)
 
     def _find(self, request: AuthRequest) -> Any:
-        """The hold for this debit of the operation, if it was asked for before."""
+        """The hold for this debit of the operation, if this terminal asked for it before."""
         holds = self._db.holds
-        return holds.get_or_none(holds.op_id == request.op_id, holds.kind == request.kind,
+        return holds.get_or_none(holds.terminal_id == request.terminal_id,
+                                 holds.op_id == request.op_id, holds.kind == request.kind,
                                  holds.service == request.service)
 
     def expire_holds(self, now: datetime | None = None) -> int:

@@ -29,6 +29,7 @@ from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
 from hq.coalescing import Cancellable, Coalescer, start_timer
 from hq.db import HqDatabase
 from hq.errors import HqError
+from hq.hold_limits import HoldLimits
 from hq.ingest import Ingestor, IngestResult
 from hq.member_lookup import MemberLookup
 from hq.pin_secrets import PinSecrets, load_pin_secrets
@@ -83,7 +84,8 @@ class HqWorker:
         self.settings = settings
         self.db = db
         self.ingestor = Ingestor(db, settings.max_clock_skew_s)
-        self.authority = Authority(db, settings.hold_seconds, clock)
+        self.authority = Authority(db, settings.hold_seconds, clock, HoldLimits(
+            settings.hold_max_active, settings.hold_max_total_fen))
         self.lookup = MemberLookup(db, clock)
         self.snapshots = StoreSnapshots(db, self.lookup, clock)
         self.pins = PinAuthority(db, pin_secrets or load_pin_secrets(settings), clock)

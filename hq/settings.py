@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hq.broker_accounts import HQ_CLIENT_ID_PREFIX
+from hq.hold_limits import DEFAULT_MAX_ACTIVE_HOLDS, DEFAULT_MAX_HELD_FEN
 from membership.config_reader import SettingError, Table, check_dataclass, read_dataclass, setting
+from membership.money import MAX_FEN
 
 MIN_PEPPER_CHARS = 16
 TABLE = "hq"
@@ -36,6 +38,9 @@ class HqSettings:
     share_group: str = "hq"
     max_clock_skew_s: int = setting(300, minimum=1, maximum=86400)
     hold_seconds: int = setting(300, minimum=5, maximum=86400)
+    # What one terminal may hold at once (hq.hold_limits): active holds, and their stored value.
+    hold_max_active: int = setting(DEFAULT_MAX_ACTIVE_HOLDS, minimum=1, maximum=1000)
+    hold_max_total_fen: int = setting(DEFAULT_MAX_HELD_FEN, minimum=1, maximum=MAX_FEN)
     session_expiry_s: int = setting(3600, minimum=60, maximum=30 * 86400)
     reconnect_max_delay_s: int = setting(30, minimum=1, maximum=300)
     # A worker republishes `coupons_used` at most once per this many seconds (a float).

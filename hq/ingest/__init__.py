@@ -163,7 +163,7 @@ class Ingestor:
         """Ledger, cards, members and holds of the new events; True when the blacklist may
         have changed."""
         op_ids = [event.event.op_id for event in new_events]
-        locked = self._locked_cards(_cards_touched(new_events), op_ids)
+        locked = self._locked_cards(_cards_touched(new_events), terminal_id, op_ids)
         rows = [entry_row(terminal_id, event.event.seq, entry)
                 for event in new_events for entry in event.entries]
         self._db.bulk_insert(self._db.ledger, rows)
@@ -172,10 +172,11 @@ class Ingestor:
         follow_parents(self._db, [event.event for event in new_events])
         store_members(self._db, member_rows(event.event for event in new_events))
         if locked.held:
-            consume_holds(self._db, op_ids, locked.held, received_at)
+            consume_holds(self._db, terminal_id, op_ids, locked.held, received_at)
         return blacklist_changed
 
-    def _locked_cards(self, card_nos: set[str], op_ids: list[str]) -> LockedCards:
+    def _locked_cards(self, card_nos: set[str], terminal_id: str, op_ids: list[str]
+                      ) -> LockedCards:
         """Cards this batch changes (balances, status, holds), created if HQ has not seen them,
         then locked. hq.authority locks a card before it reads balance and holds, so it never
         sees half of this batch."""
@@ -183,7 +184,7 @@ class Ingestor:
             self._db.bulk_insert(self._db.cards, [{"card_no": card_no}
                                                   for card_no in sorted(card_nos)],
                                  skip_duplicates=True)
-        return lock_cards(self._db, card_nos, op_ids)
+        return lock_cards(self._db, card_nos, terminal_id, op_ids)
 
     def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> bool:
         """Write the cards the events changed. True when one entered or left the blacklist's

@@ -46,17 +46,20 @@ def lock_terminal(db: HqDatabase, terminal_id: str) -> TerminalState | None:
     return None if row is None else TerminalState(*row)
 
 
-def lock_cards(db: HqDatabase, card_nos: Collection[str], op_ids: list[str]) -> LockedCards:
-    """Lock `card_nos` and the cards with an active hold for one of `op_ids`, in card order
-    (two batches locking the same cards then cannot deadlock). A hold's card always exists:
-    hq.authority refuses a card it does not know."""
-    held = f'SELECT "card_no" FROM "holds" WHERE {db.among("op_id")} AND "state" = \'active\''
+def lock_cards(db: HqDatabase, card_nos: Collection[str], terminal_id: str, op_ids: list[str]
+               ) -> LockedCards:
+    """Lock `card_nos` and the cards with an active hold of the terminal for one of `op_ids`,
+    in card order (two batches locking the same cards then cannot deadlock). A hold's card
+    always exists: hq.authority refuses a card it does not know."""
+    held = (f'SELECT "card_no" FROM "holds" WHERE "terminal_id" = {db.database.param} AND '
+            f'{db.among("op_id")} AND "state" = \'active\'')
     statement = db.locking_sql(
         f'SELECT {_CARD_COLUMNS}, "card_no" IN ({held}) FROM "cards" '
         f'WHERE {db.among("card_no")} OR "card_no" IN ({held}) ORDER BY "card_no"')
     ops = db.list_parameter(op_ids)
     rows = db.database.execute_sql(
-        statement, [ops, db.list_parameter(sorted(card_nos)), ops]).fetchall()
+        statement, [terminal_id, ops, db.list_parameter(sorted(card_nos)), terminal_id, ops]
+    ).fetchall()
     fields = [db.cards._meta.fields[name] for name in _CARD_FIELDS]
     cards = {row[0]: CardState(*(field.python_value(value)
                                  for field, value in zip(fields, row[:-1], strict=True)))
@@ -64,14 +67,16 @@ def lock_cards(db: HqDatabase, card_nos: Collection[str], op_ids: list[str]) -> 
     return LockedCards(cards, [row[0] for row in rows if row[-1]])
 
 
-def consume_holds(db: HqDatabase, op_ids: list[str], card_nos: list[str],
+def consume_holds(db: HqDatabase, terminal_id: str, op_ids: list[str], card_nos: list[str],
                   consumed_at: datetime) -> None:
-    """The batch's sales took what these holds reserved: they reserve nothing any more."""
+    """The batch's sales took what the terminal's holds reserved: they reserve nothing any
+    more. Only the batch's own terminal's holds: another terminal's are not its to consume."""
     param = db.database.param
     db.database.execute_sql(
         f'UPDATE "holds" SET "state" = \'consumed\', "consumed_at" = {param} '
-        f'WHERE {db.among("op_id")} AND "state" = \'active\' AND {db.among("card_no")}',
-        [db.holds.consumed_at.db_value(consumed_at), db.list_parameter(op_ids),
+        f'WHERE "terminal_id" = {param} AND {db.among("op_id")} AND "state" = \'active\' '
+        f'AND {db.among("card_no")}',
+        [db.holds.consumed_at.db_value(consumed_at), terminal_id, db.list_parameter(op_ids),
          db.list_parameter(card_nos)])
 
 

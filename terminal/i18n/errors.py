@@ -123,6 +123,19 @@ CARD_AND_MONEY_ERRORS = {
         "副卡不能取款，请用主卡办理",
         "A secondary card cannot withdraw money: use the main card",
     ),
+    # HQ's refusals of an online authorisation (hq.hold_limits).
+    "auth.op_not_own": (
+        "授权请求的单号不属于本机，总部已拒绝，请联系技术支持",
+        "HQ refused an authorisation whose operation number is not this terminal's: call support",
+    ),
+    "auth.terminal_holds": (
+        "本机待完成的授权过多，请先完成或取消进行中的交易",
+        "Too many authorisations are open at this terminal: finish or cancel sales in progress",
+    ),
+    "auth.terminal_held_total": (
+        "本机已预留的储值金额达到上限，请先完成进行中的交易",
+        "This terminal has reserved as much stored value as HQ allows: finish sales in progress",
+    ),
 }
 
 SALE_ERRORS = {
