@@ -298,6 +298,14 @@ def _add_quarantine(hq: HqDatabase) -> None:
     hq.quarantined_events.create_table(safe=True)
 
 
+def _index_holds_by_terminal(hq: HqDatabase) -> None:
+    """A terminal's active holds are counted at every authorisation (hq.hold_limits); a
+    database created at version 1 by a newer HQ has the index already."""
+    key = ["terminal_id", "state", "expires_at"]
+    if not any(index.columns == key for index in hq.database.get_indexes("holds")):
+        migrate(SchemaMigrator.from_database(hq.database).add_index("holds", key, unique=False))
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -310,6 +318,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "coupon uses: one row per (code, op_id)", _add_coupon_uses),
     Migration(8, "an index of cards by parent card", _index_card_parents),
     Migration(9, "quarantined events: one row per (terminal_id, seq)", _add_quarantine),
+    Migration(10, "an index of holds by terminal, for its bounds", _index_holds_by_terminal),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

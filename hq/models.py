@@ -183,7 +183,8 @@ class Hold(HqModel):
 
     class Meta:
         table_name = "holds"
-        indexes = ((("card_no", "state"), False), (("op_id", "kind", "service"), True))
+        indexes = ((("card_no", "state"), False), (("op_id", "kind", "service"), True),
+                   (("terminal_id", "state", "expires_at"), False))
 
 
 class Overdraft(HqModel):
