@@ -15,6 +15,7 @@ active holds are bounded in number and in stored value (hq.hold_limits).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from protocol.wire import AuthRequest, AuthResponse, WireError, parse_auth_reque
 DEFAULT_HOLD_SECONDS = 300
 UNKNOWN_CARD = "card.unknown"
 OP_CONFLICT = "auth.op_conflict"  # an op's (kind, service) asked again for another card/amount
+log = logging.getLogger(__name__)
 INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insufficient"}
 
 
@@ -62,6 +64,8 @@ class Authority:
         if not owns_op_id(request.terminal_id, request.op_id):
             # Another terminal's op_id (they are predictable): a hold under it would collide
             # with that terminal's own request, so it is never stored.
+            log.warning("terminal %s asked a hold under op_id %r, not its own: refused",
+                        request.terminal_id, request.op_id)
             return AuthResponse(request.op_id, False, OP_NOT_OWN)
         try:
             with self._db.write_transaction():
@@ -91,6 +95,8 @@ class Authority:
             left += existing.amount
         limited = over_limit(self._db, self._limits, request, existing if grows else None, now)
         if limited:  # not stored: a flood of refusals leaves no rows behind
+            log.warning("terminal %s is at its hold limit (%s): %s refused", request.terminal_id,
+                        limited, request.op_id)
             return AuthResponse(request.op_id, False, limited, left)
         approved = left >= request.amount
         if grows and not approved:  # the smaller hold stays: the last try may yet commit

@@ -74,7 +74,7 @@ def holds_of(db, terminal_id: str) -> list:
 
 
 def test_holds_under_another_terminals_op_ids_are_refused(worker, terminal, broker,
-                                                          mqtt_client_factory):
+                                                          mqtt_client_factory, caplog):
     _, db = worker
     load_cards(terminal, {"8800": 10000})  # T1's op_ids 1 and 2
     hostile = connected(mqtt_client_factory, broker, HOSTILE)
@@ -83,6 +83,7 @@ def test_holds_under_another_terminals_op_ids_are_refused(worker, terminal, brok
     assert {op_id: (answer.approved, answer.reason) for op_id, answer in refused.items()} == {
         op_id: (False, OP_NOT_OWN) for op_id in stolen}
     assert holds_of(db, HOSTILE) == []
+    assert "terminal T3 asked a hold under op_id 'T1-000003', not its own" in caplog.text
 
     honest = decide(terminal, debit("T1", "T1-3", 10000))["T1-3"]
     assert (honest.approved, honest.available) == (True, 0)
