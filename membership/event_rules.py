@@ -4,8 +4,9 @@ HQ does not copy a terminal's ledger entries on trust (issue 10, point 2). This 
 slice of that check, for the mint classes that need no re-pricing: an entry kind only HQ may
 write, a top-up crediting more than its tenders paid or more bonus than the card type's rule
 gives, an enrolment or registration carrying any entry, an entry on a card the event does not
-name. `quarantine_reason` returns "" for an event a rule allows, else the reason HQ files it
-under in its quarantine. Pure: HQ looks up the inputs (the bonus limit) and passes them in.
+name, a refund or void giving back more than is left of its sale. `quarantine_reason` returns
+"" for an event a rule allows, else the reason HQ files it under in its quarantine. Pure: HQ
+looks up the inputs (the bonus limit, what is left of a sale) and passes them in.
 """
 
 from __future__ import annotations
@@ -33,14 +34,20 @@ ENTRIES_NOT_ALLOWED = "entries_not_allowed"
 TOPUP_ENTRY_KIND = "topup_entry_kind"
 TOPUP_PRINCIPAL_NOT_PAID = "topup_principal_not_paid"
 TOPUP_BONUS_BEYOND_RULE = "topup_bonus_beyond_rule"
+REFUND_NOT_OF_ITS_SALE = "refund_not_of_its_sale"
+REFUND_BEYOND_SALE = "refund_beyond_sale"
+REFUNDS = frozenset({"sale.refunded", "sale.voided"})
 
 
 def quarantine_reason(event_type: str, payload: Mapping[str, Any],
-                      entries: Sequence[LedgerEntry], bonus_limit: int | None = None) -> str:
+                      entries: Sequence[LedgerEntry], bonus_limit: int | None = None,
+                      refund_left: Mapping[Account, int] | None = None) -> str:
     """"" when the rules allow the event's entries, else the first reason they do not.
 
     `bonus_limit` is the most bonus a top-up of its principal may carry (HQ derives it from
-    the card type's published bonus rule); None when HQ has no rule to bound it by."""
+    the card type's published bonus rule); None when HQ has no rule to bound it by.
+    `refund_left` is, per account, what the referenced sale took from the card less what
+    earlier refunds gave back (`left_to_refund`); None when HQ cannot judge it yet."""
     if any(entry.kind in HQ_ONLY_KINDS for entry in entries):
         return HQ_ONLY_KIND
     named = cards_named(payload)
@@ -50,6 +57,8 @@ def quarantine_reason(event_type: str, payload: Mapping[str, Any],
         return ENTRIES_NOT_ALLOWED
     if event_type == TOP_UP:
         return _top_up_reason(payload, entries, bonus_limit)
+    if event_type in REFUNDS:
+        return _refund_reason(payload, entries, refund_left)
     return ""
 
 
@@ -95,4 +104,36 @@ def _top_up_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
     bonus = sum(entry.delta for entry in entries if entry.account is Account.BONUS)
     if bonus and bonus_limit is not None and bonus > bonus_limit:
         return TOPUP_BONUS_BEYOND_RULE
+    return ""
+
+
+def left_to_refund(sale_deltas: Iterable[tuple[Account, int]],
+                   refund_deltas: Iterable[tuple[Account, int]]) -> dict[Account, int]:
+    """Per account, what a sale took from the card (its negative deltas) less what refunds of
+    it gave back (their positive deltas)."""
+    left: dict[Account, int] = {}
+    for account, delta in sale_deltas:
+        if delta < 0:
+            left[account] = left.get(account, 0) - delta
+    for account, delta in refund_deltas:
+        if delta > 0:
+            left[account] = left.get(account, 0) - delta
+    return left
+
+
+def _refund_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
+                   refund_left: Mapping[Account, int] | None) -> str:
+    """A refund or void gives back only what its sale took: each credit names the sale, and
+    per account the credits stay within what is left of it."""
+    credits = [entry for entry in entries if entry.delta > 0]
+    original = payload.get("original_op")
+    if any(entry.reverses_op != original for entry in credits):
+        return REFUND_NOT_OF_ITS_SALE
+    if refund_left is None:
+        return ""
+    given: dict[Account, int] = {}
+    for entry in credits:
+        given[entry.account] = given.get(entry.account, 0) + entry.delta
+    if any(amount > refund_left.get(account, 0) for account, amount in given.items()):
+        return REFUND_BEYOND_SALE
     return ""

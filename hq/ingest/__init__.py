@@ -115,7 +115,8 @@ class Ingestor:
             record_seq_conflicts(self._db, batch.terminal_id, [
                 event for event in batch.events if event.event.seq not in stored_seqs],
                 received_at)
-        screened = screen(self._db, stored_events)  # what no rule allows is applied to nothing
+        # What no rule allows is stored but applied to nothing.
+        screened = screen(self._db, stored_events, terminal.watermark)
         store_quarantined(self._db, batch.terminal_id, screened.quarantined, received_at)
         new_events = screened.allowed
         coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),

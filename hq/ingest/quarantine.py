@@ -21,7 +21,15 @@ from hq.ingest.rows import PreparedEvent
 from membership.cards import BonusTier
 from membership.config_codec_cards import CARD_TYPES, decode_card_types
 from membership.errors import ConfigError
-from membership.event_rules import TOP_UP, max_bonus, quarantine_reason, top_up_principal
+from membership.event_rules import (
+    REFUNDS,
+    TOP_UP,
+    left_to_refund,
+    max_bonus,
+    quarantine_reason,
+    top_up_principal,
+)
+from membership.ledger import Account
 
 log = logging.getLogger("hq.ingest")
 
@@ -32,15 +40,18 @@ class Screened:
     quarantined: list[tuple[PreparedEvent, str]]  # (event, reason)
 
 
-def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
-    """The events the rules allow, and the others with the reason they do not."""
+def screen(db: HqDatabase, events: Sequence[PreparedEvent], watermark: int) -> Screened:
+    """The events the rules allow, and the others with the reason they do not. `watermark` is
+    the terminal's before this batch: below it, every one of its events is at HQ."""
     bonus_rules = _BonusRules(db, events) if any(e.event.type == TOP_UP for e in events) else None
+    refunds = _RefundsLeft(db, events, watermark)
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
         event = prepared.event
         limit = bonus_rules.limit(prepared) if bonus_rules and event.type == TOP_UP else None
-        reason = quarantine_reason(event.type, event.payload, prepared.entries, limit)
+        left = refunds.left(prepared, allowed) if event.type in REFUNDS else None
+        reason = quarantine_reason(event.type, event.payload, prepared.entries, limit, left)
         if reason:
             quarantined.append((prepared, reason))
         else:
@@ -96,6 +107,55 @@ class _BonusRules:
         tier_sets = self._tiers.get(code or "") or [
             tiers for versions in self._tiers.values() for tiers in versions]
         return max_bonus(tier_sets, paid)
+
+
+class _RefundsLeft:
+    """What is left to refund of the sales the batch's refunds name: the sale's debits less
+    earlier refunds' credits, from the ledger (applied entries only) and from the events of
+    this batch already allowed."""
+
+    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent], watermark: int) -> None:
+        refunds = [e.event.payload for e in events if e.event.type in REFUNDS]
+        originals = sorted({op for p in refunds if isinstance(op := p.get("original_op"), str)})
+        # By card (indexed): a sale's and its refunds' entries are on the card the refund names.
+        cards = sorted({card for p in refunds if isinstance(card := p.get("card_no"), str)})
+        self._seqs = sorted(e.event.seq for e in events)
+        self._watermark = watermark
+        self._sales: dict[str, list[tuple[Account, int]]] = {}
+        self._refunded: dict[str, list[tuple[Account, int]]] = {}
+        if not originals or not cards:
+            return
+        ledger = db.ledger
+        for op_id, reverses_op, account, delta in ledger.select(
+                ledger.op_id, ledger.reverses_op, ledger.account, ledger.delta).where(
+                ledger.card_no.in_(cards),
+                ledger.op_id.in_(originals) | ledger.reverses_op.in_(originals)).tuples():
+            if op_id in originals:
+                self._sales.setdefault(op_id, []).append((Account(account), delta))
+            if reverses_op in originals:
+                self._refunded.setdefault(reverses_op, []).append((Account(account), delta))
+
+    def left(self, refund: PreparedEvent, allowed: Sequence[PreparedEvent]
+             ) -> dict[Account, int] | None:
+        """None when the sale may be in a gap below the refund (not at HQ yet): not judged."""
+        original = refund.event.payload.get("original_op")
+        sale = list(self._sales.get(original, [])) if isinstance(original, str) else []
+        refunded = list(self._refunded.get(original, [])) if isinstance(original, str) else []
+        for prepared in allowed:  # earlier events of this batch, not yet in the ledger
+            for entry in prepared.entries:
+                if entry.op_id == original:
+                    sale.append((entry.account, entry.delta))
+                elif entry.reverses_op == original:
+                    refunded.append((entry.account, entry.delta))
+        if not sale and self._gap_below(refund.event.seq):
+            return None
+        return left_to_refund(sale, refunded)
+
+    def _gap_below(self, seq: int) -> bool:
+        """Whether a seq between the watermark and `seq` may be missing (events stored above a
+        gap earlier are counted as missing: the safe side, no false quarantine)."""
+        present = sum(1 for other in self._seqs if self._watermark < other < seq)
+        return present < seq - self._watermark - 1
 
 
 def _decoded(body: str) -> tuple[Any, ...]:

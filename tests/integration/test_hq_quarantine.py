@@ -3,6 +3,7 @@ listed, applied to no balance, and the watermark moves past it; honest events be
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from membership.config_codec_cards import CARD_TYPES, encode_card_types
 from membership.event_rules import (
     ENTRIES_NOT_ALLOWED,
     HQ_ONLY_KIND,
+    REFUND_BEYOND_SALE,
     TOPUP_BONUS_BEYOND_RULE,
     TOPUP_PRINCIPAL_NOT_PAID,
 )
@@ -87,3 +89,43 @@ def test_the_ack_names_the_quarantined_seqs_and_is_unchanged_without() -> None:
     assert "quarantined" not in plain
     told = json.loads(build_ack("T1", 4, at, [(3, TOPUP_PRINCIPAL_NOT_PAID)]))
     assert told["quarantined"] == [{"seq": 3, "reason": TOPUP_PRINCIPAL_NOT_PAID}]
+
+
+def refund_of(feed: TerminalFeed, sale: WireEvent, principal: int) -> WireEvent:
+    op_id = feed.next_op_id()
+    credit = dataclasses.replace(
+        feed._entry(op_id, CARD, Account.PRINCIPAL, principal, EntryKind.REFUND),
+        reverses_op=sale.op_id)
+    return feed.event("sale.refunded", {
+        "original_op": sale.op_id, "card_no": CARD, "amount": principal, "quantities": [],
+        "tender_refunds": [["stored_value", principal]]}, [credit])
+
+
+def test_a_refund_gives_back_at_most_what_is_left_of_its_sale(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    opening = [feed.issue(), feed.top_up(100000)]
+    sale = feed.sale(1000)
+    ingest(hq, feed, *opening, sale)
+    first = ingest(hq, feed, refund_of(feed, sale, 600))
+    assert first.quarantined == []
+    result = ingest(hq, feed, refund_of(feed, sale, 401), refund_of(feed, sale, 800000),
+                    refund_of(feed, sale, 400))
+    assert result.quarantined == [(5, REFUND_BEYOND_SALE), (6, REFUND_BEYOND_SALE)]
+    assert stored_value(hq, CARD) == 100000  # ¥10 sold, ¥10 given back, nothing more
+
+
+def test_a_refund_in_the_same_batch_as_its_sale_is_judged_against_it(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    opening = [feed.issue(), feed.top_up(5000)]
+    sale = feed.sale(1000)
+    result = ingest(hq, feed, *opening, sale, refund_of(feed, sale, 1000))
+    assert result.quarantined == [] and stored_value(hq, CARD) == 5000
+
+
+def test_a_refund_above_a_gap_is_not_judged_until_its_sale_can_be_there(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    issue, sale = feed.issue(), feed.sale(1000)
+    refund = refund_of(feed, sale, 1000)
+    ingest(hq, feed, issue)
+    assert ingest(hq, feed, refund).quarantined == []  # seq 2, the sale, is missing
+    assert ingest(hq, feed, sale).watermark == 3

@@ -1,9 +1,9 @@
 """A terminal cannot mint money or points (issue 10, points 2 and 8): +¥10,000 principal with
-nothing paid, an `adjust` credit inside an unrelated event and a million points inside
-`member.registered` are each quarantined — stored, told in the ack, listed by
-`hq quarantine list`, applied to no balance — and an online debit of that money is refused;
-an honest top-up from the same terminal, in the same batch, is applied. A real HQ worker on a
-real broker, SQLite and PostgreSQL."""
+nothing paid, an `adjust` credit inside an unrelated event, a million points inside
+`member.registered` and a refund of ¥8,000 against a ¥10 sale are each quarantined — stored,
+told in the ack, listed by `hq quarantine list`, applied to no balance — and an online debit of
+that money is refused; honest work from the same terminal, in the same batch, is applied. A
+real HQ worker on a real broker, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hq.cli import main as hq_main
 from membership.event_rules import (
     ENTRIES_NOT_ALLOWED,
     HQ_ONLY_KIND,
+    REFUND_BEYOND_SALE,
     TOPUP_PRINCIPAL_NOT_PAID,
 )
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
@@ -82,3 +83,33 @@ def test_minted_money_and_points_are_quarantined_and_not_spendable(
     assert [line.split("\t")[2:6:3] for line in listed] == [
         ["seq 4", ENTRIES_NOT_ALLOWED], ["seq 3", HQ_ONLY_KIND],
         ["seq 2", TOPUP_PRINCIPAL_NOT_PAID]]
+
+
+def sale_from_card(seq: int, amount: int) -> WireEvent:
+    spend = {"op_id": f"T1-{seq}", "card_no": CARD, "account": "principal", "delta": -amount,
+             "kind": "spend", "at": AT.isoformat(), "line_no": 1}
+    return WireEvent(seq, f"T1-{seq}", "sale.completed", AT, {
+        "store_id": "SH001", "card_no": CARD, "gross": amount, "amount_due": amount,
+        "tenders": [{"kind": "stored_value", "amount": amount, "reference": ""}], "change": 0,
+        "entries": [spend]})
+
+
+def refund_of(seq: int, original_seq: int, amount: int) -> WireEvent:
+    credit = {"op_id": f"T1-{seq}", "card_no": CARD, "account": "principal", "delta": amount,
+              "kind": "refund", "at": AT.isoformat(), "line_no": 1,
+              "reverses_op": f"T1-{original_seq}"}
+    return WireEvent(seq, f"T1-{seq}", "sale.refunded", AT, {
+        "original_op": f"T1-{original_seq}", "card_no": CARD, "amount": amount,
+        "quantities": [[1, 1]], "tender_refunds": [["stored_value", amount]],
+        "entries": [credit]})
+
+
+def test_a_refund_beyond_its_sale_is_quarantined(worker, terminal):
+    _, db = worker
+    batch = [top_up(1, CARD, 10_000), sale_from_card(2, 1_000), refund_of(3, 2, 800_000),
+             refund_of(4, 2, 1_000)]
+    send_events(terminal, build_event_batch("T1", batch, AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 4
+    assert ack["quarantined"] == [{"seq": 3, "reason": REFUND_BEYOND_SALE}]
+    assert stored_value(db, CARD) == 10_000  # ¥10 sold and given back; the ¥8,000 never

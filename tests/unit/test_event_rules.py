@@ -12,9 +12,12 @@ from membership.event_rules import (
     CARD_NOT_NAMED,
     ENTRIES_NOT_ALLOWED,
     HQ_ONLY_KIND,
+    REFUND_BEYOND_SALE,
+    REFUND_NOT_OF_ITS_SALE,
     TOPUP_BONUS_BEYOND_RULE,
     TOPUP_ENTRY_KIND,
     TOPUP_PRINCIPAL_NOT_PAID,
+    left_to_refund,
     max_bonus,
     paid_in,
     quarantine_reason,
@@ -28,9 +31,10 @@ from tests.support.counter_world import AT, CARD, GOLD, RULES, member, money, op
 WECHAT_1000 = [Tender(TenderKind.WECHAT, 100000, "wx-1")]
 
 
-def reason(event: DomainEvent, bonus_limit: int | None = None) -> str:
+def reason(event: DomainEvent, bonus_limit: int | None = None,
+           refund_left: dict[Account, int] | None = None) -> str:
     entries = [entry_from_dict(raw) for raw in event.payload.get("entries", [])]
-    return quarantine_reason(event.type, event.payload, entries, bonus_limit)
+    return quarantine_reason(event.type, event.payload, entries, bonus_limit, refund_left)
 
 
 def honest_top_up() -> DomainEvent:
@@ -139,3 +143,47 @@ def test_the_bonus_limit_is_the_most_any_published_version_gives():
 
 def test_a_card_type_with_no_bonus_tiers_allows_no_bonus():
     assert max_bonus([()], 100000) == 0
+
+
+def refund(entries: list[LedgerEntry], original_op: str = "SH001-T1-1") -> DomainEvent:
+    return DomainEvent("sale.refunded", "SH001-T1-9", AT, {
+        "original_op": original_op, "card_no": CARD.card_no, "amount": 0, "quantities": [],
+        "tender_refunds": [], "entries": [entry_to_dict(entry) for entry in entries]})
+
+
+def refund_credit(account: Account, delta: int, reverses_op: str = "SH001-T1-1"
+                  ) -> LedgerEntry:
+    return LedgerEntry("SH001-T1-9", CARD.card_no, account, delta, EntryKind.REFUND, AT,
+                       reverses_op=reverses_op)
+
+
+SALE = [(Account.PRINCIPAL, -900), (Account.BONUS, -100), (Account.POINTS, 50)]
+
+
+def test_a_refund_within_what_is_left_of_its_sale_passes():
+    event = refund([refund_credit(Account.PRINCIPAL, 450), refund_credit(Account.BONUS, 50)])
+    assert reason(event, refund_left=left_to_refund(SALE, [])) == ""
+    # Points earned are taken back (a debit): never beyond anything.
+    clawback = refund([refund_credit(Account.POINTS, -50)])
+    assert reason(clawback, refund_left=left_to_refund(SALE, [])) == ""
+
+
+def test_a_refund_beyond_the_sale_or_what_earlier_refunds_left_is_refused():
+    event = refund([refund_credit(Account.PRINCIPAL, 800000)])
+    assert reason(event, refund_left=left_to_refund(SALE, [])) == REFUND_BEYOND_SALE
+    half = refund([refund_credit(Account.PRINCIPAL, 450)])
+    earlier = [(Account.PRINCIPAL, 450), (Account.PRINCIPAL, 1)]
+    assert reason(half, refund_left=left_to_refund(SALE, earlier)) == REFUND_BEYOND_SALE
+    bonus = refund([refund_credit(Account.BONUS, 101)])
+    assert reason(bonus, refund_left=left_to_refund(SALE, [])) == REFUND_BEYOND_SALE
+
+
+def test_a_refund_of_a_sale_that_took_nothing_from_the_card_credits_nothing():
+    event = refund([refund_credit(Account.PRINCIPAL, 1)])
+    assert reason(event, refund_left=left_to_refund([], [])) == REFUND_BEYOND_SALE
+    assert reason(event) == ""  # HQ cannot judge yet (the sale may be in a gap): not refused
+
+
+def test_a_refund_credit_must_name_the_sale_it_reverses():
+    event = refund([refund_credit(Account.PRINCIPAL, 100, reverses_op="SH001-T1-5")])
+    assert reason(event, refund_left=left_to_refund(SALE, [])) == REFUND_NOT_OF_ITS_SALE
