@@ -28,7 +28,7 @@ from membership.cards import CardStatus
 from membership.config_codec_blacklist import BLACKLIST, Blacklist, encode_blacklist
 from membership.config_documents import COUPONS_USED
 from membership.offline_limits import OFFLINE_LIMITS, OfflineLimits
-from protocol.wire import ConfigDocument
+from protocol.wire_config import ConfigDocument
 
 CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)
 Publisher = Callable[[ConfigDocument], None]

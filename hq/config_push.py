@@ -14,7 +14,8 @@ from peewee import fn
 
 from hq.db import HqDatabase, naive_local
 from hq.errors import HqError
-from protocol.wire import MAX_CONFIG_BYTES, ConfigDocument, WireError, config_topic, scope_rank
+from protocol.wire import MAX_CONFIG_BYTES, WireError, config_topic
+from protocol.wire_config import ConfigDocument, scope_rank
 
 PUBLISH_TIMEOUT_S = 30.0
 

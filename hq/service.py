@@ -39,14 +39,8 @@ from hq.settings import HqSettings
 from hq.snapshots import StoreSnapshots
 from membership.config_documents import COUPONS_USED
 from protocol.sockets import send_without_delay
-from protocol.wire import (
-    PREFIX,
-    ConfigDocument,
-    build_ack,
-    build_resend,
-    split_terminal_topic,
-    terminal_topic,
-)
+from protocol.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
+from protocol.wire_config import ConfigDocument
 from protocol.wire_pins import PIN_KEY_TOPIC
 
 log = logging.getLogger("hq.service")

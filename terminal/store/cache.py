@@ -20,7 +20,8 @@ from membership.config_codec_blacklist import BLACKLIST, decode_blacklist
 from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
 from membership.errors import ConfigError
 from membership.ledger import CardBalances
-from protocol.wire import WireError, config_topic, scope_rank
+from protocol.wire import WireError, config_topic
+from protocol.wire_config import scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
 from terminal.store.codec import (
     balances_from_plain,

@@ -33,10 +33,10 @@ from protocol.wire import (
     encode,
     parse_ack,
     parse_auth_response,
-    parse_config_document,
     parse_resend,
     terminal_topic,
 )
+from protocol.wire_config import parse_config_document
 from protocol.wire_pins import PIN_KEY_TOPIC, PinKey, parse_pin_key
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.errors import StoreError

@@ -22,7 +22,8 @@ from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
 from membership import card_service
 from membership.offline_limits import DEFAULT_CARD_LIMIT_FEN, OfflineLimits
-from protocol.wire import ConfigDocument, config_topic
+from protocol.wire import config_topic
+from protocol.wire_config import ConfigDocument
 from terminal.sync.debit_guard import DebitGuard
 from tests.integration.hq_feed import AT, CARD, TerminalFeed
 from tests.integration.test_sync import hq as hq_worker  # noqa: F401  (a fixture)

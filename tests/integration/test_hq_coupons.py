@@ -22,7 +22,8 @@ from hq.member_lookup import MemberLookup
 from membership.catalogue import Product
 from membership.config_documents import COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon, CouponKind
-from protocol.wire import ConfigDocument, WireEvent, config_topic, terminal_topic
+from protocol.wire import WireEvent, config_topic, terminal_topic
+from protocol.wire_config import ConfigDocument
 from protocol.wire_members import LookupRequest
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 from tests.support.hq_worker import running_hq_worker

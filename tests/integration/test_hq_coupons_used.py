@@ -22,7 +22,8 @@ from hq.db import HqDatabase, open_database
 from membership.catalogue import Product
 from membership.config_documents import CATALOGUE, COUPONS, COUPONS_USED, StoreConfiguration
 from membership.coupons import Coupon
-from protocol.wire import ConfigDocument, config_topic
+from protocol.wire import config_topic
+from protocol.wire_config import ConfigDocument
 from tests.integration.hq_feed import AT, TerminalFeed, ingest
 from tests.integration.test_hq_coupons import GIFT, NOW, coupon, coupon_sale, push_coupons
 from tests.support.hq_worker import running_hq_worker

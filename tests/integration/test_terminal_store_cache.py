@@ -12,7 +12,7 @@ import pytest
 
 from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances
-from protocol.wire import ConfigDocument
+from protocol.wire_config import ConfigDocument
 from terminal.cashier.ports import MemberProfile, MemberRecord
 from terminal.store import (
     CardSnapshot,

@@ -8,7 +8,6 @@ import pytest
 from protocol.wire import (
     AuthRequest,
     AuthResponse,
-    ConfigDocument,
     Shadow,
     WireError,
     WireEvent,
@@ -21,14 +20,13 @@ from protocol.wire import (
     parse_ack,
     parse_auth_request,
     parse_auth_response,
-    parse_config_document,
     parse_event_batch,
     parse_resend,
     parse_shadow,
     parse_status,
-    scope_rank,
     terminal_topic,
 )
+from protocol.wire_config import ConfigDocument, parse_config_document, scope_rank
 
 AT = datetime(2026, 11, 23, 10, 0)
 ENTRY = {"op_id": "T1-1", "card_no": "8800", "account": "principal", "delta": -500,
