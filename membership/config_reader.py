@@ -151,7 +151,10 @@ class Table:
     def number(self, key: str, default: Any = REQUIRED, *, minimum: float | None = None,
                maximum: float | None = None, above: float | None = None,
                below: float | None = None) -> Any:
-        """A float; a whole number is taken (TOML's `timeout = 5` means 5.0 seconds)."""
+        """A float for durations and rates; a whole number is taken (TOML's `timeout = 5` means
+        5.0 seconds). Never money: an amount is integer fen, read with `integer`."""
+        if key.endswith("_fen"):
+            raise TypeError(f"{key} is money, integer fen: read it with integer()")
         value = self._value(key, default, "number")
         if value is default:
             return value

@@ -170,3 +170,10 @@ def test_a_setting_error_is_a_config_error_and_a_value_error() -> None:
                          setting="port")
     assert isinstance(error, ConfigError) and isinstance(error, ValueError)
     assert str(error) == "hq.port must be int, not 'x'"
+
+
+def test_money_is_never_read_as_a_float() -> None:
+    table = Table({"limit_fen": 200000}, "hq")
+    with pytest.raises(TypeError, match="integer fen"):
+        table.number("limit_fen")
+    assert table.integer("limit_fen") == 200000
