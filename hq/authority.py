@@ -23,9 +23,10 @@ from typing import Any
 from peewee import IntegrityError
 
 from hq.balances import available
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
 from hq.hold_limits import OP_NOT_OWN, HoldLimits, over_limit, owns_op_id
 from hq.ingest.rows import is_storable_text
+from hq.times import stored_time
 from membership.cards import Card, CardStatus
 from membership.errors import CardStateError
 from membership.lifecycle import ensure_can_pay
@@ -50,7 +51,7 @@ class Authority:
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> AuthResponse | None:
         """Parse an auth/req message and decide; a bad one becomes a dead letter (no answer)."""
-        now = naive_local(now or self._clock())
+        now = stored_time(now or self._clock())
         try:
             request = parse_auth_request(topic, payload)
             _check_storable(request)
@@ -60,7 +61,7 @@ class Authority:
         return self.authorise(request, now)
 
     def authorise(self, request: AuthRequest, now: datetime | None = None) -> AuthResponse:
-        now = naive_local(now or self._clock())
+        now = stored_time(now or self._clock())
         if not owns_op_id(request.terminal_id, request.op_id):
             # Another terminal's op_id (they are predictable): a hold under it would collide
             # with that terminal's own request, so it is never stored.
@@ -128,7 +129,7 @@ class Authority:
         holds = self._db.holds
         with self._db.write_transaction():
             return holds.update(state="expired").where(
-                holds.state == "active", holds.expires_at <= naive_local(now or self._clock())
+                holds.state == "active", holds.expires_at <= stored_time(now or self._clock())
             ).execute()
 
 

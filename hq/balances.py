@@ -11,8 +11,9 @@ from typing import Any
 
 from peewee import fn
 
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
 from hq.errors import HqError
+from hq.times import stored_time
 from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances
 from protocol.wire import AUTH_KINDS
 
@@ -55,7 +56,7 @@ def held(db: HqDatabase, card_no: str, kind: str, service: str, now: datetime) -
     """What active, unexpired holds reserve on the card (fen, or uses of `service`)."""
     holds = db.holds
     conditions = [holds.card_no == card_no, holds.kind == kind, holds.state == "active",
-                  holds.expires_at > naive_local(now)]
+                  holds.expires_at > stored_time(now)]
     if kind == "count":
         conditions.append(holds.service == service)
     return int(holds.select(fn.SUM(holds.amount)).where(*conditions).scalar() or 0)
@@ -64,7 +65,7 @@ def held(db: HqDatabase, card_no: str, kind: str, service: str, now: datetime) -
 def available(db: HqDatabase, card_no: str, kind: str, service: str = "",
               now: datetime | None = None) -> int:
     """Balance minus active holds: stored value in fen, or usable uses of `service` today."""
-    now = naive_local(now or datetime.now())
+    now = stored_time(now or datetime.now())
     if kind not in AUTH_KINDS:
         raise UnknownBalanceKind(kind)
     if kind == "stored_value":

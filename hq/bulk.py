@@ -68,7 +68,7 @@ def insert_from_json(database: Database, table: type[HqModel], rows: Rows,
 
 def _json_value(value: Any) -> str:
     """Dates and times as ISO 8601 text, which PostgreSQL reads back into date and timestamp
-    columns unchanged (HQ's times are naive: hq.db.naive_local)."""
+    columns unchanged (HQ stores naive UTC: hq.times)."""
     if isinstance(value, date):  # a datetime is a date too
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not a column value")

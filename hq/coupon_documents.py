@@ -17,7 +17,8 @@ from typing import Any
 
 from peewee import fn
 
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
+from hq.times import stored_time
 from membership.config_documents import CATALOGUE, COUPONS, StoreConfiguration
 from membership.coupons import Coupon
 from membership.errors import DomainError
@@ -53,7 +54,7 @@ def live_coupon_codes(db: HqDatabase, now: datetime) -> frozenset[str] | None:
                            if name == COUPONS)
     if not coupon_scopes:
         return None
-    moment = naive_local(now) - EXPIRED_GRACE
+    moment = stored_time(now) - EXPIRED_GRACE
     live: set[str] = set()
     for scope, version in coupon_scopes:
         try:

@@ -35,6 +35,7 @@ from hq.models import (
     ShadowRow,
     Terminal,
 )
+from hq.times import stored_time, utc_now
 
 DATA_DIR_ENV = "HQ_DATA_DIR"
 DEFAULT_DATA_DIR = Path("hq-data")
@@ -54,9 +55,8 @@ _DERIVED_DOCUMENTS_LOCK_KEY = 4_854_503
 M = TypeVar("M", bound=HqModel)
 
 
-def naive_local(moment: datetime) -> datetime:
-    """HQ stores naive local times (as terminals send them); an aware time is converted."""
-    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+# The name stored_time had before HQ stored UTC (hq.times); kept for code written against it.
+naive_local = stored_time
 
 
 def _bind(model: type[M], database: Database) -> type[M]:
@@ -190,7 +190,7 @@ class HqDatabase:
                 migration.apply(self)
                 self.schema_version.insert(version=migration.number,
                                            description=migration.description,
-                                           applied_at=datetime.now()).execute()
+                                           applied_at=stored_time(utc_now())).execute()
         return [migration.number for migration in pending]
 
     def current_version(self) -> int:

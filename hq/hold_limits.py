@@ -13,7 +13,8 @@ from typing import Any
 
 from peewee import Case, fn
 
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
+from hq.times import stored_time
 from protocol.wire import AuthRequest
 
 DEFAULT_MAX_ACTIVE_HOLDS = 20
@@ -56,7 +57,7 @@ def _active_holds(db: HqDatabase, terminal_id: str, now: datetime, replaced: Any
     reserve (index holds_terminal_active)."""
     holds = db.holds
     conditions = [holds.terminal_id == terminal_id, holds.state == "active",
-                  holds.expires_at > naive_local(now)]
+                  holds.expires_at > stored_time(now)]
     if replaced is not None:
         conditions.append(holds.id != replaced.id)
     fen = fn.SUM(Case(None, [(holds.kind == "stored_value", holds.amount)], 0))

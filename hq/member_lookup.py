@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from hq.balances import card_balances
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
 from hq.member_coupons import MemberCoupons
 from hq.request_parsing import parsed_or_dead_letter
 from hq.terminal_limits import lookup_limit, verifier_limit
+from hq.times import stored_time
 from membership.cards import Card, CardStatus
 from membership.lifecycle import TERMINAL_STATUSES
 from membership.profiles import parse_birthday_text
@@ -53,7 +54,7 @@ class MemberLookup:
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> LookupResponse | None:
-        now = naive_local(now or self._clock())
+        now = stored_time(now or self._clock())
         request = parsed_or_dead_letter(self._db, topic, payload, parse_lookup_request, now)
         if request is None:
             return None
@@ -64,7 +65,7 @@ class MemberLookup:
         return self.lookup(request, now)
 
     def lookup(self, request: LookupRequest, now: datetime | None = None) -> LookupResponse:
-        now = naive_local(now or self._clock())
+        now = stored_time(now or self._clock())
         with self._db.database.atomic():  # one consistent view of cards, ledger and members
             if request.by == "phone":
                 rows, unknown = self._cards_of_phone(request.phone), UNKNOWN_MEMBER

@@ -21,9 +21,10 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
 from hq.pin_secrets import PinSecrets
 from hq.terminal_limits import failed_card_limit
+from hq.times import stored_time
 from membership.pin_hash import OFFLINE_COST, ONLINE_COST, make_verifier, matches
 from protocol.pin_sealing import SealError, open_sealed
 from protocol.wire import WireError
@@ -67,10 +68,10 @@ class PinAuthority:
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> PinResponse | None:
         """Parse, open and decide; None (no answer) for a malformed request."""
-        now = naive_local(now or self._clock())
+        now = stored_time(now or self._clock())
         try:
             request = parse_pin_request(topic, payload)
-            sent_at = naive_local(request.sent_at)
+            sent_at = stored_time(request.sent_at)
         except (*_PARSER_ERRORS, OverflowError) as error:
             reason = error.reason if isinstance(error, WireError) else "invalid_field"
             detail = error.detail if isinstance(error, WireError) else type(error).__name__
@@ -185,6 +186,6 @@ def unlock_pin(db: HqDatabase, card_no: str, now: datetime) -> bool:
     """Clear a card's lockout (a person at HQ decided so); False when the card has no PIN."""
     pins = db.member_pins
     with db.write_transaction():
-        changed = pins.update(failures=0, locked=False, updated_at=naive_local(now)).where(
+        changed = pins.update(failures=0, locked=False, updated_at=stored_time(now)).where(
             pins.card_no == card_no).execute()
     return bool(changed)

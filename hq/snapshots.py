@@ -12,9 +12,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from hq.config_push import desired_documents
-from hq.db import HqDatabase, naive_local
+from hq.db import HqDatabase
 from hq.member_lookup import MemberLookup
 from hq.request_parsing import parsed_or_dead_letter
+from hq.times import stored_time
 from protocol.wire_snapshot import SnapshotPage, SnapshotRequest, parse_snapshot_request
 
 
@@ -25,7 +26,7 @@ class StoreSnapshots:
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> SnapshotPage | None:
-        now = naive_local(now or self._clock())
+        now = stored_time(now or self._clock())
         request = parsed_or_dead_letter(self._db, topic, payload, parse_snapshot_request, now)
         return None if request is None else self.page(request, now)
 
