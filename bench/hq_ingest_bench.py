@@ -1,105 +1,96 @@
-"""HQ ingest throughput, in process (no broker): batches of 50 events from 200 simulated
-terminals into SQLite and into a throw-away PostgreSQL, with 1 to 4 ingest worker processes.
+"""HQ ingest throughput, in process (no broker), with HQ's event verification and without it
+(issue 10, point 9: verifying costs CPU; target: verified / unverified >= 0.7).
+
+200 simulated terminals send 5 batches of 50 events each into SQLite and into a throw-away
+PostgreSQL, with 1 and 2 ingest worker processes. The events are made by the real terminal
+core and store (bench/bench_events.py: enrolments, top-ups, sales paid by stored value or cash
+earning points, sales with a coupon or with points, count packages and their uses, refunds)
+and HQ holds the configuration documents they were priced with, so verification passes every
+one: the bench fails if any is quarantined. The same batches are ingested twice per worker
+count, each time into a fresh database: by `Ingestor(db)` as `hq serve` runs it, and by
+`Ingestor(db, verify_events=False)`, which skips the screen (a constructor argument only this
+bench passes; no setting reaches it). With `--repeats 2` (the default) the pair runs once in
+each order and the best figure of each side counts.
 
 A worker is a process with its own connection, as an `hq serve` process sharing the broker's
 subscription is: threads in one process would share one core's worth of Python, and the ingest
 is mostly Python. Each worker takes a fixed share of the terminals, so that each terminal's
-batches stay in order, and builds its payloads before the clock starts; parsing and validation
+batches stay in order, and loads its payloads before the clock starts; parsing and validation
 are timed, as in HQ. The figure is all the events over the time from the moment every worker is
 ready to the moment the last one has committed its last batch.
 
 Every figure is durable: SQLite runs as HQ does (WAL, synchronous=FULL) on a file on disk, and
-the PostgreSQL cluster keeps fsync on (TempPostgres(fsync=True): no fsync=off, no
-synchronous_commit=off).
+the PostgreSQL cluster keeps fsync on (TempPostgres(fsync=True)).
+
+    .venv/bin/python -m bench hq_ingest_bench
+    .venv/bin/python -m bench.hq_ingest_bench --terminals 4 --batches 2 --events-per-batch 10
 """
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
+import pickle
 import queue
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.bench_events import publish_configuration, terminal_batches
 from hq.db import open_database
 from hq.ingest import Ingestor
-from membership.events import entry_to_dict
-from membership.ledger import Account, EntryKind, LedgerEntry
-from protocol.wire import WireEvent, build_event_batch, terminal_topic
+from protocol.wire import terminal_topic
 from tests.support.postgres import TempPostgres
 
-TERMINALS = 200
-EVENTS_PER_BATCH = 50
-BATCHES_PER_TERMINAL = 5  # 50,000 events a run
-CARDS_PER_TERMINAL = 25
-WORKER_COUNTS = (1, 2, 4)
-START = datetime(2026, 11, 23, 9, 0)
-READY_TIMEOUT_S = 120  # building a worker's payloads takes a second or two
+TARGET_RATIO = 0.7
+READY_TIMEOUT_S = 120  # loading a worker's payloads takes a second or two
+DATABASES = ("sqlite", "postgresql")
 
 Batch = tuple[str, bytes]  # (topic, payload)
 
 
-def _entries(op_id: str, card_no: str, at: datetime, principal: int, bonus: int
-             ) -> list[dict[str, object]]:
-    kind = EntryKind.TOPUP if principal > 0 else EntryKind.SPEND
-    return [entry_to_dict(LedgerEntry(op_id, card_no, account, amount, kind, at))
-            for account, amount in ((Account.PRINCIPAL, principal), (Account.BONUS, bonus))]
+@dataclass(frozen=True)
+class Shape:
+    terminals: int = 200
+    batches: int = 5  # per terminal
+    events_per_batch: int = 50
+    workers: tuple[int, ...] = (1, 2)
+    repeats: int = 2  # runs of each side; the order alternates
+
+    @property
+    def events(self) -> int:
+        return self.terminals * self.batches * self.events_per_batch
+
+    def terminal_ids(self) -> list[str]:
+        return [f"S{number // 4:03d}-T{number % 4}" for number in range(self.terminals)]
 
 
-def _top_up(op_id: str, at: datetime, card_no: str, principal: int, bonus: int) -> dict:
-    return {"card_no": card_no, "paid": principal, "bonus": bonus,
-            "tenders": [{"kind": "cash", "amount": principal, "reference": ""}],
-            "entries": _entries(op_id, card_no, at, principal, bonus)}
+@dataclass(frozen=True)
+class Run:
+    rate: float  # events/s
+    quarantined: int
 
 
-def _event(terminal_id: str, seq: int) -> WireEvent:
-    """An opening top-up for each of the terminal's cards, then in every ten events seven
-    stored-value sales, two top-ups and one cash sale (no card balance ever goes negative)."""
-    op_id, at = f"{terminal_id}-{seq}", START + timedelta(seconds=seq)
-    card_no = f"{terminal_id}-C{seq % CARDS_PER_TERMINAL:02d}"
-    if seq <= CARDS_PER_TERMINAL:
-        return WireEvent(seq, op_id, "card.topped_up", at,
-                         _top_up(op_id, at, card_no, 100_000, 10_000))
-    if seq % 10 in (1, 2):
-        return WireEvent(seq, op_id, "card.topped_up", at, _top_up(op_id, at, card_no, 1_000, 100))
-    if seq % 10 == 3:
-        return WireEvent(seq, op_id, "sale.completed", at, {
-            "store_id": "SH001", "card_no": "", "gross": 1_800, "amount_due": 1_800,
-            "tenders": [{"kind": "cash", "amount": 2_000, "reference": ""}], "change": 200,
-            "entries": []})
-    return WireEvent(seq, op_id, "sale.completed", at, {
-        "store_id": "SH001", "card_no": card_no, "gross": 1_100, "amount_due": 1_100,
-        "tenders": [{"kind": "stored_value", "amount": 1_100, "reference": ""}], "change": 0,
-        "entries": _entries(op_id, card_no, at, -1_000, -100)})
-
-
-def build_batches() -> list[list[Batch]]:
-    """Per terminal, its batches in seq order."""
-    per_terminal = []
-    for number in range(TERMINALS):
-        terminal_id = f"S{number // 4:03d}-T{number % 4}"
-        topic = terminal_topic(terminal_id, "events")
-        batches = []
-        for index in range(BATCHES_PER_TERMINAL):
-            first = index * EVENTS_PER_BATCH + 1
-            events = [_event(terminal_id, seq) for seq in range(first, first + EVENTS_PER_BATCH)]
-            batches.append((topic, build_event_batch(terminal_id, events, events[-1].at)))
-        per_terminal.append(batches)
-    return per_terminal
-
-
-def ingest_rate(url: str, workers: int) -> float:
+def ingest_rate(url: str, workers: int, shape: Shape, batches_path: Path, verify: bool) -> Run:
     """Events stored per second by `workers` processes into the (empty) database at `url`."""
-    open_database(url).close()
+    database = open_database(url)
+    try:
+        publish_configuration(database, shape.terminal_ids())
+    finally:
+        database.close()
     context = multiprocessing.get_context("spawn")
     ready = context.Barrier(workers + 1)
     results = context.Queue()
-    processes = [context.Process(target=_work, args=(url, index, workers, ready, results))
+    processes = [context.Process(target=_work,
+                                 args=(url, index, workers, batches_path, verify, ready, results))
                  for index in range(workers)]
     for process in processes:
         process.start()
@@ -111,10 +102,23 @@ def ingest_rate(url: str, workers: int) -> float:
         process.join()
     stored = sum(count for count, _ in outcomes)
     failures = [failure for _, failed in outcomes for failure in failed]
-    expected = TERMINALS * BATCHES_PER_TERMINAL * EVENTS_PER_BATCH
-    if failures or stored != expected:
-        raise SystemExit(f"ingest went wrong: {stored} of {expected} stored; {failures[:3]}")
-    return expected / elapsed
+    if failures or stored != shape.events:
+        raise SystemExit(f"ingest went wrong: {stored} of {shape.events} stored; {failures[:3]}")
+    return Run(shape.events / elapsed, _quarantined(url))
+
+
+def _quarantined(url: str) -> int:
+    """Quarantined events in the database; an honest fleet's must be none."""
+    database = open_database(url, migrate=False)
+    try:
+        rows = database.quarantined_events
+        reasons = [row.reason for row in rows.select(rows.reason).limit(3)]
+        count = rows.select().count()
+    finally:
+        database.close()
+    if count:
+        raise SystemExit(f"{count} honest events quarantined, e.g. {reasons}")
+    return count
 
 
 def _collect(processes: list[Any], results: Any) -> list[tuple[int, list[str]]]:
@@ -129,11 +133,15 @@ def _collect(processes: list[Any], results: Any) -> list[tuple[int, list[str]]]:
     return outcomes
 
 
-def _work(url: str, index: int, workers: int, ready: Any, results: Any) -> None:
+def _work(url: str, index: int, workers: int, batches_path: Path, verify: bool, ready: Any,
+          results: Any) -> None:
     """One worker process: its share of the terminals, round by round."""
-    share = build_batches()[index::workers]
+    with batches_path.open("rb") as file:
+        per_terminal: dict[str, list[bytes]] = pickle.load(file)
+    share = [[(terminal_topic(terminal_id, "events"), payload) for payload in batches]
+             for terminal_id, batches in list(per_terminal.items())[index::workers]]
     database = open_database(url, migrate=False)
-    ingestor = Ingestor(database)
+    ingestor = Ingestor(database, verify_events=verify)
     ready.wait(timeout=READY_TIMEOUT_S)
     results.put(_ingest_share(ingestor, share))
     database.close()
@@ -141,7 +149,7 @@ def _work(url: str, index: int, workers: int, ready: Any, results: Any) -> None:
 
 def _ingest_share(ingestor: Ingestor, share: list[list[Batch]]) -> tuple[int, list[str]]:
     stored, failures = 0, []
-    for round_no in range(BATCHES_PER_TERMINAL):
+    for round_no in range(len(share[0]) if share else 0):
         for batches in share:
             topic, payload = batches[round_no]
             result = ingestor.handle_events(topic, payload, datetime.now())
@@ -151,26 +159,75 @@ def _ingest_share(ingestor: Ingestor, share: list[list[Batch]]) -> tuple[int, li
     return stored, failures
 
 
-def _report(label: str, run: Callable[[int], float]) -> None:
-    for workers in WORKER_COUNTS:
-        rate = run(workers)
-        print(f"hq ingest into {label}, {workers} worker process(es) on {os.cpu_count()} cores: "
-              f"{rate:,.0f} events/s ({TERMINALS} terminals, batches of {EVENTS_PER_BATCH})")
+def compare(label: str, shape: Shape, workers: int, new_url: Callable[[str], str],
+            batches_path: Path) -> float:
+    """Print the verified and unverified figures and their ratio; returns the ratio."""
+    best = {True: 0.0, False: 0.0}
+    for repeat in range(shape.repeats):
+        for verify in ((True, False) if repeat % 2 == 0 else (False, True)):
+            name = f"w{workers}_{'v' if verify else 'u'}{repeat}"
+            run = ingest_rate(new_url(name), workers, shape, batches_path, verify)
+            best[verify] = max(best[verify], run.rate)
+    ratio = best[True] / best[False]
+    verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
+    print(f"hq ingest into {label}, {workers} worker process(es) on {os.cpu_count()} cores: "
+          f"{best[True]:,.0f} events/s ({shape.terminals} terminals, batches of "
+          f"{shape.events_per_batch}, quarantined=0)", flush=True)
+    print(f"  the same without verification: {best[False]:,.0f} events/s; verified/unverified "
+          f"{ratio:.2f} (target >= {TARGET_RATIO}: {verdict})", flush=True)
+    return ratio
 
 
-def main() -> None:
+@contextmanager
+def _database_factory(database: str, folder: Path) -> Iterator[tuple[str, Callable[[str], str]]]:
+    """A label and a function giving a fresh, empty database's URL for a name."""
+    if database == "sqlite":
+        yield ("SQLite (WAL, synchronous=FULL)",
+               lambda name: f"sqlite:///{folder / f'{name}.sqlite3'}")
+        return
+    with TempPostgres(fsync=True) as cluster:
+        yield "PostgreSQL (fsync on)", lambda name: cluster.create_database(f"bench_{name}")
+
+
+def run(shape: Shape, databases: tuple[str, ...] = DATABASES) -> dict[tuple[str, int], float]:
+    """Every comparison; the ratios by (database, workers)."""
     folder = Path(tempfile.mkdtemp(prefix="hq-bench-", dir=Path.cwd()))
+    ratios = {}
     try:
-        _report("SQLite (WAL, synchronous=FULL)",
-                lambda workers: ingest_rate(f"sqlite:///{folder / f'w{workers}.sqlite3'}",
-                                            workers))
+        started = time.perf_counter()
+        batches_path = folder / "batches.pickle"
+        with batches_path.open("wb") as file:
+            pickle.dump(terminal_batches(shape.terminal_ids(), shape.batches,
+                                         shape.events_per_batch), file)
+        print(f"{shape.events:,} events made by the terminal core in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        for database in databases:
+            with _database_factory(database, folder) as (label, new_url):
+                for workers in shape.workers:
+                    ratios[(database, workers)] = compare(label, shape, workers, new_url,
+                                                          batches_path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    with TempPostgres(fsync=True) as cluster:
-        _report("PostgreSQL (fsync on)",
-                lambda workers: ingest_rate(cluster.create_database(f"bench_w{workers}"),
-                                            workers))
+    return ratios
+
+
+def main(argv: list[str] | None = None) -> None:
+    defaults = Shape()
+    parser = argparse.ArgumentParser(prog="bench.hq_ingest_bench",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--terminals", type=int, default=defaults.terminals)
+    parser.add_argument("--batches", type=int, default=defaults.batches)
+    parser.add_argument("--events-per-batch", type=int, default=defaults.events_per_batch)
+    parser.add_argument("--workers", type=int, nargs="+", default=list(defaults.workers))
+    parser.add_argument("--repeats", type=int, default=defaults.repeats)
+    parser.add_argument("--databases", nargs="+", choices=DATABASES, default=list(DATABASES))
+    arguments = parser.parse_args(argv if argv is not None else [])
+    if min(arguments.terminals, arguments.batches, arguments.events_per_batch,
+           arguments.repeats, *arguments.workers) < 1:
+        parser.error("every number must be at least 1")
+    run(Shape(arguments.terminals, arguments.batches, arguments.events_per_batch,
+              tuple(arguments.workers), arguments.repeats), tuple(arguments.databases))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
