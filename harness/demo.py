@@ -26,7 +26,6 @@ import signal
 import sys
 import time
 from contextlib import ExitStack
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from hq.config_push import next_document, publish
 from hq.db import open_database
 from hq.service import HqWorker, persistent_client, session_properties
 from hq.settings import HqSettings
+from hq.times import utc_now
 from terminal.demo.documents import demo_documents
 from terminal.demo.staff import demo_staff_document
 
@@ -146,7 +146,7 @@ def _publish_demo_documents(worker: HqWorker, broker: MosquittoBroker,
         for name, body in {**demo_documents(), "staff": demo_staff_document()}.items():
             if rows.select().where(rows.name == name).exists():
                 continue
-            publish(client, next_document(worker.db, name, "all", body, datetime.now()))
+            publish(client, next_document(worker.db, name, "all", body, utc_now()))
     finally:
         client.disconnect()
         client.loop_stop()

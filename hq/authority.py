@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from peewee import IntegrityError
@@ -26,7 +26,8 @@ from hq.balances import available
 from hq.db import HqDatabase
 from hq.hold_limits import OP_NOT_OWN, HoldLimits, over_limit, owns_op_id
 from hq.ingest.rows import is_storable_text
-from hq.times import stored_time
+from hq.stores import StoreZones
+from hq.times import aware_time, local_day, stored_time, utc_now
 from membership.cards import Card, CardStatus
 from membership.errors import CardStateError
 from membership.lifecycle import ensure_can_pay
@@ -41,12 +42,13 @@ INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insuffic
 
 class Authority:
     def __init__(self, db: HqDatabase, hold_seconds: int = DEFAULT_HOLD_SECONDS,
-                 clock: Callable[[], datetime] = datetime.now,
-                 limits: HoldLimits | None = None) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 limits: HoldLimits | None = None, zones: StoreZones | None = None) -> None:
         self._db = db
         self._hold = timedelta(seconds=hold_seconds)
         self._clock = clock
         self._limits = limits or HoldLimits()
+        self._zones = zones or StoreZones(db)
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
                        ) -> AuthResponse | None:
@@ -88,10 +90,11 @@ class Authority:
         grows = existing is not None and _grows(existing, request, now)
         if existing is not None and _still_binding(existing, now) and not grows:
             return _answer(existing, request)  # a retry: the same answer again
-        blocked = _blocked_reason(card, now)
+        today = local_day(now, self._zones.of_terminal(request.terminal_id))  # the store's day
+        blocked = _blocked_reason(card, today)
         if blocked:
             return AuthResponse(request.op_id, False, blocked)
-        left = available(self._db, request.card_no, request.kind, request.service, now)
+        left = available(self._db, request.card_no, request.kind, request.service, now, today)
         if grows:  # what the operation holds already counts toward its larger debit
             left += existing.amount
         limited = over_limit(self._db, self._limits, request, existing if grows else None, now)
@@ -162,16 +165,16 @@ def _answer(hold: Any, request: AuthRequest) -> AuthResponse:
 def _response(op_id: str, hold: dict[str, Any]) -> AuthResponse:
     approved = hold["state"] in ("active", "consumed")
     return AuthResponse(op_id, approved, hold["reason"], hold["available_after"],
-                        hold["expires_at"] if approved else None)
+                        aware_time(hold["expires_at"]) if approved else None)
 
 
-def _blocked_reason(row: Any, now: datetime) -> str:
+def _blocked_reason(row: Any, today: date) -> str:
     """The card.* message key if the card may not pay today (lost, frozen, expired, ...)."""
     card = Card(card_no=row.card_no, member_id=row.member_id, type_code=row.type_code,
                 status=CardStatus(row.status), expires_on=row.expires_on,
                 replaced_by=row.replaced_by)
     try:
-        ensure_can_pay(card, now.date())
+        ensure_can_pay(card, today)
     except CardStateError as error:
         return error.key
     return ""

@@ -6,14 +6,14 @@ membership.ledger's own rules, minus what active authorisation holds reserve.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from peewee import fn
 
 from hq.db import HqDatabase
 from hq.errors import HqError
-from hq.times import stored_time
+from hq.times import stored_time, utc_now
 from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances
 from protocol.wire import AUTH_KINDS
 
@@ -63,13 +63,14 @@ def held(db: HqDatabase, card_no: str, kind: str, service: str, now: datetime) -
 
 
 def available(db: HqDatabase, card_no: str, kind: str, service: str = "",
-              now: datetime | None = None) -> int:
-    """Balance minus active holds: stored value in fen, or usable uses of `service` today."""
-    now = stored_time(now or datetime.now())
+              now: datetime | None = None, today: date | None = None) -> int:
+    """Balance minus active holds: stored value in fen, or usable uses of `service` `today`
+    (the store's local day, hq.stores; by default the UTC day of `now`)."""
+    now = stored_time(now or utc_now())
     if kind not in AUTH_KINDS:
         raise UnknownBalanceKind(kind)
     if kind == "stored_value":
         balance = stored_value(db, card_no)
     else:
-        balance = card_balances(db, card_no).counts_for(service, now.date())
+        balance = card_balances(db, card_no).counts_for(service, today or now.date())
     return balance - held(db, card_no, kind, service, now)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from hq.times import UTC, local_day
 from membership.cards import CardStatus
 from membership.profiles import is_uid
 from protocol.wire import MAX_ID_LENGTH, WireEvent
@@ -51,6 +52,10 @@ class CardState:
     quota: int = 0
 
 
+# The events that date a card (its issue day, in its store's zone).
+DATES_CARDS = frozenset({"card.issued", "card.replaced"})
+
+
 def card_id(value: Any) -> str:
     """A usable card number from a payload field, or "" (a payload is never trusted)."""
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
@@ -67,45 +72,48 @@ def cards_named(event: WireEvent) -> set[str]:
 
 
 def apply_card_events(
-    cards: Mapping[str, CardState], events: Iterable[WireEvent]
+    cards: Mapping[str, CardState], events: Iterable[WireEvent], zone: tzinfo = UTC
 ) -> dict[str, CardState]:
-    """The cards the events change, as they are after them. `cards` holds every card named."""
+    """The cards the events change, as they are after them. `cards` holds every card named;
+    `zone` is the store's, whose local day is a card's issue day (hq.stores)."""
     current = dict(cards)
     changed: dict[str, CardState] = {}
     for event in events:
-        for card in _after(current, event):
+        for card in _after(current, event, zone):
             current[card.card_no] = changed[card.card_no] = card
     return changed
 
 
-def _after(cards: Mapping[str, CardState], event: WireEvent) -> list[CardState]:
+def _after(cards: Mapping[str, CardState], event: WireEvent, zone: tzinfo
+           ) -> list[CardState]:
     if event.type == "card.replaced":
-        return _replaced(cards, event)
+        return _replaced(cards, event, zone)
     card_no = card_id(event.payload.get("card_no"))
     if event.type not in _STATUS_AFTER or card_no not in cards:
         return []
     card = cards[card_no]
     if event.type == "card.issued":
-        card = _issued(card, event)
+        card = _issued(card, event, zone)
     elif event.type == "card.extended":
         card = replace(card, expires_on=_day(event.payload.get("expires_on")) or card.expires_on)
     return [_with_status(card, _STATUS_AFTER[event.type], event.at)]
 
 
-def _issued(card: CardState, event: WireEvent) -> CardState:
+def _issued(card: CardState, event: WireEvent, zone: tzinfo) -> CardState:
     payload = event.payload
     return replace(
         card, member_id=_text(payload, "member_id") or card.member_id,
         type_code=_text(payload, "type_code") or card.type_code,
         level=_text(payload, "level") or card.level,
-        issued_on=event.at.date(), expires_on=_day(payload.get("expires_on")),
+        issued_on=local_day(event.at, zone), expires_on=_day(payload.get("expires_on")),
         uid=payload.get("uid") if is_uid(payload.get("uid")) else card.uid,
         parent_card_no=_text(payload, "parent_card_no") or card.parent_card_no,
         quota=_quota(payload.get("quota"), card.quota),
     )
 
 
-def _replaced(cards: Mapping[str, CardState], event: WireEvent) -> list[CardState]:
+def _replaced(cards: Mapping[str, CardState], event: WireEvent, zone: tzinfo
+              ) -> list[CardState]:
     old_no = card_id(event.payload.get("old_card_no"))
     new_no = card_id(event.payload.get("new_card_no"))
     if not old_no or not new_no or old_no == new_no or old_no not in cards:
@@ -115,7 +123,7 @@ def _replaced(cards: Mapping[str, CardState], event: WireEvent) -> list[CardStat
     # Not its UID: that belongs to the old plastic; a UID-only tag as the new card brings its own.
     bound = event.payload.get("uid")
     known = cards.get(new_no)
-    new = replace(old, card_no=new_no, replaced_by="", issued_on=event.at.date(),
+    new = replace(old, card_no=new_no, replaced_by="", issued_on=local_day(event.at, zone),
                   status=known.status if known else old.status,
                   status_at=known.status_at if known else None,
                   uid=bound if is_uid(bound) else (known.uid if known else None))

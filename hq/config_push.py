@@ -14,7 +14,7 @@ from peewee import fn
 
 from hq.db import HqDatabase
 from hq.errors import HqError
-from hq.times import stored_time
+from hq.times import aware_time, stored_time
 from protocol.wire import MAX_CONFIG_BYTES, WireError, config_topic
 from protocol.wire_config import ConfigDocument, scope_rank
 
@@ -37,12 +37,12 @@ def next_document(db: HqDatabase, name: str, scope: str, body: dict[str, Any],
     with db.write_transaction():
         latest = (rows.select(fn.MAX(rows.version))
                   .where((rows.name == name) & (rows.scope == scope)).scalar()) or 0
-        document = ConfigDocument(name, scope, latest + 1, body, stored_time(now))
+        document = ConfigDocument(name, scope, latest + 1, body, aware_time(now))
         if len(document.to_bytes()) > MAX_CONFIG_BYTES:
             raise ConfigPushError(f"{name}: larger than {MAX_CONFIG_BYTES} bytes")
         rows.insert(name=name, scope=scope, version=document.version,
                     body=json.dumps(body, ensure_ascii=False),
-                    published_at=document.published_at).execute()
+                    published_at=stored_time(now)).execute()
     return document
 
 

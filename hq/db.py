@@ -33,6 +33,7 @@ from hq.models import (
     QuarantinedEvent,
     SchemaVersion,
     ShadowRow,
+    Store,
     Terminal,
 )
 from hq.times import stored_time, utc_now
@@ -89,11 +90,12 @@ class HqDatabase:
         self.pin_nonces = _bind(PinNonce, database)
         self.coupon_uses = _bind(CouponUse, database)
         self.quarantined_events = _bind(QuarantinedEvent, database)
+        self.stores = _bind(Store, database)
         self.tables: tuple[type[HqModel], ...] = (  # in creation order, as hq.models.TABLES
             self.schema_version, self.terminals, self.events, self.ledger, self.cards,
             self.holds, self.overdrafts, self.dead_letters, self.config_documents, self.shadows,
             self.members, self.member_pins, self.pin_nonces, self.coupon_uses,
-            self.quarantined_events,
+            self.quarantined_events, self.stores,
         )
 
     def write_transaction(self) -> Any:
@@ -306,6 +308,11 @@ def _index_holds_by_terminal(hq: HqDatabase) -> None:
         migrate(SchemaMigrator.from_database(hq.database).add_index("holds", key, unique=False))
 
 
+def _add_stores(hq: HqDatabase) -> None:
+    """As for versions 3 to 5, a database created at version 1 by a newer HQ has it already."""
+    hq.stores.create_table(safe=True)
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -319,6 +326,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "an index of cards by parent card", _index_card_parents),
     Migration(9, "quarantined events: one row per (terminal_id, seq)", _add_quarantine),
     Migration(10, "an index of holds by terminal, for its bounds", _index_holds_by_terminal),
+    Migration(11, "stores: name, region and time zone", _add_stores),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +24,9 @@ from hq.db import HqDatabase
 from hq.member_coupons import MemberCoupons
 from hq.request_parsing import parsed_or_dead_letter
 from hq.terminal_limits import lookup_limit, verifier_limit
-from hq.times import stored_time
+from hq.times import aware_time, stored_time, utc_now
 from membership.cards import Card, CardStatus
+from membership.ledger import CardBalances, Lot
 from membership.lifecycle import TERMINAL_STATUSES
 from membership.profiles import parse_birthday_text
 from protocol.wire_members import (
@@ -45,7 +47,7 @@ _MAX_REPLACEMENTS = 20  # how far back previous_card_nos follows replaced_by
 
 
 class MemberLookup:
-    def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = utc_now) -> None:
         self._db = db
         self._clock = clock
         self.coupons = MemberCoupons(db)
@@ -61,7 +63,7 @@ class MemberLookup:
         if not self.lookups.take(request.terminal_id, now):
             log.warning("refused a lookup from terminal %s: over %d a minute",
                         request.terminal_id, self.lookups.limit)
-            return LookupResponse(now, (), RATE_LIMITED)
+            return LookupResponse(aware_time(now), (), RATE_LIMITED)
         return self.lookup(request, now)
 
     def lookup(self, request: LookupRequest, now: datetime | None = None) -> LookupResponse:
@@ -74,10 +76,10 @@ class MemberLookup:
             verifier_for = self._verifier_for(request, rows, now)
             _log_lookup(request, rows, verifier_for)
             if not rows:
-                return LookupResponse(now, (), unknown)
+                return LookupResponse(aware_time(now), (), unknown)
             coupons = self.coupons.codes_by_member(
                 request.terminal_id, {row.member_id for row in rows}, now)
-            return LookupResponse(now, tuple(
+            return LookupResponse(aware_time(now), tuple(
                 self.record(row, coupons.get(row.member_id, ()),
                             offline_verifier=row.card_no == verifier_for) for row in rows))
 
@@ -118,7 +120,7 @@ class MemberLookup:
             pin = pins.get_or_none(pins.card_no == row.card_no)
         return LookupRecord(
             profile=self._profile(row.member_id), card=self._card(row),
-            balances=card_balances(self._db, row.card_no), uid=row.uid or "",
+            balances=aware_lots(card_balances(self._db, row.card_no)), uid=row.uid or "",
             offline_pin_verifier=pin.offline_verifier if pin is not None else "",
             coupons=coupons, other_cards=self._other_cards(row.member_id, row.card_no))
 
@@ -171,3 +173,12 @@ def _live_first(row: Any) -> tuple[bool, int, str]:
     """Cards still in use first, then the most recently issued, then by number."""
     issued = row.issued_on.toordinal() if row.issued_on else 0
     return CardStatus(row.status) in TERMINAL_STATUSES, -issued, row.card_no
+
+
+def aware_lots(balances: CardBalances) -> CardBalances:
+    """The balances with each lot's opening time aware: stored times are naive UTC (hq.times),
+    and the wire reads a naive time as the writer's local time."""
+    def aware(lots: tuple[Lot, ...]) -> tuple[Lot, ...]:
+        return tuple(replace(lot, opened_at=aware_time(lot.opened_at)) for lot in lots)
+    return replace(balances, points_lots=aware(balances.points_lots),
+                   count_lots=aware(balances.count_lots), pass_lots=aware(balances.pass_lots))

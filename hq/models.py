@@ -278,6 +278,19 @@ class QuarantinedEvent(HqModel):
         indexes = ((("terminal_id", "seq"), True),)
 
 
+class Store(HqModel):
+    """A store's master data: its zone makes its business day (hq.stores)."""
+
+    store_id = TextField(primary_key=True)
+    name = TextField(default="")
+    region_id = TextField(default="")  # "" for a store in no region
+    time_zone = TextField()  # an IANA name, checked with zoneinfo
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "stores"
+
+
 class SchemaVersion(HqModel):
     """One row per migration applied (hq.db.MIGRATIONS), as in the terminal store."""
 
@@ -293,4 +306,5 @@ class SchemaVersion(HqModel):
 TABLES: tuple[type[HqModel], ...] = (
     SchemaVersion, Terminal, Event, LedgerRow, CardRow, Hold, Overdraft, DeadLetter,
     ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce, CouponUse, QuarantinedEvent,
+    Store,
 )

@@ -24,7 +24,7 @@ from peewee import IntegrityError
 from hq.db import HqDatabase
 from hq.pin_secrets import PinSecrets
 from hq.terminal_limits import failed_card_limit
-from hq.times import stored_time
+from hq.times import stored_time, utc_now
 from membership.pin_hash import OFFLINE_COST, ONLINE_COST, make_verifier, matches
 from protocol.pin_sealing import SealError, open_sealed
 from protocol.wire import WireError
@@ -59,7 +59,7 @@ def _refused(reason: str) -> PinResponse:
 
 class PinAuthority:
     def __init__(self, db: HqDatabase, secrets: PinSecrets,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self._db = db
         self.secrets = secrets
         self._clock = clock

@@ -37,6 +37,8 @@ from hq.pins import PinAuthority
 from hq.retained import refused_as_retained, subscription_options
 from hq.settings import HqSettings
 from hq.snapshots import StoreSnapshots
+from hq.stores import StoreZones
+from hq.times import utc_now
 from membership.config_documents import COUPONS_USED
 from protocol.sockets import send_without_delay
 from protocol.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
@@ -71,15 +73,16 @@ def session_properties(expiry_s: int) -> Properties:
 
 class HqWorker:
     def __init__(self, settings: HqSettings, db: HqDatabase,
-                 clock: Callable[[], datetime] = datetime.now,
+                 clock: Callable[[], datetime] = utc_now,
                  pin_secrets: PinSecrets | None = None) -> None:
         """Without `pin_secrets`, the pepper and key pair come from (or are made in) the
         settings' data_dir (hq.pin_secrets)."""
         self.settings = settings
         self.db = db
-        self.ingestor = Ingestor(db, settings.max_clock_skew_s)
+        self.zones = StoreZones(db, settings.default_time_zone)
+        self.ingestor = Ingestor(db, settings.max_clock_skew_s, zones=self.zones)
         self.authority = Authority(db, settings.hold_seconds, clock, HoldLimits(
-            settings.hold_max_active, settings.hold_max_total_fen))
+            settings.hold_max_active, settings.hold_max_total_fen), self.zones)
         self.lookup = MemberLookup(db, clock)
         self.snapshots = StoreSnapshots(db, self.lookup, clock)
         self.pins = PinAuthority(db, pin_secrets or load_pin_secrets(settings), clock)

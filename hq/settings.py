@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hq.broker_accounts import HQ_CLIENT_ID_PREFIX
 from hq.hold_limits import DEFAULT_MAX_ACTIVE_HOLDS, DEFAULT_MAX_HELD_FEN
+from hq.stores import DEFAULT_TIME_ZONE
 from membership.config_reader import SettingError, Table, check_dataclass, read_dataclass, setting
 from membership.money import MAX_FEN
 
@@ -48,6 +50,8 @@ class HqSettings:
     # Mixed into every member PIN verifier HQ keeps (decision 9). Empty: HQ makes one on first
     # start in data_dir/pin_pepper and keeps using it. Kept out of repr (settings get logged).
     pin_pepper: str = setting("", repr=False)
+    # The business day of a store HQ has no row for in `stores` (hq.stores): an IANA zone.
+    default_time_zone: str = DEFAULT_TIME_ZONE
 
     def __post_init__(self) -> None:
         check_dataclass(self, TABLE, SettingsError)
@@ -58,9 +62,18 @@ class HqSettings:
             # The worker id is its client id at the broker: no terminal may have one like it.
             raise SettingsError(f"hq.worker_id must start with {HQ_CLIENT_ID_PREFIX!r} (no "
                                 f"terminal id may), not {self.worker_id!r}")
+        _check_time_zone(self.default_time_zone)
         if self.pin_pepper and len(self.pin_pepper) < MIN_PEPPER_CHARS:
             raise SettingsError(f"hq.pin_pepper must have at least {MIN_PEPPER_CHARS} "
                                 "characters")
+
+
+def _check_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"hq.default_time_zone: {name!r} is not an IANA time zone"
+                            ) from None
 
 
 ENVIRONMENT = {

@@ -15,13 +15,13 @@ from hq.config_push import desired_documents
 from hq.db import HqDatabase
 from hq.member_lookup import MemberLookup
 from hq.request_parsing import parsed_or_dead_letter
-from hq.times import stored_time
+from hq.times import aware_time, stored_time, utc_now
 from protocol.wire_snapshot import SnapshotPage, SnapshotRequest, parse_snapshot_request
 
 
 class StoreSnapshots:
     def __init__(self, db: HqDatabase, lookup: MemberLookup,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self._db, self._lookup, self._clock = db, lookup, clock
 
     def handle_request(self, topic: str, payload: bytes, now: datetime | None = None
@@ -43,8 +43,8 @@ class StoreSnapshots:
             records = tuple(self._lookup.record(row, coupons.get(row.member_id, ()))
                             for row in rows)
             if more:
-                return SnapshotPage(now, records, next_after=card_nos[-1])
-            return SnapshotPage(now, records, documents=desired_documents(
+                return SnapshotPage(aware_time(now), records, next_after=card_nos[-1])
+            return SnapshotPage(aware_time(now), records, documents=desired_documents(
                 self._db, request.terminal_id, request.store_id))
 
     def cards_seen(self, terminals: list[str], after: str, limit: int) -> list[str]:

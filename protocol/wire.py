@@ -26,6 +26,14 @@ from protocol.wire_bounds import (
     refuse_unsafe_text,
     strict_json,
 )
+from protocol.wire_times import (
+    is_aware_text,
+    local_time,
+    optional_wire_time,
+    required_time,
+    wire_time,
+    with_entry_offsets,
+)
 
 SCHEMA = 1
 PREFIX = "hy/v1"
@@ -101,7 +109,7 @@ class WireEvent:
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "op_id": self.op_id, "type": self.type,
-                "at": self.at.isoformat(), "payload": self.payload}
+                "at": wire_time(self.at), "payload": with_entry_offsets(self.payload)}
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ class EventBatch:
 
 
 def build_event_batch(terminal_id: str, events: Sequence[WireEvent], sent_at: datetime) -> bytes:
-    return encode({"schema": SCHEMA, "terminal_id": terminal_id, "sent_at": sent_at.isoformat(),
+    return encode({"schema": SCHEMA, "terminal_id": terminal_id, "sent_at": wire_time(sent_at),
                    "events": [event.to_json() for event in events]})
 
 
@@ -151,6 +159,7 @@ def _event(raw: Any) -> WireEvent:
     if not isinstance(payload, dict):
         raise WireError("invalid_field", "payload")
     validate_event_payload(payload)
+    _require_entry_offsets(payload)
     _validate_member_fields(event_type, payload)
     return WireEvent(seq, required_text(raw, "op_id"), event_type, required_time(raw, "at"),
                      payload)
@@ -178,6 +187,12 @@ def validate_event_payload(payload: Mapping[str, Any]) -> None:
             check_fen(payload[name], name)
 
 
+def _require_entry_offsets(payload: Mapping[str, Any]) -> None:
+    """From a terminal, every ledger entry's `at` carries its UTC offset (protocol.wire_times)."""
+    if not all(is_aware_text(raw.get("at")) for raw in payload.get("entries", [])):
+        raise WireError("invalid_entry", "at: a time without its UTC offset")
+
+
 _BINDS_UID = ("card.issued", "card.replaced")  # the (new) card's UID, when it has no number chip
 
 
@@ -199,22 +214,12 @@ def required_text(message: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def required_time(message: Mapping[str, Any], name: str) -> datetime:
-    value = message.get(name)
-    if not isinstance(value, str):
-        raise WireError("invalid_field", name)
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise WireError("invalid_field", name) from None
-
-
 def build_ack(terminal_id: str, watermark: int, at: datetime,
               quarantined: Sequence[tuple[int, str]] = ()) -> bytes:
     """`quarantined`: (seq, reason) of the batch's events HQ stored but applied to nothing; the
     field is left out when there are none, so an honest ack is as before."""
     message: dict[str, Any] = {"schema": SCHEMA, "terminal_id": terminal_id,
-                               "watermark": watermark, "at": at.isoformat()}
+                               "watermark": watermark, "at": wire_time(at)}
     if quarantined:
         message["quarantined"] = [{"seq": seq, "reason": reason} for seq, reason in quarantined]
     return encode(message)
@@ -243,7 +248,7 @@ def parse_resend(payload: bytes) -> tuple[int, int]:
 def build_status(terminal_id: str, online: bool, at: datetime) -> bytes:
     """Retained; the offline form is also the connection's will message."""
     return encode({"schema": SCHEMA, "terminal_id": terminal_id,
-                   "state": "online" if online else "offline", "at": at.isoformat()})
+                   "state": "online" if online else "offline", "at": wire_time(at)})
 
 
 def parse_status(topic: str, payload: bytes) -> tuple[str, bool, datetime]:
@@ -271,7 +276,7 @@ class Shadow:
         return {"schema": SCHEMA, "terminal_id": self.terminal_id,
                 "app_version": self.app_version, "applied": self.applied,
                 "outbox_depth": self.outbox_depth, "last_ack": self.last_ack,
-                "printer": self.printer, "reported_at": self.reported_at.isoformat()}
+                "printer": self.printer, "reported_at": wire_time(self.reported_at)}
 
 
 def parse_shadow(topic: str, payload: bytes) -> Shadow:
@@ -349,10 +354,9 @@ class AuthResponse:
     hold_expires_at: datetime | None = None
 
     def to_bytes(self) -> bytes:
-        expires = self.hold_expires_at.isoformat() if self.hold_expires_at else None
         return encode({"schema": SCHEMA, "op_id": self.op_id, "approved": self.approved,
                        "reason": self.reason, "available": self.available,
-                       "hold_expires_at": expires})
+                       "hold_expires_at": optional_wire_time(self.hold_expires_at)})
 
 
 def parse_auth_response(payload: bytes) -> AuthResponse:
@@ -363,4 +367,4 @@ def parse_auth_response(payload: bytes) -> AuthResponse:
     expires = message.get("hold_expires_at")
     return AuthResponse(required_text(message, "op_id"), approved,
                         str(message.get("reason", ""))[:80], available,
-                        required_time(message, "hold_expires_at") if expires else None)
+                        local_time(message, "hold_expires_at") if expires else None)

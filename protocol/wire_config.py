@@ -15,9 +15,9 @@ from protocol.wire import (
     decode,
     encode,
     required_text,
-    required_time,
 )
 from protocol.wire_bounds import WireError, is_int
+from protocol.wire_times import local_time, wire_time
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class ConfigDocument:
 
     def to_bytes(self) -> bytes:
         return encode({"schema": SCHEMA, "name": self.name, "scope": self.scope,
-                       "version": self.version, "published_at": self.published_at.isoformat(),
+                       "version": self.version, "published_at": wire_time(self.published_at),
                        "body": self.body})
 
 
@@ -49,7 +49,7 @@ def parse_config_document(payload: bytes) -> ConfigDocument:
         raise WireError("invalid_field", "body")
     scope = required_text(message, "scope")
     document = ConfigDocument(required_text(message, "name"), scope, version, body,
-                              required_time(message, "published_at"))
+                              local_time(message, "published_at"))
     config_topic(scope, document.name)  # validates the scope
     return document
 

@@ -29,8 +29,8 @@ from protocol.wire import (
     encode,
     is_int,
     own_terminal,
-    required_time,
 )
+from protocol.wire_times import local_time, wire_time
 
 LOOKUP_BY = ("card", "phone")
 MAX_LOOKUP_RECORDS = 20  # cards in one answer (a phone shared by a family, many cards)
@@ -119,7 +119,7 @@ class LookupResponse:
     reason: str = ""  # card.unknown or member.unknown when nothing was found
 
     def to_bytes(self) -> bytes:
-        return encode({"schema": SCHEMA, "as_of": self.as_of.isoformat(), "reason": self.reason,
+        return encode({"schema": SCHEMA, "as_of": wire_time(self.as_of), "reason": self.reason,
                        "records": [record_to_json(record) for record in self.records]})
 
 
@@ -131,7 +131,7 @@ def parse_lookup_response(payload: bytes) -> LookupResponse:
     reason = message.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 80:
         raise WireError("invalid_field", "reason")
-    return LookupResponse(required_time(message, "as_of"),
+    return LookupResponse(local_time(message, "as_of"),
                           tuple(record_from_json(record) for record in records), reason)
 
 
@@ -222,14 +222,14 @@ def balances_from_json(data: Any) -> CardBalances:
 def _lot_to_json(lot: Lot) -> dict[str, Any]:
     return {"lot": lot.lot, "service": lot.service, "valid_from": _iso(lot.valid_from),
             "valid_until": _iso(lot.valid_until), "remaining": lot.remaining,
-            "opened_at": lot.opened_at.isoformat()}
+            "opened_at": wire_time(lot.opened_at)}
 
 
 def _lot_from_json(data: Any) -> Lot:
     data = _object(data, "lot")
     return Lot(lot=_str(data, "lot", 200), service=_str(data, "service"),
                valid_from=_day(data, "valid_from"), valid_until=_day(data, "valid_until"),
-               remaining=_int(data, "remaining"), opened_at=required_time(data, "opened_at"))
+               remaining=_int(data, "remaining"), opened_at=local_time(data, "opened_at"))
 
 
 # --- strict readers ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from protocol.wire import (
     required_text,
     required_time,
 )
+from protocol.wire_times import local_time, wire_time
 
 PIN_KEY_TOPIC = f"{PREFIX}/hq/pin_key"
 # The seal's scheme, named in the key message and in every request. Versioned: HQ opens only
@@ -71,7 +72,7 @@ class PinKey:
     def to_bytes(self) -> bytes:
         return encode({"schema": SCHEMA, "algorithm": PIN_ALGORITHM, "key_id": self.key_id,
                        "public_key": _b64(self.public_key),
-                       "published_at": self.published_at.isoformat()})
+                       "published_at": wire_time(self.published_at)})
 
 
 def key_id_of(public_key: bytes) -> str:
@@ -85,7 +86,7 @@ def parse_pin_key(payload: bytes) -> PinKey:
     public_key = _unb64(message, "public_key", PUBLIC_KEY_BYTES)
     if len(public_key) != PUBLIC_KEY_BYTES or message.get("key_id") != key_id_of(public_key):
         raise WireError("invalid_field", "public_key/key_id")
-    return PinKey(public_key, required_time(message, "published_at"))
+    return PinKey(public_key, local_time(message, "published_at"))
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class PinRequest:
     def to_bytes(self) -> bytes:
         return encode({"schema": SCHEMA, "terminal_id": self.terminal_id,
                        "card_no": self.card_no, "purpose": self.purpose, "nonce": self.nonce,
-                       "sent_at": self.sent_at.isoformat(), "key_id": self.key_id,
+                       "sent_at": wire_time(self.sent_at), "key_id": self.key_id,
                        "algorithm": self.algorithm,
                        "sealed": {"ephemeral_key": _b64(self.sealed.ephemeral_key),
                                   "ciphertext": _b64(self.sealed.ciphertext)}})
@@ -123,7 +124,7 @@ def pin_associated_data(terminal_id: str, card_no: str, purpose: str, nonce: str
     """What the seal authenticates besides the PIN (HPKE's `info`). Every part is a checked id
     without control characters, so joining them with \\x1f is unambiguous."""
     parts = ("hy/v1/pin", algorithm, terminal_id, card_no, purpose, nonce,
-             sent_at.isoformat(), key_id)
+             wire_time(sent_at), key_id)
     return "\x1f".join(parts).encode()
 
 

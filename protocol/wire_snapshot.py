@@ -24,7 +24,6 @@ from protocol.wire import (
     encode,
     is_int,
     own_terminal,
-    required_time,
 )
 from protocol.wire_members import (
     MAX_LOOKUP_RESPONSE_BYTES,
@@ -32,6 +31,7 @@ from protocol.wire_members import (
     record_from_json,
     record_to_json,
 )
+from protocol.wire_times import local_time, wire_time
 
 MAX_SNAPSHOT_PAGE = 50  # cards in one answer: every lot of each, under the response's size limit
 MAX_MANIFEST_DOCUMENTS = 100
@@ -81,7 +81,7 @@ class SnapshotPage:
 
     def to_bytes(self) -> bytes:
         return encode({
-            "schema": SCHEMA, "as_of": self.as_of.isoformat(), "next_after": self.next_after,
+            "schema": SCHEMA, "as_of": wire_time(self.as_of), "next_after": self.next_after,
             "records": [record_to_json(record) for record in self.records],
             "documents": {name: {"scope": scope, "version": version}
                           for name, (scope, version) in self.documents.items()}})
@@ -94,7 +94,7 @@ def parse_snapshot_page(payload: bytes) -> SnapshotPage:
         raise WireError("invalid_field", "records")
     if next_after != "" and not is_id(next_after):
         raise WireError("invalid_field", "next_after")
-    return SnapshotPage(required_time(message, "as_of"),
+    return SnapshotPage(local_time(message, "as_of"),
                         tuple(record_from_json(record) for record in records), next_after,
                         _documents(message.get("documents", {})))
 

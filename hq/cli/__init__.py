@@ -1,6 +1,7 @@
 """The `hq` command: serve, push configuration, show configuration status, register terminals,
 set offline limits (hq/cli/limits.py), list coupons used twice (hq/cli/coupons.py), unlock a
-member PIN (hq/cli/pins.py), list quarantined events (hq/cli/quarantine.py).
+member PIN (hq/cli/pins.py), list quarantined events (hq/cli/quarantine.py), keep stores and
+their time zones (hq/cli/stores.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -11,7 +12,6 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,11 @@ from hq.cli.coupons import add_coupon_commands
 from hq.cli.limits import add_limit_commands
 from hq.cli.pins import add_pin_commands
 from hq.cli.quarantine import add_quarantine_commands
+from hq.cli.stores import add_store_commands
 from hq.errors import HqError
 from hq.service import HqWorker
 from hq.settings import HqSettings, SettingsError, load_settings
+from hq.times import utc_now
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_add_terminal)
     add_limit_commands(commands)
     add_quarantine_commands(commands)
+    add_store_commands(commands)
     add_coupon_commands(commands)
     add_pin_commands(commands)
     return parser
@@ -74,7 +77,7 @@ def _serve(settings: HqSettings, arguments: argparse.Namespace) -> int:
 def _push(settings: HqSettings, arguments: argparse.Namespace) -> int:
     name, body = _read_document(Path(arguments.file))
     db = open_hq_database(settings)
-    document = config_push.next_document(db, name, arguments.scope, body, datetime.now())
+    document = config_push.next_document(db, name, arguments.scope, body, utc_now())
     client = connect_client(settings, f"{settings.worker_id}-push")
     try:
         config_push.publish(client, document)

@@ -14,7 +14,6 @@ and the command prints their versions.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 
 from hq import config_push
 from hq.bootstrap import connect_client, open_hq_database
@@ -25,6 +24,7 @@ from hq.card_documents import (
 )
 from hq.db import HqDatabase
 from hq.settings import HqSettings
+from hq.times import utc_now
 from membership.errors import DomainError
 from membership.money import parse_amount
 
@@ -82,7 +82,7 @@ def _publish_changes(settings: HqSettings, db: HqDatabase) -> int:
     client = connect_client(settings, f"{settings.worker_id}-limits")
     try:
         published = refresh_card_documents(
-            db, lambda document: config_push.publish(client, document), datetime.now())
+            db, lambda document: config_push.publish(client, document), utc_now())
     finally:
         client.disconnect()
         client.loop_stop()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 
 from hq.bootstrap import open_hq_database
 from hq.pins import unlock_pin
 from hq.settings import HqSettings
+from hq.times import utc_now
 
 
 def add_pin_commands(commands: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def add_pin_commands(commands: argparse._SubParsersAction) -> None:
 
 def _unlock(settings: HqSettings, arguments: argparse.Namespace) -> int:
     card_no = arguments.card_no
-    if not unlock_pin(open_hq_database(settings), card_no, datetime.now()):
+    if not unlock_pin(open_hq_database(settings), card_no, utc_now()):
         print(f"hq: card {card_no} has no PIN at HQ", file=sys.stderr)
         return 1
     print(f"{card_no}: PIN unlocked")

@@ -20,6 +20,7 @@ from peewee import DataError
 
 from hq.card_events import (
     BLACKLISTED,
+    DATES_CARDS,
     MOVES_SUBSIDIARIES,
     CardState,
     apply_card_events,
@@ -53,8 +54,9 @@ from hq.ingest.sql import (
     stored_seqs_above,
 )
 from hq.member_events import member_rows, store_members
+from hq.stores import StoreZones
 from hq.subsidiaries import follow_parents
-from hq.times import stored_time
+from hq.times import UTC, stored_time
 from protocol.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
 
 
@@ -86,13 +88,14 @@ _PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, Re
 
 class Ingestor:
     def __init__(self, db: HqDatabase, max_clock_skew_s: int = 300,
-                 verify_events: bool = True) -> None:
+                 verify_events: bool = True, zones: StoreZones | None = None) -> None:
         """`verify_events=False` applies every new event without screening it: for
         bench/hq_ingest_bench.py, which measures what verifying costs, only. No TOML key, CLI
         flag or environment variable reaches it; hq.service always verifies."""
         self._db = db
         self._max_clock_skew_s = max_clock_skew_s
         self._verify_events = verify_events
+        self._zones = zones or StoreZones(db)
 
     def handle_events(self, topic: str, payload: bytes, received_at: datetime) -> IngestResult:
         received_at = stored_time(received_at)
@@ -176,7 +179,8 @@ class Ingestor:
                 for event in new_events for entry in event.entries]
         self._db.bulk_insert(self._db.ledger, rows)
         blacklist_changed = self._update_cards(locked.cards,
-                                               [event.event for event in new_events])
+                                               [event.event for event in new_events],
+                                               terminal_id)
         follow_parents(self._db, [event.event for event in new_events])
         store_members(self._db, member_rows(event.event for event in new_events))
         if locked.held:
@@ -194,12 +198,15 @@ class Ingestor:
                                  skip_duplicates=True)
         return lock_cards(self._db, card_nos, terminal_id, op_ids)
 
-    def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent]) -> bool:
+    def _update_cards(self, cards: dict[str, CardState], events: list[WireEvent],
+                      terminal_id: str) -> bool:
         """Write the cards the events changed. True when one entered or left the blacklist's
         statuses, or subsidiary cards may have followed their parent: only then is the
         blacklist worth recomputing (an enrolment, the commonest card event, never is)."""
         blacklist_changed = any(event.type in MOVES_SUBSIDIARIES for event in events)
-        for card in apply_card_events(cards, events).values():
+        dated = any(event.type in DATES_CARDS for event in events)
+        zone = self._zones.of_terminal(terminal_id) if dated else UTC  # a query only if needed
+        for card in apply_card_events(cards, events, zone).values():
             before = cards.get(card.card_no)
             listed_before = before is not None and before.status in BLACKLISTED
             blacklist_changed |= listed_before != (card.status in BLACKLISTED)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from hq.times import stored_time
 from membership.events import entry_from_dict
 from membership.ledger import Account, LedgerEntry
 from protocol.wire import MAX_ID_LENGTH, EventBatch, WireError, WireEvent
@@ -26,7 +27,7 @@ STORED_VALUE_ACCOUNTS = (Account.PRINCIPAL, Account.BONUS)
 
 @dataclass(frozen=True)
 class PreparedEvent:
-    event: WireEvent  # its `at` in HQ's naive local time
+    event: WireEvent  # its `at` as HQ stores times: naive UTC (hq.times)
     payload_json: str
     entries: tuple[LedgerEntry, ...]
 
@@ -98,11 +99,10 @@ def is_storable_text(value: str) -> bool:
 
 
 def _naive(moment: datetime, name: str) -> datetime:
-    if moment.tzinfo is None:
-        return moment
+    """As HQ stores it (hq.times): naive UTC. protocol.wire has refused a naive time."""
     try:
-        return moment.astimezone().replace(tzinfo=None)
-    except OverflowError:
+        return stored_time(moment)
+    except OverflowError:  # year 9999 and an offset west of UTC
         raise WireError("invalid_field", name) from None
 
 

@@ -13,6 +13,7 @@ from hq.authority import Authority
 from hq.balances import available
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
+from hq.times import aware_time
 from protocol.wire import AuthRequest, AuthResponse, terminal_topic
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
@@ -69,7 +70,8 @@ def test_an_approval_holds_the_amount_and_a_retry_gets_the_same_answer(
     load_card(hq, TerminalFeed("T1"))
     authority = Authority(hq, hold_seconds=300)
     first = authority.authorise(ask("T1-10", 3_000), NOW)
-    assert first == AuthResponse("T1-10", True, "", 2_000, NOW + timedelta(seconds=300))
+    # HQ answers in UTC; naive test times are UTC, as HQ stores them (hq.times).
+    assert first == AuthResponse("T1-10", True, "", 2_000, aware_time(NOW + timedelta(seconds=300)))
     assert available(hq, CARD, "stored_value", now=NOW) == 2_000
     assert authority.authorise(ask("T1-10", 3_000), NOW + timedelta(seconds=5)) == first
     assert hq.holds.select().count() == 1

@@ -10,7 +10,8 @@ import pytest
 
 from hq.balances import card_balances
 from hq.db import LATEST_VERSION, HqDatabase, open_database
-from hq.member_lookup import MemberLookup
+from hq.member_lookup import MemberLookup, aware_lots
+from hq.times import aware_time
 from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
 from protocol.wire import WireEvent, terminal_topic
@@ -60,14 +61,14 @@ def test_a_lookup_by_card_number_answers_everything_hq_knows(hq: HqDatabase) -> 
     ingest(hq, feed, issue(feed, uid=UID), register(feed), feed.top_up(5_000, bonus=500),
            feed.buy_package("FACIAL", 10), issue(feed, SECOND), feed.sale(1_200))
     answer = lookup(hq, card_no=CARD)
-    assert (answer.as_of, answer.reason) == (NOW, "")
+    assert (answer.as_of, answer.reason) == (aware_time(NOW), "")  # naive test times are UTC
     (record,) = answer.records
     assert record.profile == ProfileRecord("M1", "张三", PHONE, Birthday(Calendar.LUNAR, 8, 15))
     card = record.card
     assert (card.card_no, card.member_id, card.type_code, card.status, card.level) == (
         CARD, "M1", "VIP", CardStatus.ACTIVE, "GOLD")
     assert (card.issued_on, card.expires_on) == (AT.date(), date(2028, 12, 31))
-    assert record.balances == card_balances(hq, CARD)
+    assert record.balances == aware_lots(card_balances(hq, CARD))  # stored lots are UTC
     assert (record.balances.principal, record.balances.bonus) == (3_800, 500)
     (lot,) = record.balances.count_lots
     assert (lot.service, lot.remaining, lot.valid_until) == ("FACIAL", 10, date(2027, 12, 31))

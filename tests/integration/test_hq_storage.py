@@ -34,7 +34,9 @@ def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:
     stored = hq.events.get()
     assert (stored.seq, stored.op_id, stored.type) == (1, event.op_id, event.type)
     assert (stored.terminal_at, stored.received_at) == (event.at, received)
-    assert stored.payload == json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
+    # As sent: the entries' times with the terminal's offset (protocol.wire_times).
+    assert stored.payload == json.dumps(event.to_json()["payload"], ensure_ascii=False,
+                                        separators=(",", ":"))
     assert ledger_entries(hq, CARD) == [entry]
 
 

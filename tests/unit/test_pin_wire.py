@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,9 @@ from protocol.wire_pins import (
     pin_plaintext,
 )
 
-AT = datetime(2026, 11, 23, 10, 0)
+AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # Asia/Shanghai
+# What a terminal reads HQ's AT as: its own naive local time (protocol.wire_times.local_time).
+LOCAL_AT = AT.astimezone().replace(tzinfo=None)
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 PIN_TOPIC = "hy/v1/t/T1/pin/req"
 # By name: a failing assertion then shows a name or Pin(<6 digits>), never digits.
@@ -61,7 +63,7 @@ def reason_of(call) -> str:
 
 def test_the_key_message_round_trips_and_its_id_must_match():
     key = public(X25519PrivateKey.generate())
-    assert parse_pin_key(key.to_bytes()) == key
+    assert parse_pin_key(key.to_bytes()) == dataclasses.replace(key, published_at=LOCAL_AT)
     forged = key.to_bytes().replace(key.key_id.encode(), b"0" * 16)
     assert reason_of(lambda: parse_pin_key(forged)) == "invalid_field"
 

@@ -1,7 +1,8 @@
 """The MQTT contract's messages: what one side builds, the other parses; bad input is refused
 with a stable reason for the dead-letter table."""
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -28,7 +29,9 @@ from protocol.wire import (
 )
 from protocol.wire_config import ConfigDocument, parse_config_document, scope_rank
 
-AT = datetime(2026, 11, 23, 10, 0)
+AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # Asia/Shanghai
+# What a terminal reads HQ's AT as: its own naive local time (protocol.wire_times.local_time).
+LOCAL_AT = AT.astimezone().replace(tzinfo=None)
 ENTRY = {"op_id": "T1-1", "card_no": "8800", "account": "principal", "delta": -500,
          "kind": "spend", "at": AT.isoformat()}
 
@@ -125,7 +128,7 @@ def test_authorisation_request_and_response():
 def test_config_documents_scopes_and_precedence():
     document = ConfigDocument("catalogue", "store:S1", 7, {"products": []}, AT)
     assert document.topic == "hy/v1/config/store/S1/catalogue"
-    assert parse_config_document(document.to_bytes()) == document
+    assert parse_config_document(document.to_bytes()) == replace(document, published_at=LOCAL_AT)
     assert config_topic("all", "blacklist") == "hy/v1/config/all/blacklist"
     assert reason_of(lambda: config_topic("planet:earth", "x")) == "scope_invalid"
     assert reason_of(lambda: config_topic("store", "x")) == "scope_invalid"
