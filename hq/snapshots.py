@@ -3,7 +3,8 @@ terminal's store has seen, and on the last page the configuration documents the 
 hold (protocol.wire_snapshot, docs/protocol.md).
 
 A store has seen a card when one of its terminals issued it (card.issued, card.replaced) or
-wrote a ledger entry on it. Read only. A malformed request becomes a dead letter, unanswered.
+wrote a ledger entry on it; a quarantined event (hq.ingest.quarantine) counts for nothing.
+Read only. A malformed request becomes a dead letter, unanswered.
 """
 
 from __future__ import annotations
@@ -50,15 +51,20 @@ class StoreSnapshots:
     def cards_seen(self, terminals: list[str], after: str, limit: int) -> list[str]:
         """Numbers of the cards these terminals issued or wrote ledger entries for, sorted,
         after `after` (a number HQ has no card row for is skipped when the page is read). One
-        statement: the issued numbers are read from the events' JSON by the database."""
+        statement: the issued numbers are read from the events' JSON by the database. A
+        quarantined issue or replacement is no card of the store's (it wrote no entry either:
+        the ledger holds applied events only)."""
         db, param = self._db, self._db.database.param
         issued, replaced = (_json_field(db, "payload", key) for key in ("card_no", "new_card_no"))
         among = db.among("terminal_id")
+        applied = ('NOT EXISTS (SELECT 1 FROM "quarantined_events" AS "q" WHERE '
+                   '"q"."terminal_id" = "events"."terminal_id" AND "q"."seq" = "events"."seq")')
         rows = db.database.execute_sql(
             f'SELECT "card" FROM ('
             f'SELECT {issued} AS "card" FROM "events" WHERE {among} AND "type" = \'card.issued\' '
+            f'AND {applied} '
             f'UNION SELECT {replaced} FROM "events" WHERE {among} '
-            f'AND "type" = \'card.replaced\' '
+            f'AND "type" = \'card.replaced\' AND {applied} '
             f'UNION SELECT "card_no" FROM "ledger_entries" WHERE {among}'
             f') AS "seen" WHERE "card" > {param} ORDER BY "card" LIMIT {param}',
             [*(db.list_parameter(terminals) for _ in range(3)), after, limit])

@@ -4,9 +4,11 @@ HQ does not copy a terminal's ledger entries on trust (issue 10, point 2). This 
 slice of that check, for the mint classes that need no re-pricing: an entry kind only HQ may
 write, a top-up crediting more than its tenders paid or more bonus than the card type's rule
 gives, an enrolment or registration carrying any entry, an entry on a card the event does not
-name, a refund or void giving back more than is left of its sale. `quarantine_reason` returns
-"" for an event a rule allows, else the reason HQ files it under in its quarantine. Pure: HQ
-looks up the inputs (the bonus limit, what is left of a sale) and passes them in.
+name, a refund or void giving back more than is left of its sale (or of a sale HQ does not
+have), entries that would take a card's balance beyond what any card can hold.
+`quarantine_reason` returns "" for an event a rule allows, else the reason HQ files it under in
+its quarantine. Pure: HQ looks up the inputs (the bonus limit, what is left of a sale, the
+card's balances) and passes them in.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from membership.cards import BonusTier
 from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.money import MAX_FEN
 from membership.stored_value import bonus_for
 from membership.tenders import TenderKind
 
@@ -36,6 +39,12 @@ TOPUP_PRINCIPAL_NOT_PAID = "topup_principal_not_paid"
 TOPUP_BONUS_BEYOND_RULE = "topup_bonus_beyond_rule"
 REFUND_NOT_OF_ITS_SALE = "refund_not_of_its_sale"
 REFUND_BEYOND_SALE = "refund_beyond_sale"
+REFUND_SALE_UNKNOWN = "refund_sale_unknown"
+BALANCE_OUT_OF_RANGE = "balance_out_of_range"
+# What one account of one card may hold, either way: fen of principal or bonus, points, uses,
+# minutes, passes. An honest card is far inside it (an entry's delta is itself within MAX_FEN);
+# a sum of many in-range credits is not, and beyond it a database's 64-bit SUM could overflow.
+MAX_BALANCE = MAX_FEN
 REFUNDS = frozenset({"sale.refunded", "sale.voided"})
 
 
@@ -47,7 +56,8 @@ def quarantine_reason(event_type: str, payload: Mapping[str, Any],
     `bonus_limit` is the most bonus a top-up of its principal may carry (HQ derives it from
     the card type's published bonus rule); None when HQ has no rule to bound it by.
     `refund_left` is, per account, what the referenced sale took from the card less what
-    earlier refunds gave back (`left_to_refund`); None when HQ cannot judge it yet."""
+    earlier refunds gave back (`left_to_refund`); None when HQ does not have the sale (HQ
+    asks only once every event of the terminal below the refund is in)."""
     if any(entry.kind in HQ_ONLY_KINDS for entry in entries):
         return HQ_ONLY_KIND
     named = cards_named(payload)
@@ -130,10 +140,29 @@ def _refund_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
     if any(entry.reverses_op != original for entry in credits):
         return REFUND_NOT_OF_ITS_SALE
     if refund_left is None:
-        return ""
+        return REFUND_SALE_UNKNOWN if credits else ""
     given: dict[Account, int] = {}
     for entry in credits:
         given[entry.account] = given.get(entry.account, 0) + entry.delta
     if any(amount > refund_left.get(account, 0) for account, amount in given.items()):
         return REFUND_BEYOND_SALE
     return ""
+
+
+def gives_back(entries: Iterable[LedgerEntry]) -> bool:
+    """Whether a refund's entries credit the card: only then does its sale have to be known."""
+    return any(entry.delta > 0 for entry in entries)
+
+
+def balances_after(balances: Mapping[tuple[str, Account], int], entries: Iterable[LedgerEntry]
+                   ) -> dict[tuple[str, Account], int] | None:
+    """Each (card, account) the entries touch, at its balance after them; None when one would
+    leave -MAX_BALANCE..MAX_BALANCE (reason BALANCE_OUT_OF_RANGE). `balances` are the sums
+    before (absent: 0). Python's integers do not overflow, so the check itself cannot."""
+    after: dict[tuple[str, Account], int] = {}
+    for entry in entries:
+        key = (entry.card_no, entry.account)
+        after[key] = after.get(key, balances.get(key, 0)) + entry.delta
+    if any(abs(total) > MAX_BALANCE for total in after.values()):
+        return None
+    return after

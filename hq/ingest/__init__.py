@@ -10,7 +10,9 @@ does not acknowledge.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -30,6 +32,7 @@ from hq.coupons import coupon_use_rows, store_coupon_uses
 from hq.db import HqDatabase
 from hq.ingest.conflicts import record_seq_conflicts
 from hq.ingest.quarantine import Screened, screen, store_quarantined
+from hq.ingest.refund_hold import first_held_seq
 from hq.ingest.rows import (
     INT32_MAX,
     Debit,
@@ -59,6 +62,8 @@ from hq.subsidiaries import follow_parents
 from hq.times import UTC, stored_time
 from protocol.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
 
+log = logging.getLogger("hq.ingest")
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -71,6 +76,9 @@ class IngestResult:
     coupon_uses: bool = False  # a new sale used a coupon: coupons_used may change
     # (seq, reason) of the new events no rule allows: stored, quarantined, applied to nothing
     quarantined: list[tuple[int, str]] = field(default_factory=list)
+    # events of the batch not stored (nor acknowledged) because a refund among them cannot be
+    # judged before a gap below it is filled (hq.ingest.refund_hold)
+    held: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,14 +126,16 @@ class Ingestor:
 
     def _store(self, batch: PreparedBatch, received_at: datetime) -> IngestResult:
         terminal = self._locked_terminal(batch.terminal_id)
-        stored_seqs = self._insert_events(batch, received_at)
-        stored_events = [event for event in batch.events if event.event.seq in stored_seqs]
-        if len(stored_events) < len(batch.events):  # a redelivery, or a rewrite of history
+        stored_before = self._stored_before(terminal)
+        storable = self._without_held(batch, terminal, stored_before)
+        stored_seqs = self._insert_events(storable, received_at)
+        stored_events = [event for event in storable.events if event.event.seq in stored_seqs]
+        if len(stored_events) < len(storable.events):  # a redelivery, or a rewrite of history
             record_seq_conflicts(self._db, batch.terminal_id, [
-                event for event in batch.events if event.event.seq not in stored_seqs],
+                event for event in storable.events if event.event.seq not in stored_seqs],
                 received_at)
         # What no rule allows is stored but applied to nothing.
-        screened = (screen(self._db, stored_events, terminal.watermark) if self._verify_events
+        screened = (screen(self._db, stored_events) if self._verify_events
                     else Screened(list(stored_events), []))
         store_quarantined(self._db, batch.terminal_id, screened.quarantined, received_at)
         new_events = screened.allowed
@@ -135,13 +145,29 @@ class Ingestor:
         if new_events:
             card_events = self._apply_effects(batch.terminal_id, new_events, received_at)
             store_coupon_uses(self._db, coupon_uses)
-        watermark, resend = self._advance(terminal, batch, stored_seqs, received_at)
+        watermark, resend = self._advance(terminal, batch, stored_before, stored_seqs,
+                                          received_at)
         self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
                                 received_at)
-        return IngestResult(len(stored_seqs), len(batch.events) - len(stored_seqs), watermark,
+        return IngestResult(len(stored_seqs), len(storable.events) - len(stored_seqs), watermark,
                             resend, card_events=card_events, coupon_uses=bool(coupon_uses),
                             quarantined=[(event.event.seq, reason)
-                                         for event, reason in screened.quarantined])
+                                         for event, reason in screened.quarantined],
+                            held=len(batch.events) - len(storable.events))
+
+    def _without_held(self, batch: PreparedBatch, terminal: TerminalState,
+                      stored_before: list[int]) -> PreparedBatch:
+        """The batch without its events from the first refund HQ cannot judge yet upward: not
+        stored, so not acknowledged; the terminal sends them again with the gap below."""
+        if not self._verify_events:
+            return batch
+        held_from = first_held_seq(self._db, terminal.watermark, stored_before, batch.events)
+        if held_from is None:
+            return batch
+        log.info("terminal %s: events from seq %d held until the gap below is filled",
+                 batch.terminal_id, held_from)
+        return dataclasses.replace(batch, events=tuple(
+            event for event in batch.events if event.event.seq < held_from))
 
     def _locked_terminal(self, terminal_id: str) -> TerminalState:
         """The terminal's row, locked until the transaction ends.
@@ -253,9 +279,13 @@ class Ingestor:
             balances[debit] = balances.get(debit, 0) + total
         return balances
 
-    def _advance(self, terminal: TerminalState, batch: PreparedBatch, stored_seqs: set[int],
-                 received_at: datetime) -> tuple[int, list[tuple[int, int]]]:
-        stored_above = self._stored_above(terminal, stored_seqs)
+    def _advance(self, terminal: TerminalState, batch: PreparedBatch, stored_before: list[int],
+                 stored_seqs: set[int], received_at: datetime
+                 ) -> tuple[int, list[tuple[int, int]]]:
+        """The new watermark and the ranges to ask again: held events (seqs up to the batch's
+        last) are asked again with the gap."""
+        stored_above = sorted({*stored_before,
+                               *(seq for seq in stored_seqs if seq > terminal.watermark)})
         watermark = advance_watermark(terminal.watermark, stored_above)
         highest = max(terminal.highest_seen, batch.events[-1].event.seq)
         skew = (batch.sent_at - received_at).total_seconds()
@@ -270,13 +300,13 @@ class Ingestor:
         self._db.update_row(self._db.terminals, "id", terminal.id, changes)
         return watermark, missing_ranges(watermark, stored_above, highest)
 
-    def _stored_above(self, terminal: TerminalState, stored_seqs: set[int]) -> list[int]:
-        """The seqs stored above the watermark, this batch's included, in order. Every stored
-        seq is at most highest_seen (both are written under the terminal's lock), so with no
-        gap open (watermark == highest_seen) only this batch's can be there: no query."""
+    def _stored_before(self, terminal: TerminalState) -> list[int]:
+        """The seqs stored above the watermark before this batch, in order. Every stored seq
+        is at most highest_seen (both are written under the terminal's lock), so with no gap
+        open (watermark == highest_seen) there is none: no query."""
         if terminal.highest_seen > terminal.watermark:
             return stored_seqs_above(self._db, terminal.id, terminal.watermark)
-        return sorted(seq for seq in stored_seqs if seq > terminal.watermark)
+        return []
 
     def handle_shadow(self, topic: str, payload: bytes, received_at: datetime) -> MessageResult:
         """Keep the newest reported shadow of each terminal (retained copies arrive again)."""

@@ -17,7 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.refund_hold import known_operations
 from hq.ingest.rows import PreparedEvent
+from hq.ingest.totals import CardTotals
 from membership.cards import BonusTier
 from membership.config_codec_cards import CARD_TYPES, decode_card_types
 from membership.errors import ConfigError
@@ -40,11 +42,13 @@ class Screened:
     quarantined: list[tuple[PreparedEvent, str]]  # (event, reason)
 
 
-def screen(db: HqDatabase, events: Sequence[PreparedEvent], watermark: int) -> Screened:
-    """The events the rules allow, and the others with the reason they do not. `watermark` is
-    the terminal's before this batch: below it, every one of its events is at HQ."""
+def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
+    """The events the rules allow, and the others with the reason they do not. The events are
+    stored already, and every seq of the terminal below a refund among them is at HQ
+    (hq.ingest.refund_hold holds back a refund above a gap)."""
     bonus_rules = _BonusRules(db, events) if any(e.event.type == TOP_UP for e in events) else None
-    refunds = _RefundsLeft(db, events, watermark)
+    refunds = _RefundsLeft(db, events)
+    totals = CardTotals(db, events)
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
@@ -52,9 +56,11 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent], watermark: int) -> S
         limit = bonus_rules.limit(prepared) if bonus_rules and event.type == TOP_UP else None
         left = refunds.left(prepared, allowed) if event.type in REFUNDS else None
         reason = quarantine_reason(event.type, event.payload, prepared.entries, limit, left)
+        reason = reason or totals.reason(prepared)
         if reason:
             quarantined.append((prepared, reason))
         else:
+            totals.apply(prepared)
             allowed.append(prepared)
     return Screened(allowed, quarantined)
 
@@ -114,15 +120,15 @@ class _RefundsLeft:
     earlier refunds' credits, from the ledger (applied entries only) and from the events of
     this batch already allowed."""
 
-    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent], watermark: int) -> None:
+    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent]) -> None:
         refunds = [e.event.payload for e in events if e.event.type in REFUNDS]
         originals = sorted({op for p in refunds if isinstance(op := p.get("original_op"), str)})
         # By card (indexed): a sale's and its refunds' entries are on the card the refund names.
         cards = sorted({card for p in refunds if isinstance(card := p.get("card_no"), str)})
-        self._seqs = sorted(e.event.seq for e in events)
-        self._watermark = watermark
         self._sales: dict[str, list[tuple[Account, int]]] = {}
         self._refunded: dict[str, list[tuple[Account, int]]] = {}
+        # The sales stored at HQ, applied or quarantined (this batch's too: it is stored first).
+        self._known = known_operations(db, originals)
         if not originals or not cards:
             return
         ledger = db.ledger
@@ -137,25 +143,19 @@ class _RefundsLeft:
 
     def left(self, refund: PreparedEvent, allowed: Sequence[PreparedEvent]
              ) -> dict[Account, int] | None:
-        """None when the sale may be in a gap below the refund (not at HQ yet): not judged."""
+        """None when HQ does not have the sale (`refund_sale_unknown` if it gives back)."""
         original = refund.event.payload.get("original_op")
-        sale = list(self._sales.get(original, [])) if isinstance(original, str) else []
-        refunded = list(self._refunded.get(original, [])) if isinstance(original, str) else []
+        if not isinstance(original, str) or original not in self._known:
+            return None
+        sale = list(self._sales.get(original, []))
+        refunded = list(self._refunded.get(original, []))
         for prepared in allowed:  # earlier events of this batch, not yet in the ledger
             for entry in prepared.entries:
                 if entry.op_id == original:
                     sale.append((entry.account, entry.delta))
                 elif entry.reverses_op == original:
                     refunded.append((entry.account, entry.delta))
-        if not sale and self._gap_below(refund.event.seq):
-            return None
         return left_to_refund(sale, refunded)
-
-    def _gap_below(self, seq: int) -> bool:
-        """Whether a seq between the watermark and `seq` may be missing (events stored above a
-        gap earlier are counted as missing: the safe side, no false quarantine)."""
-        present = sum(1 for other in self._seqs if self._watermark < other < seq)
-        return present < seq - self._watermark - 1
 
 
 def _decoded(body: str) -> tuple[Any, ...]:

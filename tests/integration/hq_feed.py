@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from hq.config_push import next_document
 from hq.db import HqDatabase
 from hq.ingest import Ingestor, IngestResult
+from membership.cards import BonusTier, CardType, Feature
+from membership.config_codec_cards import CARD_TYPES, encode_card_types
 from membership.events import entry_to_dict
 from membership.ledger import Account, EntryKind, LedgerEntry
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
@@ -107,6 +110,14 @@ class TerminalFeed:
 
     def batch(self, events: Sequence[WireEvent], sent_at: datetime | None = None) -> bytes:
         return build_event_batch(self.terminal_id, events, sent_at or self.at)
+
+
+def publish_card_types(db: HqDatabase) -> None:
+    """HQ's card_types for the feed's cards (type VIP): a 20 % bonus on any top-up. HQ allows
+    a top-up's bonus only within a card_types document it published (hq.ingest.quarantine)."""
+    vip = CardType(code="VIP", name="VIP", features=frozenset({Feature.STORED_VALUE}),
+                   bonus_tiers=(BonusTier(1, bonus_rate_bp=2000),))
+    next_document(db, CARD_TYPES, "all", encode_card_types([vip]), AT)
 
 
 def ingest(db: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> IngestResult:

@@ -16,7 +16,7 @@ from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
 from protocol.wire import WireEvent, terminal_topic
 from protocol.wire_members import LookupRequest, ProfileRecord
-from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
+from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest, publish_card_types
 
 NOW = AT + timedelta(hours=1)
 SECOND = "8800000000000002"
@@ -58,6 +58,7 @@ def test_registrations_fill_the_members_table_and_the_newest_wins(hq: HqDatabase
 
 def test_a_lookup_by_card_number_answers_everything_hq_knows(hq: HqDatabase) -> None:
     feed = TerminalFeed("T1")
+    publish_card_types(hq)
     ingest(hq, feed, issue(feed, uid=UID), register(feed), feed.top_up(5_000, bonus=500),
            feed.buy_package("FACIAL", 10), issue(feed, SECOND), feed.sale(1_200))
     answer = lookup(hq, card_no=CARD)

@@ -122,10 +122,17 @@ def test_a_refund_in_the_same_batch_as_its_sale_is_judged_against_it(hq: HqDatab
     assert result.quarantined == [] and stored_value(hq, CARD) == 5000
 
 
-def test_a_refund_above_a_gap_is_not_judged_until_its_sale_can_be_there(hq: HqDatabase) -> None:
+def test_a_refund_above_a_gap_is_held_until_its_sale_can_be_there(hq: HqDatabase) -> None:
     feed = TerminalFeed("T1")
-    issue, sale = feed.issue(), feed.sale(1000)
+    opening = [feed.issue(), feed.top_up(5000)]
+    sale = feed.sale(1000)
     refund = refund_of(feed, sale, 1000)
-    ingest(hq, feed, issue)
-    assert ingest(hq, feed, refund).quarantined == []  # seq 2, the sale, is missing
-    assert ingest(hq, feed, sale).watermark == 3
+    ingest(hq, feed, *opening)
+    held = ingest(hq, feed, refund)  # seq 3, the sale, is missing: not judged, not stored
+    assert (held.stored, held.held, held.watermark, held.resend) == (0, 1, 2, [(3, 4)])
+    assert hq.events.select().count() == 2 and held.quarantined == []
+    filled = ingest(hq, feed, sale)
+    assert (filled.watermark, filled.resend) == (3, [(4, 4)])
+    judged = ingest(hq, feed, refund)  # the terminal sends it again: now judged, and allowed
+    assert (judged.stored, judged.watermark, judged.quarantined) == (1, 4, [])
+    assert stored_value(hq, CARD) == 5000

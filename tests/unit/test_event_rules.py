@@ -12,11 +12,14 @@ from membership.event_rules import (
     CARD_NOT_NAMED,
     ENTRIES_NOT_ALLOWED,
     HQ_ONLY_KIND,
+    MAX_BALANCE,
     REFUND_BEYOND_SALE,
     REFUND_NOT_OF_ITS_SALE,
+    REFUND_SALE_UNKNOWN,
     TOPUP_BONUS_BEYOND_RULE,
     TOPUP_ENTRY_KIND,
     TOPUP_PRINCIPAL_NOT_PAID,
+    balances_after,
     left_to_refund,
     max_bonus,
     paid_in,
@@ -181,9 +184,32 @@ def test_a_refund_beyond_the_sale_or_what_earlier_refunds_left_is_refused():
 def test_a_refund_of_a_sale_that_took_nothing_from_the_card_credits_nothing():
     event = refund([refund_credit(Account.PRINCIPAL, 1)])
     assert reason(event, refund_left=left_to_refund([], [])) == REFUND_BEYOND_SALE
-    assert reason(event) == ""  # HQ cannot judge yet (the sale may be in a gap): not refused
+    # HQ does not have the sale (asked only once every seq below the refund is in).
+    assert reason(event) == REFUND_SALE_UNKNOWN
+    clawback = refund([refund_credit(Account.POINTS, -50)])
+    assert reason(clawback) == ""  # gives nothing back: nothing to mint, whatever the sale
 
 
 def test_a_refund_credit_must_name_the_sale_it_reverses():
     event = refund([refund_credit(Account.PRINCIPAL, 100, reverses_op="SH001-T1-5")])
     assert reason(event, refund_left=left_to_refund(SALE, [])) == REFUND_NOT_OF_ITS_SALE
+
+
+def test_balances_after_adds_the_entries_per_card_and_account():
+    before = {(CARD.card_no, Account.PRINCIPAL): 1000}
+    entries = [credit(Account.PRINCIPAL, 500, EntryKind.TOPUP),
+               credit(Account.BONUS, 50, EntryKind.TOPUP_BONUS),
+               credit(Account.PRINCIPAL, -200, EntryKind.SPEND)]
+    assert balances_after(before, entries) == {(CARD.card_no, Account.PRINCIPAL): 1300,
+                                               (CARD.card_no, Account.BONUS): 50}
+
+
+def test_balances_beyond_what_a_card_can_hold_either_way_are_refused():
+    full = {(CARD.card_no, Account.POINTS): MAX_BALANCE - 10}
+    assert balances_after(full, [credit(Account.POINTS, 10, EntryKind.EARN)]) is not None
+    assert balances_after(full, [credit(Account.POINTS, 11, EntryKind.EARN)]) is None
+    # Many in-range credits in one event add up too.
+    many = [credit(Account.PRINCIPAL, MAX_BALANCE // 2 + 1, EntryKind.TOPUP)] * 2
+    assert balances_after({}, many) is None
+    overdrawn = {(CARD.card_no, Account.COUNT): -MAX_BALANCE}
+    assert balances_after(overdrawn, [credit(Account.COUNT, -1, EntryKind.USE)]) is None
