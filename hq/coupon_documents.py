@@ -24,8 +24,10 @@ from membership.coupons import Coupon
 from membership.errors import DomainError
 
 log = logging.getLogger("hq.coupon_documents")
-# A terminal's clock may be behind HQ's (up to max_clock_skew_s, flagged beyond): a used coupon
-# stays listed this long past its end, while such a terminal may still think it valid.
+# A terminal's clock may be behind HQ's (up to max_clock_skew_s, flagged beyond), and a coupon's
+# `valid_until` is store-local wall time while HQ's clock is UTC (a store is at most 14 hours
+# from UTC): a used coupon stays listed this long past its end, while a terminal may still
+# think it valid.
 EXPIRED_GRACE = timedelta(days=1)
 
 # What a hostile or mistaken document may raise in the core's decoders besides DomainError.

@@ -18,6 +18,8 @@ from hq.config_push import desired_documents
 from hq.coupon_documents import DECODE_ERRORS, DocumentKey, decode_coupons
 from hq.coupons import used_codes
 from hq.db import HqDatabase
+from hq.stores import StoreZones
+from hq.times import local_wall_time
 from membership.config_documents import CATALOGUE, COUPONS
 from membership.coupons import Coupon
 from protocol.wire import MAX_ID_LENGTH
@@ -38,8 +40,9 @@ class MemberCoupons:
     """Decoded coupon documents are kept by version: a new version is a new key, so nothing
     stale is ever served. Used from one thread (the worker's network loop)."""
 
-    def __init__(self, db: HqDatabase) -> None:
+    def __init__(self, db: HqDatabase, zones: StoreZones | None = None) -> None:
         self._db = db
+        self._zones = zones or StoreZones(db)
         self._decoded: dict[DocumentPair, tuple[Coupon, ...]] = {}
 
     def codes_by_member(self, terminal_id: str, member_ids: Collection[str], now: datetime
@@ -48,8 +51,10 @@ class MemberCoupons:
         members = {member_id for member_id in member_ids if member_id}
         if not members:
             return {}
+        # A coupon's times are store-local wall-clock times (docs/protocol.md, "Times").
+        wall = local_wall_time(now, self._zones.of_terminal(terminal_id))
         held = [coupon for coupon in self.effective(terminal_id)
-                if coupon.member_id in members and not coupon.used and now <= coupon.valid_until
+                if coupon.member_id in members and not coupon.used and wall <= coupon.valid_until
                 and len(coupon.code) <= MAX_ID_LENGTH]
         used = used_codes(self._db, (coupon.code for coupon in held))
         codes: dict[str, list[str]] = {}

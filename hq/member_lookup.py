@@ -23,6 +23,7 @@ from hq.balances import card_balances
 from hq.db import HqDatabase
 from hq.member_coupons import MemberCoupons
 from hq.request_parsing import parsed_or_dead_letter
+from hq.stores import StoreZones
 from hq.terminal_limits import lookup_limit, verifier_limit
 from hq.times import aware_time, stored_time, utc_now
 from membership.cards import Card, CardStatus
@@ -47,10 +48,11 @@ _MAX_REPLACEMENTS = 20  # how far back previous_card_nos follows replaced_by
 
 
 class MemberLookup:
-    def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, db: HqDatabase, clock: Callable[[], datetime] = utc_now,
+                 zones: StoreZones | None = None) -> None:
         self._db = db
         self._clock = clock
-        self.coupons = MemberCoupons(db)
+        self.coupons = MemberCoupons(db, zones)
         self.lookups = lookup_limit()
         self.verifiers = verifier_limit()
 

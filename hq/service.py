@@ -83,7 +83,7 @@ class HqWorker:
         self.ingestor = Ingestor(db, settings.max_clock_skew_s, zones=self.zones)
         self.authority = Authority(db, settings.hold_seconds, clock, HoldLimits(
             settings.hold_max_active, settings.hold_max_total_fen), self.zones)
-        self.lookup = MemberLookup(db, clock)
+        self.lookup = MemberLookup(db, clock, self.zones)
         self.snapshots = StoreSnapshots(db, self.lookup, clock)
         self.pins = PinAuthority(db, pin_secrets or load_pin_secrets(settings), clock)
         self.clock = clock

@@ -29,6 +29,9 @@ from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 from tests.support.hq_worker import running_hq_worker
 
 NOW = AT + timedelta(days=1)
+# NOW (HQ reads a naive time as UTC) on the wall clock of a store in Asia/Shanghai, HQ's default
+# zone: what a coupon's store-local validity is compared with.
+STORE_NOW = NOW + timedelta(hours=8)
 SECOND = "8800000000000002"
 GIFT = Product("GIFT-MUG", "马克杯", "retail", 3_000)
 
@@ -172,7 +175,8 @@ def test_a_lookup_answers_the_members_unused_unexpired_coupons(hq: HqDatabase) -
     assert looked_up_coupons(hq, card_no=CARD) == [()]  # no coupons document yet
     push_coupons(
         hq, coupon("M1-CASH"), coupon("M1-GIFT", gift_product=GIFT), coupon("M1-USED"),
-        coupon("M1-EXPIRED", until=NOW - timedelta(seconds=1)), coupon("M1-LAST", until=NOW),
+        coupon("M1-EXPIRED", until=STORE_NOW - timedelta(seconds=1)),
+        coupon("M1-LAST", until=STORE_NOW),
         coupon("M2-CASH", "M2"), coupon("ANYONE", ""))
     ingest(hq, feed, coupon_sale(feed, "M1-USED"))
     assert looked_up_coupons(hq, card_no=CARD) == [("M1-CASH", "M1-GIFT", "M1-LAST")]
