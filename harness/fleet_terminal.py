@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from harness.demo_config import demo_store_configuration
 from membership import card_service, counter_operations
 from membership.cards import Card
 from membership.catalogue import SaleLine
@@ -35,6 +36,10 @@ from terminal.sync.debit_guard import DebitGuard
 from terminal.sync.settings import SyncSettings
 
 DAY_START = datetime(2026, 11, 23, 9, 0)
+# What the fleet prices with: the demo documents at the versions HQ has them (fleetsim and the
+# fault tests publish them), named by every sale so that HQ can decide it again.
+CONFIGURATION = demo_store_configuration()
+RULES = CONFIGURATION.sale_rules()
 
 
 @dataclass
@@ -95,8 +100,12 @@ class SimulatedTerminal:
         )[0]
 
     def member(self, card_no: str) -> MemberContext:
-        return MemberContext(self.cards[card_no], demo.GOLD_CARD,
-                             self.store.card_balances(card_no), member_name="sim")
+        card = self.cards[card_no]
+        levels = CONFIGURATION.levels
+        level = next((item for item in levels.levels if item.code == card.level),
+                     levels.base) if levels is not None else None
+        return MemberContext(card, CONFIGURATION.card_types[card.type_code],
+                             self.store.card_balances(card_no), level=level, member_name="sim")
 
     def enrol(self) -> None:
         op = self.next_operation()
@@ -115,18 +124,19 @@ class SimulatedTerminal:
 
     def sale(self) -> None:
         card_no = self.rng.choice(sorted(self.cards))
-        products = [demo.PRODUCTS[code] for code in ("LATTE", "CAKE", "CROISSANT", "AMERICANO")]
+        products = [CONFIGURATION.products[code]
+                    for code in ("LATTE", "CAKE", "CROISSANT", "AMERICANO")]
         lines = tuple(SaleLine(n + 1, self.rng.choice(products), self.rng.randint(1, 3))
                       for n in range(self.rng.randint(1, 3)))
         member = self.member(card_no)
         op = self.next_operation()
-        due = quote(SaleRequest(op.op_id, op.at, lines), self.context, demo.RULES,
+        due = quote(SaleRequest(op.op_id, op.at, lines), self.context, RULES,
                     member).amount_due
         by_card = min(due, member.balances.stored_value) if self.rng.random() < 0.7 else 0
         tenders = tuple(t for t in (Tender(TenderKind.STORED_VALUE, by_card),
                                     Tender(TenderKind.CASH, due - by_card)) if t.amount > 0)
         decision = decide_sale(SaleRequest(op.op_id, op.at, lines, tenders), self.context,
-                               demo.RULES, member)
+                               RULES, member)
         self._authorise(decision)
         self.store.commit_sale(decision)
         self.sales.append(decision)
@@ -143,8 +153,8 @@ class SimulatedTerminal:
         card_no = self.rng.choice(sorted(self.cards))
         op = self.next_operation()
         request = SaleRequest(op.op_id, op.at,
-                              (SaleLine(1, demo.PRODUCTS["FACIAL"], 1, use_count=True),))
-        decision = decide_sale(request, self.context, demo.RULES, self.member(card_no))
+                              (SaleLine(1, CONFIGURATION.products["FACIAL"], 1, use_count=True),))
+        decision = decide_sale(request, self.context, RULES, self.member(card_no))
         self._authorise(decision)
         self.store.commit_sale(decision)
         self.sales.append(decision)

@@ -13,10 +13,11 @@ import shutil
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 from harness.broker import BrokerAccounts, BrokerError, MosquittoBroker
+from harness.demo_config import publish_demo_documents
 from harness.fleet_process import DRAIN_TIMEOUT_S, ONLINE_TIMEOUT_S, fleet_process_main
 from harness.fleet_terminal import add_timer_flags, timers_from
 from harness.reconcile import Reconciliation
@@ -36,7 +37,8 @@ def run(terminals: int, operations: int, database_url: str | None, folder: Path,
     with ExitStack() as stack:
         broker = stack.enter_context(
             MosquittoBroker(folder / "broker", accounts, autosave_every_changes=1000))
-        open_database(url).close()  # create the schema once, before any worker races to
+        with closing(open_database(url)) as db:  # the schema once, before workers race to
+            publish_demo_documents(db)  # what the fleet prices with, at HQ's versions
         for number in range(workers):
             worker = _start_worker(broker, accounts, url, number, folder / "hq")
             stack.callback(worker.stop)
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fleetsim: terminals={arguments.terminals} events={result.events_issued} "
           f"at_hq={result.events_at_hq} missing={result.missing} "
           f"duplicated={result.duplicated} balance_mismatches={result.balance_mismatches} "
-          f"events_per_s={rate:.0f}")
+          f"quarantined={result.quarantined} events_per_s={rate:.0f}")
     return 0 if result.clean else 1
 
 

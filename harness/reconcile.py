@@ -30,18 +30,20 @@ class Reconciliation:
     missing: int = 0
     duplicated: int = 0
     balance_mismatches: int = 0
+    quarantined: int = 0  # an honest terminal's events HQ quarantined: each a false alarm
 
     def __add__(self, other: Reconciliation) -> Reconciliation:
         return Reconciliation(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
 
     @property
     def clean(self) -> bool:
-        return self.missing == self.duplicated == self.balance_mismatches == 0
+        return (self.missing == self.duplicated == self.balance_mismatches == 0
+                and self.quarantined == 0)
 
 
 def _values(result: Reconciliation) -> tuple[int, ...]:
     return (result.events_issued, result.events_at_hq, result.missing, result.duplicated,
-            result.balance_mismatches)
+            result.balance_mismatches, result.quarantined)
 
 
 def reconcile_terminal(db: HqDatabase, terminal_id: str, store: TerminalLedger,
@@ -62,7 +64,9 @@ def reconcile_terminal(db: HqDatabase, terminal_id: str, store: TerminalLedger,
     mismatches = sum(1 for card_no in card_nos
                      if _comparable(card_balances(db, card_no))
                      != _comparable(store.card_balances(card_no)))
-    return Reconciliation(issued, at_hq, missing, duplicated, mismatches)
+    quarantined = db.quarantined_events.select().where(
+        db.quarantined_events.terminal_id == terminal_id).count()
+    return Reconciliation(issued, at_hq, missing, duplicated, mismatches, quarantined)
 
 
 def _comparable(balances) -> tuple:

@@ -73,6 +73,7 @@ from membership.points import EarningRule, Gift
 from membership.pricing import PointsOffsetRule, StackingRules
 from membership.promotions import Promotion
 from membership.sale import SaleRules
+from membership.sale_inputs import ConfigVersions
 
 __all__ = [
     "BLACKLIST", "CARD_TYPES", "CATALOGUE", "COMMISSION", "COUPONS", "COUPONS_USED",
@@ -115,6 +116,8 @@ class StoreConfiguration:
     points_offset: PointsOffsetRule | None = None
     gifts: Mapping[str, Gift] = field(default_factory=dict)
     commission_rules: tuple[CommissionRule, ...] = ()
+    # name -> (scope, version) of the documents this was built from, named by every sale
+    versions: ConfigVersions = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("products", "card_types", "coupons", "gifts"):
@@ -123,10 +126,13 @@ class StoreConfiguration:
             if wrong:
                 raise ValueError(f"{name}: keys {wrong} are not the items' codes")
             object.__setattr__(self, name, MappingProxyType(dict(table)))
+        object.__setattr__(self, "versions", MappingProxyType(dict(self.versions)))
 
     @classmethod
-    def from_documents(cls, bodies: Mapping[str, Mapping[str, Any]]) -> StoreConfiguration:
-        """Build from document bodies by name; see the module's docstring for missing ones."""
+    def from_documents(cls, bodies: Mapping[str, Mapping[str, Any]],
+                       versions: ConfigVersions | None = None) -> StoreConfiguration:
+        """Build from document bodies by name; see the module's docstring for missing ones.
+        `versions` gives each body's (scope, version), for the sales' events."""
         unknown = sorted(set(bodies) - set(DOCUMENT_NAMES) - READ_ELSEWHERE)
         if unknown:
             raise ConfigError("config.document_unknown", document=unknown[0])
@@ -150,6 +156,8 @@ class StoreConfiguration:
             points_offset=points.points_offset,
             gifts=by_code(points.gifts),
             commission_rules=_decoded(bodies, COMMISSION, decode_commission, ()),
+            versions={name: version for name, version in (versions or {}).items()
+                      if name in bodies},
         )
 
     def to_documents(self) -> dict[str, dict[str, Any]]:
@@ -177,6 +185,7 @@ class StoreConfiguration:
             points_offset=self.points_offset,
             stacking=self.stacking,
             commission_rules=self.commission_rules,
+            config_versions=self.versions,
         )
 
     def catalogue(self) -> Catalogue:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 from membership import commission, count_packages, points
 from membership.cards import Card, CardType, Feature
@@ -34,6 +35,7 @@ from membership.pricing import (
 )
 from membership.promotions import Promotion
 from membership.receipts import Receipt
+from membership.sale_inputs import ConfigVersions, encode_inputs
 from membership.sale_payment import SalePayment, pay_lines, stored_value_entries
 from membership.sale_receipt import sale_receipt
 from membership.sale_record import RecordLine, SaleRecord
@@ -78,6 +80,9 @@ class SaleRules:
     points_offset: PointsOffsetRule | None = None
     stacking: StackingRules = field(default_factory=StackingRules)
     commission_rules: tuple[commission.CommissionRule, ...] = ()
+    # (scope, version) of every configuration document these rules and the member's card type
+    # and level came from: the sale's event names them, so that HQ can decide it again.
+    config_versions: ConfigVersions = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,8 @@ def decide_sale(
         points_earned=award.total if award else 0,
         commissions=commissions,
         receipt=sale_receipt(record, priced, settlement, store, member, entries),
-        events=(_sale_event(record, priced, settlement, coupon_used),),
+        events=(_sale_event(record, priced, settlement, coupon_used,
+                            encode_inputs(request, member, rules.config_versions)),),
         coupon_used=coupon_used,
     )
 
@@ -302,7 +308,8 @@ def _record(
 
 
 def _sale_event(
-    record: SaleRecord, priced: PricedSale, settlement: Settlement, coupon_used: str
+    record: SaleRecord, priced: PricedSale, settlement: Settlement, coupon_used: str,
+    inputs: dict[str, Any],
 ) -> DomainEvent:
     return DomainEvent(
         type="sale.completed",
@@ -323,5 +330,7 @@ def _sale_event(
             # HQ marks the coupon used, so that no other terminal accepts it again.
             "coupon_used": coupon_used,
             "entries": [entry_to_dict(entry) for entry in record.entries],
+            # What the decision was made from: HQ decides the sale again from it.
+            "inputs": inputs,
         },
     )

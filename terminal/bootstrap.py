@@ -103,17 +103,20 @@ class ConfigurationCache:
         with self._lock:
             generation = self._store.config_generation
             if generation != self._generation:
-                self._configuration = StoreConfiguration.from_documents(self._bodies())
+                self._configuration = StoreConfiguration.from_documents(*self._bodies())
                 self._generation = generation
             return self._configuration
 
-    def _bodies(self) -> Mapping[str, Mapping[str, Any]]:
+    def _bodies(self) -> tuple[Mapping[str, Mapping[str, Any]], dict[str, tuple[str, int]]]:
+        """The bodies in force by name, and their (scope, version), which sales name."""
         bodies = {}
+        versions = {}
         for name in DOCUMENT_NAMES:
             document = self._store.effective_config(name)
             if document is not None:
                 bodies[name] = document.body
-        return bodies
+                versions[name] = (document.scope, document.version)
+        return bodies, versions
 
 
 def build_runtime(config: TerminalConfig, overrides: Overrides | None = None) -> TerminalRuntime:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.redecide import SALE, SaleRedecision
 from hq.ingest.refund_hold import known_operations
 from hq.ingest.rows import PreparedEvent
 from hq.ingest.totals import CardTotals
@@ -50,6 +51,7 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
     bonus_rules = _BonusRules(db, events) if any(e.event.type == TOP_UP for e in events) else None
     refunds = _RefundsLeft(db, events)
     totals = CardTotals(db, events)
+    sales = SaleRedecision(db, events) if any(e.event.type == SALE for e in events) else None
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
@@ -57,6 +59,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
         limit = bonus_rules.limit(prepared) if bonus_rules and event.type == TOP_UP else None
         left = refunds.left(prepared, allowed) if event.type in REFUNDS else None
         reason = quarantine_reason(event.type, event.payload, prepared.entries, limit, left)
+        if not reason and sales is not None and event.type == SALE:
+            reason = sales.reason(prepared)  # HQ decides the sale again
         reason = reason or totals.reason(prepared)
         if reason:
             quarantined.append((prepared, reason))

@@ -3,6 +3,7 @@ ledger entries built with membership.ledger and serialised with membership.event
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,13 +12,52 @@ from hq.config_push import next_document
 from hq.db import HqDatabase
 from hq.ingest import Ingestor, IngestResult
 from membership.cards import BonusTier, CardType, Feature
+from membership.catalogue import Product
 from membership.config_codec_cards import CARD_TYPES, encode_card_types
+from membership.config_codec_rules import CATALOGUE, encode_catalogue
 from membership.events import entry_to_dict
 from membership.ledger import Account, EntryKind, LedgerEntry
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
 
 AT = datetime(2026, 11, 23, 10, 0)
 CARD = "8800000000000001"
+# What the feed's sales are priced with, as HQ published it (`publish_feed_documents`; `ingest`
+# publishes it for a batch with a sale): a sale of N fen is N // 100 yuan and N % 100 fen, a
+# count use is a free service line, a card is a VIP card (stored value and counts, no points;
+# no bonus rule: `publish_card_types` gives one).
+FEED_SCOPE = "store:feed"
+FEED_PRODUCTS = (Product("YUAN", "一元", "misc", 100), Product("FEN", "一分", "misc", 1),
+                 Product("WASH", "洗发", "beauty", 0, is_service=True),
+                 Product("CUT", "剪发", "beauty", 0, is_service=True),
+                 Product("FACIAL", "面部护理", "beauty", 0, is_service=True))
+FEED_DOCUMENTS = {
+    CATALOGUE: encode_catalogue(FEED_PRODUCTS),
+    CARD_TYPES: encode_card_types([CardType("VIP", "VIP", frozenset(
+        {Feature.STORED_VALUE, Feature.COUNT}))]),
+}
+FEED_CONFIG = {name: {"scope": FEED_SCOPE, "version": 1} for name in FEED_DOCUMENTS}
+
+
+def publish_feed_documents(db: HqDatabase) -> None:
+    """HQ's copy of the documents the feed's sales name (first versions, never sent)."""
+    db.bulk_insert(db.config_documents, [
+        {"name": name, "scope": FEED_SCOPE, "version": 1,
+         "body": json.dumps(body, ensure_ascii=False), "published_at": AT}
+        for name, body in FEED_DOCUMENTS.items()], skip_duplicates=True)
+
+
+def sale_inputs(money: int, uses: Sequence[tuple[str, int]] = ()) -> dict[str, Any]:
+    """The `inputs` of a feed sale of `money` fen paid from stored value and count `uses`."""
+    lines = [(code, qty) for code, qty in (("YUAN", money // 100), ("FEN", money % 100)) if qty]
+    priced = {product.code: product.unit_price for product in FEED_PRODUCTS}
+    return {
+        "lines": [{"line_no": n, "product_code": code, "qty": qty, "unit_price": priced[code],
+                   "use_count": service, "staff_id": ""} for n, (code, qty, service) in
+                  enumerate([*((c, q, False) for c, q in lines),
+                             *((c, q, True) for c, q in uses)], start=1)],
+        "tenders": [{"kind": "stored_value", "amount": money, "reference": ""}] if money else [],
+        "coupon_code": "", "points_requested": 0, "level_code": "", "config": FEED_CONFIG,
+    }
 
 
 class TerminalFeed:
@@ -72,7 +112,7 @@ class TerminalFeed:
         return self.event("sale.completed", {
             "store_id": "SH001", "card_no": card_no, "gross": total, "amount_due": total,
             "tenders": [{"kind": "stored_value", "amount": total, "reference": ""}],
-            "change": 0}, entries)
+            "change": 0, "inputs": sale_inputs(total)}, entries)
 
     def buy_package(self, service: str, uses: int, card_no: str = CARD) -> WireEvent:
         op_id = self.next_op_id()
@@ -84,7 +124,9 @@ class TerminalFeed:
         op_id = self.next_op_id()
         entry = self._entry(op_id, card_no, Account.COUNT, -uses, EntryKind.USE, lot=lot,
                             service=service)
-        return self.event("sale.completed", {"card_no": card_no, "tenders": []}, [entry])
+        return self.event("sale.completed", {
+            "store_id": "SH001", "card_no": card_no, "amount_due": 0, "tenders": [],
+            "inputs": sale_inputs(0, [(service, uses)])}, [entry])
 
     def sale_with_uses(self, principal: int, uses: Sequence[tuple[str, int, str]],
                        card_no: str = CARD) -> WireEvent:
@@ -99,7 +141,9 @@ class TerminalFeed:
                    ] if principal else []
         return self.event("sale.completed", {
             "store_id": "SH001", "card_no": card_no, "gross": principal,
-            "amount_due": principal, "change": 0, "tenders": tenders}, entries)
+            "amount_due": principal, "change": 0, "tenders": tenders,
+            "inputs": sale_inputs(principal, [(service, count) for service, count, _ in uses])},
+            entries)
 
     def _entry(self, op_id: str, card_no: str, account: Account, delta: int, kind: EntryKind,
                lot: str = "", service: str = "") -> LedgerEntry:
@@ -122,6 +166,8 @@ def publish_card_types(db: HqDatabase) -> None:
 
 def ingest(db: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> IngestResult:
     """The events as one batch from the feed's terminal, stored: no dead letter."""
+    if any(event.type == "sale.completed" for event in events):
+        publish_feed_documents(db)
     result = Ingestor(db).handle_events(feed.topic, feed.batch(events), feed.at)
     assert result.dead_letter_reason is None, result.dead_letter_reason
     return result

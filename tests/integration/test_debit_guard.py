@@ -2,19 +2,21 @@
 last-¥50 race through the real broker, an operation's several debits held together, offline
 limits, the blacklist, and an offline overspend that HQ flags."""
 
+import dataclasses
 import threading
 from datetime import datetime
 
 import pytest
 
-from harness.fleet_terminal import SimulatedTerminal
+from harness.demo_config import publish_demo_documents
+from harness.fleet_terminal import RULES, SimulatedTerminal
 from harness.reconcile import reconcile_terminal
 from hq.balances import card_balances
 from hq.db import HqDatabase
 from membership import counter_operations as counter
 from membership.catalogue import SaleLine
 from membership.offline_limits import OfflineLimits
-from membership.sale import MemberContext, SaleRequest, decide_sale, quote
+from membership.sale import SaleRequest, decide_sale, quote
 from membership.tenders import Tender, TenderKind
 from terminal.cashier.operations.common import card_debits
 from terminal.demo import store as demo
@@ -65,7 +67,7 @@ def test_unsynced_spending_counts_against_the_offline_limit(offline_terminal):
     op = terminal.next_operation()
     sale = decide_sale(SaleRequest(op.op_id, op.at, (SaleLine(1, demo.PRODUCTS["CAKE"], 1),),
                                    (Tender(TenderKind.STORED_VALUE, 2560),)),
-                       terminal.context, demo.RULES, terminal.member(card_no))
+                       terminal.context, RULES, terminal.member(card_no))
     terminal.store.commit_sale(sale)  # ¥25.60 taken offline, not yet acknowledged
     decision = guard.authorise("op-9", card_no, "stored_value", 500)
     assert (decision.approved, decision.available) == (False, 440)
@@ -92,6 +94,7 @@ def test_limits_document_defaults_and_overrides():
 def online(broker, hq_database_url, tmp_path):
     with running_hq_worker(broker, hq_database_url, tmp_path / "hq",
                            clock=lambda: NOW) as (_, db):
+        publish_demo_documents(db)  # what the terminals price with: HQ decides their sales again
         terminals = []
         try:
             for terminal_id in ("T1", "T2"):
@@ -162,10 +165,10 @@ def test_an_operations_stored_value_and_uses_are_both_held_online(online):
     op, member = t1.next_operation(), t1.member(card_no)
     lines = (SaleLine(1, demo.PRODUCTS["CAKE"], 1),
              SaleLine(2, demo.PRODUCTS["FACIAL"], 2, use_count=True))
-    due = quote(SaleRequest(op.op_id, op.at, lines), t1.context, demo.RULES, member).amount_due
+    due = quote(SaleRequest(op.op_id, op.at, lines), t1.context, RULES, member).amount_due
     sale = decide_sale(SaleRequest(op.op_id, op.at, lines,
                                    (Tender(TenderKind.STORED_VALUE, due),)),
-                       t1.context, demo.RULES, member)
+                       t1.context, RULES, member)
     debits = card_debits(sale.entries)
     assert {(debit.kind, debit.service) for debit in debits} == {
         ("stored_value", ""), ("count", "FACIAL")}
@@ -200,12 +203,12 @@ def test_two_offline_terminals_overspending_one_card_are_flagged(online, broker)
         assert guard.authorise(f"{terminal.terminal_id}-x", card_no, "stored_value",
                                4000).approved  # each alone is within ¥50 and the ¥200 limit
         balances = terminal.store.last_known_balances(card_no)
-        member = MemberContext(card, demo.GOLD_CARD, balances)
+        member = dataclasses.replace(t1.member(card_no), balances=balances)  # as t2 knows it
         op = terminal.next_operation()
         sale = decide_sale(SaleRequest(op.op_id, op.at, (SaleLine(1, demo.PRODUCTS["BEANS"], 1),),
                                        (Tender(TenderKind.STORED_VALUE, 4000),
                                         Tender(TenderKind.CASH, 4800))),
-                           terminal.context, demo.RULES, member)
+                           terminal.context, RULES, member)
         terminal.store.commit_sale(sale)
     broker.start()
     for terminal in (t1, t2):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.demo_config import publish_demo_documents
 from harness.reconcile import reconcile_terminal
 from hq.db import open_database
 from terminal.store.store import open_store
@@ -21,6 +22,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def start_hq(broker, url: str, folder: Path, worker_id: str = "hq-1") -> subprocess.Popen:
+    db = open_database(url)
+    try:
+        publish_demo_documents(db)  # what the terminals price with, so HQ can re-decide it
+    finally:
+        db.close()
     environment = {**os.environ, "HQ_DATABASE_URL": url, "HQ_BROKER_PORT": str(broker.port),
                    "HQ_BROKER_PASSWORD": broker.accounts.hq_password, "HQ_WORKER_ID": worker_id,
                    "HQ_DATA_DIR": str(folder / "hq")}

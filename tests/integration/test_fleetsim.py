@@ -11,7 +11,7 @@ from tests.support.timers import fast_sync_flags
 
 LINE = re.compile(
     r"^fleetsim: terminals=(\d+) events=(\d+) at_hq=(\d+) missing=(\d+) duplicated=(\d+) "
-    r"balance_mismatches=(\d+) events_per_s=(\d+)$")
+    r"balance_mismatches=(\d+) quarantined=(\d+) events_per_s=(\d+)$")
 
 
 def run_fleetsim(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -29,10 +29,11 @@ def test_a_small_fleet_reconciles_cleanly_on_both_databases(hq_database_url: str
     assert len(lines) == 1, done.stdout
     match = LINE.match(lines[0])
     assert match, lines[0]
-    terminals, events, at_hq, missing, duplicated, mismatches, _ = map(int, match.groups())
+    terminals, events, at_hq, missing, duplicated, mismatches, quarantined, _ = map(
+        int, match.groups())
     assert terminals == 55
     assert events >= 55 * 2 and at_hq == events  # a refused operation makes no event
-    assert missing == duplicated == mismatches == 0
+    assert missing == duplicated == mismatches == quarantined == 0
 
 
 def test_bad_arguments_exit_non_zero_with_a_message() -> None:

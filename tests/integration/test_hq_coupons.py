@@ -25,7 +25,7 @@ from membership.coupons import Coupon, CouponKind
 from protocol.wire import WireEvent, config_topic, terminal_topic
 from protocol.wire_config import ConfigDocument
 from protocol.wire_members import LookupRequest
-from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
+from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest, publish_feed_documents
 from tests.support.hq_worker import running_hq_worker
 
 NOW = AT + timedelta(days=1)
@@ -50,6 +50,7 @@ def uses(db: HqDatabase) -> list[tuple[str, str, str, str]]:
 def test_a_sale_with_a_coupon_is_recorded_once(hq: HqDatabase) -> None:
     feed = TerminalFeed("T1")
     events = [feed.issue(), feed.top_up(5_000), coupon_sale(feed, "WELCOME10")]
+    publish_feed_documents(hq)
     first = Ingestor(hq).handle_events(feed.topic, feed.batch(events), feed.at)
     assert first.coupon_uses and not first.duplicates
     assert uses(hq) == [("WELCOME10", "T1-3", "T1", CARD)]

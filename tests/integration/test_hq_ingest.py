@@ -15,12 +15,18 @@ from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
 from membership.ledger import derive_balances
 from protocol.wire import AuthRequest, Shadow, build_status, terminal_topic
-from tests.integration.hq_feed import CARD, TerminalFeed, publish_card_types
+from tests.integration.hq_feed import (
+    CARD,
+    TerminalFeed,
+    publish_card_types,
+    publish_feed_documents,
+)
 
 
 @pytest.fixture
 def ingestor(hq: HqDatabase) -> Ingestor:
     publish_card_types(hq)  # the bonus of the feed's top-ups
+    publish_feed_documents(hq)  # what its sales name, for HQ to decide them again
     return Ingestor(hq)
 
 

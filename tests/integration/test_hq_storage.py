@@ -16,7 +16,7 @@ from hq.ingest import Ingestor
 from hq.models import Hold, LedgerRow
 from membership.ledger import Account, EntryKind, LedgerEntry
 from protocol.wire import AuthRequest
-from tests.integration.hq_feed import CARD, TerminalFeed
+from tests.integration.hq_feed import CARD, TerminalFeed, publish_feed_documents
 
 
 def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:
@@ -104,6 +104,7 @@ def test_migration_2_drops_the_ledger_foreign_key_and_keeps_the_entries(
     assert hq.migrate()[0] == 2  # and every later one
     assert _ledger_foreign_keys(hq) == []
     assert ledger_entries(hq, CARD) == feed.entries
+    publish_feed_documents(hq)
     Ingestor(hq).handle_events(feed.topic, feed.batch([feed.sale(1_000)]), feed.at)
     assert len(ledger_entries(hq, CARD)) == 2
     # SQLite made the table anew: its indexes came back with it.
@@ -164,6 +165,7 @@ def test_migration_6_keys_holds_per_debit_and_keeps_the_holds(hq_database_url: s
         assert available(hq, CARD, "stored_value", now=now) == 4_000
         uses = AuthRequest("T1", op_id, CARD, "count", 1, "WASH")
         assert authority.authorise(uses, now).approved  # refused before: one hold per op
+        publish_feed_documents(hq)
         Ingestor(hq).handle_events(feed.topic, feed.batch([feed.sale_with_uses(
             1_000, [("WASH", 1, lot)])]), feed.at)
         assert [hold.state for hold in hq.holds.select()] == ["consumed", "consumed"]

@@ -18,6 +18,7 @@ from membership.event_rules import (
     TOPUP_PRINCIPAL_NOT_PAID,
 )
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
+from tests.integration.hq_feed import sale_inputs
 from tests.security.hostile_wire import (
     AT,
     answer,
@@ -91,7 +92,7 @@ def sale_from_card(seq: int, amount: int) -> WireEvent:
     return WireEvent(seq, f"T1-{seq}", "sale.completed", AT, {
         "store_id": "SH001", "card_no": CARD, "gross": amount, "amount_due": amount,
         "tenders": [{"kind": "stored_value", "amount": amount, "reference": ""}], "change": 0,
-        "entries": [spend]})
+        "entries": [spend], "inputs": sale_inputs(amount)})
 
 
 def refund_of(seq: int, original_seq: int, amount: int) -> WireEvent:

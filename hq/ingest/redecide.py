@@ -1,0 +1,136 @@
+"""HQ decides each sale of a batch again (DESIGN.md decision 11, issue 10 point 2).
+
+For each `sale.completed`, from the `inputs` its event carries (membership.sale_inputs): the
+configuration HQ published at the versions the sale names (hq.ingest.published), the card as
+HQ knows it (its `cards` row, or a `card.issued` / `card.replaced` earlier in the batch), then
+the core's `sale_mismatch` (membership.sale_redecision). The reason it returns is the event's
+quarantine reason (hq.ingest.quarantine), "" when HQ's decision moves what the terminal's does:
+
+- `sale_inputs_missing`: no `inputs` (a terminal build from before them);
+- `sale_inputs_invalid:<field>`: inputs not as docs/protocol.md gives them;
+- `config_version_unknown:<name>`: a document version HQ never published;
+- `config_invalid:<name>`: versions HQ published that do not make a configuration together;
+- `sale_mismatch:<what>`: HQ's decision differs (`points_earned`, `stored_value`,
+  `unit_price`, `level`, `refused:<key>` when HQ's core refuses the sale, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hq.db import HqDatabase
+from hq.ingest.published import PUBLISHED, ConfigUnknown, PublishedConfigurations, config_key
+from hq.ingest.rows import PreparedEvent
+from hq.stores import StoreZones
+from hq.times import local_wall_time
+from membership.cards import Card
+from membership.sale_inputs import SaleInputs, decode_inputs
+from membership.sale_redecision import CardAtHq, SaleSeen, sale_mismatch
+
+SALE = "sale.completed"
+INPUTS_MISSING = "sale_inputs_missing"
+INPUTS_INVALID = "sale_inputs_invalid"
+MISMATCH = "sale_mismatch"
+
+
+class SaleRedecision:
+    """The batch's sales' inputs, the configurations they name and the cards they pay with,
+    each read once for the whole batch."""
+
+    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent],
+                 published: PublishedConfigurations = PUBLISHED,
+                 zones: StoreZones | None = None) -> None:
+        events = list(events)
+        self._zones = zones or StoreZones(db)
+        self._published = published
+        self._inputs: dict[int, SaleInputs | str] = {
+            prepared.event.seq: _inputs(prepared.event.payload)
+            for prepared in events if prepared.event.type == SALE}
+        published.load(db, [config_key(inputs.config) for inputs in self._inputs.values()
+                             if isinstance(inputs, SaleInputs)])
+        self._cards = _cards(db, events)
+
+    def reason(self, prepared: PreparedEvent) -> str:
+        """"" when HQ's own decision of the sale moves exactly what its entries move."""
+        inputs = self._inputs.get(prepared.event.seq)
+        if inputs is None:
+            return ""  # not a sale
+        if isinstance(inputs, str):
+            return inputs
+        try:
+            configuration = self._published.configuration(config_key(inputs.config))
+        except ConfigUnknown as unknown:
+            return str(unknown)
+        event = prepared.event
+        payload = event.payload
+        card_no = _text(payload.get("card_no"))
+        terminal_id, store_id = event.op_id.rpartition("-")[0], _text(payload.get("store_id"))
+        # The core compares the sale's time with store-local configuration times (a coupon's
+        # validity, a promotion's hours) and dates points lots by it: the store's wall clock.
+        at = local_wall_time(event.at, self._zones.of_terminal(terminal_id, store_id))
+        sale = SaleSeen(op_id=event.op_id, at=at, store_id=store_id,
+                        terminal_id=terminal_id, card_no=card_no,
+                        amount_due=payload.get("amount_due"), entries=prepared.entries)
+        mismatch = sale_mismatch(sale, inputs, configuration,
+                                 self._card(card_no, _text(payload.get("actor_card_no"))))
+        return f"{MISMATCH}:{mismatch}" if mismatch else ""
+
+    def _card(self, card_no: str, actor_card_no: str) -> CardAtHq | None:
+        card = self._cards.get(card_no)
+        if card is None or not card.type_code:
+            return None
+        actor = self._cards.get(actor_card_no) if actor_card_no else None
+        levels = tuple(dict.fromkeys(
+            level for level in (card.level, actor.level if actor else "") if level))
+        return CardAtHq(card, levels)
+
+
+def _inputs(payload: dict[str, Any]) -> SaleInputs | str:
+    if "inputs" not in payload:
+        return INPUTS_MISSING
+    try:
+        return decode_inputs(payload["inputs"])
+    except ValueError as error:
+        return f"{INPUTS_INVALID}:{error}"
+
+
+def _cards(db: HqDatabase, events: Sequence[PreparedEvent]) -> dict[str, Card]:
+    """The cards the batch's sales pay with: HQ's rows, then as the batch's earlier card
+    events leave them (a card enrolled or replaced offline, sold to before HQ applied it)."""
+    wanted = {card for prepared in events if prepared.event.type == SALE
+              for card in (_text(prepared.event.payload.get("card_no")),
+                           _text(prepared.event.payload.get("actor_card_no"))) if card}
+    for prepared in events:
+        if prepared.event.type == "card.replaced":
+            wanted.add(_text(prepared.event.payload.get("old_card_no")))
+    cards: dict[str, Card] = {}
+    if not wanted:
+        return cards
+    rows = db.cards
+    for card_no, member_id, type_code, level in rows.select(
+            rows.card_no, rows.member_id, rows.type_code, rows.level).where(
+            rows.card_no.in_(sorted(wanted))).tuples():
+        cards[card_no] = Card(card_no, member_id, type_code, level=level)
+    for prepared in events:
+        _follow(cards, prepared.event.type, prepared.event.payload)
+    return cards
+
+
+def _follow(cards: dict[str, Card], event_type: str, payload: dict[str, Any]) -> None:
+    if event_type == "card.issued":
+        card_no = _text(payload.get("card_no"))
+        known = cards.get(card_no)
+        if card_no and (known is None or not known.type_code):
+            cards[card_no] = Card(card_no, _text(payload.get("member_id")),
+                                  _text(payload.get("type_code")),
+                                  level=_text(payload.get("level")))
+    elif event_type == "card.replaced":
+        old = cards.get(_text(payload.get("old_card_no")))
+        new_no = _text(payload.get("new_card_no"))
+        if old is not None and new_no and new_no not in cards:
+            cards[new_no] = Card(new_no, old.member_id, old.type_code, level=old.level)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
