@@ -50,6 +50,7 @@ class CardState:
     uid: str | None = None
     parent_card_no: str = ""
     quota: int = 0
+    issued_store_id: str = ""  # "" unknown (membership.store_rules); a replacement keeps it
 
 
 # The events that date a card (its issue day, in its store's zone).

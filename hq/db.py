@@ -36,6 +36,7 @@ from hq.models import (
     Store,
     Terminal,
 )
+from hq.ownership import add_store_ownership
 from hq.times import stored_time, utc_now
 
 DATA_DIR_ENV = "HQ_DATA_DIR"
@@ -327,6 +328,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "quarantined events: one row per (terminal_id, seq)", _add_quarantine),
     Migration(10, "an index of holds by terminal, for its bounds", _index_holds_by_terminal),
     Migration(11, "stores: name, region and time zone", _add_stores),
+    Migration(12, "card issuers, member registrars, overdraft reasons", add_store_ownership),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

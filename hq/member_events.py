@@ -1,7 +1,9 @@
 """Member profiles from `member.registered` events into HQ's members table.
 
 Registrations of one member may arrive from several terminals in any order: the newest one (on
-the terminal's clock) wins, the same rule as card status changes (hq.card_events).
+the terminal's clock, never later than HQ received it: hq.ingest.future_times) wins, the same
+rule as card status changes (hq.card_events). The first registration's store owns the member:
+only it may change the profile (membership.store_rules, hq.ingest.ownership_screen).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from protocol.wire import WireEvent
 MEMBER_REGISTERED = "member.registered"
 
 
-def member_rows(events: Iterable[WireEvent]) -> list[dict[str, Any]]:
-    """One row per member registered by the events: the newest registration of each.
-    protocol.wire has checked every member.registered payload."""
+def member_rows(events: Iterable[WireEvent], store_id: str = "") -> list[dict[str, Any]]:
+    """One row per member registered by the events (of a terminal of `store_id`): the newest
+    registration of each. protocol.wire has checked every member.registered payload."""
     newest: dict[str, dict[str, Any]] = {}
     for event in events:
         if event.type != MEMBER_REGISTERED:
@@ -27,7 +29,7 @@ def member_rows(events: Iterable[WireEvent]) -> list[dict[str, Any]]:
         payload = event.payload
         row = {"member_id": payload["member_id"], "name": payload.get("name", ""),
                "phone": payload.get("phone", ""), "birthday": payload.get("birthday", ""),
-               "updated_at": event.at}
+               "updated_at": event.at, "store_id": store_id}
         current = newest.get(row["member_id"])
         if current is None or current["updated_at"] <= row["updated_at"]:
             newest[row["member_id"]] = row
@@ -35,8 +37,9 @@ def member_rows(events: Iterable[WireEvent]) -> list[dict[str, Any]]:
 
 
 def store_members(db: HqDatabase, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert or update each profile unless a newer registration is stored already. One
-    statement per member, so two workers registering the same member cannot conflict."""
+    """Insert or update each profile unless a newer registration is stored already (the
+    registering store stays the first one's). One statement per member, so two workers
+    registering the same member cannot conflict."""
     members = db.members
     for row in rows:
         members.insert(**row).on_conflict(

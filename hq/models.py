@@ -115,6 +115,9 @@ class CardRow(HqModel):
     # A subsidiary card's parent (card.issued); indexed since version 8, for hq.subsidiaries.
     parent_card_no = TextField(default="", index=True)
     quota = BigIntegerField(default=0)  # a subsidiary card's spending quota per period, fen
+    # The store of the terminal whose card.issued HQ applied first (membership.store_rules);
+    # "" = unknown. Since version 12.
+    issued_store_id = TextField(default="")
 
     class Meta:
         table_name = "cards"
@@ -127,7 +130,8 @@ class MemberRow(HqModel):
     name = TextField(default="")
     phone = TextField(default="", index=True)  # digits, as membership.profiles normalises
     birthday = TextField(default="")  # membership.birthdays.format_birthday text; "" = none
-    updated_at = DateTimeField()  # terminal time of the event applied last
+    updated_at = DateTimeField()  # terminal time of the event applied last (at most HQ's)
+    store_id = TextField(default="")  # the store that registered the member; since version 12
 
     class Meta:
         table_name = "members"
@@ -188,7 +192,8 @@ class Hold(HqModel):
 
 
 class Overdraft(HqModel):
-    """A card left below zero by offline debits (decision 6): for a person to settle."""
+    """A card left below zero by offline debits (decision 6), or offline debits beyond an
+    offline limit: for a person to settle."""
 
     id = BigAutoField()
     card_no = TextField(index=True)
@@ -197,8 +202,11 @@ class Overdraft(HqModel):
     op_id = TextField()
     kind = TextField()  # stored_value or count
     service = TextField(default="")
-    amount_over = BigIntegerField()  # fen (or uses) below zero after this event
+    amount_over = BigIntegerField()  # fen (or uses) below zero (or beyond the limit)
     detected_at = DateTimeField()
+    # balance: below zero; offline_limit_card / offline_limit_terminal: offline debits beyond
+    # the card's or the terminal's offline limit (membership.offline_excess). Since version 12.
+    reason = TextField(default="balance")
 
     class Meta:
         table_name = "overdrafts"
