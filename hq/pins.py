@@ -9,7 +9,10 @@ HQ's clock for its nonce still to be remembered, is refused without touching the
 request sealed with an earlier scheme (protocol.wire_pins.PIN_ALGORITHM) is a dead letter
 `pin_algorithm` and refused `pin.algorithm`. A terminal that has counted wrong PINs on
 FAILED_CARDS_PER_DAY distinct cards (hq.terminal_limits) has its checks of other cards refused
-`pin.terminal_limited`, uncounted: one terminal cannot lock every card of the chain.
+`pin.terminal_limited`, uncounted: one terminal cannot lock every card of the chain. A card's
+first PIN is set only by a terminal of the store that issued it (`pin.not_own_store`,
+membership.store_rules): another store could otherwise choose the PIN of a card it does not
+own before its member does.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from typing import Any
 from peewee import IntegrityError
 
 from hq.db import HqDatabase
+from hq.ownership import card_issuers, terminal_store
 from hq.pin_secrets import PinSecrets
 from hq.terminal_limits import failed_card_limit
 from hq.times import stored_time, utc_now
 from membership.pin_hash import OFFLINE_COST, ONLINE_COST, make_verifier, matches
+from membership.store_rules import PIN_NOT_OWN_STORE, may_act
 from protocol.pin_sealing import SealError, open_sealed
 from protocol.wire import WireError
 from protocol.wire_pins import (
@@ -156,6 +161,8 @@ class PinAuthority:
         if request.purpose == "set":
             if row is not None:
                 return _refused(ALREADY_SET)
+            if not self._issuing_store(request):
+                return _refused(PIN_NOT_OWN_STORE)
             pins.insert(card_no=request.card_no, failures=0, locked=False, updated_at=now,
                         **(new_verifiers or {})).execute()
             return PinResponse("accepted", MAX_FAILURES)
@@ -173,6 +180,16 @@ class PinAuthority:
             return PinResponse("accepted", MAX_FAILURES)  # nothing to reset: no write
         self._db.update_row(pins, "card_no", row.card_no, changes)
         return PinResponse("accepted", MAX_FAILURES)
+
+    def _issuing_store(self, request: PinRequest) -> bool:
+        """Whether the terminal's store issued the card (or HQ does not know who did)."""
+        issuer = card_issuers(self._db, [request.card_no]).get(request.card_no, "")
+        store = terminal_store(self._db, request.terminal_id)
+        if may_act(store, issuer):
+            return True
+        log.warning("refused the first PIN of card %s from terminal %s: store %r did not "
+                    "issue it (%r did)", request.card_no, request.terminal_id, store, issuer)
+        return False
 
     def _count_failure(self, row: Any, now: datetime) -> PinResponse:
         failures = row.failures + 1

@@ -31,6 +31,9 @@ from hq.card_events import (
 from hq.coupons import coupon_use_rows, store_coupon_uses
 from hq.db import HqDatabase
 from hq.ingest.conflicts import record_seq_conflicts
+from hq.ingest.future_times import clamped_events
+from hq.ingest.offline_flags import record_offline_excesses
+from hq.ingest.ownership_screen import screen_stores
 from hq.ingest.quarantine import Screened, screen, store_quarantined
 from hq.ingest.refund_hold import first_held_seq
 from hq.ingest.rows import (
@@ -57,6 +60,7 @@ from hq.ingest.sql import (
     stored_seqs_above,
 )
 from hq.member_events import member_rows, store_members
+from hq.ownership import with_first_issuers
 from hq.stores import StoreZones
 from hq.subsidiaries import follow_parents
 from hq.times import UTC, stored_time
@@ -134,21 +138,24 @@ class Ingestor:
             record_seq_conflicts(self._db, batch.terminal_id, [
                 event for event in storable.events if event.event.seq not in stored_seqs],
                 received_at)
-        # What no rule allows is stored but applied to nothing.
-        screened = (screen(self._db, stored_events) if self._verify_events
-                    else Screened(list(stored_events), []))
+        store_id = terminal.store_id or batch.store_id
+        screened = self._screened(stored_events, store_id)
         store_quarantined(self._db, batch.terminal_id, screened.quarantined, received_at)
         new_events = screened.allowed
         coupon_uses = coupon_use_rows(batch.terminal_id, (event.event for event in new_events),
                                       received_at)
         card_events = False
         if new_events:
-            card_events = self._apply_effects(batch.terminal_id, new_events, received_at)
+            card_events = self._apply_effects(batch.terminal_id, new_events, received_at,
+                                              store_id)
             store_coupon_uses(self._db, coupon_uses)
         watermark, resend = self._advance(terminal, batch, stored_before, stored_seqs,
                                           received_at)
         self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
                                 received_at)
+        if self._verify_events:
+            record_offline_excesses(self._db, batch.terminal_id, new_events,
+                                    terminal.watermark, watermark, received_at)
         return IngestResult(len(stored_seqs), len(storable.events) - len(stored_seqs), watermark,
                             resend, card_events=card_events, coupon_uses=bool(coupon_uses),
                             quarantined=[(event.event.seq, reason)
@@ -168,6 +175,16 @@ class Ingestor:
                  batch.terminal_id, held_from)
         return dataclasses.replace(batch, events=tuple(
             event for event in batch.events if event.event.seq < held_from))
+
+    def _screened(self, events: Sequence[PreparedEvent], store_id: str) -> Screened:
+        """What no rule allows is stored but applied to nothing: the cross-store rules first,
+        then the mint rules, for a terminal of `store_id`."""
+        if not self._verify_events:
+            return Screened(list(events), [])
+        owned = screen_stores(self._db, events, store_id)
+        screened = screen(self._db, owned.allowed)
+        return Screened(screened.allowed, sorted([*owned.quarantined, *screened.quarantined],
+                                                 key=lambda refused: refused[0].event.seq))
 
     def _locked_terminal(self, terminal_id: str) -> TerminalState:
         """The terminal's row, locked until the transaction ends.
@@ -196,19 +213,21 @@ class Ingestor:
         return {seq for (seq,) in inserted}
 
     def _apply_effects(self, terminal_id: str, new_events: Sequence[PreparedEvent],
-                       received_at: datetime) -> bool:
+                       received_at: datetime, store_id: str) -> bool:
         """Ledger, cards, members and holds of the new events; True when the blacklist may
-        have changed."""
+        have changed. Cards and members take the events' times no later than HQ received them
+        (hq.ingest.future_times)."""
         op_ids = [event.event.op_id for event in new_events]
         locked = self._locked_cards(_cards_touched(new_events), terminal_id, op_ids)
         rows = [entry_row(terminal_id, event.event.seq, entry)
                 for event in new_events for entry in event.entries]
         self._db.bulk_insert(self._db.ledger, rows)
-        blacklist_changed = self._update_cards(locked.cards,
-                                               [event.event for event in new_events],
-                                               terminal_id)
-        follow_parents(self._db, [event.event for event in new_events])
-        store_members(self._db, member_rows(event.event for event in new_events))
+        events = clamped_events((event.event for event in new_events), received_at,
+                                self._max_clock_skew_s)
+        blacklist_changed = self._update_cards(
+            with_first_issuers(locked.cards, events, store_id), events, terminal_id)
+        follow_parents(self._db, events)
+        store_members(self._db, member_rows(events, store_id))
         if locked.held:
             consume_holds(self._db, terminal_id, op_ids, locked.held, received_at)
         return blacklist_changed

@@ -31,6 +31,10 @@ CARD_AND_MONEY_ERRORS = {
         "本机近期密码错误的卡过多，总部暂停本机验证密码",
         "Wrong PINs on too many cards here lately: HQ has paused PIN checks at this terminal",
     ),
+    "pin.not_own_store": (
+        "此卡不是本店开的卡，首次设置密码须在开卡门店办理",
+        "This card was issued by another store: its first PIN is set there",
+    ),
     "member.unknown": ("总部没有使用此手机号的会员", "HQ has no member with this phone number"),
     "member.name_invalid": (
         "会员姓名最多 {max} 个字，且不能含控制字符",
