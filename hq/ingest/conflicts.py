@@ -18,6 +18,7 @@ from typing import Any
 
 from hq.db import HqDatabase
 from hq.ingest.rows import PreparedEvent
+from hq.times import aware_time
 from protocol.wire import encode, terminal_topic
 
 SEQ_CONFLICT = "seq_conflict"
@@ -38,7 +39,8 @@ def record_seq_conflicts(db: HqDatabase, terminal_id: str,
     stored = {row[0]: _stored_json(*row) for row in rows}
     conflicts = 0
     for prepared in duplicates:
-        received = prepared.event.to_json()
+        # Its time as an instant in UTC, as the stored one: the event's `at` is stored UTC.
+        received = {**prepared.event.to_json(), "at": aware_time(prepared.event.at).isoformat()}
         before = stored.get(prepared.event.seq)
         if before is None or _same(before, received):
             continue
@@ -58,7 +60,7 @@ def _stored_json(seq: int, op_id: str, event_type: str, terminal_at: Any, payloa
                  ) -> dict[str, Any]:
     at = terminal_at if isinstance(terminal_at, datetime) else datetime.fromisoformat(
         str(terminal_at))
-    return {"seq": seq, "op_id": op_id, "type": event_type, "at": at.isoformat(),
+    return {"seq": seq, "op_id": op_id, "type": event_type, "at": aware_time(at).isoformat(),
             "payload": json.loads(payload)}
 
 
