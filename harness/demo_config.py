@@ -4,6 +4,9 @@ decides them again with (hq.ingest.redecide)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from hq.config_push import next_document
 from hq.db import HqDatabase
 from hq.times import utc_now
@@ -19,10 +22,11 @@ def demo_store_configuration() -> StoreConfiguration:
         documents, {name: (DEMO_SCOPE, DEMO_VERSION) for name in documents})
 
 
-def publish_demo_documents(db: HqDatabase) -> None:
-    """Store the demo documents as HQ's first versions (not sent: the fleet's terminals hold
-    them already); a document HQ has already is left as it is."""
+def publish_demo_documents(db: HqDatabase,
+                           documents: Mapping[str, dict[str, Any]] | None = None) -> None:
+    """Store the demo documents (or `documents`) as HQ's first versions of scope `all` (not
+    sent: the terminals hold them already); a document HQ has already is left as it is."""
     rows = db.config_documents
-    for name, body in demo_documents().items():
+    for name, body in (documents or demo_documents()).items():
         if not rows.select().where(rows.name == name).exists():
             next_document(db, name, DEMO_SCOPE, body, utc_now())

@@ -26,6 +26,7 @@ from terminal.cashier.context import CashierContext, ManagerApproval, StaffMembe
 from terminal.cashier.ports import PinProof
 from terminal.demo import store as demo
 from terminal.demo.documents import demo_configuration
+from terminal.demo.seed import DEMO_SCOPE, DEMO_VERSION
 from terminal.i18n import has_translation
 from terminal.receipts.printing import ReceiptPrintService
 from terminal.store import TerminalStore, open_store
@@ -47,7 +48,11 @@ ROOMY_LIMITS = {"per_card_fen": 500_000, "per_card_uses": 10, "per_terminal_fen"
 
 
 def configuration() -> StoreConfiguration:
-    return dataclasses.replace(demo_configuration(), gifts=by_code([MUG]))
+    """The demo store's, as HQ publishes it at version 1 of scope `all` (publish it at HQ with
+    `publish_demo_documents(db, configuration().to_documents())`): sales name the versions."""
+    config = dataclasses.replace(demo_configuration(), gifts=by_code([MUG]))
+    return dataclasses.replace(config, versions={
+        name: (DEMO_SCOPE, DEMO_VERSION) for name in config.to_documents()})
 
 
 @dataclass

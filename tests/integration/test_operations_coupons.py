@@ -15,6 +15,7 @@ import pytest
 from huiyuan_devices.cardreader.base import CardPresented, CardSource
 
 from harness.broker import MosquittoBroker
+from harness.demo_config import publish_demo_documents
 from membership.catalogue import SaleLine
 from membership.config_documents import COUPONS_USED, StoreConfiguration, by_code
 from membership.coupons import Coupon, CouponKind
@@ -30,6 +31,7 @@ from tests.integration.cashier_world import (
     MANAGER,
     CashierWorld,
     cashier_world,
+    configuration,
     refused_key,
 )
 from tests.integration.desk_world import (
@@ -187,8 +189,9 @@ def test_a_malformed_coupons_used_body_refuses_no_coupon(world):
 def fleet(broker: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[CashierWorld, ...]]:
     """Terminals T1 and T2 of SH001, online through the broker to a real HQ worker."""
     with (running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",
-                            clock=lambda: NOW),
+                            clock=lambda: NOW) as (_, db),
           ExitStack() as stack):
+        publish_demo_documents(db, configuration().to_documents())  # what the sales name
         yield tuple(stack.enter_context(_online_terminal(broker, tmp_path, terminal_id))
                     for terminal_id in ("T1", "T2"))
 

@@ -11,12 +11,20 @@ from pathlib import Path
 import pytest
 
 from harness.broker import MosquittoBroker
+from harness.demo_config import publish_demo_documents
 from hq.db import HqDatabase
 from membership.catalogue import SaleLine
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
 from terminal.demo import store as demo
-from tests.integration.cashier_world import CARD_NO, CASHIER, CashierWorld, cashier_world, tenders
+from tests.integration.cashier_world import (
+    CARD_NO,
+    CASHIER,
+    CashierWorld,
+    cashier_world,
+    configuration,
+    tenders,
+)
 from tests.support.hq_worker import running_hq_worker
 from tests.support.timers import fast_sync_settings
 from tests.support.waiting import wait_for
@@ -32,6 +40,7 @@ def online(broker: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[CashierWor
     with (running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq",
                             clock=lambda: NOW) as (_, db),
           cashier_world(tmp_path, NOW, settings) as world):
+        publish_demo_documents(db, configuration().to_documents())  # what the sales name
         yield world, db
 
 

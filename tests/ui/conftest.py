@@ -75,8 +75,10 @@ def screens_dir() -> Path:
 @pytest.fixture
 def hq_worker(broker: Any, tmp_path: Path) -> Iterator[Any]:
     """A real HQ worker on SQLite against the test's broker."""
+    from harness.demo_config import publish_demo_documents
     from tests.support.hq_worker import running_hq_worker
 
     with running_hq_worker(broker, f"sqlite:///{tmp_path / 'hq.sqlite3'}",
-                           tmp_path / "hq") as (worker, _):
+                           tmp_path / "hq") as (worker, db):
+        publish_demo_documents(db)  # what the seeded terminals sell with (seed_configuration)
         yield worker
