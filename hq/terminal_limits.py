@@ -15,6 +15,8 @@ import threading
 from collections import deque
 from datetime import datetime, timedelta
 
+from hq.times import stored_time
+
 LOOKUPS_PER_MINUTE = 30  # a busy counter serves a member every 20 s or so
 VERIFIERS_PER_HOUR = 60  # offline PIN verifiers: only for cards read at the terminal
 FAILED_CARDS_PER_DAY = 10  # distinct cards a terminal may count wrong PINs on
@@ -30,6 +32,7 @@ class RateLimit:
 
     def take(self, terminal_id: str, now: datetime) -> bool:
         """Counts one use and returns True, or returns False (uncounted) when over the limit."""
+        now = stored_time(now)  # HQ's clock as stored: naive UTC, whatever it was given as
         with self._lock:
             uses = self._uses.setdefault(terminal_id, deque())
             while uses and uses[0] <= now - self.period:
@@ -50,15 +53,18 @@ class FailedCardLimit:
         self._lock = threading.Lock()
 
     def allows(self, terminal_id: str, card_no: str, now: datetime) -> bool:
+        now = stored_time(now)
         with self._lock:
             cards = self._recent(terminal_id, now)
             return card_no in cards or len(cards) < self.limit
 
     def count_failure(self, terminal_id: str, card_no: str, now: datetime) -> None:
+        now = stored_time(now)
         with self._lock:
             self._recent(terminal_id, now)[card_no] = now
 
     def _recent(self, terminal_id: str, now: datetime) -> dict[str, datetime]:
+        """The terminal's cards failed within the period; `now` as stored_time gives it."""
         cards = self._failed.setdefault(terminal_id, {})
         for card_no in [card for card, at in cards.items() if at <= now - self.period]:
             del cards[card_no]

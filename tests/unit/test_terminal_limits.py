@@ -3,7 +3,8 @@ cards a terminal may fail PINs on."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hq.terminal_limits import FailedCardLimit, RateLimit
 
@@ -32,3 +33,12 @@ def test_a_terminal_fails_pins_on_a_bounded_number_of_cards():
     assert limit.allows("T1", "C", AT + timedelta(days=1))  # B's failure is a day old
     limit.count_failure("T1", "C", AT + timedelta(days=1))
     assert not limit.allows("T1", "D", AT + timedelta(days=1))  # A (12 h ago) and C
+
+
+def test_a_window_counts_instants_whatever_zone_the_clock_gives() -> None:
+    """HQ's clock is aware UTC, stored times naive UTC: the same instant either way."""
+    limit = RateLimit(1, timedelta(minutes=1))
+    at = datetime(2026, 12, 8, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert limit.take("T1", at)
+    assert not limit.take("T1", datetime(2026, 12, 7, 23, 30, 30))  # 30 s later, naive UTC
+    assert limit.take("T1", at.astimezone(UTC) + timedelta(seconds=61))
