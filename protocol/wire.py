@@ -35,7 +35,12 @@ from protocol.wire_times import (
     with_entry_offsets,
 )
 
-SCHEMA = 1
+# The protocol's version, written on every message (docs/protocol.md, Versions). 2: sales carry
+# their decision's inputs, times their UTC offset. HQ refuses a terminal's message of another
+# version (`schema_unsupported`: terminals are upgraded after HQ); a terminal still reads HQ's
+# messages of version 1 (retained ones outlive HQ's upgrade). A message without one is version 1.
+SCHEMA = 2
+READABLE_SCHEMAS = frozenset({1, 2})
 PREFIX = "hy/v1"
 MAX_EVENT_BATCH_BYTES = 256 * 1024
 MAX_EVENTS_PER_BATCH = 500
@@ -94,9 +99,16 @@ def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES, max_int: int | No
         raise WireError("malformed_json", str(error)[:200]) from None
     if not isinstance(message, dict):
         raise WireError("malformed_json", "not an object")
-    if message.get("schema") != SCHEMA:
-        raise WireError("schema_unknown", repr(message.get("schema"))[:40])
+    check_schema(message, READABLE_SCHEMAS)
     return message
+
+
+def check_schema(message: Mapping[str, Any], schemas: frozenset[int]) -> None:
+    """WireError `schema_unsupported` unless the message's version is one of `schemas`."""
+    schema = message.get("schema", 1)
+    if not is_int(schema) or schema not in schemas:
+        raise WireError("schema_unsupported",
+                        f"schema {schema!r:.20}: this side speaks {max(schemas)}")
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,7 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     if kind != "events":
         raise WireError("topic_invalid", topic)
     message = decode(payload, MAX_EVENT_BATCH_BYTES, MAX_TERMINAL_INT)
+    check_schema(message, frozenset({SCHEMA}))  # a terminal's message: this version only
     terminal_id = required_text(message, "terminal_id")
     if terminal_id != topic_terminal:
         raise WireError("terminal_mismatch", f"{terminal_id!r} on {topic_terminal!r}'s topic")
@@ -225,11 +238,34 @@ def build_ack(terminal_id: str, watermark: int, at: datetime,
     return encode(message)
 
 
+@dataclass(frozen=True)
+class Ack:
+    watermark: int
+    quarantined: tuple[tuple[int, str], ...] = ()  # (seq, reason), as build_ack lists them
+
+
 def parse_ack(payload: bytes) -> int:
-    watermark = decode(payload).get("watermark")
+    return parse_ack_message(payload).watermark
+
+
+def parse_ack_message(payload: bytes) -> Ack:
+    message = decode(payload)
+    watermark = message.get("watermark")
     if not is_int(watermark) or not 0 <= watermark <= MAX_SEQ:
         raise WireError("invalid_field", "watermark")
-    return watermark
+    listed = message.get("quarantined", [])
+    if not isinstance(listed, list) or len(listed) > MAX_EVENTS_PER_BATCH:
+        raise WireError("invalid_field", "quarantined")
+    return Ack(watermark, tuple(_quarantined(item) for item in listed))
+
+
+def _quarantined(item: Any) -> tuple[int, str]:
+    seq = item.get("seq") if isinstance(item, dict) else None
+    reason = item.get("reason") if isinstance(item, dict) else None
+    if not is_int(seq) or not 1 <= seq <= MAX_SEQ or not isinstance(reason, str) or not (
+            0 < len(reason) <= MAX_ID_LENGTH):
+        raise WireError("invalid_field", "quarantined")
+    return seq, reason
 
 
 def build_resend(terminal_id: str, from_seq: int, to_seq: int) -> bytes:
@@ -298,6 +334,9 @@ def parse_shadow(topic: str, payload: bytes) -> Shadow:
 
 
 def own_terminal(topic: str, kind: str, message: Mapping[str, Any]) -> str:
+    """The terminal of a terminal's message (every kind but the event batch checks it here):
+    its topic's, which the message must name, in this version of the protocol."""
+    check_schema(message, frozenset({SCHEMA}))
     topic_terminal, topic_kind = split_terminal_topic(topic)
     if topic_kind != kind:
         raise WireError("topic_invalid", topic)

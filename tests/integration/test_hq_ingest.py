@@ -100,9 +100,9 @@ def _with_payload(**payload: object) -> bytes:
 
 
 BAD_BATCHES = {
-    "malformed_json": b'{"schema": 1, "terminal_id": "T1", "events": [',
-    "schema_unknown": json.dumps({"schema": 2, "terminal_id": "T1"}).encode(),
-    "too_large": b'{"schema": 1, "pad": "' + b"x" * (257 * 1024) + b'"}',
+    "malformed_json": b'{"schema": 2, "terminal_id": "T1", "events": [',
+    "schema_unsupported": json.dumps({"schema": 1, "terminal_id": "T1"}).encode(),
+    "too_large": b'{"schema": 2, "pad": "' + b"x" * (257 * 1024) + b'"}',
     "negative_amount": _with_payload(tenders=[{"kind": "cash", "amount": -100}]),
     "terminal_mismatch": _batch(terminal_id="T2"),
     "event_type_unknown": _batch(type="sale.stolen"),

@@ -120,9 +120,9 @@ def test_a_replacement_card_lists_what_it_replaced_and_keeps_no_uid(hq: HqDataba
 
 
 @pytest.mark.parametrize("payload", [
-    b"garbage", b'{"schema":1,"terminal_id":"T1","by":"card"}',
-    b'{"schema":1,"terminal_id":"T2","by":"phone","phone":"13800138000"}',
-    b'{"schema":1,"terminal_id":"T1","by":"phone","phone":["13800138000"]}',
+    b"garbage", b'{"schema":2,"terminal_id":"T1","by":"card"}',
+    b'{"schema":2,"terminal_id":"T2","by":"phone","phone":"13800138000"}',
+    b'{"schema":2,"terminal_id":"T1","by":"phone","phone":["13800138000"]}',
     b"[" * 5000 + b"]" * 5000,
 ])
 def test_garbage_lookups_are_dead_letters_without_an_answer(hq: HqDatabase,

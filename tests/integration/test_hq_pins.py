@@ -176,14 +176,14 @@ def test_a_pin_sealed_to_another_key_is_refused_as_stale(pins: PinAuthority) -> 
 
 
 @pytest.mark.parametrize("payload", [
-    b"\xff\xfe", b"{}", b'{"schema":1,"terminal_id":"T1","card_no":"8800","purpose":"set"}',
-    b'{"schema":1,"terminal_id":"T2","card_no":"8800","purpose":"set"}',
+    b"\xff\xfe", b"{}", b'{"schema":2,"terminal_id":"T1","card_no":"8800","purpose":"set"}',
+    b'{"schema":2,"terminal_id":"T2","card_no":"8800","purpose":"set"}',
 ])
 def test_garbage_pin_requests_are_dead_letters_without_an_answer(
         pins: PinAuthority, hq: HqDatabase, payload: bytes) -> None:
     assert pins.handle_request(TOPIC, payload) is None
     (letter,) = hq.dead_letters.select()
-    assert letter.reason in ("malformed_json", "schema_unknown", "invalid_field",
+    assert letter.reason in ("malformed_json", "schema_unsupported", "invalid_field",
                              "terminal_mismatch")
 
 

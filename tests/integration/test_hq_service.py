@@ -96,7 +96,7 @@ def test_bad_payloads_become_dead_letters_and_the_worker_keeps_going(worker, ter
     (ack,) = by_topic(terminal.receive(1, timeout=10), "ack")
     assert parse_ack(ack.payload) == 1
     reasons = sorted(row.reason for row in db.dead_letters.select())
-    assert reasons == sorted(["malformed_json", "schema_unknown", "terminal_mismatch",
+    assert reasons == sorted(["malformed_json", "schema_unsupported", "terminal_mismatch",
                               "negative_amount"])
     assert db.events.select().count() == 1
 

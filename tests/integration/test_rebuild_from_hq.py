@@ -173,7 +173,7 @@ def test_a_malformed_snapshot_request_is_a_dead_letter(
     client = mqtt_client_factory(broker, "T2")
     client.connect()
     client.publish(terminal_topic("T2", "snapshot/req"),
-                   json.dumps({"schema": 1, "terminal_id": "T2", "limit": 10_000}).encode())
+                   json.dumps({"schema": 2, "terminal_id": "T2", "limit": 10_000}).encode())
     wait_for(lambda: db.dead_letters.select().count() == 1, what="the dead letter")
     letter = db.dead_letters.get()
     assert (letter.topic, letter.reason) == (terminal_topic("T2", "snapshot/req"),

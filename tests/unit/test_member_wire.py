@@ -124,13 +124,13 @@ def test_lookup_requests_round_trip(request_):
 
 
 @pytest.mark.parametrize(("payload", "reason"), [
-    (b'{"schema":1,"terminal_id":"T1","by":"name","name":"x"}', "invalid_field"),
-    (b'{"schema":1,"terminal_id":"T1","by":"card"}', "invalid_field"),
-    (b'{"schema":1,"terminal_id":"T1","by":"card","uid":"04a1"}', "invalid_field"),
-    (b'{"schema":1,"terminal_id":"T1","by":"phone","phone":"1380013800O"}', "invalid_field"),
-    (b'{"schema":1,"terminal_id":"T2","by":"phone","phone":"13800138000"}',
+    (b'{"schema":2,"terminal_id":"T1","by":"name","name":"x"}', "invalid_field"),
+    (b'{"schema":2,"terminal_id":"T1","by":"card"}', "invalid_field"),
+    (b'{"schema":2,"terminal_id":"T1","by":"card","uid":"04a1"}', "invalid_field"),
+    (b'{"schema":2,"terminal_id":"T1","by":"phone","phone":"1380013800O"}', "invalid_field"),
+    (b'{"schema":2,"terminal_id":"T2","by":"phone","phone":"13800138000"}',
      "terminal_mismatch"),
-    (b'{"schema":1,"terminal_id":"T1","by":"card","card_no":"a\\u0000b"}', "invalid_field"),
+    (b'{"schema":2,"terminal_id":"T1","by":"card","card_no":"a\\u0000b"}', "invalid_field"),
     (b"[1]", "malformed_json"),
 ])
 def test_malformed_lookup_requests_are_refused(payload, reason):

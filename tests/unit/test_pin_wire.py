@@ -136,10 +136,10 @@ def test_a_malformed_opened_seal_is_refused_without_showing_it(plaintext, purpos
 
 
 @pytest.mark.parametrize(("payload", "reason"), [
-    (b'{"schema":1,"terminal_id":"T1","card_no":"8800","purpose":"peek"}', "invalid_field"),
-    (b'{"schema":1,"terminal_id":"T1","card_no":"8800","purpose":"verify","nonce":"xyz"}',
+    (b'{"schema":2,"terminal_id":"T1","card_no":"8800","purpose":"peek"}', "invalid_field"),
+    (b'{"schema":2,"terminal_id":"T1","card_no":"8800","purpose":"verify","nonce":"xyz"}',
      "invalid_field"),
-    (b'{"schema":1,"terminal_id":"T2","card_no":"8800","purpose":"verify"}',
+    (b'{"schema":2,"terminal_id":"T2","card_no":"8800","purpose":"verify"}',
      "terminal_mismatch"),
     (b"not json", "malformed_json"),
 ])

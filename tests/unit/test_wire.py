@@ -1,12 +1,15 @@
 """The MQTT contract's messages: what one side builds, the other parses; bad input is refused
 with a stable reason for the dead-letter table."""
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from protocol.wire import (
+    SCHEMA,
+    Ack,
     AuthRequest,
     AuthResponse,
     Shadow,
@@ -19,6 +22,7 @@ from protocol.wire import (
     config_topic,
     encode,
     parse_ack,
+    parse_ack_message,
     parse_auth_request,
     parse_auth_response,
     parse_event_batch,
@@ -55,7 +59,7 @@ def test_an_event_batch_round_trips():
 
 
 def raw_batch(**changes):
-    message = {"schema": 1, "terminal_id": "T1", "sent_at": AT.isoformat(),
+    message = {"schema": SCHEMA, "terminal_id": "T1", "sent_at": AT.isoformat(),
                "events": [event(1).to_json()]}
     message.update(changes)
     return encode(message)
@@ -65,7 +69,10 @@ def raw_batch(**changes):
     (b"{not json", "malformed_json"),
     (b"\xff\xfe", "malformed_json"),
     (b"[1, 2]", "malformed_json"),
-    (raw_batch(schema=2), "schema_unknown"),
+    (raw_batch(schema=1), "schema_unsupported"),  # an old terminal: refused, not misread
+    (raw_batch(schema=None), "schema_unsupported"),
+    (raw_batch(schema=3), "schema_unsupported"),
+    (raw_batch(schema="2"), "schema_unsupported"),
     (raw_batch(terminal_id="T2"), "terminal_mismatch"),
     (raw_batch(events=[]), "invalid_field"),
     (raw_batch(events=[{**event(1).to_json(), "seq": 0}]), "invalid_field"),
@@ -93,6 +100,37 @@ def test_a_batch_on_a_foreign_topic_is_refused():
     assert reason_of(lambda: parse_event_batch("hy/v1/t/T1/shadow", raw_batch())) == \
         "topic_invalid"
     assert reason_of(lambda: parse_event_batch("other/T1/events", raw_batch())) == "topic_invalid"
+
+
+def test_this_version_is_written_and_a_terminals_older_messages_are_refused():
+    assert SCHEMA == 2 and json.loads(build_status("T1", True, AT))["schema"] == 2
+    status = json.loads(build_status("T1", True, AT))
+    for old in ({**status, "schema": 1}, {key: value for key, value in status.items()
+                                          if key != "schema"}):
+        assert reason_of(lambda message=old: parse_status(
+            "hy/v1/t/T1/status", encode(message))) == "schema_unsupported"
+    request = json.loads(AuthRequest("T1", "T1-1", "8800", "stored_value", 100).to_bytes())
+    assert reason_of(lambda: parse_auth_request(
+        "hy/v1/t/T1/auth/req", encode({**request, "schema": 1}))) == "schema_unsupported"
+
+
+def test_a_terminal_reads_hqs_messages_of_version_1_still():
+    """Retained copies (the ack, configuration documents) outlive HQ's upgrade."""
+    assert parse_ack(encode({"schema": 1, "terminal_id": "T1", "watermark": 7})) == 7
+    assert parse_ack(encode({"terminal_id": "T1", "watermark": 7})) == 7  # no version: 1
+    assert reason_of(lambda: parse_ack(encode({"schema": 3, "watermark": 7}))) == (
+        "schema_unsupported")
+
+
+def test_the_ack_names_what_was_quarantined_and_the_terminal_reads_it():
+    told = parse_ack_message(build_ack("T1", 9, AT, [(3, "topup_principal_not_paid"),
+                                                     (5, "refund_sale_unknown")]))
+    assert told == Ack(9, ((3, "topup_principal_not_paid"), (5, "refund_sale_unknown")))
+    assert parse_ack_message(build_ack("T1", 9, AT)) == Ack(9, ())
+    for bad in ([{"seq": 0, "reason": "x"}], [{"seq": 3}], [{"seq": 3, "reason": ""}], "x",
+                [{"seq": 3, "reason": "r" * 65}]):
+        assert reason_of(lambda bad=bad: parse_ack_message(encode(
+            {"schema": 2, "watermark": 9, "quarantined": bad}))) == "invalid_field"
 
 
 def test_ack_resend_status_round_trip():

@@ -25,7 +25,7 @@ AS_OF = datetime(2026, 12, 6, 9, 30)
 
 
 def request(**fields) -> bytes:
-    return json.dumps({"schema": 1, "terminal_id": "T2", **fields}).encode()
+    return json.dumps({"schema": 2, "terminal_id": "T2", **fields}).encode()
 
 
 def test_a_request_round_trips() -> None:
