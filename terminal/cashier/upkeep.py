@@ -54,6 +54,11 @@ class UpkeepDesk:
         """Events not yet acknowledged by HQ (reads the store)."""
         return self.store.outbox_depth()
 
+    def quarantined_count(self) -> int:
+        """This terminal's events HQ stored but quarantined: applied to nothing (reads the
+        store; terminal.store.hq_quarantine)."""
+        return self.store.quarantined_count()
+
     def sync_state(self) -> SyncState:
         store = self.store
         return SyncState(self.sync is not None, self.online(), store.outbox_depth(),

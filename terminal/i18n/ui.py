@@ -5,6 +5,8 @@ from __future__ import annotations
 
 UI_SHELL = {
     "ui.never_synced": ("尚未同步", "Not synced yet"),
+    "ui.unsynced_quarantined": ("{count} 笔待上传\n总部隔离 {quarantined} 笔",
+                                "{count} to upload\n{quarantined} quarantined by HQ"),
     "ui.synced_ago": ("{minutes}分{seconds}秒前同步", "Synced {minutes}m {seconds}s ago"),
     "ui.on_duty": ("当班：{name}", "On duty: {name}"),
     "ui.nobody_on_duty": ("未登录", "Nobody signed in"),

@@ -16,7 +16,7 @@ from datetime import datetime
 from peewee import IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
-from terminal.store import hq_answers, schema_changes, schema_v1
+from terminal.store import hq_answers, hq_quarantine, schema_changes, schema_v1
 from terminal.store.errors import SchemaTooNew, StoreCorrupt, translated_errors
 
 
@@ -82,6 +82,12 @@ def _keep_hq_answers(database: SqliteDatabase, migrator: SqliteMigrator) -> None
     database.execute_sql(hq_answers.CREATE_TABLE)
 
 
+def _note_hq_quarantines(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # HQ's acks name the events it quarantined; a store manager must be able to see them
+    # (terminal.store.hq_quarantine).
+    database.execute_sql(hq_quarantine.CREATE_TABLE)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
@@ -93,6 +99,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "the coupons used in this terminal's sales are found by code",
               _find_used_coupons),
     Migration(7, "what HQ last answered a card had available", _keep_hq_answers),
+    Migration(8, "the events HQ said it quarantined", _note_hq_quarantines),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

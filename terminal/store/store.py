@@ -15,6 +15,7 @@ from types import TracebackType
 from terminal.store.db import open_database
 from terminal.store.errors import translated_errors
 from terminal.store.hq_answers import HqAnswers
+from terminal.store.hq_quarantine import HqQuarantine
 from terminal.store.journal import Journal
 from terminal.store.known_balances import KnownBalancesReader
 from terminal.store.members import MemberCache
@@ -30,7 +31,7 @@ from terminal.store.time_sessions import TimeSessions
 
 class TerminalStore(
     ShiftBook, TimeSessions, Journal, OutboxReader, RecordsReader, ReprintQueue,
-    KnownBalancesReader, MemberCache, StaffRoster, HqAnswers,
+    KnownBalancesReader, MemberCache, StaffRoster, HqAnswers, HqQuarantine,
 ):
     def close(self) -> None:
         with translated_errors():

@@ -24,6 +24,7 @@ from paho.mqtt.properties import Properties
 from protocol.sockets import send_without_delay
 from protocol.wire import (
     PREFIX,
+    Ack,
     AuthRequest,
     AuthResponse,
     Shadow,
@@ -31,7 +32,7 @@ from protocol.wire import (
     build_event_batch,
     build_status,
     encode,
-    parse_ack,
+    parse_ack_message,
     parse_auth_response,
     parse_resend,
     terminal_topic,
@@ -232,7 +233,7 @@ class SyncClient:
             elif message.topic.startswith(f"{PREFIX}/config/"):
                 self._apply_config(payload)
             elif kind == "ack":
-                self._on_ack(parse_ack(payload))
+                self._on_ack(parse_ack_message(payload))
             elif kind == "resend":
                 self._on_resend(*parse_resend(payload))
             elif kind == "resp":
@@ -241,9 +242,14 @@ class SyncClient:
             # A bad message from HQ must not stop the terminal selling; it is logged and dropped.
             log.warning("ignored %s: %s", message.topic, error)
 
-    def _on_ack(self, watermark: int) -> None:
+    def _on_ack(self, ack: Ack) -> None:
+        watermark = ack.watermark
         if watermark > self.store.ack_watermark():
             self._last_ack_progress = time.monotonic()
+        # Before the prune: the outbox still names each quarantined event's operation.
+        for notice in self.store.note_quarantined(ack.quarantined):
+            log.warning("HQ quarantined event seq %d (%s %s): %s", notice.seq,
+                        notice.event_type or "?", notice.op_id or "?", notice.reason)
         self.store.prune_outbox(watermark)
         self.publish_shadow()
 

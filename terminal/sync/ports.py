@@ -15,6 +15,7 @@ from membership.ledger import CardBalances
 from membership.member_records import MemberRecord
 from terminal.store.cache import ConfigOutcome, RebuildReport, StoredConfig
 from terminal.store.hq_answers import HqAnswer
+from terminal.store.hq_quarantine import QuarantineNotice
 from terminal.store.outbox import OutboxEvent
 from terminal.store.records import UnsyncedDebits
 
@@ -47,6 +48,8 @@ class OutboxStore(Protocol):
     def outbox_depth(self) -> int: ...
     def prune_outbox(self, watermark: int) -> int: ...
     def ack_watermark(self) -> int: ...
+    def note_quarantined(self, quarantined: Iterable[tuple[int, str]]
+                         ) -> list[QuarantineNotice]: ...
 
 
 class SyncStore(OutboxStore, DocumentStore, RebuildStore, Protocol):

@@ -1,5 +1,6 @@
-"""The status bar, always visible: HQ online or offline, events waiting to upload, time since the
-last upload, the cashier on duty, the clock.
+"""The status bar, always visible: HQ online or offline, events waiting to upload (and, in a
+warning colour, how many HQ quarantined), time since the last upload, the cashier on duty, the
+clock.
 
 A monitor thread reads the sync's state and the store's outbox depth once a second and hands a
 `TerminalStatus` to the UI through the bridge: the UI thread never reads the disk for it.
@@ -7,6 +8,7 @@ A monitor thread reads the sync's state and the store's outbox depth once a seco
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ class TerminalStatus:
     outbox_depth: int
     last_sync_at: datetime | None  # the last moment the outbox was seen empty or shrinking
     now: datetime
+    quarantined: int = 0  # events HQ stored but applied to nothing (its ack said so)
 
 
 class StatusMonitor:
@@ -37,6 +40,7 @@ class StatusMonitor:
         self.poll_s = poll_s
         self._stop = threading.Event()
         self._last_depth: int | None = None
+        self._last_quarantined = 0
         self._last_sync_at: datetime | None = None
         self._thread = threading.Thread(target=self._run, name="status-monitor", daemon=True)
 
@@ -54,11 +58,13 @@ class StatusMonitor:
             depth = upkeep.outbox_depth()
         except StoreError:
             depth = self._last_depth or 0
+        with contextlib.suppress(StoreError):  # shown as last read
+            self._last_quarantined = upkeep.quarantined_count()
         online = upkeep.online()
         if online and (depth == 0 or (self._last_depth is not None and depth < self._last_depth)):
             self._last_sync_at = now
         self._last_depth = depth
-        return TerminalStatus(online, depth, self._last_sync_at, now)
+        return TerminalStatus(online, depth, self._last_sync_at, now, self._last_quarantined)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -88,8 +94,13 @@ class StatusBar(Panel):
         theme = self.kit.theme
         self.connection.show("ui.online" if status.online else "ui.offline")
         self.connection.color = (0.5, 0.9, 0.5, 1) if status.online else (1, 0.7, 0.3, 1)
-        self.outbox.show("ui.unsynced", count=status.outbox_depth)
-        self.outbox.color = theme.inverse if status.outbox_depth == 0 else (1, 0.85, 0.4, 1)
+        if status.quarantined:  # a store manager must see it and ask HQ
+            self.outbox.show("ui.unsynced_quarantined", count=status.outbox_depth,
+                             quarantined=status.quarantined)
+            self.outbox.color = (1, 0.45, 0.45, 1)
+        else:
+            self.outbox.show("ui.unsynced", count=status.outbox_depth)
+            self.outbox.color = theme.inverse if status.outbox_depth == 0 else (1, 0.85, 0.4, 1)
         if status.last_sync_at is None:
             self.last_sync.show("ui.never_synced")
         else:

@@ -112,4 +112,3 @@ def test_a_quarantined_issue_is_no_card_the_store_has_seen(hq: HqDatabase) -> No
     result = ingest(hq, feed, honest, minted_issue)
     assert result.quarantined == [(2, ENTRIES_NOT_ALLOWED)]
     assert StoreSnapshots(hq, MemberLookup(hq)).cards_seen(["T1"], "", 10) == [CARD]
-
