@@ -7,6 +7,8 @@ been told about is in the default zone (`hq.default_time_zone`, Asia/Shanghai).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +19,8 @@ from hq.times import stored_time
 from membership.text import is_plain_id
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
+ZONE_MEMORY_S = 60.0
+MAX_REMEMBERED = 100_000
 MAX_NAME_CHARS = 200
 
 
@@ -86,12 +90,16 @@ def _check(record: StoreRecord) -> None:
 
 
 class StoreZones:
-    """The zone of a store, or of the store a terminal belongs to. Read from the table each
-    time (an operator may change a store from another process); a primary-key lookup."""
+    """The zone of a store, or of the store a terminal belongs to. A terminal's is kept for
+    ZONE_MEMORY_S (an operator may change a store from another process: the change applies
+    within that time), so the ingest and authorisations do not query it for every message."""
 
-    def __init__(self, db: HqDatabase, default_zone: str = DEFAULT_TIME_ZONE) -> None:
+    def __init__(self, db: HqDatabase, default_zone: str = DEFAULT_TIME_ZONE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
         self.default = time_zone(default_zone)
+        self._clock = clock
+        self._remembered: dict[tuple[str, str], tuple[float, ZoneInfo]] = {}
 
     def of_store(self, store_id: str) -> ZoneInfo:
         stores = self._db.stores
@@ -100,6 +108,17 @@ class StoreZones:
 
     def of_terminal(self, terminal_id: str, claimed_store: str = "") -> ZoneInfo:
         """The zone of the terminal's store as HQ registered it, else as the terminal claims."""
+        key, now = (terminal_id, claimed_store), self._clock()
+        remembered = self._remembered.get(key)
+        if remembered is not None and now - remembered[0] < ZONE_MEMORY_S:
+            return remembered[1]
+        zone = self._looked_up(terminal_id, claimed_store)
+        if len(self._remembered) >= MAX_REMEMBERED:  # a fleet is a few thousand terminals
+            self._remembered.clear()
+        self._remembered[key] = (now, zone)
+        return zone
+
+    def _looked_up(self, terminal_id: str, claimed_store: str) -> ZoneInfo:
         terminals = self._db.terminals
         row = terminals.get_or_none(terminals.id == terminal_id)
         return self.of_store(row.store_id if row is not None and row.store_id else claimed_store)

@@ -10,7 +10,15 @@ import pytest
 
 from hq.cli import main as hq_main
 from hq.db import HqDatabase
-from hq.stores import DEFAULT_TIME_ZONE, StoreError, StoreRecord, StoreZones, add_store
+from hq.stores import (
+    DEFAULT_TIME_ZONE,
+    ZONE_MEMORY_S,
+    StoreError,
+    StoreRecord,
+    StoreZones,
+    add_store,
+    set_store,
+)
 from hq.times import utc_now
 
 
@@ -60,3 +68,16 @@ def test_a_terminals_zone_is_its_stores_else_the_default(hq: HqDatabase) -> None
     assert StoreZones(hq, "UTC").of_terminal("T2") == ZoneInfo("UTC")
     with pytest.raises(StoreError):
         StoreZones(hq, "Nowhere/City")
+
+
+def test_a_terminals_zone_is_remembered_for_a_minute(hq: HqDatabase) -> None:
+    add_store(hq, StoreRecord("XJ001", "", "", "Asia/Urumqi", utc_now()))
+    hq.terminals.insert(id="T1", store_id="XJ001").execute()
+    now = [0.0]
+    zones = StoreZones(hq, clock=lambda: now[0])
+    assert zones.of_terminal("T1") == ZoneInfo("Asia/Urumqi")
+    set_store(hq, "XJ001", zone="Asia/Shanghai")  # by an operator, from another process
+    now[0] = ZONE_MEMORY_S - 1
+    assert zones.of_terminal("T1") == ZoneInfo("Asia/Urumqi")
+    now[0] = ZONE_MEMORY_S
+    assert zones.of_terminal("T1") == ZoneInfo("Asia/Shanghai")
