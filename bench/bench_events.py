@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from harness.fleet_terminal import DAY_START, SimulatedTerminal
+from harness.fleet_terminal import CONFIGURATION, DAY_START, RULES, SimulatedTerminal
 from hq.config_push import next_document
 from hq.db import HqDatabase
+from hq.times import utc_now
 from membership.catalogue import SaleLine
 from membership.config_documents import StoreConfiguration, by_code
 from membership.coupons import Coupon, CouponKind
@@ -32,13 +33,12 @@ from membership.errors import DomainError
 from membership.sale import SaleDecision, SaleRequest, decide_sale, quote
 from membership.tenders import Tender, TenderKind
 from protocol.wire import WireEvent, build_event_batch
-from terminal.demo import store as demo
 from terminal.demo.documents import demo_configuration
+from terminal.demo.seed import DEMO_SCOPE, DEMO_VERSION
 
 TEMPLATES = 8  # distinct event streams; terminal n takes template n % TEMPLATES
 COUPONS_PER_TERMINAL = 8
 POINTS_PER_SALE = 500  # ¥5 at the demo's 100 points a yuan
-CONFIG_SCOPE = "all"
 _VALID_FROM, _VALID_UNTIL = datetime(2026, 1, 1), datetime(2027, 1, 1)
 
 
@@ -84,12 +84,13 @@ class BenchTerminal(SimulatedTerminal):
         member = self.member(card_no)
         if points > member.balances.usable_points(DAY_START.date()):
             raise DomainError("bench.points_short")
-        lines = (SaleLine(1, demo.PRODUCTS["LATTE"], 2), SaleLine(2, demo.PRODUCTS["CAKE"], 1))
+        products = CONFIGURATION.products
+        lines = (SaleLine(1, products["LATTE"], 2), SaleLine(2, products["CAKE"], 1))
         op = self.next_operation()
         asked = SaleRequest(op.op_id, op.at, lines, coupon=coupon, points_requested=points)
-        due = quote(asked, self.context, demo.RULES, member).amount_due
+        due = quote(asked, self.context, RULES, member).amount_due
         request = dataclasses.replace(asked, tenders=(Tender(TenderKind.CASH, due),))
-        decision: SaleDecision = decide_sale(request, self.context, demo.RULES, member)
+        decision: SaleDecision = decide_sale(request, self.context, RULES, member)
         self.store.commit_sale(decision)
         self.sales.append(decision)
 
@@ -133,9 +134,12 @@ def bench_configuration(terminal_ids: Sequence[str]) -> StoreConfiguration:
         [*configuration.coupons.values(), *coupons]))
 
 
-def publish_configuration(db: HqDatabase, terminal_ids: Sequence[str],
-                          now: datetime | None = None) -> None:
-    """Store at HQ, as `hq config push` would, the documents the terminals priced with."""
-    now = now or datetime.now()
+def publish_configuration(db: HqDatabase, terminal_ids: Sequence[str]) -> None:
+    """Store in HQ's empty database, as `hq config push` would, the documents the terminals
+    priced with, at the versions their sales name (harness.fleet_terminal.CONFIGURATION: the
+    demo documents, version 1 of scope all; the coupons document also lists the bench's)."""
     for name, body in bench_configuration(terminal_ids).to_documents().items():
-        next_document(db, name, CONFIG_SCOPE, body, now)
+        for _ in range(DEMO_VERSION):
+            document = next_document(db, name, DEMO_SCOPE, body, utc_now())
+        if document.version != CONFIGURATION.versions[name][1]:
+            raise RuntimeError(f"HQ's database already had {name} documents")

@@ -2,10 +2,12 @@
 processes sharing the terminals' messages through the shared subscription, 200 terminals each
 on its own connection and topic, and the broker's own QoS 1 rate measured in the same run.
 
-Per phase: a fresh database, N `hq serve` processes (their own share group, so no other
-phase's worker takes a message), 200 fresh terminals publishing 5 batches of 14 events (~10 KB,
-as bench/sync_bench.py) or of 50 (~35 KB) round-robin; timed from the first publish until every
-terminal's retained ack carries its last seq. Printed as events/s and as the ratio of
+Per phase: a fresh database holding the configuration the events were priced with, N `hq serve`
+processes (their own share group, so no other phase's worker takes a message), 200 fresh
+terminals publishing 5 batches of 14 events (~14 KB) or of 50 (~50 KB) round-robin; timed from
+the first publish until every terminal's retained ack carries its last seq. The events are made
+by the real terminal core (bench/bench_events.py), so HQ verifies them as it does an honest
+fleet's: a phase fails if any is quarantined. Printed as events/s and as the ratio of
 messages/s to the baseline, measured with a message of the same size. Durable as HQ is:
 SQLite WAL + synchronous=FULL, PostgreSQL with fsync on.
 """
@@ -19,13 +21,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.bench_events import publish_configuration, terminal_batches
 from bench.mqtt_rig import BenchFailed, Rig, start_rig, wait_until
-from bench.sync_bench import (
-    INGEST_TERMINALS,
-    broker_rate,
-    publish_until_acknowledged,
-    terminal_batches,
-)
+from bench.sync_bench import INGEST_TERMINALS, broker_rate, publish_until_acknowledged
 from harness.broker import BrokerAccounts
 from hq.db import open_database
 from tests.support.postgres import TempPostgres
@@ -34,7 +32,7 @@ PHASES = (("sqlite", 1), ("sqlite", 2), ("postgresql", 1), ("postgresql", 2))
 REPO = Path(__file__).resolve().parents[1]
 WORKER_READY_S = 60.0
 # A terminal coming back from an outage sends full batches (SyncSettings.batch_size, 200); 50
-# events (~35 KB) is a catching-up fleet's message, 14 (~10 KB) what bench/sync_bench.py uses.
+# events (~50 KB) is a catching-up fleet's message, 14 the size bench/sync_bench.py uses.
 BATCH_SIZES = (14, 50)
 BATCHES_PER_TERMINAL = 5
 TARGET_PG_EVENTS_S = 5_000
@@ -80,21 +78,27 @@ def _stop(worker: subprocess.Popen, log) -> None:
 
 def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: int) -> float:
     """Messages/s of one phase."""
-    group = f"bench{number}"
+    group, ids = f"bench{number}", phase_ids(number)
+    db = open_database(url)
+    try:
+        publish_configuration(db, ids)
+    finally:
+        db.close()
+    batches = terminal_batches(ids, BATCHES_PER_TERMINAL, events_per_batch)
     with ExitStack() as stack:
         phase_rig = Rig(stack, rig.folder, rig.broker)
         start_workers(phase_rig, url, group, workers)
-        batches = {tid: terminal_batches(tid, events_per_batch, BATCHES_PER_TERMINAL)
-                   for tid in phase_ids(number)}
         elapsed = publish_until_acknowledged(phase_rig, batches, group)
     db = open_database(url)
     try:
         stored = db.events.select().count()
+        quarantined = db.quarantined_events.select().count()
     finally:
         db.close()
     messages = INGEST_TERMINALS * BATCHES_PER_TERMINAL
-    if stored != messages * events_per_batch:
-        raise BenchFailed(f"{group}: {stored} of {messages * events_per_batch} events stored")
+    if stored != messages * events_per_batch or quarantined:
+        raise BenchFailed(f"{group}: {stored} of {messages * events_per_batch} events stored, "
+                          f"{quarantined} quarantined")
     return messages / elapsed
 
 
@@ -106,7 +110,8 @@ def main() -> None:
         baselines: dict[int, float] = {}
         for number, (size, database, workers) in enumerate(phases):
             if size not in baselines:
-                sample = terminal_batches(phase_ids(number)[0], size, 1)[0]
+                sample_id = phase_ids(number)[0]
+                sample = terminal_batches([sample_id], 1, size)[sample_id][0]
                 baselines[size] = broker_rate(rig, sample, f"baseline{size}")
                 print(f"broker qos1: {baselines[size]:,.0f} msg/s ({len(sample) / 1024:.1f} KB "
                       f"= {size} events, one publisher, one subscriber)")

@@ -24,6 +24,8 @@ FIGURE = re.compile(r"^hq ingest into (SQLite|PostgreSQL) \(.*\), 1 worker proce
 REPO = Path(__file__).resolve().parents[2]
 RATIO = re.compile(r"^  the same without verification: [\d,]+ events/s; verified/unverified "
                    r"\d+\.\d\d \(target >= 0\.7: (PASS|FAIL)\)$")
+CPU = re.compile(r"^  per CPU second of the ingest processes: [\d,]+ verified, [\d,]+ "
+                 r"unverified events; ratio \d+\.\d\d \(target >= 0\.7: (PASS|FAIL)\)$")
 
 
 @pytest.mark.slow(reason="makes events with the terminal core, starts PostgreSQL with fsync "
@@ -40,6 +42,7 @@ def test_the_bench_runs_in_a_tiny_shape_on_both_databases(tmp_path: Path) -> Non
     figures = [line for line in lines if FIGURE.match(line)]
     assert [FIGURE.match(line).group(1) for line in figures] == ["SQLite", "PostgreSQL"], lines
     assert sum(1 for line in lines if RATIO.match(line)) == 2, lines
+    assert sum(1 for line in lines if CPU.match(line)) == 2, lines
     assert list(tmp_path.iterdir()) == []  # its databases and batches are removed
 
 
