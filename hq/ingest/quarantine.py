@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.purchases import CHECKED, PurchaseChecks
 from hq.ingest.redecide import SALE, SaleRedecision
 from hq.ingest.refund_hold import known_operations
 from hq.ingest.rows import PreparedEvent
@@ -52,6 +53,7 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
     refunds = _RefundsLeft(db, events)
     totals = CardTotals(db, events)
     sales = SaleRedecision(db, events) if any(e.event.type == SALE for e in events) else None
+    purchases = PurchaseChecks(db, events) if any(e.event.type in CHECKED for e in events) else None
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
@@ -61,6 +63,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
         reason = quarantine_reason(event.type, event.payload, prepared.entries, limit, left)
         if not reason and sales is not None and event.type == SALE:
             reason = sales.reason(prepared)  # HQ decides the sale again
+        if not reason and purchases is not None and event.type in CHECKED:
+            reason = purchases.reason(prepared, totals)
         reason = reason or totals.reason(prepared)
         if reason:
             quarantined.append((prepared, reason))

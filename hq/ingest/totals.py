@@ -40,6 +40,10 @@ class CardTotals:
         return "" if balances_after(self._balances, prepared.entries) is not None else (
             BALANCE_OUT_OF_RANGE)
 
+    def balance(self, card_no: str, account: Account) -> int:
+        """The card's balance on `account` at HQ, with the batch's allowed events so far."""
+        return self._balances.get((card_no, account), 0)
+
     def apply(self, prepared: PreparedEvent) -> None:
         """Count an allowed event's entries (the reason was "")."""
         after = balances_after(self._balances, prepared.entries)

@@ -11,7 +11,7 @@ from typing import Any
 from hq.config_push import next_document
 from hq.db import HqDatabase
 from hq.ingest import Ingestor, IngestResult
-from membership.cards import BonusTier, CardType, Feature
+from membership.cards import BonusTier, CardType, CountPackage, Feature
 from membership.catalogue import Product
 from membership.config_codec_cards import CARD_TYPES, encode_card_types
 from membership.config_codec_rules import CATALOGUE, encode_catalogue
@@ -24,7 +24,7 @@ CARD = "8800000000000001"
 # What the feed's sales are priced with, as HQ published it (`publish_feed_documents`; `ingest`
 # publishes it for a batch with a sale): a sale of N fen is N // 100 yuan and N % 100 fen, a
 # count use is a free service line, a card is a VIP card (stored value and counts, no points;
-# no bonus rule: `publish_card_types` gives one).
+# no bonus rule: `publish_card_types` gives one) whose packages are free: <service>-<uses>.
 FEED_SCOPE = "store:feed"
 FEED_PRODUCTS = (Product("YUAN", "一元", "misc", 100), Product("FEN", "一分", "misc", 1),
                  Product("WASH", "洗发", "beauty", 0, is_service=True),
@@ -33,7 +33,9 @@ FEED_PRODUCTS = (Product("YUAN", "一元", "misc", 100), Product("FEN", "一分"
 FEED_DOCUMENTS = {
     CATALOGUE: encode_catalogue(FEED_PRODUCTS),
     CARD_TYPES: encode_card_types([CardType("VIP", "VIP", frozenset(
-        {Feature.STORED_VALUE, Feature.COUNT}))]),
+        {Feature.STORED_VALUE, Feature.COUNT}), count_packages=tuple(
+            CountPackage(f"{service}-{uses}", service, service, uses, 0)
+            for service in ("WASH", "CUT", "FACIAL") for uses in (1, 2, 3, 10)))]),
 }
 FEED_CONFIG = {name: {"scope": FEED_SCOPE, "version": 1} for name in FEED_DOCUMENTS}
 
@@ -118,7 +120,9 @@ class TerminalFeed:
         op_id = self.next_op_id()
         entry = self._entry(op_id, card_no, Account.COUNT, uses, EntryKind.PURCHASE,
                             lot=f"{op_id}:PKG", service=service)
-        return self.event("package.purchased", {"card_no": card_no, "tenders": []}, [entry])
+        return self.event("package.purchased", {
+            "card_no": card_no, "tenders": [], "package": f"{service}-{uses}", "qty": 1,
+            "price": 0}, [entry])
 
     def use_count(self, service: str, uses: int, lot: str, card_no: str = CARD) -> WireEvent:
         op_id = self.next_op_id()
@@ -166,7 +170,7 @@ def publish_card_types(db: HqDatabase) -> None:
 
 def ingest(db: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> IngestResult:
     """The events as one batch from the feed's terminal, stored: no dead letter."""
-    if any(event.type == "sale.completed" for event in events):
+    if any(event.type in ("sale.completed", "package.purchased") for event in events):
         publish_feed_documents(db)
     result = Ingestor(db).handle_events(feed.topic, feed.batch(events), feed.at)
     assert result.dead_letter_reason is None, result.dead_letter_reason

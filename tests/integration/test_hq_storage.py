@@ -28,7 +28,8 @@ def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:
     # (Line breaks and NUL are refused at parse time: protocol.wire_bounds.)
     payload = {"card_no": CARD, "tenders": [], "note": "引号 \" 反斜杠 \\ 全角　空格",
                "nested": {"list": [1, None, True, 2.5], "empty": {}}}
-    event = feed.event("package.purchased", payload, [entry])
+    # An event HQ applies without deciding it again (docs/domain.md): this is about storage.
+    event = feed.event("time.purchased", payload, [entry])
     received = datetime(2026, 11, 23, 10, 5, 0, 654_321)
     assert Ingestor(hq).handle_events(feed.topic, feed.batch([event]), received).stored == 1
     stored = hq.events.get()
@@ -149,6 +150,7 @@ def test_migration_6_keys_holds_per_debit_and_keeps_the_holds(hq_database_url: s
     old = _version_5_database(hq_database_url)
     assert _unique_hold_keys(old) == {("op_id",)}
     feed = TerminalFeed("T1")
+    publish_feed_documents(old)  # the package the feed sells
     Ingestor(old).handle_events(feed.topic, feed.batch([feed.issue(), feed.top_up(5_000),
                                                         feed.buy_package("WASH", 2)]), feed.at)
     lot, op_id, now = f"{feed.op_id(feed.seq)}:PKG", feed.next_op_id(), feed.at
