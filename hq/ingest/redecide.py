@@ -17,6 +17,7 @@ quarantine reason (hq.ingest.quarantine), "" when HQ's decision moves what the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 from typing import Any
 
 from hq.db import HqDatabase
@@ -43,6 +44,7 @@ class SaleRedecision:
                  zones: StoreZones | None = None) -> None:
         events = list(events)
         self._zones = zones or StoreZones(db)
+        self._zone_of: dict[tuple[str, str], tzinfo] = {}
         self._published = published
         self._inputs: dict[int, SaleInputs | str] = {
             prepared.event.seq: _inputs(prepared.event.payload)
@@ -68,13 +70,20 @@ class SaleRedecision:
         terminal_id, store_id = event.op_id.rpartition("-")[0], _text(payload.get("store_id"))
         # The core compares the sale's time with store-local configuration times (a coupon's
         # validity, a promotion's hours) and dates points lots by it: the store's wall clock.
-        at = local_wall_time(event.at, self._zones.of_terminal(terminal_id, store_id))
+        at = local_wall_time(event.at, self._zone(terminal_id, store_id))
         sale = SaleSeen(op_id=event.op_id, at=at, store_id=store_id,
                         terminal_id=terminal_id, card_no=card_no,
                         amount_due=payload.get("amount_due"), entries=prepared.entries)
         mismatch = sale_mismatch(sale, inputs, configuration,
                                  self._card(card_no, _text(payload.get("actor_card_no"))))
         return f"{MISMATCH}:{mismatch}" if mismatch else ""
+
+    def _zone(self, terminal_id: str, store_id: str) -> tzinfo:
+        """The terminal's store's zone, read once a batch (a batch is one terminal's)."""
+        key = (terminal_id, store_id)
+        if key not in self._zone_of:
+            self._zone_of[key] = self._zones.of_terminal(terminal_id, store_id)
+        return self._zone_of[key]
 
     def _card(self, card_no: str, actor_card_no: str) -> CardAtHq | None:
         card = self._cards.get(card_no)
