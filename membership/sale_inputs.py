@@ -33,6 +33,14 @@ MAX_QTY = 10**6
 MAX_TEXT = 64
 MAX_REFERENCE = 256
 
+class InputsInvalid(ValueError):
+    """Inputs not as encoded; `field` names the first that is not (e.g. `lines.qty`)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
 # A configuration document the terminal priced with: name -> (scope, version).
 ConfigVersions = Mapping[str, tuple[str, int]]
 
@@ -79,16 +87,16 @@ def encode_inputs(request: SaleRequest, member: MemberContext | None,
 
 
 def decode_inputs(raw: Any) -> SaleInputs:
-    """The inputs of an event; ValueError naming the first field that is not as encoded."""
+    """The inputs of an event; InputsInvalid naming the first field that is not as encoded."""
     data = _mapping(raw, "inputs")
     lines = tuple(_line(item) for item in _list(data.get("lines"), "lines", MAX_INPUT_LINES))
     if not lines:
-        raise ValueError("lines")
+        raise InputsInvalid(field="lines")
     tenders = tuple(_tender(item) for item in
                     _list(data.get("tenders", []), "tenders", MAX_INPUT_TENDERS))
     config = _mapping(data.get("config", {}), "config")
     if len(config) > MAX_CONFIG_DOCUMENTS:
-        raise ValueError("config")
+        raise InputsInvalid(field="config")
     return SaleInputs(
         lines=lines, tenders=tenders,
         coupon_code=_text(data.get("coupon_code", ""), "coupon_code"),
@@ -102,10 +110,10 @@ def _line(raw: Any) -> InputLine:
     item = _mapping(raw, "lines")
     use_count = item.get("use_count", False)
     if not isinstance(use_count, bool):
-        raise ValueError("lines.use_count")
+        raise InputsInvalid(field="lines.use_count")
     qty = _integer(item.get("qty"), "lines.qty")
     if not 0 < qty <= MAX_QTY:
-        raise ValueError("lines.qty")
+        raise InputsInvalid(field="lines.qty")
     return InputLine(
         line_no=_integer(item.get("line_no"), "lines.line_no"),
         product_code=_text(item.get("product_code"), "lines.product_code"),
@@ -117,7 +125,7 @@ def _tender(raw: Any) -> Tender:
     item = _mapping(raw, "tenders")
     kind = item.get("kind")
     if kind not in {kind.value for kind in TenderKind}:
-        raise ValueError("tenders.kind")
+        raise InputsInvalid(field="tenders.kind")
     return Tender(TenderKind(kind), _integer(item.get("amount"), "tenders.amount"),
                   _text(item.get("reference", ""), "tenders.reference", MAX_REFERENCE))
 
@@ -130,23 +138,23 @@ def _version(raw: Any) -> tuple[str, int]:
 
 def _mapping(value: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ValueError(name)
+        raise InputsInvalid(field=name)
     return value
 
 
 def _list(value: Any, name: str, most: int) -> list[Any]:
     if not isinstance(value, list) or len(value) > most:
-        raise ValueError(name)
+        raise InputsInvalid(field=name)
     return value
 
 
 def _integer(value: Any, name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_FEN:
-        raise ValueError(name)
+        raise InputsInvalid(field=name)
     return value
 
 
 def _text(value: Any, name: str, most: int = MAX_TEXT) -> str:
     if not isinstance(value, str) or len(value) > most:
-        raise ValueError(name)
+        raise InputsInvalid(field=name)
     return value
