@@ -17,6 +17,7 @@ quarantine reason (hq.ingest.quarantine), "" when HQ's decision moves what the t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import tzinfo
 from typing import Any
 
@@ -92,6 +93,9 @@ class SaleRedecision:
         actor = self._cards.get(actor_card_no) if actor_card_no else None
         levels = tuple(dict.fromkeys(
             level for level in (card.level, actor.level if actor else "") if level))
+        if actor is not None and actor.member_id:
+            # The terminal checks a member's own coupon against the card presented.
+            card = replace(card, member_id=actor.member_id)
         return CardAtHq(card, levels)
 
 

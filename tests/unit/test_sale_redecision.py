@@ -192,3 +192,15 @@ def test_encode_needs_no_member():
     with pytest.raises(ValueError, match=r"tenders\.kind"):
         decode_inputs({"lines": [{"line_no": 1, "product_code": "A", "qty": 1,
                                   "unit_price": 1}], "tenders": [{"kind": "gold"}]})
+
+
+def test_a_subsidiary_cards_sale_is_decided_again_on_its_parent():
+    parent = member()
+    child = Card("8800000000000009", "M2", "GOLD", level="SILVER",
+                 parent_card_no=parent.card.card_no, quota=50_000)
+    the_member = replace(parent, card=child, parent=parent.card)
+    lines = [line(1, "LATTE", 2)]
+    decision = decided(lines, [Tender(TenderKind.STORED_VALUE, due(lines, the_member))],
+                       the_member)
+    assert decision.events[0].payload["actor_card_no"] == child.card_no
+    assert redecided(decision, card=replace(CARD, member_id="M2")) == ""
