@@ -31,6 +31,7 @@ from membership.store_rules import (
 from protocol.pin_sealing import seal_pin_request
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
 from protocol.wire_pins import PinResponse, parse_pin_response
+from tests.integration.hq_feed import TerminalFeed, publish_feed_documents
 from tests.security.hostile_wire import AT
 from tests.support.mqtt import MqttTestClient
 
@@ -66,7 +67,7 @@ def event(terminal_id: str, seq: int, event_type: str, payload: dict[str, Any],
 
 def issue(terminal_id: str, seq: int, card_no: str, member_id: str) -> WireEvent:
     return event(terminal_id, seq, "card.issued", {
-        "card_no": card_no, "member_id": member_id, "type_code": "GOLD", "level": "",
+        "card_no": card_no, "member_id": member_id, "type_code": "VIP", "level": "",
         "tenders": []})
 
 
@@ -109,10 +110,12 @@ def enrolled(terminals, db: HqDatabase, principal: int) -> None:
 def test_another_store_spends_the_card_and_beyond_the_offline_limits_it_is_flagged(
         worker, terminals) -> None:
     _, db = worker
+    publish_feed_documents(db)  # what the sale is priced with, for HQ to decide it again
     enrolled(terminals, db, 1_000_000)
-    # BJ002's terminal takes ¥5,000 offline (no hold): ¥200 a card, ¥2,000 a terminal.
-    ack = acknowledged(terminals[OTHER], OTHER, [withdrawal(OTHER, 1, 500_000),
-                                                 withdrawal(OTHER, 2, 1_000)])
+    # BJ002's terminal sells ¥5,000 from the card offline (no hold), then pays ¥10 out: the
+    # limits are ¥200 a card and ¥2,000 a terminal.
+    sale = TerminalFeed(OTHER).sale(500_000, card_no=CARD)
+    ack = acknowledged(terminals[OTHER], OTHER, [sale, withdrawal(OTHER, 2, 1_000)])
     assert (ack["watermark"], ack.get("quarantined")) == (2, None)  # spent: applied
     assert stored_value(db, CARD) == 1_000_000 - 501_000
     flags = {(row.reason, row.terminal_id, row.seq, row.amount_over)
