@@ -19,6 +19,7 @@ from hq import config_push
 from hq.bootstrap import connect_client, open_hq_database
 from hq.cli.coupons import add_coupon_commands
 from hq.cli.limits import add_limit_commands
+from hq.cli.overdrafts import add_overdraft_commands
 from hq.cli.pins import add_pin_commands
 from hq.cli.quarantine import add_quarantine_commands
 from hq.cli.stores import add_store_commands
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_add_terminal)
     add_limit_commands(commands)
     add_quarantine_commands(commands)
+    add_overdraft_commands(commands)
     add_store_commands(commands)
     add_coupon_commands(commands)
     add_pin_commands(commands)

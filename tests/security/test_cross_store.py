@@ -108,7 +108,7 @@ def enrolled(terminals, db: HqDatabase, principal: int) -> None:
 
 
 def test_another_store_spends_the_card_and_beyond_the_offline_limits_it_is_flagged(
-        worker, terminals) -> None:
+        worker, terminals, capsys) -> None:
     _, db = worker
     publish_feed_documents(db)  # what the sale is priced with, for HQ to decide it again
     enrolled(terminals, db, 1_000_000)
@@ -126,6 +126,10 @@ def test_another_store_spends_the_card_and_beyond_the_offline_limits_it_is_flagg
     ack = acknowledged(terminals[HOME], HOME, [withdrawal(HOME, 4, 10_000)])
     assert ack["watermark"] == 4 and db.overdrafts.select().count() == 2
     assert db.quarantined_events.select().count() == 0
+    assert hq_main(["overdrafts", "list", "--terminal", OTHER]) == 0
+    listed = sorted(line.split("\t")[6:] for line in capsys.readouterr().out.splitlines())
+    assert listed == [[OFFLINE_LIMIT_CARD, "over 481000"],
+                      [OFFLINE_LIMIT_TERMINAL, "over 301000"]]
     assert worker[0].connected.is_set()
 
 
