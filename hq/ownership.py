@@ -37,21 +37,21 @@ def card_issuers(db: HqDatabase, card_nos: Collection[str]) -> dict[str, str]:
     """Card number -> issuing store, for the cards HQ knows the issuer of."""
     if not card_nos:
         return {}
-    cards = db.cards
-    query = cards.select(cards.card_no, cards.issued_store_id).where(
-        cards.card_no.in_(sorted(card_nos)), cards.issued_store_id != "")
-    return dict(query.tuples())
+    rows = db.database.execute_sql(  # plain SQL: it runs in most ingest transactions
+        f'SELECT "card_no", "issued_store_id" FROM "cards" WHERE {db.among("card_no")} '
+        'AND "issued_store_id" <> \'\'', [db.list_parameter(sorted(card_nos))])
+    return dict(rows.fetchall())
 
 
 def member_owners(db: HqDatabase, member_ids: Collection[str]) -> dict[str, MemberOwner]:
     """Member id -> the registering store and the profile HQ holds, for members HQ knows."""
     if not member_ids:
         return {}
-    members = db.members
-    query = members.select(members.member_id, members.store_id, members.name, members.phone,
-                           members.birthday).where(members.member_id.in_(sorted(member_ids)))
+    rows = db.database.execute_sql(
+        'SELECT "member_id", "store_id", "name", "phone", "birthday" FROM "members" '
+        f'WHERE {db.among("member_id")}', [db.list_parameter(sorted(member_ids))])
     return {member_id: MemberOwner(store, {"name": name, "phone": phone, "birthday": birthday})
-            for member_id, store, name, phone, birthday in query.tuples()}
+            for member_id, store, name, phone, birthday in rows.fetchall()}
 
 
 def with_first_issuers(cards: Mapping[str, CardState], events: Iterable[WireEvent],
