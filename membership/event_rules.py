@@ -37,6 +37,7 @@ ENTRIES_NOT_ALLOWED = "entries_not_allowed"
 TOPUP_ENTRY_KIND = "topup_entry_kind"
 TOPUP_PRINCIPAL_NOT_PAID = "topup_principal_not_paid"
 TOPUP_BONUS_BEYOND_RULE = "topup_bonus_beyond_rule"
+TOPUP_BONUS_WITHOUT_RULE = "topup_bonus_without_rule"
 REFUND_NOT_OF_ITS_SALE = "refund_not_of_its_sale"
 REFUND_BEYOND_SALE = "refund_beyond_sale"
 REFUND_SALE_UNKNOWN = "refund_sale_unknown"
@@ -54,10 +55,10 @@ def quarantine_reason(event_type: str, payload: Mapping[str, Any],
     """"" when the rules allow the event's entries, else the first reason they do not.
 
     `bonus_limit` is the most bonus a top-up of its principal may carry (HQ derives it from
-    the card type's published bonus rule); None when HQ has no rule to bound it by.
-    `refund_left` is, per account, what the referenced sale took from the card less what
-    earlier refunds gave back (`left_to_refund`); None when HQ does not have the sale (HQ
-    asks only once every event of the terminal below the refund is in)."""
+    the card type's published bonus rule); None when HQ has published no rule: then no bonus
+    is allowed. `refund_left` is, per account, what the referenced sale took from the card
+    less what earlier refunds gave back (`left_to_refund`); None when HQ does not have the
+    sale (HQ asks only once every event of the terminal below the refund is in)."""
     if any(entry.kind in HQ_ONLY_KINDS for entry in entries):
         return HQ_ONLY_KIND
     named = cards_named(payload)
@@ -112,6 +113,8 @@ def _top_up_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
     if top_up_principal(entries) != paid:
         return TOPUP_PRINCIPAL_NOT_PAID
     bonus = sum(entry.delta for entry in entries if entry.account is Account.BONUS)
+    if bonus and bonus_limit is None:
+        return TOPUP_BONUS_WITHOUT_RULE
     if bonus and bonus_limit is not None and bonus > bonus_limit:
         return TOPUP_BONUS_BEYOND_RULE
     return ""

@@ -114,10 +114,9 @@ class _BonusRules:
 
     def limit(self, prepared: PreparedEvent) -> int | None:
         """The most bonus the card's type gives for the principal credited; with the card's
-        type unknown, the most any type gives (None when HQ has published no card types)."""
-        paid = top_up_principal(prepared.entries)
-        if paid <= 0:
-            return None
+        type unknown, the most any type gives. None when HQ has published no card types: no
+        rule gives any bonus then."""
+        paid = max(0, top_up_principal(prepared.entries))
         card_no = prepared.event.payload.get("card_no")
         code = self._type_of.get(card_no) if isinstance(card_no, str) else None
         tier_sets = self._tiers.get(code or "") or [

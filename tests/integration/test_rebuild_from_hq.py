@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from harness.fleet_terminal import SimulatedTerminal
+from hq.config_push import next_document
 from hq.db import HqDatabase
 from membership import counter_operations as counter
 from membership.cards import Card, CardStatus
+from membership.config_codec_cards import CARD_TYPES
 from membership.ledger import CardBalances
 from membership.tenders import Tender, TenderKind
 from protocol.wire import terminal_topic
@@ -68,7 +70,10 @@ def hq(broker, hq_database_url: str, tmp_path: Path) -> Iterator[tuple[str, HqDa
 @pytest.fixture
 def selling(broker, hq, tmp_path: Path) -> Iterator[dict[str, SimulatedTerminal]]:
     """T1 (SH001) enrols two cards and tops one up, T3 (SH002) enrols one; HQ has it all."""
-    url, _ = hq
+    url, db = hq
+    # The card type the simulated terminals price with: HQ allows a top-up's bonus only by a
+    # card_types document it published.
+    next_document(db, CARD_TYPES, "all", demo_documents()[CARD_TYPES], datetime.now())
     for terminal_id, store_id in (("T1", "SH001"), ("T3", "SH002")):
         hq_command(broker, url, tmp_path / "hq", "terminal", "add", terminal_id,
                    "--store", store_id)

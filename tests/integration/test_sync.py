@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.demo_config import publish_demo_documents
 from harness.fleet_terminal import SimulatedTerminal
 from harness.reconcile import reconcile_terminal
 from hq.config_push import next_document, publish
@@ -19,6 +20,7 @@ from tests.support.waiting import wait_for
 @pytest.fixture
 def hq(broker, hq_database_url, tmp_path):
     with running_hq_worker(broker, hq_database_url, tmp_path / "hq") as running:
+        publish_demo_documents(running[1])  # what the simulated terminals sell and top up with
         yield running
 
 

@@ -17,6 +17,7 @@ from membership.event_rules import (
     REFUND_NOT_OF_ITS_SALE,
     REFUND_SALE_UNKNOWN,
     TOPUP_BONUS_BEYOND_RULE,
+    TOPUP_BONUS_WITHOUT_RULE,
     TOPUP_ENTRY_KIND,
     TOPUP_PRINCIPAL_NOT_PAID,
     balances_after,
@@ -57,7 +58,11 @@ def credit(account: Account, delta: int, kind: EntryKind, card_no: str = CARD.ca
 def test_an_honest_top_up_passes_within_its_card_types_bonus_rule():
     event = honest_top_up()
     assert reason(event, bonus_limit=10000) == ""
-    assert reason(event) == ""  # with no rule to bound the bonus by, only the principal is checked
+    # HQ has published no card_types document: no rule gives a bonus, so none is allowed.
+    assert reason(event) == TOPUP_BONUS_WITHOUT_RULE
+    without_bonus = with_entries(event, [entry_from_dict(raw) for raw in event.payload["entries"]
+                                         if raw["account"] == "principal"])
+    assert reason(without_bonus) == ""  # a top-up without bonus needs no rule
 
 
 def test_a_top_up_in_cash_with_change_credits_what_was_kept():
