@@ -116,8 +116,8 @@ class CardRow(HqModel):
     parent_card_no = TextField(default="", index=True)
     quota = BigIntegerField(default=0)  # a subsidiary card's spending quota per period, fen
     # The store of the terminal whose card.issued HQ applied first (membership.store_rules);
-    # "" = unknown. Since version 12.
-    issued_store_id = TextField(default="")
+    # "" = unknown. Since version 12; a default in the database too, for rows written by SQL.
+    issued_store_id = TextField(default="", constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "cards"
@@ -131,7 +131,8 @@ class MemberRow(HqModel):
     phone = TextField(default="", index=True)  # digits, as membership.profiles normalises
     birthday = TextField(default="")  # membership.birthdays.format_birthday text; "" = none
     updated_at = DateTimeField()  # terminal time of the event applied last (at most HQ's)
-    store_id = TextField(default="")  # the store that registered the member; since version 12
+    # The store that registered the member; since version 12 (a database default too).
+    store_id = TextField(default="", constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "members"
@@ -206,7 +207,7 @@ class Overdraft(HqModel):
     detected_at = DateTimeField()
     # balance: below zero; offline_limit_card / offline_limit_terminal: offline debits beyond
     # the card's or the terminal's offline limit (membership.offline_excess). Since version 12.
-    reason = TextField(default="balance")
+    reason = TextField(default="balance", constraints=[SQL("DEFAULT 'balance'")])
 
     class Meta:
         table_name = "overdrafts"

@@ -51,6 +51,12 @@ def test_migration_12_fills_the_owners_from_the_applied_events(hq_database_url: 
         assert cards == {CARD: "SH001", NEW_CARD: "SH001"}
         assert hq.members.get_by_id("M1").store_id == "SH001"
         assert hq.overdrafts.get().reason == "balance"  # every overdraft before it was one
+        # The column has a database default: a row written by SQL that does not name it.
+        hq.database.execute_sql(
+            'INSERT INTO "cards" ("card_no", "member_id", "type_code", "status", "level", '
+            '"replaced_by", "parent_card_no", "quota") '
+            "VALUES ('8800000000000003', 'M3', 'VIP', 'active', '', '', '', 0)")
+        assert hq.cards.get_by_id("8800000000000003").issued_store_id == ""
         assert hq.migrate() == []
     finally:
         hq.close()
