@@ -23,6 +23,7 @@ from hq.ingest.redecide import SALE, SaleRedecision
 from hq.ingest.refund_hold import known_operations
 from hq.ingest.rows import PreparedEvent
 from hq.ingest.totals import CardTotals
+from hq.stores import StoreZones
 from membership.cards import BonusTier
 from membership.config_codec_cards import CARD_TYPES, decode_card_types
 from membership.errors import ConfigError
@@ -45,14 +46,17 @@ class Screened:
     quarantined: list[tuple[PreparedEvent, str]]  # (event, reason)
 
 
-def screen(db: HqDatabase, events: Sequence[PreparedEvent]) -> Screened:
+def screen(db: HqDatabase, events: Sequence[PreparedEvent],
+           zones: StoreZones | None = None) -> Screened:
     """The events the rules allow, and the others with the reason they do not. The events are
     stored already, and every seq of the terminal below a refund among them is at HQ
-    (hq.ingest.refund_hold holds back a refund above a gap)."""
+    (hq.ingest.refund_hold holds back a refund above a gap). `zones`: the worker's store
+    zones (its default zone, and what it remembers), by which a sale is timed."""
     bonus_rules = _BonusRules(db, events) if any(e.event.type == TOP_UP for e in events) else None
     refunds = _RefundsLeft(db, events)
     totals = CardTotals(db, events)
-    sales = SaleRedecision(db, events) if any(e.event.type == SALE for e in events) else None
+    sales = (SaleRedecision(db, events, zones=zones) if any(e.event.type == SALE for e in events)
+             else None)
     purchases = PurchaseChecks(db, events) if any(e.event.type in CHECKED for e in events) else None
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
