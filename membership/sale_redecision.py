@@ -2,9 +2,10 @@
 
 `sale_mismatch` takes the sale's inputs (membership.sale_inputs), the configuration HQ
 published at the versions they name, the card as HQ knows it and the terminal's entries; it
-runs `decide_sale` and returns "" when the entries agree, else what differed (`points_earned`,
-`stored_value`, `amount_due`, ...). The comparison gives an honest terminal no false mismatch
-(docs/domain.md, "HQ re-decides every sale"):
+runs the first half of `decide_sale` (`sale_moves`: no record, receipt or event) and returns
+"" when the entries agree, else what differed (`points_earned`, `stored_value`, `amount_due`,
+...). The comparison gives an honest terminal no false mismatch (docs/domain.md, "HQ
+re-decides every sale"):
 
 - balances are taken as the terminal could legitimately have known them, which HQ cannot know
   exactly (an offline terminal sells on a stale balance): the stored-value draw is split as the
@@ -32,7 +33,7 @@ from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, Lot
 from membership.levels import Level
 from membership.money import FULL_RATE_BP
 from membership.points import EarningRule
-from membership.sale import MemberContext, SaleRequest, StoreContext, decide_sale
+from membership.sale import MemberContext, SaleRequest, StoreContext, sale_moves
 from membership.sale_inputs import SaleInputs
 
 SYNTHETIC_LOT = "hq-redecision"
@@ -85,15 +86,15 @@ def _decided_mismatch(sale: SaleSeen, inputs: SaleInputs, configuration: StoreCo
     try:
         request = _request(sale, inputs, configuration)
         member = _member(sale, inputs, configuration, card, request)
-        decision = decide_sale(request, StoreContext(sale.store_id, sale.terminal_id),
-                               configuration.sale_rules(), member)
+        moves = sale_moves(request, StoreContext(sale.store_id, sale.terminal_id),
+                           configuration.sale_rules(), member)
     except Mismatch as mismatch:
         return str(mismatch)
     except DomainError as error:  # HQ's core refuses what the terminal's accepted
         return f"refused:{error.key}"
-    if sale.amount_due != decision.priced.amount_due:
+    if sale.amount_due != moves.priced.amount_due:
         return "amount_due"
-    return entries_mismatch(decision.entries, sale.entries)
+    return entries_mismatch(moves.entries, sale.entries)
 
 
 def _request(sale: SaleSeen, inputs: SaleInputs, configuration: StoreConfiguration
