@@ -12,6 +12,8 @@ the card, the packages and passes its published card types offer).
   (`uses` × qty of its service), at its price × qty, paid in full by the tenders (stored value
   drawn as its tender says).
 - `pass.purchased`: one pass of a published pass, at its price, paid in full.
+- `gift.redeemed`: the points of a published gift × qty, taken as points redeemed, nothing
+  else (the gift is the store's stock; points kept back would be points minted).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from typing import Any, TypeGuard
 
 from membership.cards import CountPackage, PeriodPass
 from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.points import Gift
 from membership.tenders import TenderKind
 
 WITHDRAW = "card.withdrawn"
 PACKAGE = "package.purchased"
 PASS = "pass.purchased"
+GIFT = "gift.redeemed"
 PURCHASES = frozenset({PACKAGE, PASS})
 
 WITHDRAW_ENTRIES = "withdraw_entries"
@@ -33,6 +37,8 @@ WITHDRAW_BEYOND_PRINCIPAL = "withdraw_beyond_principal"
 PURCHASE_UNKNOWN = "purchase_unknown"  # no published card type offers it
 PURCHASE_ENTRIES = "purchase_entries"  # not the uses, or not the pass, it gives
 PURCHASE_NOT_PAID = "purchase_not_paid"
+GIFT_UNKNOWN = "gift_unknown"  # no published points_rules offers it for those points
+GIFT_ENTRIES = "gift_entries"
 
 _STORED_VALUE = (Account.PRINCIPAL, Account.BONUS)
 
@@ -78,6 +84,19 @@ def pass_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
                and lots[0].kind is EntryKind.PURCHASE and lots[0].delta == 1
                and lots[0].service == period_pass.service for period_pass in candidates)
     return _paid_reason(payload, entries, price) if fits else PURCHASE_ENTRIES
+
+
+def gift_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
+                offered: Iterable[Gift]) -> str:
+    """`offered`: the gifts of the event's code in every published `points_rules` version."""
+    qty, points = payload.get("qty"), payload.get("points")
+    if not _whole(qty) or qty <= 0 or not _whole(points):
+        return GIFT_ENTRIES
+    if not any(gift.points_cost * qty == points for gift in offered):
+        return GIFT_UNKNOWN
+    redeemed = all(entry.account is Account.POINTS and entry.kind is EntryKind.REDEEM
+                   and entry.delta < 0 for entry in entries)
+    return "" if redeemed and -sum(entry.delta for entry in entries) == points else GIFT_ENTRIES
 
 
 def _paid_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry], price: int) -> str:

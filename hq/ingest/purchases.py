@@ -1,6 +1,7 @@
-"""HQ's check of a batch's withdrawals and package and pass purchases (membership.purchase_rules):
-the principal it knows on the card (hq.ingest.totals, with the batch's allowed events so far),
-and the packages and passes that every published version of the card's type offers."""
+"""HQ's check of a batch's withdrawals, package and pass purchases and gift redemptions
+(membership.purchase_rules): the principal it knows on the card (hq.ingest.totals, with the
+batch's allowed events so far), the packages and passes that every published version of the
+card's type offers, and the gifts of every published `points_rules` version."""
 
 from __future__ import annotations
 
@@ -14,19 +15,23 @@ from hq.ingest.rows import PreparedEvent
 from hq.ingest.totals import CardTotals
 from membership.cards import CardType
 from membership.config_codec_cards import CARD_TYPES, decode_card_types
+from membership.config_codec_rules import POINTS_RULES, decode_points_rules
 from membership.errors import ConfigError
 from membership.ledger import Account
+from membership.points import Gift
 from membership.purchase_rules import (
+    GIFT,
     PACKAGE,
     PASS,
     PURCHASES,
     WITHDRAW,
+    gift_reason,
     package_reason,
     pass_reason,
     withdrawal_reason,
 )
 
-CHECKED = PURCHASES | {WITHDRAW}
+CHECKED = PURCHASES | {WITHDRAW, GIFT}
 
 
 class PurchaseChecks:
@@ -36,6 +41,11 @@ class PurchaseChecks:
         purchases = [prepared for prepared in events if prepared.event.type in PURCHASES]
         self._types: list[CardType] = []
         self._type_of: dict[str, str] = {}
+        self._gifts: list[Gift] = []
+        if any(prepared.event.type == GIFT for prepared in events):
+            docs = db.config_documents
+            for (body,) in docs.select(docs.body).where(docs.name == POINTS_RULES).tuples():
+                self._gifts.extend(_decoded_gifts(body))
         if purchases:
             docs = db.config_documents
             for (body,) in docs.select(docs.body).where(docs.name == CARD_TYPES).tuples():
@@ -48,6 +58,10 @@ class PurchaseChecks:
         if event.type == WITHDRAW:
             return withdrawal_reason(event.payload, prepared.entries,
                                      totals.balance(card_no, Account.PRINCIPAL))
+        if event.type == GIFT:
+            code = _text(event.payload.get("gift"))
+            return gift_reason(event.payload, prepared.entries,
+                               [gift for gift in self._gifts if gift.code == code])
         code = _text(event.payload.get("package" if event.type == PACKAGE else "pass"))
         types = self._of_card(card_no)
         if event.type == PACKAGE:
@@ -72,6 +86,14 @@ def _decoded(body: str) -> tuple[CardType, ...]:
     """By the body's text: each published version is decoded once per process."""
     try:
         return tuple(decode_card_types(json.loads(body)))
+    except (ConfigError, ValueError, TypeError, KeyError):  # unreadable: it offers nothing
+        return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _decoded_gifts(body: str) -> tuple[Gift, ...]:
+    try:
+        return decode_points_rules(json.loads(body)).gifts
     except (ConfigError, ValueError, TypeError, KeyError):  # unreadable: it offers nothing
         return ()
 

@@ -21,9 +21,14 @@ from hq.times import utc_now
 from membership import card_service, counter_operations
 from membership.catalogue import SaleLine
 from membership.config_documents import CATALOGUE, encode_catalogue
-from membership.counter_operations import Operation
+from membership.counter_operations import CounterDecision, Operation
 from membership.events import DomainEvent, entry_to_dict
-from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry
+from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, Lot
+from membership.purchase_rules import (
+    GIFT_UNKNOWN,
+    PURCHASE_ENTRIES,
+    WITHDRAW_BEYOND_PRINCIPAL,
+)
 from membership.sale import (
     MemberContext,
     SaleDecision,
@@ -34,6 +39,7 @@ from membership.sale import (
 )
 from membership.tenders import Tender, TenderKind
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
+from terminal.demo import store as demo
 from tests.security.hostile_wire import AT, send_events
 
 CONFIG = demo_store_configuration()
@@ -88,7 +94,7 @@ def sold(seq: int, lines: Sequence[tuple[str, int]], by_card: int | None = None,
     return decide_sale(dataclasses.replace(request, tenders=tenders), STORE, rules, the_member)
 
 
-def tampered(decision: SaleDecision, seq: int, **changes) -> WireEvent:
+def tampered(decision: SaleDecision | CounterDecision, seq: int, **changes) -> WireEvent:
     """The sale's event with its entries changed by `change(entry)`, payload keys replaced."""
     event = wire(seq, decision.events)
     change = changes.pop("entries", None)
@@ -172,3 +178,29 @@ def test_an_honest_offline_terminal_with_stale_knowledge_is_not_quarantined(work
     assert ack["watermark"] == 3 and not ack.get("quarantined")
     assert "T1-3" in applied_ops(db)
     assert db.quarantined_events.select().count() == 0
+
+
+def test_withdrawals_purchases_and_gifts_beyond_their_rules_are_quarantined(worker, terminal):
+    _, db = worker
+    publish_demo_documents(db)
+    card = member()
+    rich = dataclasses.replace(card, balances=CardBalances(principal=100_000, points_lots=(
+        Lot("P2026", "", None, None, 5_000, AT),)))
+    bonus_out = counter_operations.withdraw(operation(3), card, 100_000)  # principal: 100,000
+    over = tampered(bonus_out, 3, amount=105_000, entries=lambda entry: {
+        **entry, "delta": -105_000})  # and the ¥50 bonus paid out too
+    package = demo.FACIAL_PACKAGE
+    bought = counter_operations.buy_package(operation(4), card, package, 1,
+                                            [Tender(TenderKind.CASH, package.price)])
+    doubled = tampered(bought, 4, entries=lambda entry: {**entry, "delta": entry["delta"] * 2})
+    cheap_gift = tampered(counter_operations.redeem_gift(operation(5), rich, demo.GIFTS[0], 1),
+                          5, points=1, entries=lambda entry: {**entry, "delta": -1})
+    honest = counter_operations.withdraw(operation(6), card, 20_000)
+    batch = [*opening(), over, doubled, cheap_gift, wire(6, honest.events)]
+    send_events(terminal, build_event_batch("T1", batch, AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 6
+    assert {item["seq"]: item["reason"] for item in ack["quarantined"]} == {
+        3: WITHDRAW_BEYOND_PRINCIPAL, 4: PURCHASE_ENTRIES, 5: GIFT_UNKNOWN}
+    assert not {"T1-3", "T1-4", "T1-5"} & applied_ops(db)
+    assert stored_value(db, CARD) == 110_000 - 20_000  # the honest withdrawal only

@@ -7,14 +7,23 @@ from dataclasses import replace
 from datetime import datetime
 
 from membership.cards import Card
-from membership.counter_operations import Operation, buy_package, buy_pass, withdraw
-from membership.ledger import Account, CardBalances
+from membership.counter_operations import (
+    Operation,
+    buy_package,
+    buy_pass,
+    redeem_gift,
+    withdraw,
+)
+from membership.ledger import Account, CardBalances, Lot
 from membership.purchase_rules import (
+    GIFT_ENTRIES,
+    GIFT_UNKNOWN,
     PURCHASE_ENTRIES,
     PURCHASE_NOT_PAID,
     PURCHASE_UNKNOWN,
     WITHDRAW_BEYOND_PRINCIPAL,
     WITHDRAW_ENTRIES,
+    gift_reason,
     package_reason,
     pass_reason,
     withdrawal_reason,
@@ -61,3 +70,15 @@ def test_a_pass_bought_at_its_price_passes():
     assert pass_reason(payload, entries, [demo.MONTH_PASS]) == ""
     twice = tuple(replace(entry, delta=2) for entry in entries)
     assert pass_reason(payload, twice, [demo.MONTH_PASS]) == PURCHASE_ENTRIES
+
+
+def test_a_gift_redeemed_for_its_points_passes_and_one_for_fewer_does_not():
+    rich = replace(MEMBER, balances=CardBalances(points_lots=(
+        Lot("P2026", "", None, None, 5_000, AT),)))
+    mug = demo.GIFTS[0]
+    decision = redeem_gift(OP, rich, mug, 2)
+    payload, entries = decision.events[0].payload, tuple(decision.entries)
+    assert gift_reason(payload, entries, [mug]) == ""
+    assert gift_reason({**payload, "points": 1}, entries, [mug]) == GIFT_UNKNOWN
+    fewer = tuple(replace(entry, delta=-1) for entry in entries)
+    assert gift_reason(payload, fewer, [mug]) == GIFT_ENTRIES
