@@ -23,6 +23,7 @@ from hq.db import HqDatabase
 from membership.offline_excess import OFFLINE_LIMIT_CARD, OFFLINE_LIMIT_TERMINAL
 from membership.store_rules import (
     NOT_OWN_STORE,
+    PARENT_NOT_OWN_STORE,
     PIN_NOT_OWN_STORE,
     PROFILE_NOT_OWN_STORE,
     REISSUE_NOT_OWN_STORE,
@@ -154,13 +155,16 @@ def test_another_stores_card_services_and_profile_rewrite_are_quarantined(
                      phone="13900000000"),
         event(OTHER, 6, "card.lost", {"card_no": CARD}),  # a loss is reported anywhere
         issue(OTHER, 7, "8800000000000777", "M-BJ7"),  # its own new card
+        event(OTHER, 8, "card.issued", {  # a subsidiary card spending SH001's card
+            "card_no": "8800000000000778", "member_id": "M-BJ7", "type_code": "VIP",
+            "level": "", "parent_card_no": CARD, "quota": 100_000, "tenders": []}),
     ]
     ack = acknowledged(terminals[OTHER], OTHER, hostile)
-    assert ack["watermark"] == 7  # stored, never asked for again
+    assert ack["watermark"] == 8  # stored, never asked for again
     assert ack["quarantined"] == [
         {"seq": 1, "reason": REPLACE_NOT_OWN_STORE}, {"seq": 2, "reason": REISSUE_NOT_OWN_STORE},
         {"seq": 3, "reason": NOT_OWN_STORE}, {"seq": 4, "reason": NOT_OWN_STORE},
-        {"seq": 5, "reason": PROFILE_NOT_OWN_STORE}]
+        {"seq": 5, "reason": PROFILE_NOT_OWN_STORE}, {"seq": 8, "reason": PARENT_NOT_OWN_STORE}]
     card = db.cards.get_by_id(CARD)
     assert (card.member_id, card.status, card.replaced_by, card.expires_on) == (
         "M1", "lost", "", None)
@@ -168,6 +172,7 @@ def test_another_stores_card_services_and_profile_rewrite_are_quarantined(
     member = db.members.get_by_id("M1")
     assert (member.name, member.phone) == (PROFILE["name"], PROFILE["phone"])
     assert db.cards.get_by_id("8800000000000777").issued_store_id == "BJ002"
+    assert db.cards.get_or_none(db.cards.parent_card_no == CARD) is None
     # The issuing store lifts the loss and extends the card: its services are its own.
     ack = acknowledged(terminals[HOME], HOME, [
         event(HOME, 4, "card.found", {"card_no": CARD}),
@@ -176,7 +181,7 @@ def test_another_stores_card_services_and_profile_rewrite_are_quarantined(
     assert (ack["watermark"], ack.get("quarantined")) == (5, None)
     assert db.cards.get_by_id(CARD).status == "active"
     assert hq_main(["quarantine", "list", "--terminal", OTHER]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 5
+    assert len(capsys.readouterr().out.splitlines()) == 6
     assert worker[0].connected.is_set()
 
 
