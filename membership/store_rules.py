@@ -14,6 +14,9 @@ HQ has no online authorisation of card services, so nothing else opens these.
 
 An issuer of "" is unknown (a card issued by a terminal whose store HQ does not know, a card
 whose `card.issued` has not reached HQ, a card from before HQ recorded issuers): not judged.
+Nor is a terminal whose own store HQ does not know (not registered with `hq terminal add`, and
+none of its events named one): refusing it would protect nothing, since such a terminal names
+its store in its first batch (hq.ingest), and would quarantine an honest new terminal's work.
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ class MemberOwner:
 
 
 def may_act(acting_store: str, issuing_store: str) -> bool:
-    """Whether a terminal of `acting_store` may change a card issued by `issuing_store`."""
-    return not issuing_store or acting_store == issuing_store
+    """Whether a terminal of `acting_store` may change a card issued by `issuing_store` (""
+    for either: unknown, not judged)."""
+    return not issuing_store or not acting_store or acting_store == issuing_store
 
 
 def cross_store_reason(event_type: str, payload: Mapping[str, Any], acting_store: str,

@@ -34,13 +34,13 @@ def test_spending_and_reporting_a_loss_are_allowed_from_any_store(event_type):
 def test_card_services_only_from_the_issuing_store(event_type):
     assert cross_store_reason(event_type, {"card_no": "A-1"}, "B", ISSUERS) == NOT_OWN_STORE
     assert cross_store_reason(event_type, {"card_no": "A-1"}, "A", ISSUERS) == ""
-    assert cross_store_reason(event_type, {"card_no": "A-1"}, "", ISSUERS) == NOT_OWN_STORE
 
 
-def test_a_card_of_unknown_issuer_is_not_judged():
+def test_a_card_of_unknown_issuer_or_a_terminal_of_unknown_store_is_not_judged():
     assert cross_store_reason("card.cancelled", {"card_no": "X-9"}, "B", ISSUERS) == ""
-    assert may_act("B", "") and may_act("", "")
-    assert not may_act("", "A")
+    assert cross_store_reason("card.cancelled", {"card_no": "A-1"}, "", ISSUERS) == ""
+    assert may_act("B", "") and may_act("", "") and may_act("", "A")
+    assert not may_act("B", "A")
 
 
 def test_replacing_another_stores_card_or_into_another_stores_card_is_refused():
