@@ -90,16 +90,17 @@ def _fill_owners(hq: HqDatabase) -> None:
     """One pass over the applied card.issued, card.replaced and member.registered events, in
     terminal time: the first store to issue a card (or register a member) owns it, and a
     replacement's new card keeps its old card's owner. Events of terminals whose store HQ does
-    not know leave the owner unknown ("")."""
+    not know set no owner, as at ingest (hq.ingest.ownership_screen)."""
     issuers: dict[str, str] = {}
     registrars: dict[str, str] = {}
     for event_type, store, payload in _owner_events(hq):
-        if event_type == CARD_ISSUED:
+        if event_type == CARD_ISSUED and store:
             issuers.setdefault(_text(payload, "card_no"), store)
         elif event_type == CARD_REPLACED:
             old, new = _text(payload, "old_card_no"), _text(payload, "new_card_no")
-            issuers.setdefault(new, issuers.get(old, "") or store)
-        else:
+            if issuers.get(old):
+                issuers.setdefault(new, issuers[old])
+        elif event_type == MEMBER_REGISTERED and store:
             registrars.setdefault(_text(payload, "member_id"), store)
     cards, members = hq.cards, hq.members
     for card_no, store in issuers.items():

@@ -106,8 +106,8 @@ def issuer_after(event_type: str, payload: Mapping[str, Any], acting_store: str,
             return {card_no: acting_store}
     elif event_type == CARD_REPLACED:
         old, new = _text(payload, "old_card_no"), _text(payload, "new_card_no")
-        if old and new and not issuers.get(new):
-            return {new: issuers.get(old, "") or acting_store}
+        if old and new and issuers.get(old) and not issuers.get(new):
+            return {new: issuers[old]}
     return {}
 
 
