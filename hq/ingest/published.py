@@ -21,6 +21,7 @@ from membership.errors import ConfigError
 
 DocumentKey = tuple[str, str, int]  # name, scope, version
 ConfigKey = frozenset[DocumentKey]
+Bodies = dict[DocumentKey, Mapping[str, Any]]
 _MOST_BODIES = 512  # distinct document versions kept parsed
 _MOST_CONFIGURATIONS = 128  # distinct sets of versions kept decoded
 # What decoding a body HQ itself published can still raise: it gives no configuration.
@@ -40,18 +41,23 @@ class PublishedConfigurations:
     """Decoded configurations by the versions they were built from; shared by a worker's
     ingest calls (hence the lock)."""
 
-    def __init__(self) -> None:
+    def __init__(self, most_bodies: int = _MOST_BODIES) -> None:
+        self._most_bodies = most_bodies
         self._lock = threading.Lock()
         self._bodies: dict[DocumentKey, Mapping[str, Any]] = {}
         self._configurations: dict[ConfigKey, StoreConfiguration | ConfigUnknown] = {}
 
-    def load(self, db: HqDatabase, keys: Iterable[ConfigKey]) -> None:
-        """Read, in one query, the bodies of the versions not yet decoded."""
+    def load(self, db: HqDatabase, keys: Iterable[ConfigKey]) -> Bodies:
+        """The bodies of the versions `keys` name that are not decoded yet, those not kept
+        read in one query; hand them to `configuration` (kept ones may be dropped meanwhile,
+        by this call or another thread's, when the memory is full)."""
         with self._lock:
-            missing = {key for config in keys if config not in self._configurations
-                       for key in config if key not in self._bodies}
+            needed = {key for config in set(keys) if config not in self._configurations
+                      for key in config}
+            bodies = {key: self._bodies[key] for key in needed if key in self._bodies}
+        missing = needed - bodies.keys()
         if not missing:
-            return
+            return bodies
         rows = db.config_documents
         found: dict[DocumentKey, Mapping[str, Any]] = {}
         query = rows.select(rows.name, rows.scope, rows.version, rows.body).where(
@@ -61,23 +67,25 @@ class PublishedConfigurations:
             if (name, scope, version) in missing:
                 found[(name, scope, version)] = _parsed(body)
         with self._lock:
-            if len(self._bodies) + len(found) > _MOST_BODIES:
+            if len(self._bodies) + len(found) > self._most_bodies:
                 self._bodies.clear()
             self._bodies.update(found)
+        return {**bodies, **found}
 
-    def configuration(self, config: ConfigKey) -> StoreConfiguration:
-        """The configuration built from exactly these versions (after `load`); ConfigUnknown
-        names a document HQ never published at that version, or one that does not decode.
-        A version not found is never remembered as missing: HQ may publish it next."""
+    def configuration(self, config: ConfigKey, bodies: Bodies) -> StoreConfiguration:
+        """The configuration built from exactly these versions, from `bodies` (what `load`
+        gave) unless decoded already; ConfigUnknown names a document HQ never published at
+        that version, or one that does not decode. A version not found is never remembered as
+        missing: HQ may publish it next."""
         with self._lock:
             cached = self._configurations.get(config)
-            bodies = {key: self._bodies.get(key) for key in config}
         if cached is None:
-            unknown = sorted(name for (name, _, _), body in bodies.items()
+            named = {key: bodies.get(key) for key in config}
+            unknown = sorted(name for (name, _, _), body in named.items()
                              if body is None or name not in DOCUMENT_NAMES)
             if unknown:
                 raise ConfigUnknown("config_version_unknown", unknown[0])
-            cached = _decoded({key: body for key, body in bodies.items() if body is not None})
+            cached = _decoded({key: body for key, body in named.items() if body is not None})
             with self._lock:
                 if len(self._configurations) >= _MOST_CONFIGURATIONS:
                     self._configurations.clear()

@@ -50,8 +50,9 @@ class SaleRedecision:
         self._inputs: dict[int, SaleInputs | str] = {
             prepared.event.seq: _inputs(prepared.event.payload)
             for prepared in events if prepared.event.type == SALE}
-        published.load(db, [config_key(inputs.config) for inputs in self._inputs.values()
-                             if isinstance(inputs, SaleInputs)])
+        self._bodies = published.load(db, [config_key(inputs.config)
+                                           for inputs in self._inputs.values()
+                                           if isinstance(inputs, SaleInputs)])
         self._cards = _cards(db, events)
 
     def reason(self, prepared: PreparedEvent) -> str:
@@ -62,7 +63,8 @@ class SaleRedecision:
         if isinstance(inputs, str):
             return inputs
         try:
-            configuration = self._published.configuration(config_key(inputs.config))
+            configuration = self._published.configuration(config_key(inputs.config),
+                                                          self._bodies)
         except ConfigUnknown as unknown:
             return str(unknown)
         event = prepared.event
