@@ -204,3 +204,18 @@ def test_a_subsidiary_cards_sale_is_decided_again_on_its_parent():
                        the_member)
     assert decision.events[0].payload["actor_card_no"] == child.card_no
     assert redecided(decision, card=replace(CARD, member_id="M2")) == ""
+
+
+def test_a_card_hq_does_not_have_yet_is_judged_by_the_card_types_it_could_be():
+    decision = decided([line(1, "LATTE", 2)], [Tender(TenderKind.STORED_VALUE, 5000),
+                                               Tender(TenderKind.CASH, 1000)], member())
+    payload = decision.events[0].payload
+    entries = tuple(entry_from_dict(raw) for raw in payload["entries"])
+    sale = SaleSeen(decision.op_id, AT, "SH001", "SH001-T1", payload["card_no"],
+                    payload["amount_due"], entries)
+    inputs = decode_inputs(payload["inputs"])
+    assert sale_mismatch(sale, inputs, CONFIGURATION, None) == ""
+    inflated = tuple(replace(entry, delta=entry.delta * 3) if entry.account is Account.POINTS
+                     else entry for entry in entries)
+    assert sale_mismatch(replace(sale, entries=inflated), inputs, CONFIGURATION,
+                         None) == "points_earned"
