@@ -37,7 +37,13 @@ from bench.sync_fleet import start_fleet
 from harness.broker import BrokerAccounts
 from hq.config_push import next_document, publish
 from hq.service import persistent_client, session_properties
-from protocol.wire import AuthRequest, parse_ack, split_terminal_topic, terminal_topic
+from protocol.wire import (
+    AuthRequest,
+    parse_ack,
+    parse_resend,
+    split_terminal_topic,
+    terminal_topic,
+)
 from terminal.store.store import open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.settings import SyncSettings
@@ -137,14 +143,43 @@ class AckWatcher:
                 self.done.set()
 
 
+class ResendAnswerer:
+    """Publishes a terminal's batches again from the one holding the first seq HQ asks for, as
+    the terminal's relay does. HQ asks when a gap opens, and stores no event from a refund it
+    cannot judge yet upward (hq.ingest.refund_hold): with two hq serve processes sharing the
+    subscription, one terminal's batches are often taken out of order."""
+
+    def __init__(self, batches: dict[str, list[bytes]]) -> None:
+        self.batches = batches
+        self.last_seqs = {tid: [json.loads(payload)["events"][-1]["seq"] for payload in payloads]
+                          for tid, payloads in batches.items()}
+        self.answered = 0
+
+    def attach(self, terminal_id: str, client: mqtt.Client) -> None:
+        def on_message(client, userdata, message: mqtt.MQTTMessage) -> None:
+            first, _ = parse_resend(bytes(message.payload))
+            self.answered += 1
+            for payload, last in zip(self.batches[terminal_id], self.last_seqs[terminal_id],
+                                     strict=True):
+                if last >= first:
+                    client.publish(terminal_topic(terminal_id, "events"), payload, qos=1)
+
+        client.on_message = on_message
+        subscribe(client, terminal_topic(terminal_id, "resend"))
+
+
 def publish_until_acknowledged(rig: Rig, batches: dict[str, list[bytes]], name: str) -> float:
     """Each terminal publishes its batches on its own connection and topic, round-robin across
-    terminals; seconds from the first publish until HQ acknowledged every last seq."""
+    terminals, and answers HQ's resend requests; seconds from the first publish until HQ
+    acknowledged every last seq."""
     last_seqs = {tid: json.loads(payloads[-1])["events"][-1]["seq"]
                  for tid, payloads in batches.items()}
     watcher = AckWatcher(rig, last_seqs, f"acks-{name}")
     # Each on its terminal id, the only client id its broker account may use.
     publishers = rig.clients(batches)
+    answerer = ResendAnswerer(batches)
+    for terminal_id, publisher in publishers.items():
+        answerer.attach(terminal_id, publisher)
     rounds = max(len(payloads) for payloads in batches.values())
     started = time.perf_counter()
     for round_no in range(rounds):
