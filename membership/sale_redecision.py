@@ -15,7 +15,8 @@ re-decides every sale"):
 - the level priced with is accepted when it is one the card has at HQ, or gives no more than
   that level does (`no_better_level`): an offline terminal may not know an upgrade.
 Then everything that moves value must agree exactly: per card, the stored value drawn from
-principal and from bonus, the points redeemed and earned, the uses per service, the amount due.
+principal and from bonus, the points redeemed and earned, the uses per service, the amount due,
+and the coupon marked used (`coupon_used`: the one HQ's decision applied, or none).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class SaleSeen:
     card_no: str  # the account card; "" for a guest
     amount_due: object  # the payload's, compared with HQ's
     entries: tuple[LedgerEntry, ...]
+    coupon_used: object = ""  # the payload's: the coupon it says the sale applied
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,11 @@ def _decided_mismatch(sale: SaleSeen, inputs: SaleInputs, configuration: StoreCo
         return f"refused:{error.key}"
     if sale.amount_due != moves.priced.amount_due:
         return "amount_due"
+    # A coupon marked used that the sale never applied would block it for its member.
+    coupon = request.coupon
+    if sale.coupon_used != (coupon.code if coupon and coupon.code in moves.priced.applied
+                            else ""):
+        return "coupon_used"
     return entries_mismatch(moves.entries, sale.entries)
 
 

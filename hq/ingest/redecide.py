@@ -76,7 +76,8 @@ class SaleRedecision:
         at = local_wall_time(event.at, self._zone(terminal_id, store_id))
         sale = SaleSeen(op_id=event.op_id, at=at, store_id=store_id,
                         terminal_id=terminal_id, card_no=card_no,
-                        amount_due=payload.get("amount_due"), entries=prepared.entries)
+                        amount_due=payload.get("amount_due"), entries=prepared.entries,
+                        coupon_used=payload.get("coupon_used", ""))
         mismatch = sale_mismatch(sale, inputs, configuration,
                                  self._card(card_no, _text(payload.get("actor_card_no"))))
         return f"{MISMATCH}:{mismatch}" if mismatch else ""

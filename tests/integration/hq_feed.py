@@ -11,12 +11,16 @@ from typing import Any
 from hq.config_push import next_document
 from hq.db import HqDatabase
 from hq.ingest import Ingestor, IngestResult
-from membership.cards import BonusTier, CardType, CountPackage, Feature
-from membership.catalogue import Product
+from membership.cards import BonusTier, Card, CardType, CountPackage, Feature
+from membership.catalogue import Product, SaleLine
 from membership.config_codec_cards import CARD_TYPES, encode_card_types
-from membership.config_codec_rules import CATALOGUE, encode_catalogue
+from membership.config_codec_rules import CATALOGUE, COUPONS, encode_catalogue, encode_coupons
+from membership.config_documents import StoreConfiguration
+from membership.coupons import Coupon, CouponKind
 from membership.events import entry_to_dict
-from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry
+from membership.sale import MemberContext, SaleRequest, StoreContext, decide_sale
+from membership.tenders import Tender, TenderKind
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
 
 AT = datetime(2026, 11, 23, 10, 0)
@@ -38,6 +42,33 @@ FEED_DOCUMENTS = {
             for service in ("WASH", "CUT", "FACIAL") for uses in (1, 2, 3, 10)))]),
 }
 FEED_CONFIG = {name: {"scope": FEED_SCOPE, "version": 1} for name in FEED_DOCUMENTS}
+# A coupon sale's coupon (¥1 off a ¥10 sale, anyone's, valid through 2027) is the only one of
+# its own `coupons` document, version 1 at `feed_coupon_scope(code)`, superseded at once by an
+# empty version 2: the sale names version 1, and no coupon of the feed's is live
+# (hq.coupon_documents) unless a test publishes it itself.
+
+
+def feed_coupon_scope(code: str) -> str:
+    return f"{FEED_SCOPE}:coupon:{code}"
+
+
+def feed_coupon_documents(code: str) -> dict[str, dict[str, Any]]:
+    coupon = Coupon(code, CouponKind.CASH_OFF, datetime(2026, 1, 1), datetime(2027, 12, 31),
+                    value=100)
+    return {**FEED_DOCUMENTS, COUPONS: encode_coupons([coupon])}
+
+
+def publish_feed_coupons(db: HqDatabase, *codes: str) -> None:
+    """HQ's copy of the coupons documents the feed's coupon sales of `codes` name."""
+    if not codes:
+        return
+    publish_feed_documents(db)
+    db.bulk_insert(db.config_documents, [
+        {"name": COUPONS, "scope": feed_coupon_scope(code), "version": version,
+         "body": json.dumps(body, ensure_ascii=False), "published_at": AT}
+        for code in codes for version, body in (
+            (1, feed_coupon_documents(code)[COUPONS]), (2, encode_coupons([])))],
+        skip_duplicates=True)
 
 
 def publish_feed_documents(db: HqDatabase) -> None:
@@ -116,6 +147,26 @@ class TerminalFeed:
             "tenders": [{"kind": "stored_value", "amount": total, "reference": ""}],
             "change": 0, "inputs": sale_inputs(total)}, entries)
 
+    def coupon_sale(self, code: str, card_no: str = CARD, member_id: str = "M1") -> WireEvent:
+        """A ¥10 sale with the feed's coupon `code` (so ¥9 from stored value, `coupon_used`
+        set), decided by the core from the feed's documents: it carries its real inputs."""
+        op_id = self.next_op_id()
+        configuration = StoreConfiguration.from_documents(feed_coupon_documents(code), {
+            **{name: (FEED_SCOPE, 1) for name in FEED_DOCUMENTS},
+            COUPONS: (feed_coupon_scope(code), 1)})
+        vip = configuration.card_types["VIP"]
+        member = MemberContext(Card(card_no, member_id, vip.code), vip,
+                               CardBalances(principal=900))
+        request = SaleRequest(op_id, self.at + timedelta(seconds=10),
+                              (SaleLine(1, configuration.products["YUAN"], 10),),
+                              (Tender(TenderKind.STORED_VALUE, 900),),
+                              configuration.coupons[code])
+        decision = decide_sale(request, StoreContext("SH001", self.terminal_id),
+                               configuration.sale_rules(), member)
+        assert decision.coupon_used == code
+        (event,) = decision.events
+        return self.event(event.type, dict(event.payload), decision.entries)
+
     def buy_package(self, service: str, uses: int, card_no: str = CARD) -> WireEvent:
         op_id = self.next_op_id()
         entry = self._entry(op_id, card_no, Account.COUNT, uses, EntryKind.PURCHASE,
@@ -172,6 +223,8 @@ def ingest(db: HqDatabase, feed: TerminalFeed, *events: WireEvent) -> IngestResu
     """The events as one batch from the feed's terminal, stored: no dead letter."""
     if any(event.type in ("sale.completed", "package.purchased") for event in events):
         publish_feed_documents(db)
+    publish_feed_coupons(db, *(event.payload["coupon_used"] for event in events
+                               if event.payload.get("coupon_used")))
     result = Ingestor(db).handle_events(feed.topic, feed.batch(events), feed.at)
     assert result.dead_letter_reason is None, result.dead_letter_reason
     return result

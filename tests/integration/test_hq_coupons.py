@@ -25,7 +25,13 @@ from membership.coupons import Coupon, CouponKind
 from protocol.wire import WireEvent, config_topic, terminal_topic
 from protocol.wire_config import ConfigDocument
 from protocol.wire_members import LookupRequest
-from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest, publish_feed_documents
+from tests.integration.hq_feed import (
+    AT,
+    CARD,
+    TerminalFeed,
+    ingest,
+    publish_feed_coupons,
+)
 from tests.support.hq_worker import running_hq_worker
 
 NOW = AT + timedelta(days=1)
@@ -37,9 +43,8 @@ GIFT = Product("GIFT-MUG", "马克杯", "retail", 3_000)
 
 
 def coupon_sale(feed: TerminalFeed, code: str, card_no: str = CARD) -> WireEvent:
-    event = feed.sale(1_000, card_no=card_no)
-    event.payload["coupon_used"] = code
-    return event
+    """A sale the core decided with the feed's coupon `code`: HQ's re-decision applies it."""
+    return feed.coupon_sale(code, card_no, "M2" if card_no == SECOND else "M1")
 
 
 def uses(db: HqDatabase) -> list[tuple[str, str, str, str]]:
@@ -50,7 +55,7 @@ def uses(db: HqDatabase) -> list[tuple[str, str, str, str]]:
 def test_a_sale_with_a_coupon_is_recorded_once(hq: HqDatabase) -> None:
     feed = TerminalFeed("T1")
     events = [feed.issue(), feed.top_up(5_000), coupon_sale(feed, "WELCOME10")]
-    publish_feed_documents(hq)
+    publish_feed_coupons(hq, "WELCOME10")
     first = Ingestor(hq).handle_events(feed.topic, feed.batch(events), feed.at)
     assert first.coupon_uses and not first.duplicates
     assert uses(hq) == [("WELCOME10", "T1-3", "T1", CARD)]
@@ -64,7 +69,7 @@ def test_a_sale_with_a_coupon_is_recorded_once(hq: HqDatabase) -> None:
 def test_sales_without_a_coupon_record_none(hq: HqDatabase) -> None:
     feed = TerminalFeed("T1")
     result = ingest(hq, feed, feed.issue(), feed.top_up(5_000), feed.sale(100),
-                    coupon_sale(feed, ""), feed.change_status("card.lost"))
+                    feed.sale(1_000), feed.change_status("card.lost"))
     assert not result.coupon_uses
     assert uses(hq) == []
 
@@ -101,9 +106,9 @@ def test_the_conflicts_command_lists_double_uses(hq: HqDatabase, hq_database_url
 
 def test_coupons_used_is_published_when_it_changes(hq: HqDatabase) -> None:
     published: list[ConfigDocument] = []
+    push_coupons(hq, coupon("WELCOME10"), coupon("A-FIRST"), coupon("B-NEXT"))
     feed = TerminalFeed("T1")
     ingest(hq, feed, coupon_sale(feed, "WELCOME10"), coupon_sale(feed, "A-FIRST"))
-    # HQ has published no coupons document: it cannot tell which are live, so keeps every code.
     assert desired_card_documents(hq, AT, (COUPONS_USED,)) == {
         (COUPONS_USED, "all"): {"codes": ["A-FIRST", "WELCOME10"]}}
     (document,) = refresh_card_documents(hq, published.append, AT, (COUPONS_USED,))
@@ -136,6 +141,8 @@ def test_a_worker_publishes_the_codes_used_after_a_coupon_sale(worker, broker,
     (at_start,) = terminal.receive(1, timeout=10)  # retained, published when the worker started
     assert json.loads(at_start.payload)["body"] == {"codes": []}
     terminal.subscribe(terminal_topic("T1", "ack"))
+    push_coupons(worker, coupon("WELCOME10"))  # live, so listed once used
+    publish_feed_coupons(worker, "WELCOME10")  # what the sale names, for HQ's re-decision
     feed = TerminalFeed("T1")
     batch = feed.batch([feed.issue(), coupon_sale(feed, "WELCOME10")])
     terminal.publish(feed.topic, batch)

@@ -24,7 +24,7 @@ from membership.config_documents import CATALOGUE, COUPONS, COUPONS_USED, StoreC
 from membership.coupons import Coupon
 from protocol.wire import config_topic
 from protocol.wire_config import ConfigDocument
-from tests.integration.hq_feed import AT, TerminalFeed, ingest
+from tests.integration.hq_feed import AT, TerminalFeed, ingest, publish_feed_coupons
 from tests.integration.test_hq_coupons import GIFT, NOW, coupon, coupon_sale, push_coupons
 from tests.support.hq_worker import running_hq_worker
 
@@ -123,6 +123,7 @@ def test_a_burst_of_coupon_sales_is_published_in_fewer_versions(worker, broker,
     terminal.connect()
     terminal.subscribe(config_topic("all", COUPONS_USED))
     (at_start,) = terminal.receive(1, timeout=10)  # retained, published when the worker started
+    publish_feed_coupons(worker, *codes)  # what the sales name, for HQ's re-decision
     feed = TerminalFeed("T1")
     for code in codes:  # one batch, so one refresh request, per sale
         terminal.publish(feed.topic, feed.batch([coupon_sale(feed, code)]))

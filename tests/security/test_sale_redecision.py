@@ -204,3 +204,35 @@ def test_withdrawals_purchases_and_gifts_beyond_their_rules_are_quarantined(work
         3: WITHDRAW_BEYOND_PRINCIPAL, 4: PURCHASE_ENTRIES, 5: GIFT_UNKNOWN}
     assert not {"T1-3", "T1-4", "T1-5"} & applied_ops(db)
     assert stored_value(db, CARD) == 110_000 - 20_000  # the honest withdrawal only
+
+
+def test_a_coupon_marked_used_must_be_the_one_the_sale_applied(worker, terminal):
+    _, db = worker
+    publish_demo_documents(db)
+    rules, the_member = CONFIG.sale_rules(), member()
+    lines = (SaleLine(1, CONFIG.products["LATTE"], 1), SaleLine(2, CONFIG.products["CAKE"], 2))
+
+    def with_coupon(seq: int, coupon: str) -> SaleDecision:
+        op = operation(seq)
+        request = SaleRequest(op.op_id, op.at, lines, coupon=CONFIG.coupons.get(coupon))
+        due = quote(request, STORE, rules, the_member).amount_due
+        return decide_sale(dataclasses.replace(request, tenders=(
+            Tender(TenderKind.CASH, due),)), STORE, rules, the_member)
+
+    # A sale that never applied the member's coupon marks it used: the member loses it.
+    blocking = tampered(with_coupon(3, ""), 3, coupon_used="WELCOME10")
+    # The coupon's ¥10 taken while the coupon is left unused for the next sale.
+    kept = tampered(with_coupon(4, "WELCOME10"), 4, coupon_used="")
+    honest = with_coupon(5, "WELCOME10")
+    assert honest.coupon_used == "WELCOME10"
+    send_events(terminal, build_event_batch("T1", [*opening(), blocking, kept,
+                                                   wire(5, honest.events)], AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 5
+    assert {item["seq"]: item["reason"] for item in ack["quarantined"]} == {
+        3: "sale_mismatch:coupon_used", 4: "sale_mismatch:coupon_used"}
+    # Reconciliation: the honest coupon sale applied and its use recorded, nothing else.
+    assert "T1-5" in applied_ops(db) and not {"T1-3", "T1-4"} & applied_ops(db)
+    assert [(row.code, row.op_id) for row in db.coupon_uses.select()] == [("WELCOME10", "T1-5")]
+    send_events(terminal, build_event_batch("T1", [wire(6, sold(6, [("LATTE", 1)]).events)], AT))
+    assert acknowledgement(terminal)["watermark"] == 6  # HQ alive

@@ -63,7 +63,7 @@ def redecided(decision: SaleDecision, hq_levels=("SILVER",), entries=None, card=
     sent = tuple(entries if entries is not None else (
         entry_from_dict(raw) for raw in payload["entries"]))
     sale = SaleSeen(decision.op_id, AT, "SH001", "SH001-T1", payload["card_no"],
-                    payload["amount_due"], sent)
+                    payload["amount_due"], sent, payload["coupon_used"])
     known = CardAtHq(card, tuple(hq_levels)) if payload["card_no"] else None
     return sale_mismatch(sale, decode_inputs(payload["inputs"]), configuration, known)
 
@@ -96,6 +96,19 @@ def test_a_guest_sale_and_a_member_sale_agree_with_hq():
                    member(), coupon="WELCOME10", points_requested=1200)
     assert paid.points_earned > 0 and paid.priced.points_used > 0
     assert redecided(paid) == ""
+
+
+def test_a_coupon_marked_used_is_the_one_the_sale_applied():
+    with_coupon = decided([line(1, "LATTE"), line(2, "CAKE", 2)],
+                          [Tender(TenderKind.CASH, 10000)], member(), coupon="WELCOME10")
+    assert with_coupon.coupon_used == "WELCOME10"
+    assert redecided(with_coupon) == ""
+    # The discount taken while the coupon stays unused for the next sale.
+    assert redecided(with_coupon, coupon_used="") == "coupon_used"
+    # Another coupon of the member's blocked by a sale that never applied it.
+    plain = decided([line(1, "LATTE")], [Tender(TenderKind.CASH, 10000)], member())
+    assert redecided(plain, coupon_used="WELCOME10") == "coupon_used"
+    assert redecided(plain) == ""
 
 
 def test_an_offline_terminal_with_a_stale_lower_level_is_not_a_liar():
