@@ -38,6 +38,7 @@ from hq.ingest.quarantine import Screened, screen, store_quarantined
 from hq.ingest.refund_hold import first_held_seq
 from hq.ingest.rows import (
     INT32_MAX,
+    POINTS_OVERDRAFT,
     Debit,
     PreparedBatch,
     PreparedEvent,
@@ -266,7 +267,9 @@ class Ingestor:
         by the events the watermark now covers is recorded against the last event that debited
         it. An event stored above a gap is judged only when the gap is filled: the missing
         events may credit the card first (a top-up rung up before the sale), and judging it
-        early flagged overdrafts that never were (seen in the broker-outage fault test)."""
+        early flagged overdrafts that never were (seen in the broker-outage fault test). Points
+        redeemed beyond HQ's balance are flagged so too (reason `points`), never quarantined:
+        an honest offline terminal may have spent points HQ no longer has."""
         covered = [event for event in new_events if event.event.seq <= watermark]
         debits = {debit: (event.event.seq, event.event.op_id)
                   for debit, event in debits_by_last_event(covered).items()}
@@ -274,8 +277,7 @@ class Ingestor:
             new_seqs = {event.event.seq for event in new_events}
             for card_no, account, service, seq, op_id in debits_stored_between(
                     self._db, terminal_id, old_watermark, watermark):
-                debit = (Debit(card_no, "count", service) if account == "count"
-                         else Debit(card_no, "stored_value", ""))
+                debit = Debit.of(card_no, account, service)
                 if seq not in new_seqs and seq > debits.get(debit, (0, ""))[0]:
                     debits[debit] = (seq, op_id)
         if not debits:
@@ -284,17 +286,18 @@ class Ingestor:
         rows = [
             {"card_no": debit.card_no, "terminal_id": terminal_id, "seq": seq, "op_id": op_id,
              "kind": debit.kind, "service": debit.service, "amount_over": -balances[debit],
-             "detected_at": received_at}
+             "detected_at": received_at,
+             "reason": POINTS_OVERDRAFT if debit.kind == POINTS_OVERDRAFT else "balance"}
             for debit, (seq, op_id) in debits.items() if balances.get(debit, 0) < 0
         ]
         self._db.bulk_insert(self._db.overdrafts, rows)
 
     def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
-        """Stored value (principal + bonus) and uses per service of the cards, from the ledger."""
+        """Stored value (principal + bonus), uses per service and points of the cards, from the
+        ledger."""
         balances: dict[Debit, int] = {}
         for card_no, account, service, total in balance_sums(self._db, card_nos):
-            debit = (Debit(card_no, "count", service) if account == "count"
-                     else Debit(card_no, "stored_value", ""))
+            debit = Debit.of(card_no, account, service)
             balances[debit] = balances.get(debit, 0) + total
         return balances
 

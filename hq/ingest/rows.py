@@ -23,6 +23,10 @@ INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1
 MAX_RESEND_RANGES = 50  # a terminal far behind gets the first ones now, the rest next time
 STORED_VALUE_ACCOUNTS = (Account.PRINCIPAL, Account.BONUS)
+# The balances an offline terminal may take below zero, flagged as overdrafts: points too (an
+# honest offline terminal may redeem points HQ no longer has), never quarantined.
+DEBITED_ACCOUNTS = (*STORED_VALUE_ACCOUNTS, Account.COUNT, Account.POINTS)
+POINTS_OVERDRAFT = "points"  # an overdraft's kind and reason when points went below zero
 
 
 @dataclass(frozen=True)
@@ -152,8 +156,17 @@ class Debit:
     """A balance an event took something from: where an overdraft would show."""
 
     card_no: str
-    kind: str  # stored_value or count (as in an authorisation)
+    kind: str  # stored_value or count (as in an authorisation), or points
     service: str
+
+    @staticmethod
+    def of(card_no: str, account: str, service: str) -> Debit:
+        """The balance a debit of `account` (a ledger account's value) takes from."""
+        if account == Account.COUNT.value:
+            return Debit(card_no, "count", service)
+        if account == Account.POINTS.value:
+            return Debit(card_no, "points", "")
+        return Debit(card_no, "stored_value", "")
 
 
 def debits_by_last_event(events: Iterable[PreparedEvent]) -> dict[Debit, PreparedEvent]:
@@ -163,8 +176,6 @@ def debits_by_last_event(events: Iterable[PreparedEvent]) -> dict[Debit, Prepare
         for entry in prepared.entries:
             if entry.delta >= 0:
                 continue
-            if entry.account in STORED_VALUE_ACCOUNTS:
-                debits[Debit(entry.card_no, "stored_value", "")] = prepared
-            elif entry.account is Account.COUNT:
-                debits[Debit(entry.card_no, "count", entry.service)] = prepared
+            if entry.account in DEBITED_ACCOUNTS:
+                debits[Debit.of(entry.card_no, entry.account.value, entry.service)] = prepared
     return debits

@@ -19,6 +19,8 @@ from hq.db import HqDatabase
 
 _CARD_FIELDS = tuple(field.name for field in dataclasses.fields(CardState))
 _CARD_COLUMNS = ", ".join(f'"{name}"' for name in _CARD_FIELDS)
+# The accounts whose balance an overdraft is judged on (hq.ingest.rows.DEBITED_ACCOUNTS).
+_DEBITED = "'principal', 'bonus', 'count', 'points'"
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,11 @@ def consume_holds(db: HqDatabase, terminal_id: str, op_ids: list[str], card_nos:
 
 
 def balance_sums(db: HqDatabase, card_nos: Collection[str]) -> list[tuple[str, str, str, int]]:
-    """(card_no, account, service, sum of deltas) of the cards' stored value and counts."""
+    """(card_no, account, service, sum of deltas) of the cards' stored value, counts and
+    points."""
     rows = db.database.execute_sql(
         'SELECT "card_no", "account", "service", SUM("delta") FROM "ledger_entries" '
-        f'WHERE {db.among("card_no")} AND "account" IN (\'principal\', \'bonus\', \'count\') '
+        f'WHERE {db.among("card_no")} AND "account" IN ({_DEBITED}) '
         'GROUP BY "card_no", "account", "service"', [db.list_parameter(sorted(card_nos))])
     return [(card_no, account, service, int(total)) for card_no, account, service, total in rows]
 
@@ -99,13 +102,13 @@ def stored_seqs_above(db: HqDatabase, terminal_id: str, watermark: int) -> list[
 
 def debits_stored_between(db: HqDatabase, terminal_id: str, after: int, up_to: int
                           ) -> list[tuple[str, str, str, int, str]]:
-    """(card_no, account, service, seq, op_id) of the terminal's stored debits of stored value
-    and counts with after < seq <= up_to, in seq order."""
+    """(card_no, account, service, seq, op_id) of the terminal's stored debits of stored value,
+    counts and points with after < seq <= up_to, in seq order."""
     param = db.database.param
     rows = db.database.execute_sql(
         'SELECT "card_no", "account", "service", "seq", "op_id" FROM "ledger_entries" '
         f'WHERE "terminal_id" = {param} AND "seq" > {param} AND "seq" <= {param} '
-        'AND "delta" < 0 AND "account" IN (\'principal\', \'bonus\', \'count\') ORDER BY "seq"',
+        f'AND "delta" < 0 AND "account" IN ({_DEBITED}) ORDER BY "seq"',
         [terminal_id, after, up_to])
     return [(card_no, account, service, int(seq), op_id)
             for card_no, account, service, seq, op_id in rows]

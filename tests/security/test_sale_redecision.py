@@ -236,3 +236,25 @@ def test_a_coupon_marked_used_must_be_the_one_the_sale_applied(worker, terminal)
     assert [(row.code, row.op_id) for row in db.coupon_uses.select()] == [("WELCOME10", "T1-5")]
     send_events(terminal, build_event_batch("T1", [wire(6, sold(6, [("LATTE", 1)]).events)], AT))
     assert acknowledgement(terminal)["watermark"] == 6  # HQ alive
+
+
+def test_points_redeemed_beyond_hqs_balance_are_applied_and_flagged(worker, terminal):
+    _, db = worker
+    publish_demo_documents(db)
+    # An offline terminal that last knew 5,000 points on the card, which HQ has none of (spent
+    # elsewhere meanwhile, or never there): the sale is what the core gives, so it stands.
+    stale = member(balances=CardBalances(principal=100_000, points_lots=(
+        Lot("P2026", "", None, None, 5_000, AT),)))
+    sale = sold(3, [("CAKE", 2)], by_card=0, the_member=stale, points_requested=1_000)
+    assert sale.priced.points_used > 0
+    send_events(terminal, build_event_batch("T1", [*opening(), wire(3, sale.events)], AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 3 and not ack.get("quarantined")
+    assert "T1-3" in applied_ops(db)
+    (flag,) = db.overdrafts.select()
+    assert (flag.op_id, flag.kind, flag.reason) == ("T1-3", "points", "points")
+    earned = sum(entry.delta for entry in sale.entries if entry.account is Account.POINTS
+                 and entry.kind is EntryKind.EARN)
+    assert flag.amount_over == sale.priced.points_used - earned
+    send_events(terminal, build_event_batch("T1", [wire(4, sold(4, [("LATTE", 1)]).events)], AT))
+    assert acknowledgement(terminal)["watermark"] == 4  # HQ alive
