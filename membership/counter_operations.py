@@ -199,7 +199,10 @@ def close_session(
         entries += spent
     return _decision(op, member, "time.session_closed", ReceiptKind.TIME_SESSION,
                      entries, settlement, totals=_session_rows(charge),
-                     payload={"service": rate.service, "minutes": charge.bill.minutes,
+                     payload={"service": rate.service,
+                              # The terminal's wall clock, as `at`: HQ bills the session again.
+                              "started_at": started_at.isoformat(),
+                              "minutes": charge.bill.minutes,
                               "units": charge.bill.units, "amount_due": charge.amount_due,
                               "pass": charge.covered_by_pass,
                               "prepaid_minutes": charge.prepaid_minutes})

@@ -70,7 +70,7 @@ def package_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
     fits = any(len(lots) == 1 and lots[0].account is Account.COUNT
                and lots[0].kind is EntryKind.PURCHASE and lots[0].service == package.service
                and lots[0].delta == package.uses * qty for package in candidates)
-    return _paid_reason(payload, entries, price) if fits else PURCHASE_ENTRIES
+    return paid_reason(payload, entries, price) if fits else PURCHASE_ENTRIES
 
 
 def pass_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
@@ -83,7 +83,7 @@ def pass_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
     fits = any(len(lots) == 1 and lots[0].account is Account.PASS
                and lots[0].kind is EntryKind.PURCHASE and lots[0].delta == 1
                and lots[0].service == period_pass.service for period_pass in candidates)
-    return _paid_reason(payload, entries, price) if fits else PURCHASE_ENTRIES
+    return paid_reason(payload, entries, price) if fits else PURCHASE_ENTRIES
 
 
 def gift_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
@@ -99,7 +99,7 @@ def gift_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry],
     return "" if redeemed and -sum(entry.delta for entry in entries) == points else GIFT_ENTRIES
 
 
-def _paid_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry], price: int) -> str:
+def paid_reason(payload: Mapping[str, Any], entries: Sequence[LedgerEntry], price: int) -> str:
     """The tenders pay the price exactly, and the card's draw is its stored-value tender."""
     tenders = payload.get("tenders")
     if not isinstance(tenders, list):

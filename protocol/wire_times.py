@@ -58,13 +58,23 @@ def is_aware_text(value: Any) -> bool:
 def with_entry_offsets(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload with each ledger entry's naive `at` given this process's offset: a terminal's
     outbox keeps its entries as the core wrote them, in local time (the outbox of a terminal
-    from before offsets on the wire among them)."""
+    from before offsets on the wire among them). A timed session's `started_at` likewise."""
+    stamped = payload
     entries = payload.get("entries")
-    if not isinstance(entries, list) or all(
+    if isinstance(entries, list) and not all(
             not isinstance(entry, dict) or is_aware_text(entry.get("at")) for entry in entries):
-        return payload
-    stamped = [_entry_with_offset(entry) for entry in entries]
-    return {**payload, "entries": stamped}
+        stamped = {**payload, "entries": [_entry_with_offset(entry) for entry in entries]}
+    started = payload.get("started_at")
+    if isinstance(started, str) and not is_aware_text(started):
+        stamped = {**stamped, "started_at": _with_offset(started)}
+    return stamped
+
+
+def _with_offset(text: str) -> str:
+    try:
+        return wire_time(datetime.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def _entry_with_offset(entry: Any) -> Any:

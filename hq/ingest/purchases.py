@@ -49,7 +49,7 @@ class PurchaseChecks:
         if purchases:
             docs = db.config_documents
             for (body,) in docs.select(docs.body).where(docs.name == CARD_TYPES).tuples():
-                self._types.extend(_decoded(body))
+                self._types.extend(decoded_card_types(body))
             self._type_of = _types_of(db, events)
 
     def reason(self, prepared: PreparedEvent, totals: CardTotals) -> str:
@@ -82,7 +82,7 @@ class PurchaseChecks:
 
 
 @functools.lru_cache(maxsize=64)
-def _decoded(body: str) -> tuple[CardType, ...]:
+def decoded_card_types(body: str) -> tuple[CardType, ...]:
     """By the body's text: each published version is decoded once per process."""
     try:
         return tuple(decode_card_types(json.loads(body)))

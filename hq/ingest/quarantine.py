@@ -22,6 +22,7 @@ from hq.ingest.purchases import CHECKED, PurchaseChecks
 from hq.ingest.redecide import SALE, SaleRedecision
 from hq.ingest.refund_hold import known_operations
 from hq.ingest.rows import PreparedEvent
+from hq.ingest.time_checks import TimeChecks
 from hq.ingest.totals import CardTotals
 from hq.stores import StoreZones
 from membership.cards import BonusTier
@@ -36,6 +37,7 @@ from membership.event_rules import (
     top_up_principal,
 )
 from membership.ledger import Account
+from membership.time_rules import TIME_EVENTS
 
 log = logging.getLogger("hq.ingest")
 
@@ -58,6 +60,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
     sales = (SaleRedecision(db, events, zones=zones) if any(e.event.type == SALE for e in events)
              else None)
     purchases = PurchaseChecks(db, events) if any(e.event.type in CHECKED for e in events) else None
+    times = (TimeChecks(db, events, zones) if any(e.event.type in TIME_EVENTS for e in events)
+             else None)
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
@@ -69,6 +73,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
             reason = sales.reason(prepared)  # HQ decides the sale again
         if not reason and purchases is not None and event.type in CHECKED:
             reason = purchases.reason(prepared, totals)
+        if not reason and times is not None and event.type in TIME_EVENTS:
+            reason = times.reason(prepared, allowed)
         reason = reason or totals.reason(prepared)
         if reason:
             quarantined.append((prepared, reason))

@@ -59,6 +59,8 @@ def test_an_outbox_entry_written_in_local_time_is_sent_with_the_offset(in_shangh
         "2026-12-08T07:30:00+08:00", "2026-12-08T07:31:00+08:00"]
     assert payload["entries"][0]["at"] == "2026-12-08T07:30:00"  # the outbox is not changed
     assert with_entry_offsets(sent) is sent  # nothing to stamp: no copy
+    session = {"service": "study", "started_at": "2026-12-08T07:00:00", "entries": []}
+    assert with_entry_offsets(session)["started_at"] == "2026-12-08T07:00:00+08:00"
 
 
 def test_hq_stores_utc_and_takes_a_day_in_the_stores_zone():

@@ -1,0 +1,82 @@
+"""A terminal cannot make up its own metered time (issue 10, point 2): HQ bills every timed
+session again from its start and end under the card type's published time rate, takes a pass
+only when HQ knows it on the card, and checks that prepaid minutes are one purchase of the
+minutes paid for. Hostile sessions and purchases are quarantined while the honest ones of the
+same batch — a pass bought and used, time bought, a session paid in cash — are applied. A real
+HQ worker on a real broker, the terminal's own core deciding the honest events, SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from harness.demo_config import publish_demo_documents
+from membership import counter_operations
+from membership.counter_operations import CounterDecision
+from membership.ledger import CardBalances, Lot
+from membership.tenders import Tender, TenderKind
+from membership.time_rules import SESSION_BILL, SESSION_PASS_UNKNOWN, TIME_ENTRIES
+from protocol.wire import build_event_batch
+from terminal.demo import store as demo
+from tests.security.hostile_wire import AT, send_events
+from tests.security.test_sale_redecision import (
+    CONFIG,
+    acknowledgement,
+    applied_ops,
+    member,
+    opening,
+    operation,
+    sold,
+    tampered,
+    wire,
+)
+
+STUDY = CONFIG.card_types["GOLD"].time_rates[0]
+
+
+def session(seq: int, balances: CardBalances | None = None, tenders=()) -> CounterDecision:
+    """A 150-minute study session ending at the operation's time: 3 started hours, ¥45."""
+    op = operation(seq)
+    return counter_operations.close_session(op, member(balances=balances or CardBalances()), STUDY,
+                                            op.at - timedelta(minutes=150), list(tenders))
+
+
+def test_sessions_and_time_no_rule_gives_are_quarantined(worker, terminal):
+    _, db = worker
+    publish_demo_documents(db)
+    month = counter_operations.buy_pass(operation(3), member(), demo.MONTH_PASS,
+                                        [Tender(TenderKind.CASH, demo.MONTH_PASS.price)])
+    (lot,) = [entry for entry in month.entries if entry.lot]
+    held = CardBalances(pass_lots=(Lot(lot.lot, lot.service, lot.valid_from, lot.valid_until,
+                                       1, lot.at),))
+    covered = session(4, held)
+    assert covered.events[0].payload["pass"] == lot.lot
+    # A pass HQ never sold on this card makes a session free.
+    no_pass = tampered(session(5, held), 5, **{"pass": "T1-99:STUDY-M"})
+    # Two and a half hours billed as ten free minutes.
+    shortened = tampered(session(6, tenders=[Tender(TenderKind.CASH, 4500)]), 6, minutes=10,
+                         units=0, amount_due=0, tenders=[])
+    # 600 minutes paid for, 60,000 put on the card.
+    bought = counter_operations.buy_time(operation(7), member(), 600, 12000,
+                                         [Tender(TenderKind.CASH, 12000)])
+    inflated = tampered(bought, 7, entries=lambda entry: {**entry, "delta": 60_000})
+    honest_time = counter_operations.buy_time(operation(8), member(), 600, 12000,
+                                              [Tender(TenderKind.CASH, 12000)])
+    paid = session(9, tenders=[Tender(TenderKind.CASH, 5000)])
+    batch = [*opening(), wire(3, month.events), wire(4, covered.events), no_pass, shortened,
+             inflated, wire(8, honest_time.events), wire(9, paid.events)]
+    send_events(terminal, build_event_batch("T1", batch, AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 9
+    assert {item["seq"]: item["reason"] for item in ack["quarantined"]} == {
+        5: SESSION_PASS_UNKNOWN, 6: SESSION_BILL, 7: TIME_ENTRIES}
+    # Reconciliation: the honest events applied, the hostile ones touched no balance.
+    assert {"T1-3", "T1-8"} <= applied_ops(db)
+    assert not {"T1-5", "T1-6", "T1-7"} & applied_ops(db)
+    ledger = db.ledger
+    minutes = [row.delta for row in ledger.select().where(ledger.account == "time")]
+    assert minutes == [600]
+    assert db.quarantined_events.select().count() == 3
+    send_events(terminal, build_event_batch("T1", [wire(10, sold(10, [("LATTE", 1)]).events)],
+                                            AT))
+    assert acknowledgement(terminal)["watermark"] == 10  # HQ alive
