@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.card_service_checks import CardServiceChecks
 from hq.ingest.purchases import CHECKED, PurchaseChecks
 from hq.ingest.redecide import SALE, SaleRedecision
 from hq.ingest.refund_hold import known_operations
@@ -25,6 +26,7 @@ from hq.ingest.rows import PreparedEvent
 from hq.ingest.time_checks import TimeChecks
 from hq.ingest.totals import CardTotals
 from hq.stores import StoreZones
+from membership.card_service_rules import CARD_SERVICES
 from membership.cards import BonusTier
 from membership.config_codec_cards import CARD_TYPES, decode_card_types
 from membership.errors import ConfigError
@@ -62,6 +64,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
     purchases = PurchaseChecks(db, events) if any(e.event.type in CHECKED for e in events) else None
     times = (TimeChecks(db, events, zones) if any(e.event.type in TIME_EVENTS for e in events)
              else None)
+    services = (CardServiceChecks(db, events)
+                if any(e.event.type in CARD_SERVICES for e in events) else None)
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
@@ -75,6 +79,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
             reason = purchases.reason(prepared, totals)
         if not reason and times is not None and event.type in TIME_EVENTS:
             reason = times.reason(prepared, allowed)
+        if not reason and services is not None and event.type in CARD_SERVICES:
+            reason = services.reason(prepared)
         reason = reason or totals.reason(prepared)
         if reason:
             quarantined.append((prepared, reason))

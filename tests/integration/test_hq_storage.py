@@ -4,6 +4,7 @@ migration 6 keys an older database's holds by (op_id, kind, service)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime, timedelta
 
@@ -18,18 +19,23 @@ from membership.ledger import Account, EntryKind, LedgerEntry
 from protocol.wire import AuthRequest
 from tests.integration.hq_feed import CARD, TerminalFeed, publish_feed_documents
 
+OLD_CARD = "8800000000000099"
+
 
 def test_stored_events_and_entries_read_back_as_sent(hq: HqDatabase) -> None:
     feed = TerminalFeed("T1", at=datetime(2026, 11, 23, 10, 0, 0, 123_456))
     entry = LedgerEntry(op_id=feed.next_op_id(), card_no=CARD, account=Account.COUNT, delta=10,
-                        kind=EntryKind.PURCHASE, at=feed.at + timedelta(microseconds=7),
+                        kind=EntryKind.TRANSFER_IN, at=feed.at + timedelta(microseconds=7),
                         lot="L'1\\\"", service="洗车", valid_from=date(2026, 11, 23),
                         valid_until=date(2027, 12, 31), line_no=3, note="会员 \"金卡\" \\ 续费")
+    moved_out = dataclasses.replace(entry, card_no=OLD_CARD, delta=-10,
+                                    kind=EntryKind.TRANSFER_OUT)
     # (Line breaks and NUL are refused at parse time: protocol.wire_bounds.)
-    payload = {"card_no": CARD, "tenders": [], "note": "引号 \" 反斜杠 \\ 全角　空格",
+    payload = {"old_card_no": OLD_CARD, "new_card_no": CARD, "fee": 0, "tenders": [],
+               "note": "引号 \" 反斜杠 \\ 全角　空格",
                "nested": {"list": [1, None, True, 2.5], "empty": {}}}
-    # An event HQ applies without deciding it again (docs/domain.md): this is about storage.
-    event = feed.event("time.purchased", payload, [entry])
+    # A replacement moves the lot whole, terms and note included: this is about storage.
+    event = feed.event("card.replaced", payload, [moved_out, entry])
     received = datetime(2026, 11, 23, 10, 5, 0, 654_321)
     assert Ingestor(hq).handle_events(feed.topic, feed.batch([event]), received).stored == 1
     stored = hq.events.get()

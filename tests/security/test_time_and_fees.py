@@ -11,15 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from harness.demo_config import publish_demo_documents
-from membership import counter_operations
+from membership import card_service, counter_operations
+from membership.card_service_rules import SERVICE_ENTRIES
 from membership.counter_operations import CounterDecision
-from membership.ledger import CardBalances, Lot
+from membership.events import entry_to_dict
+from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, Lot
 from membership.tenders import Tender, TenderKind
 from membership.time_rules import SESSION_BILL, SESSION_PASS_UNKNOWN, TIME_ENTRIES
 from protocol.wire import build_event_batch
 from terminal.demo import store as demo
 from tests.security.hostile_wire import AT, send_events
 from tests.security.test_sale_redecision import (
+    CARD,
     CONFIG,
     acknowledgement,
     applied_ops,
@@ -32,6 +35,7 @@ from tests.security.test_sale_redecision import (
 )
 
 STUDY = CONFIG.card_types["GOLD"].time_rates[0]
+NEW_CARD = "8800000000000009"
 
 
 def session(seq: int, balances: CardBalances | None = None, tenders=()) -> CounterDecision:
@@ -80,3 +84,33 @@ def test_sessions_and_time_no_rule_gives_are_quarantined(worker, terminal):
     send_events(terminal, build_event_batch("T1", [wire(10, sold(10, [("LATTE", 1)]).events)],
                                             AT))
     assert acknowledgement(terminal)["watermark"] == 10  # HQ alive
+
+
+def test_card_services_that_mint_or_pay_out_beyond_their_rule_are_quarantined(worker, terminal):
+    _, db = worker
+    publish_demo_documents(db)
+    fee = [Tender(TenderKind.CASH, CONFIG.card_types["GOLD"].fees.replacement)]
+    # A replacement that puts ¥10,000 more on the new card than it takes off the old one.
+    minted = tampered(card_service.replace(operation(3), member(), NEW_CARD, fee), 3)
+    minted.payload["entries"].append(entry_to_dict(LedgerEntry(
+        "T1-3", NEW_CARD, Account.PRINCIPAL, 1_000_000, EntryKind.TRANSFER_IN,
+        operation(3).at)))
+    # A cancellation that pays out the bonus with the principal, and keeps no fee.
+    paid_out = tampered(card_service.cancel(operation(4), member()), 4,
+                        refund_to_member=110_000, fee_kept=0)
+    honest = card_service.replace(operation(5), member(), NEW_CARD, fee)
+    send_events(terminal, build_event_batch("T1", [*opening(), minted, paid_out,
+                                                   wire(5, honest.events)], AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 5
+    assert {item["seq"]: item["reason"] for item in ack["quarantined"]} == {
+        3: SERVICE_ENTRIES, 4: SERVICE_ENTRIES}
+    # Reconciliation: the honest replacement moved the card's ¥1,100 to the new card.
+    assert not {"T1-3", "T1-4"} & applied_ops(db)
+    ledger = db.ledger
+    on_new = sum(row.delta for row in ledger.select().where(
+        ledger.card_no == NEW_CARD, ledger.account.in_(["principal", "bonus"])))
+    assert on_new == 110_000
+    assert db.cards.get(db.cards.card_no == CARD).status == "replaced"
+    send_events(terminal, build_event_batch("T1", [wire(6, sold(6, [("LATTE", 1)]).events)], AT))
+    assert acknowledgement(terminal)["watermark"] == 6  # HQ alive
