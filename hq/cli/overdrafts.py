@@ -4,8 +4,9 @@
         the newest rows, one line each: when, terminal, seq, op, card, kind (and service),
         reason, amount over
 
-Reasons: `balance` (a card's stored value or uses left below zero), `points` (points redeemed
-beyond HQ's balance: kind `points`), `offline_limit_card` and `offline_limit_terminal`
+Reasons: `balance` (a card's stored value, uses or prepaid minutes (kind `time`) left below
+zero), `points` (points redeemed beyond HQ's balance: kind `points`), `offline_limit_card` and
+`offline_limit_terminal`
 (offline debits beyond the card's or the terminal's offline limit, hq/ingest/offline_flags.py).
 The debits were applied: the money was spent at the counter.
 """

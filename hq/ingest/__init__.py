@@ -293,8 +293,8 @@ class Ingestor:
         self._db.bulk_insert(self._db.overdrafts, rows)
 
     def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
-        """Stored value (principal + bonus), uses per service and points of the cards, from the
-        ledger."""
+        """Stored value (principal + bonus), uses per service, points and prepaid minutes of the
+        cards, from the ledger."""
         balances: dict[Debit, int] = {}
         for card_no, account, service, total in balance_sums(self._db, card_nos):
             debit = Debit.of(card_no, account, service)

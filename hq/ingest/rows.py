@@ -23,9 +23,10 @@ INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1
 MAX_RESEND_RANGES = 50  # a terminal far behind gets the first ones now, the rest next time
 STORED_VALUE_ACCOUNTS = (Account.PRINCIPAL, Account.BONUS)
-# The balances an offline terminal may take below zero, flagged as overdrafts: points too (an
-# honest offline terminal may redeem points HQ no longer has), never quarantined.
-DEBITED_ACCOUNTS = (*STORED_VALUE_ACCOUNTS, Account.COUNT, Account.POINTS)
+# The balances an offline terminal may take below zero, flagged as overdrafts: points and
+# prepaid minutes too (an honest offline terminal may spend what HQ no longer has), never
+# quarantined.
+DEBITED_ACCOUNTS = (*STORED_VALUE_ACCOUNTS, Account.COUNT, Account.POINTS, Account.TIME)
 POINTS_OVERDRAFT = "points"  # an overdraft's kind and reason when points went below zero
 
 
@@ -156,7 +157,7 @@ class Debit:
     """A balance an event took something from: where an overdraft would show."""
 
     card_no: str
-    kind: str  # stored_value or count (as in an authorisation), or points
+    kind: str  # stored_value or count (as in an authorisation), points or time
     service: str
 
     @staticmethod
@@ -166,6 +167,8 @@ class Debit:
             return Debit(card_no, "count", service)
         if account == Account.POINTS.value:
             return Debit(card_no, "points", "")
+        if account == Account.TIME.value:  # one balance of minutes, whatever the service
+            return Debit(card_no, "time", "")
         return Debit(card_no, "stored_value", "")
 
 

@@ -20,7 +20,7 @@ from hq.db import HqDatabase
 _CARD_FIELDS = tuple(field.name for field in dataclasses.fields(CardState))
 _CARD_COLUMNS = ", ".join(f'"{name}"' for name in _CARD_FIELDS)
 # The accounts whose balance an overdraft is judged on (hq.ingest.rows.DEBITED_ACCOUNTS).
-_DEBITED = "'principal', 'bonus', 'count', 'points'"
+_DEBITED = "'principal', 'bonus', 'count', 'points', 'time'"
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def consume_holds(db: HqDatabase, terminal_id: str, op_ids: list[str], card_nos:
 
 
 def balance_sums(db: HqDatabase, card_nos: Collection[str]) -> list[tuple[str, str, str, int]]:
-    """(card_no, account, service, sum of deltas) of the cards' stored value, counts and
-    points."""
+    """(card_no, account, service, sum of deltas) of the cards' stored value, counts, points
+    and prepaid minutes."""
     rows = db.database.execute_sql(
         'SELECT "card_no", "account", "service", SUM("delta") FROM "ledger_entries" '
         f'WHERE {db.among("card_no")} AND "account" IN ({_DEBITED}) '
@@ -103,7 +103,7 @@ def stored_seqs_above(db: HqDatabase, terminal_id: str, watermark: int) -> list[
 def debits_stored_between(db: HqDatabase, terminal_id: str, after: int, up_to: int
                           ) -> list[tuple[str, str, str, int, str]]:
     """(card_no, account, service, seq, op_id) of the terminal's stored debits of stored value,
-    counts and points with after < seq <= up_to, in seq order."""
+    counts, points and prepaid minutes with after < seq <= up_to, in seq order."""
     param = db.database.param
     rows = db.database.execute_sql(
         'SELECT "card_no", "account", "service", "seq", "op_id" FROM "ledger_entries" '

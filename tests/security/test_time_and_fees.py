@@ -114,3 +114,18 @@ def test_card_services_that_mint_or_pay_out_beyond_their_rule_are_quarantined(wo
     assert db.cards.get(db.cards.card_no == CARD).status == "replaced"
     send_events(terminal, build_event_batch("T1", [wire(6, sold(6, [("LATTE", 1)]).events)], AT))
     assert acknowledgement(terminal)["watermark"] == 6  # HQ alive
+
+
+def test_prepaid_minutes_used_beyond_hqs_balance_are_applied_and_flagged(worker, terminal):
+    _, db = worker
+    publish_demo_documents(db)
+    # The terminal last knew 600 prepaid minutes on the card, which HQ has none of.
+    prepaid = session(3, CardBalances(time_minutes=600))
+    assert prepaid.events[0].payload["prepaid_minutes"] == 180
+    send_events(terminal, build_event_batch("T1", [*opening(), wire(3, prepaid.events)], AT))
+    ack = acknowledgement(terminal)
+    assert ack["watermark"] == 3 and not ack.get("quarantined")
+    assert "T1-3" in applied_ops(db)
+    (flag,) = db.overdrafts.select()
+    assert (flag.op_id, flag.kind, flag.reason, flag.amount_over) == ("T1-3", "time", "balance",
+                                                                      180)
