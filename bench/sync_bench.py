@@ -37,13 +37,8 @@ from bench.sync_fleet import start_fleet
 from harness.broker import BrokerAccounts
 from hq.config_push import next_document, publish
 from hq.service import persistent_client, session_properties
-from protocol.wire import (
-    AuthRequest,
-    parse_ack,
-    parse_resend,
-    split_terminal_topic,
-    terminal_topic,
-)
+from protocol.wire import parse_ack, parse_resend, split_terminal_topic, terminal_topic
+from protocol.wire_auth import AuthRequest
 from terminal.store.store import open_store
 from terminal.sync.client import SyncClient
 from terminal.sync.settings import SyncSettings

@@ -31,7 +31,8 @@ from hq.times import aware_time, local_day, stored_time, utc_now
 from membership.cards import Card, CardStatus
 from membership.errors import CardStateError
 from membership.lifecycle import ensure_can_pay
-from protocol.wire import AuthRequest, AuthResponse, WireError, parse_auth_request
+from protocol.wire import WireError
+from protocol.wire_auth import AuthRequest, AuthResponse, parse_auth_request
 
 DEFAULT_HOLD_SECONDS = 300
 UNKNOWN_CARD = "card.unknown"

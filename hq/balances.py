@@ -15,7 +15,7 @@ from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.times import stored_time, utc_now
 from membership.ledger import Account, CardBalances, EntryKind, LedgerEntry, derive_balances
-from protocol.wire import AUTH_KINDS
+from protocol.wire_auth import AUTH_KINDS
 
 
 class UnknownBalanceKind(HqError, ValueError):

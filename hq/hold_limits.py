@@ -15,7 +15,7 @@ from peewee import Case, fn
 
 from hq.db import HqDatabase
 from hq.times import stored_time
-from protocol.wire import AuthRequest
+from protocol.wire_auth import AuthRequest
 
 DEFAULT_MAX_ACTIVE_HOLDS = 20
 DEFAULT_MAX_HELD_FEN = 2_000_000  # ¥20,000: far above one counter's sale, far below a chain's

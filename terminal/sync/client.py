@@ -25,18 +25,16 @@ from protocol.sockets import send_without_delay
 from protocol.wire import (
     PREFIX,
     Ack,
-    AuthRequest,
-    AuthResponse,
     Shadow,
     WireError,
     build_event_batch,
     build_status,
     encode,
     parse_ack_message,
-    parse_auth_response,
     parse_resend,
     terminal_topic,
 )
+from protocol.wire_auth import AuthRequest, AuthResponse, parse_auth_response
 from protocol.wire_config import parse_config_document
 from protocol.wire_pins import PIN_KEY_TOPIC, PinKey, parse_pin_key
 from terminal.store.access import REBUILT_FROM_HQ_AT

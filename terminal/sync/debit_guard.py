@@ -20,7 +20,7 @@ from membership.offline_limits import (
     available_in,
     decide_offline_debit,
 )
-from protocol.wire import AuthRequest
+from protocol.wire_auth import AuthRequest
 from terminal.sync.client import SyncClient
 from terminal.sync.ports import GuardStore
 

@@ -14,7 +14,8 @@ from hq.balances import available
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
 from hq.times import aware_time
-from protocol.wire import AuthRequest, AuthResponse, terminal_topic
+from protocol.wire import terminal_topic
+from protocol.wire_auth import AuthRequest, AuthResponse
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest
 
 NOW = AT + timedelta(hours=1)

@@ -14,7 +14,8 @@ from hq.balances import available, card_balances
 from hq.db import HqDatabase, open_database
 from hq.ingest import Ingestor
 from membership.ledger import derive_balances
-from protocol.wire import AuthRequest, Shadow, build_status, terminal_topic
+from protocol.wire import Shadow, build_status, terminal_topic
+from protocol.wire_auth import AuthRequest
 from tests.integration.hq_feed import (
     CARD,
     TerminalFeed,

@@ -9,15 +9,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hq.balances import stored_value
-from protocol.wire import (
-    AuthRequest,
-    WireEvent,
-    build_event_batch,
-    parse_ack,
-    parse_auth_response,
-    parse_resend,
-    terminal_topic,
-)
+from protocol.wire import WireEvent, build_event_batch, parse_ack, parse_resend, terminal_topic
+from protocol.wire_auth import AuthRequest, parse_auth_response
 from tests.support.hq_worker import running_hq_worker
 
 AT = datetime(2026, 11, 23, 10, 0)

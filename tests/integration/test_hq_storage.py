@@ -16,7 +16,7 @@ from hq.db import LATEST_VERSION, HqDatabase, open_database
 from hq.ingest import Ingestor
 from hq.models import Hold, LedgerRow
 from membership.ledger import Account, EntryKind, LedgerEntry
-from protocol.wire import AuthRequest
+from protocol.wire_auth import AuthRequest
 from tests.integration.hq_feed import CARD, TerminalFeed, publish_feed_documents
 
 OLD_CARD = "8800000000000099"

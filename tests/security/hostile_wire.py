@@ -11,16 +11,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hq.db import HqDatabase
-from protocol.wire import (
-    SCHEMA,
-    AuthRequest,
-    AuthResponse,
-    WireEvent,
-    build_event_batch,
-    parse_ack,
-    parse_auth_response,
-    terminal_topic,
-)
+from protocol.wire import SCHEMA, WireEvent, build_event_batch, parse_ack, terminal_topic
+from protocol.wire_auth import AuthRequest, AuthResponse, parse_auth_response
 from tests.support.mqtt import MqttTestClient
 from tests.support.waiting import wait_for
 

@@ -18,14 +18,8 @@ from hq.hold_limits import (
     TOO_MANY_HOLDS,
     TOO_MUCH_HELD,
 )
-from protocol.wire import (
-    AuthRequest,
-    AuthResponse,
-    build_event_batch,
-    parse_ack,
-    parse_auth_response,
-    terminal_topic,
-)
+from protocol.wire import build_event_batch, parse_ack, terminal_topic
+from protocol.wire_auth import AuthRequest, AuthResponse, parse_auth_response
 from terminal.i18n import has_translation
 from tests.integration.hq_feed import TerminalFeed
 from tests.security.hostile_wire import AT, acknowledged

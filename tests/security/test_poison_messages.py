@@ -5,7 +5,8 @@ a real HQ worker, SQLite and PostgreSQL."""
 import pytest
 
 from hq.balances import stored_value
-from protocol.wire import AuthRequest, WireEvent, build_event_batch
+from protocol.wire import WireEvent, build_event_batch
+from protocol.wire_auth import AuthRequest
 from tests.security.hostile_wire import (
     AT,
     acknowledged,

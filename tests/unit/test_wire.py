@@ -10,8 +10,6 @@ import pytest
 from protocol.wire import (
     SCHEMA,
     Ack,
-    AuthRequest,
-    AuthResponse,
     Shadow,
     WireError,
     WireEvent,
@@ -23,14 +21,13 @@ from protocol.wire import (
     encode,
     parse_ack,
     parse_ack_message,
-    parse_auth_request,
-    parse_auth_response,
     parse_event_batch,
     parse_resend,
     parse_shadow,
     parse_status,
     terminal_topic,
 )
+from protocol.wire_auth import AuthRequest, AuthResponse, parse_auth_request, parse_auth_response
 from protocol.wire_config import ConfigDocument, parse_config_document, scope_rank
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=8)))  # Asia/Shanghai
