@@ -19,6 +19,7 @@ Ctrl-C (or SIGTERM) closes the app and stops everything the demo started.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import shutil
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # SIGTERM unwinds like Ctrl-C: the terminal, HQ, the broker and pcscd are all stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGUSR1 prints every thread's stack: how a demo that does not stop is diagnosed.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         with ExitStack() as stack:
             app = start_demo(arguments, stack)

@@ -94,6 +94,18 @@ def test_a_tap_and_a_pin_on_the_simulator_panel_go_through_pcscd_to_the_virtual_
     assert_pcscd_stopped(log)
 
 
+def _exit_code(process: subprocess.Popen[bytes], output: Path) -> int:
+    """The demo's exit code within 60 s; else its threads' stacks (faulthandler on SIGUSR1)
+    in the failure, so that a demo that hangs while stopping says where."""
+    try:
+        return process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGUSR1)
+        wait_for(lambda: "most recent call first" in output.read_text(), 10,
+                 "the hung demo's stacks")
+        pytest.fail("the demo did not stop within 60 s:\n" + output.read_text()[-6000:])
+
+
 @needs_pcscd
 @pytest.mark.parametrize("stop", ["ctrl_c", "sigterm"])
 def test_ctrl_c_or_sigterm_stops_the_app_pcscd_hq_and_the_broker(
@@ -112,7 +124,7 @@ def test_ctrl_c_or_sigterm_stops_the_app_pcscd_hq_and_the_broker(
             os.killpg(process.pid, signal.SIGINT)
         else:  # a supervisor's SIGTERM reaches the launcher alone: it must stop the rest
             process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 130
+        assert _exit_code(process, output) == 130
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
