@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 
 from hq.bootstrap import open_hq_database
+from hq.cli.console_text import TIME_FORMAT
 from hq.coupons import CouponConflict, conflicts
 from hq.settings import HqSettings
-
-_TIME = "%Y-%m-%d %H:%M:%S"
 
 
 def add_coupon_commands(commands: argparse._SubParsersAction) -> None:
@@ -27,7 +26,7 @@ def add_coupon_commands(commands: argparse._SubParsersAction) -> None:
 def conflict_line(conflict: CouponConflict) -> str:
     return (f"{conflict.code}\tused {len(conflict.op_ids)} times\t"
             f"ops {', '.join(conflict.op_ids)}\tterminals {', '.join(conflict.terminal_ids)}\t"
-            f"{conflict.first_used_at:{_TIME}} .. {conflict.last_used_at:{_TIME}}")
+            f"{conflict.first_used_at:{TIME_FORMAT}} .. {conflict.last_used_at:{TIME_FORMAT}}")
 
 
 def _conflicts(settings: HqSettings, arguments: argparse.Namespace) -> int:

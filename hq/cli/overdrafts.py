@@ -18,11 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from hq.bootstrap import open_hq_database
-from hq.cli.quarantine import _printable
+from hq.cli.console_text import TIME_FORMAT, printable
 from hq.db import HqDatabase
 from hq.settings import HqSettings
-
-_TIME = "%Y-%m-%d %H:%M:%S"
 
 
 def add_overdraft_commands(commands: argparse._SubParsersAction) -> None:
@@ -47,10 +45,10 @@ def overdraft_rows(db: HqDatabase, terminal_id: str = "", reason: str = "", limi
 
 
 def overdraft_line(row: Any) -> str:
-    when = (row.detected_at.strftime(_TIME) if isinstance(row.detected_at, datetime)
+    when = (row.detected_at.strftime(TIME_FORMAT) if isinstance(row.detected_at, datetime)
             else str(row.detected_at))
     kind = f"{row.kind}:{row.service}" if row.service else row.kind
-    return _printable(f"{when}\t{row.terminal_id}\tseq {row.seq}\top {row.op_id}\t"
+    return printable(f"{when}\t{row.terminal_id}\tseq {row.seq}\top {row.op_id}\t"
                       f"card {row.card_no}\t{kind}\t{row.reason}\tover {row.amount_over}")
 
 

@@ -16,10 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from hq.bootstrap import open_hq_database
+from hq.cli.console_text import TIME_FORMAT, printable
 from hq.ingest.quarantine import quarantined_rows
 from hq.settings import HqSettings
-
-_TIME = "%Y-%m-%d %H:%M:%S"
 
 
 def add_quarantine_commands(commands: argparse._SubParsersAction) -> None:
@@ -34,14 +33,9 @@ def add_quarantine_commands(commands: argparse._SubParsersAction) -> None:
 
 def quarantine_line(row: dict[str, Any]) -> str:
     at = row["received_at"]
-    when = at.strftime(_TIME) if isinstance(at, datetime) else str(at)
-    return _printable(f"{when}\t{row['terminal_id']}\tseq {row['seq']}\t"
+    when = at.strftime(TIME_FORMAT) if isinstance(at, datetime) else str(at)
+    return printable(f"{when}\t{row['terminal_id']}\tseq {row['seq']}\t"
                       f"op {row['op_id']}\t{row['type']}\t{row['reason']}")
-
-
-def _printable(text: str) -> str:
-    """A terminal's text may hold what a console would act on (ESC, bidi marks): escaped."""
-    return "".join(c if c.isprintable() or c == "\t" else f"\\u{ord(c):04x}" for c in text)
 
 
 def _list(settings: HqSettings, arguments: argparse.Namespace) -> int:
@@ -50,7 +44,7 @@ def _list(settings: HqSettings, arguments: argparse.Namespace) -> int:
     for row in rows:
         print(quarantine_line(row))
         if arguments.payload:
-            print(f"\t{_printable(row['payload'])}")
+            print(f"\t{printable(row['payload'])}")
     if not rows:
         print("no quarantined event")
     return 0

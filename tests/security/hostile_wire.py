@@ -28,6 +28,17 @@ def top_up(seq: int, card_no: str = "8800", amount: int = 10000, note: str = "")
                       "tenders": [{"kind": "cash", "amount": amount, "reference": ""}]})
 
 
+def refund_of(seq: int, original_seq: int, amount: int, card_no: str = "8800") -> WireEvent:
+    """A stored-value refund of `amount` fen said to reverse T1's sale `original_seq`."""
+    credit = {"op_id": f"T1-{seq}", "card_no": card_no, "account": "principal",
+              "delta": amount, "kind": "refund", "at": AT.isoformat(), "line_no": 1,
+              "reverses_op": f"T1-{original_seq}"}
+    return WireEvent(seq, f"T1-{seq}", "sale.refunded", AT, {
+        "original_op": f"T1-{original_seq}", "card_no": card_no, "amount": amount,
+        "quantities": [[1, 1]], "tender_refunds": [["stored_value", amount]],
+        "entries": [credit]})
+
+
 def batch_json(events: list[WireEvent]) -> dict[str, Any]:
     return json.loads(build_event_batch(TERMINAL, events, AT))
 

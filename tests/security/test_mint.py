@@ -24,6 +24,7 @@ from tests.security.hostile_wire import (
     answer,
     ask,
     auth_request,
+    refund_of,
     send_events,
     top_up,
 )
@@ -94,15 +95,6 @@ def sale_from_card(seq: int, amount: int) -> WireEvent:
         "tenders": [{"kind": "stored_value", "amount": amount, "reference": ""}], "change": 0,
         "entries": [spend], "inputs": sale_inputs(amount)})
 
-
-def refund_of(seq: int, original_seq: int, amount: int) -> WireEvent:
-    credit = {"op_id": f"T1-{seq}", "card_no": CARD, "account": "principal", "delta": amount,
-              "kind": "refund", "at": AT.isoformat(), "line_no": 1,
-              "reverses_op": f"T1-{original_seq}"}
-    return WireEvent(seq, f"T1-{seq}", "sale.refunded", AT, {
-        "original_op": f"T1-{original_seq}", "card_no": CARD, "amount": amount,
-        "quantities": [[1, 1]], "tender_refunds": [["stored_value", amount]],
-        "entries": [credit]})
 
 
 def test_a_refund_beyond_its_sale_is_quarantined(worker, terminal):

@@ -29,22 +29,13 @@ from tests.security.hostile_wire import (
     ask,
     auth_request,
     dead_letters,
+    refund_of,
     send_events,
     top_up,
 )
 
 CARD = "8800"
 
-
-def refund_of_nothing(seq: int, original_seq: int, amount: int) -> WireEvent:
-    """A refund of `original_seq`, which the terminal never sends as a sale."""
-    credit = {"op_id": f"T1-{seq}", "card_no": CARD, "account": "principal", "delta": amount,
-              "kind": "refund", "at": AT.isoformat(), "line_no": 1,
-              "reverses_op": f"T1-{original_seq}"}
-    return WireEvent(seq, f"T1-{seq}", "sale.refunded", AT, {
-        "original_op": f"T1-{original_seq}", "card_no": CARD, "amount": amount,
-        "quantities": [[1, 1]], "tender_refunds": [["stored_value", amount]],
-        "entries": [credit]})
 
 
 def top_up_with_bonus(seq: int, paid: int, bonus: int) -> WireEvent:
@@ -73,7 +64,7 @@ def test_a_skipped_seq_does_not_let_a_refund_of_no_sale_through(worker, terminal
     assert acknowledged(terminal, build_event_batch("T1", [top_up(1, CARD, 10_000)], AT)) == 1
     # Seq 2 left out on purpose; seq 3 "refunds" it.
     send_events(terminal, build_event_batch(
-        "T1", [refund_of_nothing(3, 2, 800_000), top_up(4, CARD, 500)], AT))
+        "T1", [refund_of(3, 2, 800_000), top_up(4, CARD, 500)], AT))
     held = answers(terminal, 2)
     (ack,) = held["ack"]
     assert parse_ack_message(ack).watermark == 1  # nothing stored, nothing acknowledged
@@ -82,7 +73,7 @@ def test_a_skipped_seq_does_not_let_a_refund_of_no_sale_through(worker, terminal
     # Asked again, it must send seq 2 before HQ judges the refund: a top-up, which took nothing
     # from the card, so there is nothing to give back.
     send_events(terminal, build_event_batch(
-        "T1", [top_up(2, CARD, 1_000), refund_of_nothing(3, 2, 800_000), top_up(4, CARD, 500)],
+        "T1", [top_up(2, CARD, 1_000), refund_of(3, 2, 800_000), top_up(4, CARD, 500)],
         AT))
     (ack,) = answers(terminal, 1)["ack"]
     told = parse_ack_message(ack)
@@ -95,7 +86,7 @@ def test_a_refund_of_a_sale_hq_never_had_is_quarantined_once_no_seq_is_missing(w
                                                                               terminal):
     _, db = worker
     assert acknowledged(terminal, build_event_batch("T1", [top_up(1, CARD, 10_000)], AT)) == 1
-    send_events(terminal, build_event_batch("T1", [refund_of_nothing(2, 99, 5_000)], AT))
+    send_events(terminal, build_event_batch("T1", [refund_of(2, 99, 5_000)], AT))
     (ack,) = answers(terminal, 1)["ack"]
     told = parse_ack_message(ack)
     assert (told.watermark, told.quarantined) == (2, ((2, REFUND_SALE_UNKNOWN),))
