@@ -3,15 +3,16 @@
 HQ keeps every version of every document (`config_documents`, unique on name, scope and
 version). A sale names the (scope, version) of each document its terminal priced with
 (membership.sale_inputs); the re-decision (hq.ingest.redecide) needs them as the core's
-objects. Versions never change once published, so decoded configurations are cached by the
-exact set of versions: after the first batch that names a set, a batch costs no query and no
-decoding. What a batch still needs is loaded in one query.
+objects. Versions never change once published, so decoded configurations are cached, per
+database, by the exact set of versions: after the first batch that names a set, a batch costs
+no query and no decoding. What a batch still needs is loaded in one query.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -118,5 +119,18 @@ def _parsed(body: str) -> Mapping[str, Any]:
     return parsed if isinstance(parsed, dict) else {"unreadable": True}
 
 
-# One per HQ process: every ingest call of every worker thread shares it.
-PUBLISHED = PublishedConfigurations()
+# One per open database: every ingest call of every worker thread on it shares it. Not one per
+# process: a version published in one database says nothing of another opened by the same
+# process (a test run, a bench, a tool), where it may never have been published.
+_BY_DATABASE: weakref.WeakKeyDictionary[HqDatabase, PublishedConfigurations] = (
+    weakref.WeakKeyDictionary())
+_BY_DATABASE_LOCK = threading.Lock()
+
+
+def published_in(db: HqDatabase) -> PublishedConfigurations:
+    """The decoded configurations of `db`'s published versions."""
+    with _BY_DATABASE_LOCK:
+        published = _BY_DATABASE.get(db)
+        if published is None:
+            published = _BY_DATABASE[db] = PublishedConfigurations()
+        return published

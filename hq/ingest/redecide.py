@@ -22,7 +22,7 @@ from datetime import tzinfo
 from typing import Any
 
 from hq.db import HqDatabase
-from hq.ingest.published import PUBLISHED, ConfigUnknown, PublishedConfigurations, config_key
+from hq.ingest.published import ConfigUnknown, PublishedConfigurations, config_key, published_in
 from hq.ingest.rows import PreparedEvent
 from hq.stores import StoreZones
 from hq.times import local_wall_time
@@ -41,16 +41,16 @@ class SaleRedecision:
     each read once for the whole batch."""
 
     def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent],
-                 published: PublishedConfigurations = PUBLISHED,
+                 published: PublishedConfigurations | None = None,
                  zones: StoreZones | None = None) -> None:
         events = list(events)
         self._zones = zones or StoreZones(db)
         self._zone_of: dict[tuple[str, str], tzinfo] = {}
-        self._published = published
+        self._published = published or published_in(db)
         self._inputs: dict[int, SaleInputs | str] = {
             prepared.event.seq: _inputs(prepared.event.payload)
             for prepared in events if prepared.event.type == SALE}
-        self._bodies = published.load(db, [config_key(inputs.config)
+        self._bodies = self._published.load(db, [config_key(inputs.config)
                                            for inputs in self._inputs.values()
                                            if isinstance(inputs, SaleInputs)])
         self._cards = _cards(db, events)

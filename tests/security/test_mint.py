@@ -18,7 +18,7 @@ from membership.event_rules import (
     TOPUP_PRINCIPAL_NOT_PAID,
 )
 from protocol.wire import WireEvent, build_event_batch, terminal_topic
-from tests.integration.hq_feed import sale_inputs
+from tests.integration.hq_feed import publish_feed_documents, sale_inputs
 from tests.security.hostile_wire import (
     AT,
     answer,
@@ -99,6 +99,7 @@ def sale_from_card(seq: int, amount: int) -> WireEvent:
 
 def test_a_refund_beyond_its_sale_is_quarantined(worker, terminal):
     _, db = worker
+    publish_feed_documents(db)  # what the sale's inputs name, as HQ published it
     batch = [top_up(1, CARD, 10_000), sale_from_card(2, 1_000), refund_of(3, 2, 800_000),
              refund_of(4, 2, 1_000)]
     send_events(terminal, build_event_batch("T1", batch, AT))
