@@ -123,7 +123,10 @@ class PrivatePcscd:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 ["unshare", "--mount", "sh", "-c", script, str(run_folder), str(conf_folder)],
-                stdout=log, stderr=subprocess.STDOUT)
+                stdout=log, stderr=subprocess.STDOUT,
+                # Its own session, as the broker's: a Ctrl-C at the terminal reaches the app,
+                # which stops pcscd after its reader; killed first, it left the demo hanging.
+                start_new_session=True)
 
     def _wait_for_readers(self) -> None:
         # Imported here: pyscard loads libpcsclite, which reads SOCKET_ENV on its first call.
