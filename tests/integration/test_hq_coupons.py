@@ -150,8 +150,9 @@ def test_a_worker_publishes_the_codes_used_after_a_coupon_sale(worker, broker,
     document = json.loads(received[config_topic("all", COUPONS_USED)].payload)
     assert (document["version"], document["body"]) == (2, {"codes": ["WELCOME10"]})
     terminal.publish(feed.topic, batch)  # redelivered: stored already, nothing changes
-    assert [message.topic for message in terminal.receive_all(quiet_for=1.0)] == [
-        terminal_topic("T1", "ack")]
+    (answer,) = terminal.receive(1, timeout=10)
+    assert answer.topic == terminal_topic("T1", "ack")
+    assert terminal.receive_all(quiet_for=1.0) == []  # no coupons_used republished
     assert worker.coupon_uses.select().count() == 1
     terminal.disconnect()
 
