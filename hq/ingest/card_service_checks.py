@@ -4,51 +4,31 @@ for an enrolment), their entries against what the service moves."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from hq.db import HqDatabase
-from hq.ingest.purchases import decoded_card_types
+from hq.ingest.batch_facts import BatchCards, PublishedRules
 from hq.ingest.rows import PreparedEvent
 from membership.card_service_rules import (
-    CARD_SERVICES,
     ISSUE,
-    NO_ENTRY_EVENTS,
     REPLACE,
     card_service_reason,
 )
 from membership.cards import Fees
-from membership.config_codec_cards import CARD_TYPES
 
 
 class CardServiceChecks:
-    """The published fees of each card type, and the types of the batch's cards, read once."""
+    """The published fees of each card type, and the types of the batch's cards."""
 
-    def __init__(self, db: HqDatabase, events: Sequence[PreparedEvent]) -> None:
+    def __init__(self, published: PublishedRules, cards: BatchCards) -> None:
         self._fees: dict[str, list[Fees]] = {}
-        self._type_of: dict[str, str] = {}
-        if all(prepared.event.type in NO_ENTRY_EVENTS for prepared in events
-               if prepared.event.type in CARD_SERVICES):
-            return  # status changes and shifts: no fee to look up
-        docs = db.config_documents
-        for (body,) in docs.select(docs.body).where(docs.name == CARD_TYPES).tuples():
-            for card_type in decoded_card_types(body):
-                self._fees.setdefault(card_type.code, []).append(card_type.fees)
-        wanted = sorted({_card_of(prepared) for prepared in events
-                         if prepared.event.type in CARD_SERVICES} - {""})
-        cards = db.cards
-        self._type_of = {card_no: code for card_no, code in cards.select(
-            cards.card_no, cards.type_code).where(cards.card_no.in_(wanted)).tuples() if code}
-        for prepared in events:  # a card enrolled earlier in the batch
-            payload = prepared.event.payload
-            if prepared.event.type == ISSUE:
-                self._type_of.setdefault(_text(payload.get("card_no")),
-                                         _text(payload.get("type_code")))
+        for card_type in published.card_types:
+            self._fees.setdefault(card_type.code, []).append(card_type.fees)
+        self._cards = cards
 
     def reason(self, prepared: PreparedEvent) -> str:
         event = prepared.event
         code = (_text(event.payload.get("type_code")) if event.type == ISSUE
-                else self._type_of.get(_card_of(prepared), ""))
+                else self._cards.type_of(_card_of(prepared)) or "")
         return card_service_reason(event.type, event.payload, prepared.entries,
                                    self._fees.get(code, []))
 

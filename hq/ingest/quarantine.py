@@ -9,8 +9,6 @@ is applied. The ack tells the terminal which seqs were quarantined (docs/protoco
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.batch_facts import BatchCards, PublishedRules, published_rules
 from hq.ingest.card_service_checks import CardServiceChecks
 from hq.ingest.purchases import CHECKED, PurchaseChecks
 from hq.ingest.redecide import SALE, SaleRedecision
@@ -28,8 +27,6 @@ from hq.ingest.totals import CardTotals
 from hq.stores import StoreZones
 from membership.card_service_rules import CARD_SERVICES
 from membership.cards import BonusTier
-from membership.config_codec_cards import CARD_TYPES, decode_card_types
-from membership.errors import ConfigError
 from membership.event_rules import (
     REFUNDS,
     TOP_UP,
@@ -56,15 +53,18 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
     stored already, and every seq of the terminal below a refund among them is at HQ
     (hq.ingest.refund_hold holds back a refund above a gap). `zones`: the worker's store
     zones (its default zone, and what it remembers), by which a sale is timed."""
-    bonus_rules = _BonusRules(db, events) if any(e.event.type == TOP_UP for e in events) else None
+    published, cards = published_rules(db), BatchCards(db, events)
+    bonus_rules = (_BonusRules(published, cards) if any(e.event.type == TOP_UP for e in events)
+                   else None)
     refunds = _RefundsLeft(db, events)
     totals = CardTotals(db, events)
-    sales = (SaleRedecision(db, events, zones=zones) if any(e.event.type == SALE for e in events)
-             else None)
-    purchases = PurchaseChecks(db, events) if any(e.event.type in CHECKED for e in events) else None
-    times = (TimeChecks(db, events, zones) if any(e.event.type in TIME_EVENTS for e in events)
-             else None)
-    services = (CardServiceChecks(db, events)
+    sales = (SaleRedecision(db, events, cards, zones=zones)
+             if any(e.event.type == SALE for e in events) else None)
+    purchases = (PurchaseChecks(published, cards) if any(e.event.type in CHECKED for e in events)
+                 else None)
+    times = (TimeChecks(db, events, published, cards, zones)
+             if any(e.event.type in TIME_EVENTS for e in events) else None)
+    services = (CardServiceChecks(published, cards)
                 if any(e.event.type in CARD_SERVICES for e in events) else None)
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
@@ -119,14 +119,11 @@ class _BonusRules:
     """The card types' bonus rules from every card_types document HQ has published (an honest
     terminal may still price with an older version), and the card type of each card."""
 
-    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent]) -> None:
+    def __init__(self, published: PublishedRules, cards: BatchCards) -> None:
         self._tiers: dict[str, list[tuple[BonusTier, ...]]] = {}
-        docs = db.config_documents
-        for (body,) in docs.select(docs.body).where(docs.name == CARD_TYPES).tuples():
-            for card_type in _decoded(body):
-                self._tiers.setdefault(card_type.code, []).append(card_type.bonus_tiers)
-        # With one card type (or none) published, a card's type cannot change its limit.
-        self._type_of = _card_types_of(db, events) if len(self._tiers) > 1 else {}
+        for card_type in published.card_types:
+            self._tiers.setdefault(card_type.code, []).append(card_type.bonus_tiers)
+        self._cards = cards
 
     def limit(self, prepared: PreparedEvent) -> int | None:
         """The most bonus the card's type gives for the principal credited; with the card's
@@ -134,7 +131,7 @@ class _BonusRules:
         rule gives any bonus then."""
         paid = max(0, top_up_principal(prepared.entries))
         card_no = prepared.event.payload.get("card_no")
-        code = self._type_of.get(card_no) if isinstance(card_no, str) else None
+        code = self._cards.type_of(card_no) if isinstance(card_no, str) else None
         tier_sets = self._tiers.get(code or "") or [
             tiers for versions in self._tiers.values() for tiers in versions]
         return max_bonus(tier_sets, paid)
@@ -181,34 +178,3 @@ class _RefundsLeft:
                 elif entry.reverses_op == original:
                     refunded.append((entry.account, entry.delta))
         return left_to_refund(sale, refunded)
-
-
-@functools.lru_cache(maxsize=64)
-def _decoded(body: str) -> tuple[Any, ...]:
-    """Keyed by the body's text (right whatever database it came from): a batch with a top-up
-    reads every published version, and decoding them took about 1 ms a batch (bench)."""
-    try:
-        return decode_card_types(json.loads(body))
-    except (ConfigError, ValueError, TypeError, KeyError):  # unreadable: it gives no rule
-        return ()
-
-
-def _card_types_of(db: HqDatabase, events: Iterable[PreparedEvent]) -> dict[str, str]:
-    """Card number to type code: from HQ's cards, else from a card.issued in the batch."""
-    type_of: dict[str, str] = {}
-    card_nos: set[str] = set()
-    for prepared in events:
-        payload = prepared.event.payload
-        card_no, code = payload.get("card_no"), payload.get("type_code")
-        if prepared.event.type == "card.issued" and isinstance(card_no, str) and isinstance(
-                code, str):
-            type_of[card_no] = code
-        elif prepared.event.type == TOP_UP and isinstance(card_no, str):
-            card_nos.add(card_no)
-    cards = db.cards
-    if card_nos:
-        for card_no, code in cards.select(cards.card_no, cards.type_code).where(
-                cards.card_no.in_(sorted(card_nos))).tuples():
-            if code:
-                type_of.setdefault(card_no, code)
-    return type_of

@@ -16,17 +16,17 @@ quarantine reason (hq.ingest.quarantine), "" when HQ's decision moves what the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import tzinfo
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.batch_facts import BatchCards
 from hq.ingest.published import ConfigUnknown, PublishedConfigurations, config_key, published_in
 from hq.ingest.rows import PreparedEvent
 from hq.stores import StoreZones
 from hq.times import local_wall_time
-from membership.cards import Card
 from membership.sale_inputs import SaleInputs, decode_inputs
 from membership.sale_redecision import CardAtHq, SaleSeen, sale_mismatch
 
@@ -40,7 +40,7 @@ class SaleRedecision:
     """The batch's sales' inputs, the configurations they name and the cards they pay with,
     each read once for the whole batch."""
 
-    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent],
+    def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent], cards: BatchCards,
                  published: PublishedConfigurations | None = None,
                  zones: StoreZones | None = None) -> None:
         events = list(events)
@@ -53,7 +53,7 @@ class SaleRedecision:
         self._bodies = self._published.load(db, [config_key(inputs.config)
                                            for inputs in self._inputs.values()
                                            if isinstance(inputs, SaleInputs)])
-        self._cards = _cards(db, events)
+        self._cards = cards
 
     def reason(self, prepared: PreparedEvent) -> str:
         """"" when HQ's own decision of the sale moves exactly what its entries move."""
@@ -109,43 +109,6 @@ def _inputs(payload: dict[str, Any]) -> SaleInputs | str:
         return decode_inputs(payload["inputs"])
     except ValueError as error:
         return f"{INPUTS_INVALID}:{error}"
-
-
-def _cards(db: HqDatabase, events: Sequence[PreparedEvent]) -> dict[str, Card]:
-    """The cards the batch's sales pay with: HQ's rows, then as the batch's earlier card
-    events leave them (a card enrolled or replaced offline, sold to before HQ applied it)."""
-    wanted = {card for prepared in events if prepared.event.type == SALE
-              for card in (_text(prepared.event.payload.get("card_no")),
-                           _text(prepared.event.payload.get("actor_card_no"))) if card}
-    for prepared in events:
-        if prepared.event.type == "card.replaced":
-            wanted.add(_text(prepared.event.payload.get("old_card_no")))
-    cards: dict[str, Card] = {}
-    if not wanted:
-        return cards
-    rows = db.cards
-    for card_no, member_id, type_code, level in rows.select(
-            rows.card_no, rows.member_id, rows.type_code, rows.level).where(
-            rows.card_no.in_(sorted(wanted))).tuples():
-        cards[card_no] = Card(card_no, member_id, type_code, level=level)
-    for prepared in events:
-        _follow(cards, prepared.event.type, prepared.event.payload)
-    return cards
-
-
-def _follow(cards: dict[str, Card], event_type: str, payload: dict[str, Any]) -> None:
-    if event_type == "card.issued":
-        card_no = _text(payload.get("card_no"))
-        known = cards.get(card_no)
-        if card_no and (known is None or not known.type_code):
-            cards[card_no] = Card(card_no, _text(payload.get("member_id")),
-                                  _text(payload.get("type_code")),
-                                  level=_text(payload.get("level")))
-    elif event_type == "card.replaced":
-        old = cards.get(_text(payload.get("old_card_no")))
-        new_no = _text(payload.get("new_card_no"))
-        if old is not None and new_no and new_no not in cards:
-            cards[new_no] = Card(new_no, old.member_id, old.type_code, level=old.level)
 
 
 def _text(value: Any) -> str:

@@ -11,12 +11,11 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from hq.db import HqDatabase
-from hq.ingest.purchases import decoded_card_types
+from hq.ingest.batch_facts import BatchCards, PublishedRules
 from hq.ingest.rows import PreparedEvent
 from hq.stores import StoreZones
 from hq.times import local_wall_time
-from membership.cards import CardType, Feature
-from membership.config_codec_cards import CARD_TYPES
+from membership.cards import Feature
 from membership.ledger import Account
 from membership.time_rules import (
     SESSION,
@@ -32,29 +31,19 @@ PassLot = tuple[str, str, date | None, date | None]  # lot, service, valid_from,
 class TimeChecks:
     """What the batch's time events are checked against, read once a batch."""
 
-    def __init__(self, db: HqDatabase, events: Sequence[PreparedEvent],
-                 zones: StoreZones | None = None) -> None:
+    def __init__(self, db: HqDatabase, events: Sequence[PreparedEvent], published: PublishedRules,
+                 cards: BatchCards, zones: StoreZones | None = None) -> None:
         timed = [prepared for prepared in events if prepared.event.type in TIME_EVENTS]
         card_nos = sorted({_text(prepared.event.payload.get("card_no")) for prepared in timed})
-        docs = db.config_documents
-        self._types: list[CardType] = [
-            card_type for (body,) in docs.select(docs.body).where(
-                docs.name == CARD_TYPES).tuples() for card_type in decoded_card_types(body)]
-        cards = db.cards
-        self._type_of = {card_no: code for card_no, code in cards.select(
-            cards.card_no, cards.type_code).where(cards.card_no.in_(card_nos)).tuples() if code}
-        for prepared in events:
-            payload = prepared.event.payload
-            if prepared.event.type == "card.issued" and _text(payload.get("type_code")):
-                self._type_of.setdefault(_text(payload.get("card_no")),
-                                         _text(payload.get("type_code")))
+        self._types = published.card_types
+        self._cards = cards
         self._passes = _pass_lots(db, card_nos)
         self._zones = zones or StoreZones(db)
 
     def reason(self, prepared: PreparedEvent, allowed: Sequence[PreparedEvent]) -> str:
         event = prepared.event
         card_no = _text(event.payload.get("card_no"))
-        types = self._of_card(card_no)
+        types = self._cards.types_of(card_no, self._types)
         if event.type == TIME_PURCHASE:
             return time_purchase_reason(event.payload, prepared.entries, any(
                 card_type.has(Feature.TIME) for card_type in types))
@@ -73,12 +62,6 @@ class TimeChecks:
                               local_wall_time(event.at, zone),
                               [rate for card_type in types for rate in card_type.time_rates],
                               known)
-
-    def _of_card(self, card_no: str) -> list[CardType]:
-        """Every published version of the card's type; of every type when HQ does not know
-        the card's (its enrolment may be in a gap still coming)."""
-        code = self._type_of.get(card_no)
-        return [card_type for card_type in self._types if code in (None, card_type.code)]
 
 
 def _pass_lots(db: HqDatabase, card_nos: Iterable[str]) -> dict[str, list[PassLot]]:
