@@ -94,16 +94,33 @@ def decode_inputs(raw: Any) -> SaleInputs:
         raise InputsInvalid(field="lines")
     tenders = tuple(_tender(item) for item in
                     _list(data.get("tenders", []), "tenders", MAX_INPUT_TENDERS))
-    config = _mapping(data.get("config", {}), "config")
-    if len(config) > MAX_CONFIG_DOCUMENTS:
-        raise InputsInvalid(field="config")
     return SaleInputs(
         lines=lines, tenders=tenders,
         coupon_code=_text(data.get("coupon_code", ""), "coupon_code"),
         points_requested=_integer(data.get("points_requested", 0), "points_requested"),
         level_code=_text(data.get("level_code", ""), "level_code"),
-        config={_text(name, "config"): _version(value) for name, value in config.items()},
+        config=_config(data.get("config", {})),
     )
+
+
+def _config(raw: Any) -> dict[str, tuple[str, int]]:
+    """Name -> (scope, version); written out in one loop: HQ reads it for every sale."""
+    config = _mapping(raw, "config")
+    if len(config) > MAX_CONFIG_DOCUMENTS:
+        raise InputsInvalid(field="config")
+    versions = {}
+    for name, item in config.items():
+        if not isinstance(name, str) or len(name) > MAX_TEXT:
+            raise InputsInvalid(field="config")
+        if not isinstance(item, Mapping):
+            raise InputsInvalid(field="config")
+        scope, version = item.get("scope"), item.get("version")
+        if not isinstance(scope, str) or len(scope) > MAX_TEXT:
+            raise InputsInvalid(field="config.scope")
+        if type(version) is not int or not 0 <= version <= MAX_FEN:
+            raise InputsInvalid(field="config.version")
+        versions[name] = (scope, version)
+    return versions
 
 
 def _line(raw: Any) -> InputLine:
@@ -128,12 +145,6 @@ def _tender(raw: Any) -> Tender:
         raise InputsInvalid(field="tenders.kind")
     return Tender(TenderKind(kind), _integer(item.get("amount"), "tenders.amount"),
                   _text(item.get("reference", ""), "tenders.reference", MAX_REFERENCE))
-
-
-def _version(raw: Any) -> tuple[str, int]:
-    item = _mapping(raw, "config")
-    return _text(item.get("scope"), "config.scope"), _integer(item.get("version"),
-                                                              "config.version")
 
 
 def _mapping(value: Any, name: str) -> Mapping[str, Any]:

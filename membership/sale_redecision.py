@@ -137,7 +137,9 @@ def _member(sale: SaleSeen, inputs: SaleInputs, configuration: StoreConfiguratio
     if card_type is None:
         raise Mismatch("card_type")
     # The account card as it pays: states are the blacklist's concern (see the module's doc).
-    card = replace(known.card, status=CardStatus.ACTIVE, expires_on=None, parent_card_no="")
+    card = known.card
+    if card.status is not CardStatus.ACTIVE or card.expires_on or card.parent_card_no:
+        card = replace(card, status=CardStatus.ACTIVE, expires_on=None, parent_card_no="")
     return MemberContext(card=card, card_type=card_type,
                          balances=balances_as_known(sale.card_no, sale.entries, inputs, request),
                          level=_level(inputs.level_code, configuration, known.level_codes))

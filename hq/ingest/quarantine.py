@@ -153,11 +153,13 @@ class _RefundsLeft:
         self._known = known_operations(db, originals)
         if not originals or not cards:
             return
-        ledger = db.ledger
-        for op_id, reverses_op, account, delta in ledger.select(
-                ledger.op_id, ledger.reverses_op, ledger.account, ledger.delta).where(
-                ledger.card_no.in_(cards),
-                ledger.op_id.in_(originals) | ledger.reverses_op.in_(originals)).tuples():
+        rows = db.database.execute_sql(  # plain SQL: most batches have a refund
+            'SELECT "op_id", "reverses_op", "account", "delta" FROM "ledger_entries" '
+            f'WHERE {db.among("card_no")} AND ({db.among("op_id")} OR '
+            f'{db.among("reverses_op")})', [db.list_parameter(cards),
+                                            db.list_parameter(originals),
+                                            db.list_parameter(originals)])
+        for op_id, reverses_op, account, delta in rows.fetchall():
             if op_id in originals:
                 self._sales.setdefault(op_id, []).append((Account(account), delta))
             if reverses_op in originals:

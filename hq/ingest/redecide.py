@@ -50,9 +50,10 @@ class SaleRedecision:
         self._inputs: dict[int, SaleInputs | str] = {
             prepared.event.seq: _inputs(prepared.event.payload)
             for prepared in events if prepared.event.type == SALE}
-        self._bodies = self._published.load(db, [config_key(inputs.config)
-                                           for inputs in self._inputs.values()
-                                           if isinstance(inputs, SaleInputs)])
+        self._keys = {seq: config_key(inputs.config) for seq, inputs in self._inputs.items()
+                      if isinstance(inputs, SaleInputs)}
+        self._bodies = self._published.load(db, self._keys.values())
+        self._cards_at_hq: dict[tuple[str, str], CardAtHq | None] = {}
         self._cards = cards
 
     def reason(self, prepared: PreparedEvent) -> str:
@@ -63,7 +64,7 @@ class SaleRedecision:
         if isinstance(inputs, str):
             return inputs
         try:
-            configuration = self._published.configuration(config_key(inputs.config),
+            configuration = self._published.configuration(self._keys[prepared.event.seq],
                                                           self._bodies)
         except ConfigUnknown as unknown:
             return str(unknown)
@@ -90,6 +91,13 @@ class SaleRedecision:
         return self._zone_of[key]
 
     def _card(self, card_no: str, actor_card_no: str) -> CardAtHq | None:
+        """The card as HQ knows it, built once a batch: a terminal's batch pays with few."""
+        key = (card_no, actor_card_no)
+        if key not in self._cards_at_hq:
+            self._cards_at_hq[key] = self._card_at_hq(card_no, actor_card_no)
+        return self._cards_at_hq[key]
+
+    def _card_at_hq(self, card_no: str, actor_card_no: str) -> CardAtHq | None:
         card = self._cards.get(card_no)
         if card is None or not card.type_code:
             return None
