@@ -98,6 +98,7 @@ class HqWorker:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
+        self.client.on_connect_fail = self._on_connect_fail
 
     def start(self) -> None:
         """Connect and run the network loop in a background thread."""
@@ -107,9 +108,12 @@ class HqWorker:
         self.client.loop_start()
 
     def serve_forever(self) -> None:
-        self.client.connect(self.settings.broker_host, self.settings.broker_port, keepalive=30,
-                            clean_start=False,
-                            properties=session_properties(self.settings.session_expiry_s))
+        """Run until stopped. A broker that is down (or not up yet) is waited for: paho tries
+        again with its back-off (1 s doubling to `reconnect_max_delay_s`) rather than the
+        worker exiting, so a worker restarted during a broker outage serves once it is back."""
+        self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
+                                  keepalive=30, clean_start=False,
+                                  properties=session_properties(self.settings.session_expiry_s))
         self.client.loop_forever(retry_first_connection=True)
 
     def stop(self) -> None:
@@ -135,6 +139,10 @@ class HqWorker:
             self.connected.set()
         else:
             log.error("broker refused a subscription: %s", reason_codes)
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        log.warning("worker %s cannot reach the broker at %s:%d; trying again",
+                    self.settings.worker_id, self.settings.broker_host, self.settings.broker_port)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()

@@ -180,3 +180,35 @@ def test_terminals_sell_offline_within_limits_through_a_broker_outage(broker, hq
         for terminal in terminals:
             if terminal.poll() is None:
                 kill(terminal)
+
+
+def test_hq_started_while_the_broker_is_down_serves_once_it_is_up(broker, hq_database_url,
+                                                                   folders):
+    """`hq serve` does not exit on a refused connection: it waits for the broker with its
+    back-off, then ingests what a terminal sold meanwhile (issue 11)."""
+    broker.stop()
+    hq = start_hq(broker, hq_database_url, folders)
+    try:
+        wait_for(lambda: b"cannot reach the broker" in _stderr_so_far(hq) or hq.poll() is not None,
+                 what="HQ's first attempt to reach the broker", timeout=30)
+        assert hq.poll() is None, "hq serve exited while the broker was down"
+        broker.start()
+        finish(start_terminal(broker, folders, operations=20))
+        result = reconciled(hq_database_url, folders)
+        assert result.events_at_hq == result.events_issued
+        assert result.clean, result
+    finally:
+        stop(hq)
+
+
+def _stderr_so_far(process: subprocess.Popen) -> bytes:
+    """What the process has written to its stderr pipe so far, without blocking."""
+    chunks = getattr(process, "_stderr_seen", b"")
+    stream = process.stderr
+    if stream is not None:
+        os.set_blocking(stream.fileno(), False)
+        chunk = stream.read()
+        if chunk:
+            chunks += chunk
+    process._stderr_seen = chunks  # type: ignore[attr-defined]
+    return chunks
