@@ -81,6 +81,10 @@ def allocate(total: Fen, weights: list[int]) -> list[Fen]:
     Largest-remainder method, ties to the earliest weight, so the split is deterministic. Used
     wherever an order-level discount or a tender is spread over sale lines.
     """
+    if len(weights) == 1:  # most sales have one line: the whole total is its share
+        if weights[0] < 0:
+            raise ValueError("weights must not be negative")
+        return [total]
     if any(weight < 0 for weight in weights):
         raise ValueError("weights must not be negative")
     weight_sum = sum(weights)
