@@ -51,12 +51,20 @@ _EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
 # A whole packet may exceed its payload by this much (fixed header, topic, properties): our topics
 # are short, so a bigger packet is refused from its header alone (`max_packet_size`).
 PACKET_OVERHEAD_BYTES = 64 * 1024
-# What one session's queue may hold in bytes beyond `max_queued_messages`' count: only HQ's
-# sessions can be filled by terminals (a terminal receives from HQ alone), so this bounds the
-# memory a flooding terminal can pin in the broker; a batch dropped when HQ's queue is full is
-# published again by its terminal, whose outbox keeps it until HQ acknowledges it.
-DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024
+# Production settings (docs/operations.md, "Queues and persistence"). Only HQ's sessions can be
+# filled by terminals (a terminal receives from HQ alone), so the queue bounds are sized for one
+# HQ worker: what it drains within the terminals' ack timeout (10 s) at the fleet's peak of
+# 10,000 events/s shared by two workers. A message queued deeper than that would be sent again
+# by its terminal before the worker reached it, so it could only become a duplicate: a bigger
+# queue feeds a retry storm. A batch dropped at the bound stays in its terminal's outbox and is
+# sent again, so it is late, never lost.
+DEFAULT_MAX_QUEUED_MESSAGES = 50_000
+DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024
+# Saved on a timer, not after every change: a save rewrites the whole database, so saving per
+# change slows every publish as a queue grows (bench/broker_queue_bench.py). A crash loses at
+# most this long of queued messages, which the terminals' outboxes send again.
+DEFAULT_AUTOSAVE_INTERVAL_S = 60
 
 
 class BrokerNotInstalled(BrokerError):
@@ -117,9 +125,11 @@ class MosquittoBroker:
     """One Mosquitto process with its own config, accounts, ACL, persistence and log in
     `data_dir`. The port is chosen once, so `restart()` comes back where clients expect it.
 
-    `autosave_every_changes`: persistence is written after this many changes (queued messages,
-    subscription changes, retained messages); 1 loses the least on SIGKILL, at the cost of
-    rewriting the database on every change. `None` falls back to Mosquitto's timer (1800 s).
+    Persistence is written every `autosave_interval_s` seconds (the production setting), or,
+    when `autosave_every_changes` is given, after that many changes (queued messages,
+    subscription changes, retained messages): 1 loses the least on SIGKILL, at the cost of
+    rewriting the whole database on every change, which tests of SIGKILL ask for explicitly.
+    A graceful `stop()` saves either way.
 
     `message_size_limit`: the biggest payload the broker passes on (HQ's biggest configuration
     document by default). Mosquitto 2.0 has one limit for every client and listener, so a
@@ -133,8 +143,9 @@ class MosquittoBroker:
         accounts: BrokerAccounts,
         port: int | None = None,
         *,
-        autosave_every_changes: int | None = 1,
-        max_queued_messages: int = 100_000,
+        autosave_every_changes: int | None = None,
+        autosave_interval_s: int = DEFAULT_AUTOSAVE_INTERVAL_S,
+        max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
         max_inflight_messages: int = 100,
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
@@ -147,6 +158,7 @@ class MosquittoBroker:
         self.host = LOOPBACK
         self.port = find_free_port(self.host) if port is None else port
         self.autosave_every_changes = autosave_every_changes
+        self.autosave_interval_s = autosave_interval_s
         self.max_queued_messages = max_queued_messages
         self.max_inflight_messages = max_inflight_messages
         self.max_queued_bytes = max_queued_bytes
@@ -198,8 +210,7 @@ class MosquittoBroker:
             f"plugin_opt_config_file {self.security_path}",
             "persistence true",
             f"persistence_location {self.persistence_dir}",
-            # Raised so that a disconnected persistent session's QoS 1 backlog is kept, not
-            # dropped at Mosquitto's default of 1000 queued messages.
+            # Per session, above those in flight: bounds HQ's queue (see the defaults above).
             f"max_queued_messages {self.max_queued_messages}",
             f"max_inflight_messages {self.max_inflight_messages}",
             # Bytes, per session: a flood of big messages cannot fill the broker's memory.
@@ -215,14 +226,16 @@ class MosquittoBroker:
             "log_timestamp_format %Y-%m-%dT%H:%M:%S",
             "connection_messages true",
         ]
-        if self.autosave_every_changes is not None:
-            lines += [
-                "autosave_on_changes true",
-                f"autosave_interval {self.autosave_every_changes}",
-            ]
+        lines += self._autosave_lines()
         if os.geteuid() == 0:
             lines.append(f"user {MOSQUITTO_SYSTEM_USER}")
         return "\n".join(lines) + "\n"
+
+    def _autosave_lines(self) -> list[str]:
+        if self.autosave_every_changes is not None:
+            return ["autosave_on_changes true",
+                    f"autosave_interval {self.autosave_every_changes}"]
+        return ["autosave_on_changes false", f"autosave_interval {self.autosave_interval_s}"]
 
     def write_files(self) -> None:
         """(Re)write config and accounts; keep persistence and the log."""

@@ -201,7 +201,7 @@ def test_a_persistent_session_gets_what_was_published_while_it_was_away(
 def test_a_persistent_session_survives_a_graceful_restart(
     broker_factory: Callable[..., MosquittoBroker], mqtt_client_factory: ClientFactory
 ) -> None:
-    broker = broker_factory(autosave_every_changes=None)
+    broker = broker_factory(autosave_interval_s=3600)  # only the graceful stop saves
     port = broker.port
     sent = _queue_while_hq_is_away(mqtt_client_factory, broker, 5)
     broker.restart()
@@ -224,8 +224,9 @@ def _wait_until_saved(broker: MosquittoBroker, payload: bytes, timeout: float = 
 
 
 def test_a_persistent_session_survives_sigkill_once_saved(
-    broker: MosquittoBroker, mqtt_client_factory: ClientFactory
+    broker_factory: Callable[..., MosquittoBroker], mqtt_client_factory: ClientFactory
 ) -> None:
+    broker = broker_factory(autosave_every_changes=1)  # saved after every change
     sent = _queue_while_hq_is_away(mqtt_client_factory, broker, 20)
     _wait_until_saved(broker, sent[-1])
     broker.kill()
@@ -236,10 +237,12 @@ def test_a_persistent_session_survives_sigkill_once_saved(
     assert [m.payload for m in hq.receive(20)] == sent
 
 
-def test_without_autosave_sigkill_loses_the_session_and_its_queue(
+def test_sigkill_before_the_timed_save_loses_the_session_and_its_queue(
     broker_factory: Callable[..., MosquittoBroker], mqtt_client_factory: ClientFactory
 ) -> None:
-    broker = broker_factory(autosave_every_changes=None)
+    """The production profile saves every `autosave_interval_s` (60 s): a crash loses what
+    changed since; the terminals' outboxes send it again."""
+    broker = broker_factory(autosave_interval_s=3600)  # no save can happen during the test
     _queue_while_hq_is_away(mqtt_client_factory, broker, 5)
     broker.kill()
     broker.start()

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.timeout(120)
 FLOOD_MESSAGES = 2_000
 FLOOD_PAYLOAD = b"{" + b"x" * 1022  # not JSON: each one is a dead letter at HQ
 ACK_WAIT_S = 60
-# A byte bound small enough for 2,000 messages to reach it (the rig's default is 256 MiB).
+# A byte bound small enough for 2,000 messages to reach it (the rig's default is 64 MiB).
 SMALL_QUEUE_BYTES = 256 * 1024
 
 ClientFactory = Callable[..., MqttTestClient]
