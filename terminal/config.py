@@ -17,7 +17,8 @@ what differs per machine and must not sit in a file in the image: TERMINAL_HQ_PA
     password = ""              # better: TERMINAL_HQ_PASSWORD
     request_timeout_s = 3.0    # authorisation, lookups and PIN checks wait this long
     rebuild_when_new = true    # a new store takes its store's members and cards from HQ
-    ack_timeout_s = 10.0       # no acknowledgement for this long: the unacked events go again
+    ack_timeout_s = 10.0       # no acknowledgement for this long: probe HQ with one batch
+    ack_timeout_max_s = 300.0  # each probe without progress doubles the wait, up to this
     publish_timeout_s = 10.0   # a publish not handed to the broker in this long is retried
     reconnect_max_delay_s = 30 # the longest wait between two attempts to reach the broker
     idle_poll_s = 0.5          # how often an idle relay looks at the outbox again
@@ -92,6 +93,7 @@ SYNC_TIMERS = {
     "auth_timeout_s": "request_timeout_s",
     "directory_timeout_s": "request_timeout_s",
     "ack_timeout_s": "ack_timeout_s",
+    "ack_timeout_max_s": "ack_timeout_max_s",
     "publish_timeout_s": "publish_timeout_s",
     "reconnect_max_delay_s": "reconnect_max_delay_s",
     "idle_poll_s": "idle_poll_s",
@@ -112,6 +114,7 @@ class HqSection:
     # The sync's timers: production values by default; tests shorten them (the lower bounds
     # are small enough for a fault test to run in a second, not ten).
     ack_timeout_s: float = setting(10.0, minimum=0.2, maximum=600)
+    ack_timeout_max_s: float = setting(300.0, minimum=0.2, maximum=3600)
     publish_timeout_s: float = setting(10.0, minimum=0.2, maximum=600)
     reconnect_max_delay_s: int = setting(30, minimum=1, maximum=300)
     idle_poll_s: float = setting(0.5, minimum=0.01, maximum=10)
@@ -119,6 +122,9 @@ class HqSection:
 
     def __post_init__(self) -> None:
         check_dataclass(self, "hq", ConfigError)
+        if self.ack_timeout_max_s < self.ack_timeout_s:
+            raise ConfigError("hq.ack_timeout_max_s must be at least hq.ack_timeout_s "
+                              f"({self.ack_timeout_s}), not {self.ack_timeout_max_s}")
 
     def sync_timers(self) -> dict[str, Any]:
         """SyncSettings' timers as this table sets them."""

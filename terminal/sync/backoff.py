@@ -1,8 +1,10 @@
-"""Reconnect delays with full jitter: after a broker restart a fleet must not come back in step.
+"""Waits that back off with full jitter: after a broker restart a fleet must not come back in
+step, and while HQ is slow a fleet must not ask it again in step.
 
 paho doubles one fixed delay; this draws each wait at random between the first delay and the
-doubled ceiling of that attempt (capped), and the sync client hands it to paho before every
-attempt (`reconnect_delay_set` with min = max = the wait)."""
+doubled ceiling of that attempt (capped). The sync client hands a draw to paho before every
+reconnect attempt (`reconnect_delay_set` with min = max = the wait), and draws the relay's wait
+for HQ's acknowledgement the same way (terminal.sync.unacked.AckWait)."""
 
 from __future__ import annotations
 
@@ -25,5 +27,9 @@ class ReconnectBackoff:
         self.attempts += 1
         return self._uniform(self.first_s, top)
 
-    def connected(self) -> None:
+    def reset(self) -> None:
+        """The last attempt worked: the next wait is the first again."""
         self.attempts = 0
+
+    def connected(self) -> None:
+        self.reset()

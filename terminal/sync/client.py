@@ -2,17 +2,23 @@
 
 The relay publishes the outbox in seq order, a batch at a time at QoS 1, over a persistent MQTT
 5 session; it deletes nothing itself. HQ's watermark (retained on our ack topic) prunes the
-outbox; a resend request rewinds the relay; configuration documents are applied atomically and
-reported in the shadow. After every reconnect the relay starts again just above the watermark:
-HQ stores each event once, so a batch sent twice costs bandwidth, never money.
+outbox; configuration documents are applied atomically and reported in the shadow. After every
+reconnect the relay starts again just above the watermark: HQ stores each event once, so a batch
+sent twice costs bandwidth, never money.
+
+What is sent again is driven by HQ (issue 11): a resend request publishes the range HQ asked
+for; when the watermark has not moved for the ack wait, one probe (the first batch above the
+watermark and the newest unacknowledged one) goes, and the wait doubles up to a cap; at most a
+window of unacknowledged batches is out at a time (terminal.sync.unacked).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
+import sys
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -42,6 +48,7 @@ from terminal.store.errors import StoreError
 from terminal.sync.backoff import ReconnectBackoff
 from terminal.sync.ports import SyncStore
 from terminal.sync.settings import SyncSettings
+from terminal.sync.unacked import AckWait, InFlight, ResendRequests
 
 log = logging.getLogger("terminal.sync")
 
@@ -49,20 +56,24 @@ log = logging.getLogger("terminal.sync")
 class SyncClient:
     def __init__(self, store: SyncStore, settings: SyncSettings,
                  clock: Callable[[], datetime] = datetime.now,
-                 printer_state: Callable[[], str] = lambda: "unknown") -> None:
+                 printer_state: Callable[[], str] = lambda: "unknown",
+                 jitter: Callable[[float, float], float] = random.uniform) -> None:
         self.store, self.settings, self.clock = store, settings, clock
         self.printer_state = printer_state
         self.online = threading.Event()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._sent_up_to = 0  # highest seq the broker has acknowledged to us (PUBACK)
-        self._last_ack_progress = time.monotonic()  # when HQ's watermark last moved
         self._position_lock = threading.Lock()
+        # `jitter` draws each back-off wait (random.uniform); a test may pin it to the ceiling.
+        self.ack_wait = AckWait(settings.ack_timeout_s, settings.ack_timeout_max_s, jitter)
+        self._in_flight = InFlight()
+        self._resends = ResendRequests()
         # Requests waiting for HQ's answer, by correlation data: (answered, [answer payload]).
         self._pending: dict[bytes, tuple[threading.Event, list[bytes]]] = {}
         self._pin_key: PinKey | None = None  # HQ's newest, retained on PIN_KEY_TOPIC
         self._pin_key_known = threading.Event()
-        self._backoff = ReconnectBackoff(1.0, max(1.0, settings.reconnect_max_delay_s))
+        self._backoff = ReconnectBackoff(1.0, max(1.0, settings.reconnect_max_delay_s), jitter)
         self._rebuilding = threading.Lock()
         self.client = self._make_client()
         self._relay = threading.Thread(target=self._relay_loop, name="outbox-relay", daemon=True)
@@ -124,6 +135,8 @@ class SyncClient:
         client.subscribe([(topic, 1) for topic in topics])
         with self._position_lock:
             self._sent_up_to = self.store.ack_watermark()
+        self._in_flight.clear()
+        self._resends.clear()
         self._publish_status(True)
         self._backoff.connected()
         self.online.set()
@@ -176,49 +189,85 @@ class SyncClient:
             self._wake.wait(self.settings.idle_poll_s)
             self._wake.clear()
             while self.online.is_set() and not self._stopping.is_set():
-                if not self._publish_next_batch():
+                if not (self._publish_resent_batch() or self._publish_next_batch()):
                     break
-            self._rewind_if_unacknowledged()
+            if self.online.is_set():
+                self._probe_if_unacknowledged()
 
-    def _rewind_if_unacknowledged(self) -> None:
-        """Send again what HQ has not acknowledged in time. A batch can reach a dead worker's
-        shared-subscription session (Mosquitto keeps routing to it); when it is the last one,
-        nothing later shows HQ the gap, so the terminal must not wait for a resend request."""
-        if time.monotonic() - self._last_ack_progress < self.settings.ack_timeout_s:
-            return
+    def _probe_if_unacknowledged(self) -> None:
+        """No watermark progress for the ack wait while batches are out: publish the first batch
+        above the watermark (it fills the gap if HQ lacks it; if HQ has the rest, its watermark
+        jumps) and the newest batch out (HQ then asks for every gap below it), then wait longer.
+        Never the whole backlog: while HQ is only slow, copies would queue in front of it. The
+        probe is needed because a batch can reach a dead worker's shared-subscription session
+        (Mosquitto keeps routing to it); when it is the last one, nothing later shows HQ the gap."""
         watermark = self.store.ack_watermark()
         with self._position_lock:
-            if self._sent_up_to <= watermark:
-                return
-            self._sent_up_to = watermark
-        self._last_ack_progress = time.monotonic()
-        self._wake.set()
+            position = self._sent_up_to
+        if position <= watermark:
+            self.ack_wait.idle()
+            return
+        if not self.ack_wait.due():
+            return
+        first = self._publish_range(watermark, position)
+        newest = self._in_flight.newest()
+        if first is not None and newest is not None and newest[0] > first:
+            self._publish_range(newest[0] - 1, newest[1])
+        self.ack_wait.probed()
+        log.info("%s: no acknowledgement above seq %d (sent up to %d): probed, next in %.1f s",
+                 self.settings.terminal_id, watermark, position, self.ack_wait.wait_s)
+
+    def _publish_resent_batch(self) -> bool:
+        """Publish the next batch of a range HQ asked for; False when none is waiting. Seqs above
+        the relay's position are left to it: they have not been sent yet."""
+        asked = self._resends.next_range()
+        if asked is None:
+            return False
+        after, last = asked
+        after = max(after, self.store.ack_watermark())
+        with self._position_lock:
+            up_to = min(last, self._sent_up_to)
+        published = self._publish_range(after, up_to) if after < up_to else None
+        # Not published (offline, or nothing left to send): the probe covers what HQ lacks.
+        self._resends.advance(last if published is None else published)
+        return True
 
     def _publish_next_batch(self) -> bool:
-        """Publish the next batch and wait for its PUBACK; False when there is nothing to do."""
+        """Publish the next new batch; False when there is none, or when a window of batches is
+        out unacknowledged (the events wait in the outbox until HQ catches up)."""
+        if self._in_flight.count() >= self.settings.max_unacked_batches:
+            return False
         with self._position_lock:
             after = self._sent_up_to
+        last = self._publish_range(after, sys.maxsize)
+        if last is None:
+            return False
+        with self._position_lock:
+            # A reconnect may have moved the position back to the watermark meanwhile: keep it.
+            if self._sent_up_to == after:
+                self._sent_up_to = last
+                self._in_flight.published(after + 1, last)
+        return True
+
+    def _publish_range(self, after: int, up_to: int) -> int | None:
+        """Publish the outbox's next batch above seq `after` (none above `up_to`) and wait for
+        its PUBACK: the batch's last seq, or None when there is nothing or it did not go."""
         try:
-            events = self.store.outbox_batch(after, self.settings.batch_size)
+            events = [event for event in self.store.outbox_batch(after, self.settings.batch_size)
+                      if event.seq <= up_to]
         except StoreError:
             log.exception("cannot read the outbox")
-            return False
+            return None
         if not events:
-            return False
+            return None
         payload = build_event_batch(self.settings.terminal_id,
                                     [event.to_wire() for event in events], self.clock())
         info = self.client.publish(terminal_topic(self.settings.terminal_id, "events"), payload,
                                    qos=1)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-            return False
+            return None
         info.wait_for_publish(timeout=self.settings.publish_timeout_s)
-        if not info.is_published():
-            return False
-        with self._position_lock:
-            # A resend request may have rewound the position meanwhile: keep the rewind.
-            if self._sent_up_to == after:
-                self._sent_up_to = events[-1].seq
-        return True
+        return events[-1].seq if info.is_published() else None
 
     # --- messages from HQ --------------------------------------------------------------------
 
@@ -242,19 +291,22 @@ class SyncClient:
 
     def _on_ack(self, ack: Ack) -> None:
         watermark = ack.watermark
-        if watermark > self.store.ack_watermark():
-            self._last_ack_progress = time.monotonic()
+        progressed = watermark > self.store.ack_watermark()
         # Before the prune: the outbox still names each quarantined event's operation.
         for notice in self.store.note_quarantined(ack.quarantined):
             log.warning("HQ quarantined event seq %d (%s %s): %s", notice.seq,
                         notice.event_type or "?", notice.op_id or "?", notice.reason)
         self.store.prune_outbox(watermark)
+        if progressed:
+            self.ack_wait.progressed()
+            self._in_flight.acknowledged(watermark)
+            self._wake.set()  # the window may have room again
         self.publish_shadow()
 
     def _on_resend(self, first: int, last: int) -> None:
-        with self._position_lock:
-            self._sent_up_to = min(self._sent_up_to, first - 1)
-        self._wake.set()
+        # Asked again within the ack wait: the first copy may still be queued in front of HQ.
+        if self._resends.ask(first, last, within_s=self.ack_wait.wait_s):
+            self._wake.set()
 
     def _apply_config(self, payload: bytes) -> None:
         document = parse_config_document(payload)

@@ -42,16 +42,17 @@ def test_every_table_refuses_an_unknown_key_by_table_and_name() -> None:
         config_from_mapping({"logging": {"level": "TRACE"}}, environ={})
 
 
-SYNC_KEYS = {"ack_timeout_s": 0.2, "publish_timeout_s": 0.3, "reconnect_max_delay_s": 1,
-             "idle_poll_s": 0.01, "session_expiry_s": 60, "request_timeout_s": 0.2}
+SYNC_KEYS = {"ack_timeout_s": 0.2, "ack_timeout_max_s": 0.8, "publish_timeout_s": 0.3,
+             "reconnect_max_delay_s": 1, "idle_poll_s": 0.01, "session_expiry_s": 60,
+             "request_timeout_s": 0.2}
 
 
 def test_the_sync_timers_are_hq_keys_short_enough_for_tests() -> None:
     hq = config_from_mapping({"hq": SYNC_KEYS}, environ={}).hq
     timers = hq.sync_timers()
-    assert timers == {"ack_timeout_s": 0.2, "publish_timeout_s": 0.3, "reconnect_max_delay_s": 1,
-                      "idle_poll_s": 0.01, "session_expiry_s": 60, "auth_timeout_s": 0.2,
-                      "directory_timeout_s": 0.2}
+    assert timers == {"ack_timeout_s": 0.2, "ack_timeout_max_s": 0.8, "publish_timeout_s": 0.3,
+                      "reconnect_max_delay_s": 1, "idle_poll_s": 0.01, "session_expiry_s": 60,
+                      "auth_timeout_s": 0.2, "directory_timeout_s": 0.2}
     settings = SyncSettings("SH001-T1", "", **timers)
     assert (settings.ack_timeout_s, settings.directory_timeout_s) == (0.2, 0.2)
 
@@ -67,6 +68,8 @@ def test_every_timer_of_the_sync_is_an_hq_key_with_the_sync_default() -> None:
 @pytest.mark.parametrize(("key", "value", "bounds"), [
     ("ack_timeout_s", 0.1, "between 0.2 and 600"),
     ("ack_timeout_s", 601, "between 0.2 and 600"),
+    ("ack_timeout_max_s", 0.1, "between 0.2 and 3600"),
+    ("ack_timeout_max_s", 3601, "between 0.2 and 3600"),
     ("publish_timeout_s", 0, "between 0.2 and 600"),
     ("reconnect_max_delay_s", 0, "between 1 and 300"),
     ("reconnect_max_delay_s", 1.5, "int"),
@@ -79,6 +82,13 @@ def test_a_sync_timer_out_of_bounds_is_refused_by_name(key: str, value: object,
                                                         bounds: str) -> None:
     with pytest.raises(ConfigError, match=rf"hq\.{key} must be {bounds}"):
         config_from_mapping({"hq": {key: value}}, environ={})
+
+
+def test_the_ack_wait_cap_is_not_below_the_first_wait() -> None:
+    with pytest.raises(ConfigError, match=r"hq\.ack_timeout_max_s must be at least "
+                                          r"hq\.ack_timeout_s \(20\.0\), not 15\.0"):
+        config_from_mapping({"hq": {"ack_timeout_s": 20.0, "ack_timeout_max_s": 15.0}},
+                            environ={})
 
 
 def test_a_section_built_directly_is_held_to_the_same_bounds() -> None:
