@@ -70,9 +70,10 @@ def test_without_acks_the_backlog_goes_once_then_probes_back_off(broker, mqtt_cl
         assert [seqs for _, seqs in probes] == [[1, 2, 3], newest] * 5
         starts = [received for received, _ in probes[::2]]
         gaps = [later - earlier for earlier, later in pairwise(starts)]
-        # A fixed period would have sent the whole backlog every 0.2 s; the waits double.
+        # A fixed period would have sent the whole backlog every 0.2 s; the waits double (less
+        # 0.1 s: the broker may deliver one probe later than the next).
         for number, gap in enumerate(gaps, start=1):
-            assert gap >= 0.8 * FIRST_WAIT_S * 2 ** number, gaps
+            assert gap >= FIRST_WAIT_S * 2 ** number - 0.1, gaps
     finally:
         terminal.close()
 
