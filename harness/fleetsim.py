@@ -36,7 +36,7 @@ def run(terminals: int, operations: int, database_url: str | None, folder: Path,
     url = database_url or f"sqlite:///{folder / 'hq.sqlite3'}"
     with ExitStack() as stack:
         broker = stack.enter_context(
-            MosquittoBroker(folder / "broker", accounts, autosave_every_changes=1000))
+            MosquittoBroker(folder / "broker", accounts))  # production settings
         with closing(open_database(url)) as db:  # the schema once, before workers race to
             publish_demo_documents(db)  # what the fleet prices with, at HQ's versions
         for number in range(workers):
