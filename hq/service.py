@@ -1,9 +1,19 @@
 """`hq serve`: one HQ worker on the broker. Several may run against one database; the shared
 subscription splits the terminals' messages between them.
 
-Every message is handled on paho's network thread and acknowledged (manual PUBACK) only after
-the database committed it, so a worker killed mid-batch leaves the broker to redeliver the batch
-to another worker or to itself on restart; ingest is idempotent, so nothing doubles.
+Every message is acknowledged (manual PUBACK) only after the database committed it, so a worker
+killed mid-batch leaves the broker to redeliver the batch to another worker or to itself on
+restart; ingest is idempotent, so nothing doubles.
+
+Event batches are stored by group commit (issue 11): paho's network thread queues them for the
+ingest thread (hq.ingest_queue), which stores what is queued, up to `ingest_group_max` batches,
+in ONE write transaction, each batch in a savepoint (hq.ingest.group), then publishes each
+batch's ack and resend ranges and only then acknowledges each message. A commit (a disk flush)
+is paid per group, not per message. Everything else (authorisations, lookups, PINs, snapshots,
+shadows, statuses) is handled on the network thread as it arrives, between the groups' commits,
+so a request does not wait behind the queued batches. Killed between a group's commit and its
+acknowledgements, the worker leaves the broker to deliver the group again: stored already, it
+is acknowledged as duplicates (tests/integration/test_group_commit_faults.py).
 
 A batch that changed a card's status refreshes the blacklist at once; one that used a coupon asks
 for a `coupons_used` refresh, which runs at most once per `coupons_used_interval_s`
@@ -15,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import paho.mqtt.client as mqtt
@@ -29,8 +39,11 @@ from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
 from hq.coalescing import Cancellable, Coalescer, start_timer
 from hq.db import HqDatabase
 from hq.errors import HqError
+from hq.fault_injection import exit_after_commits
 from hq.hold_limits import HoldLimits
 from hq.ingest import Ingestor, IngestResult
+from hq.ingest.group import RETRY_PAUSES_S, STORAGE_UNAVAILABLE, EventsMessage, GroupIngest
+from hq.ingest_queue import IngestQueue
 from hq.member_lookup import MemberLookup
 from hq.pin_secrets import PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority
@@ -48,11 +61,6 @@ from protocol.wire_pins import PIN_KEY_TOPIC
 log = logging.getLogger("hq.service")
 SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
                     "snapshot/req")
-# A message whose handling fails for want of storage is tried this often, these pauses apart,
-# then dead-lettered (`retries_exhausted`): one message that keeps failing must not hold the
-# network thread, nor stay unacknowledged until it fills the broker's inflight window.
-RETRY_PAUSES_S = (0.2, 1.0)
-STORAGE_UNAVAILABLE = (HqError, peewee.OperationalError, peewee.InterfaceError)
 
 
 def persistent_client(client_id: str, username: str, password: str) -> mqtt.Client:
@@ -91,6 +99,12 @@ class HqWorker:
         self.coupons_used_refresh = Coalescer(self._refresh_coupons_used,
                                               settings.coupons_used_interval_s,
                                               schedule=self._start_refresh_timer)
+        self.group_ingest = GroupIngest(db, self.ingestor, clock)
+        # The ingest thread's own connection (Peewee keeps one per thread) closes as it ends.
+        self.ingest_queue: IngestQueue[mqtt.MQTTMessage, IngestResult | None] = IngestQueue(
+            self._store_group, self._finish_group, settings.ingest_group_max,
+            settings.ingest_group_wait_ms / 1000, on_exit=db.close)
+        self._after_commit = exit_after_commits()  # a no-op unless a fault test asks
         self.client = persistent_client(settings.worker_id, settings.broker_username,
                                         settings.broker_password)
         self.client.reconnect_delay_set(min_delay=1, max_delay=settings.reconnect_max_delay_s)
@@ -102,6 +116,7 @@ class HqWorker:
 
     def start(self) -> None:
         """Connect and run the network loop in a background thread."""
+        self.ingest_queue.start()
         self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
                                   keepalive=30, clean_start=False,
                                   properties=session_properties(self.settings.session_expiry_s))
@@ -110,13 +125,18 @@ class HqWorker:
     def serve_forever(self) -> None:
         """Run until stopped. A broker that is down (or not up yet) is waited for: paho tries
         again with its back-off (1 s doubling to `reconnect_max_delay_s`) rather than the
-        worker exiting, so a worker restarted during a broker outage serves once it is back."""
-        self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
-                                  keepalive=30, clean_start=False,
-                                  properties=session_properties(self.settings.session_expiry_s))
-        self.client.loop_forever(retry_first_connection=True)
+        worker exiting, so a worker restarted during a broker outage serves once it is back.
+        The network loop runs in paho's own thread (loop_start runs loop_forever with that
+        retry): publishing and acknowledging from the ingest and timer threads is then only
+        queued for it, never written to the socket by two threads at once."""
+        self.start()
+        try:
+            threading.Event().wait()  # until the process is stopped
+        finally:
+            self.stop()
 
     def stop(self) -> None:
+        self.ingest_queue.stop()  # the group under way commits and is acknowledged
         self.coupons_used_refresh.stop()
         self.client.disconnect()
         self.client.loop_stop()
@@ -152,9 +172,43 @@ class HqWorker:
     def _on_message(self, client: mqtt.Client, userdata, message: mqtt.MQTTMessage) -> None:
         """No message can stop HQ: each is handled, or dead-lettered, then acknowledged. Only
         when not even its dead letter can be written (the database is down) is it left
-        unacknowledged, for the broker to deliver again when the session resumes."""
-        if self._handled_or_dead_lettered(message):
+        unacknowledged, for the broker to deliver again when the session resumes. Event
+        batches go to the ingest thread (group commit), which acknowledges them."""
+        if self._is_events(message):
+            self.ingest_queue.put(message)
+        elif self._handled_or_dead_lettered(message):
             client.ack(message.mid, message.qos)
+
+    @staticmethod
+    def _is_events(message: mqtt.MQTTMessage) -> bool:
+        """A terminal's event batch; a retained one is refused on the network thread."""
+        try:
+            _, kind = split_terminal_topic(message.topic)
+        except ValueError:
+            return False
+        return kind == "events" and not message.retain
+
+    def _store_group(self, messages: Sequence[mqtt.MQTTMessage]) -> list[IngestResult | None]:
+        return self.group_ingest.store([EventsMessage(message.topic, bytes(message.payload))
+                                        for message in messages])
+
+    def _finish_group(self, messages: Sequence[mqtt.MQTTMessage],
+                      results: Sequence[IngestResult | None]) -> None:
+        """After the group's commit: every answer published, then every message acknowledged
+        (a batch whose dead letter could not be stored, None, is neither), then the refreshes
+        the group asked for."""
+        self._after_commit()
+        done = [(message, result) for message, result in zip(messages, results, strict=True)
+                if result is not None]
+        for message, result in done:
+            terminal_id, _ = split_terminal_topic(message.topic)
+            self._answer_events(terminal_id, result)
+        for message, _ in done:
+            self.client.ack(message.mid, message.qos)
+        if any(result.card_events for _, result in done):
+            self._refresh_card_documents((BLACKLIST,))
+        if any(result.coupon_uses for _, result in done):
+            self.coupons_used_refresh.request()
 
     def _handled_or_dead_lettered(self, message: mqtt.MQTTMessage) -> bool:
         for pause_s in (*RETRY_PAUSES_S, None):
@@ -190,7 +244,7 @@ class HqWorker:
     def _route(self, message: mqtt.MQTTMessage) -> None:
         now = self.clock()
         try:
-            terminal_id, kind = split_terminal_topic(message.topic)
+            _, kind = split_terminal_topic(message.topic)
         except ValueError:
             return
         if refused_as_retained(message, kind, self.db, self._publish_retained, now):
@@ -198,10 +252,9 @@ class HqWorker:
         # paho types a payload bytes | bytearray; a received one is bytes, which bytes() returns
         # as it is (no copy).
         payload = bytes(message.payload)
-        if kind == "events":
-            self._answer_events(terminal_id,
-                                self.ingestor.handle_events(message.topic, payload, now))
-        elif kind == "shadow":
+        # Event batches never come here (_on_message queues them), but a retained one, refused
+        # above.
+        if kind == "shadow":
             self.ingestor.handle_shadow(message.topic, payload, now)
         elif kind == "status":
             self.ingestor.handle_status(message.topic, payload, now)
@@ -228,10 +281,6 @@ class HqWorker:
         for first, last in result.resend:
             self.client.publish(terminal_topic(terminal_id, "resend"),
                                 build_resend(terminal_id, first, last), qos=1)
-        if result.card_events:
-            self._refresh_card_documents((BLACKLIST,))
-        if result.coupon_uses:
-            self.coupons_used_refresh.request()
 
     def _refresh_coupons_used(self) -> None:
         if not self._refresh_card_documents((COUPONS_USED,)):

@@ -47,6 +47,12 @@ class HqSettings:
     reconnect_max_delay_s: int = setting(30, minimum=1, maximum=300)
     # A worker republishes `coupons_used` at most once per this many seconds (a float).
     coupons_used_interval_s: float = setting(5.0, minimum=0.1, maximum=3600)
+    # Group commit (hq.ingest.group): at most this many event batches in one transaction, and
+    # how long the ingest thread waits for more once it has the first (0: only what is queued
+    # already). Kept small so SQLite's one write lock is not held long while authorisations
+    # wait for it (issue 11, point 2).
+    ingest_group_max: int = setting(64, minimum=1, maximum=1000)
+    ingest_group_wait_ms: int = setting(0, minimum=0, maximum=100)
     # Mixed into every member PIN verifier HQ keeps (decision 9). Empty: HQ makes one on first
     # start in data_dir/pin_pepper and keeps using it. Kept out of repr (settings get logged).
     pin_pepper: str = setting("", repr=False)

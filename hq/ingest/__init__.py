@@ -87,6 +87,13 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why a batch cannot be stored: its dead letter's reason and detail."""
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class MessageResult:
     accepted: bool
     dead_letter_reason: str | None = None
@@ -111,16 +118,32 @@ class Ingestor:
         self._zones = zones or StoreZones(db)
 
     def handle_events(self, topic: str, payload: bytes, received_at: datetime) -> IngestResult:
-        received_at = stored_time(received_at)
+        """One batch in a transaction of its own (hq.ingest.group stores several in one)."""
+        prepared = self.prepare_events(topic, payload)
+        with self._db.write_transaction():
+            return self.store_events(topic, payload, prepared, received_at)
+
+    def prepare_events(self, topic: str, payload: bytes) -> PreparedBatch | Refusal:
+        """The batch parsed and checked, or why it is refused: no database, so a group can
+        do it before it takes the write lock."""
         try:
-            batch = prepare_batch(parse_event_batch(topic, payload))
+            return prepare_batch(parse_event_batch(topic, payload))
         except _PARSER_ERRORS as error:
-            reason, detail = _reason(error)
-            self._db.record_dead_letter(topic, payload, reason, detail, received_at)
-            return IngestResult(0, 0, 0, [], reason)
+            return Refusal(*_reason(error))
+
+    def store_events(self, topic: str, payload: bytes, prepared: PreparedBatch | Refusal,
+                     received_at: datetime) -> IngestResult:
+        """Within a write_transaction: the batch in a savepoint of its own, so that a value the
+        database refuses rolls back this batch alone and leaves it as a dead letter in the same
+        transaction. Any other exception leaves the savepoint rolled back and propagates."""
+        received_at = stored_time(received_at)
+        if isinstance(prepared, Refusal):
+            self._db.record_dead_letter(topic, payload, prepared.reason, prepared.detail,
+                                        received_at)
+            return IngestResult(0, 0, 0, [], prepared.reason)
         try:
-            with self._db.write_transaction():
-                return self._store(batch, received_at)
+            with self._db.database.atomic():  # a savepoint inside the caller's transaction
+                return self._store(prepared, received_at)
         except DataError as error:
             # A value the checks above let through but the database refuses: the batch is
             # rolled back whole and kept for a person to look at. (An IntegrityError is not
