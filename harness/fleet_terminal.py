@@ -218,6 +218,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--guarded", action="store_true",
                         help="ask HQ (offline: the limits) before every card debit")
+    parser.add_argument("--stop-file", type=Path, default=None,
+                        help="stop selling once this file exists (the chaos soak's signal)")
     add_timer_flags(parser, idle_poll_s=0.1)
     return parser
 
@@ -235,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         terminal.guard = DebitGuard(arguments.terminal_id, terminal.store, terminal.sync)
     terminal.configured_sync.start()
     for _ in range(arguments.operations):
+        if arguments.stop_file is not None and arguments.stop_file.exists():
+            break
         terminal.step()
         time.sleep(arguments.pause)
     while terminal.store.outbox_depth():

@@ -190,6 +190,17 @@ class TempPostgres:
         finally:
             connection.close()
 
+    def restart(self) -> None:
+        """Fast shutdown (clients are disconnected, committed work stays), then start again on
+        the same port with the same data: the chaos soak's database fault."""
+        if not self._running:
+            raise TempPostgresError("the cluster is not running")
+        timeout = str(int(self.timeout))
+        self._run_as_server_user("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w",
+                                 "-t", timeout, "stop")
+        self._run_as_server_user("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path),
+                                 "-w", "-t", timeout, "-o", self._server_options(), "start")
+
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its folder."""
         if self._running:
