@@ -52,6 +52,7 @@ from hq.settings import HqSettings
 from hq.snapshots import StoreSnapshots
 from hq.stores import StoreZones
 from hq.times import utc_now
+from hq.write_turns import WriteTurns
 from membership.config_documents import COUPONS_USED
 from protocol.sockets import send_without_delay
 from protocol.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
@@ -99,7 +100,9 @@ class HqWorker:
         self.coupons_used_refresh = Coalescer(self._refresh_coupons_used,
                                               settings.coupons_used_interval_s,
                                               schedule=self._start_refresh_timer)
-        self.group_ingest = GroupIngest(db, self.ingestor, clock)
+        self.write_turns = WriteTurns(enabled=db.is_sqlite)
+        self.group_ingest = GroupIngest(db, self.ingestor, clock, turn=self.write_turns.ingest,
+                                        should_yield=self.write_turns.request_waiting)
         # The ingest thread's own connection (Peewee keeps one per thread) closes as it ends.
         self.ingest_queue: IngestQueue[mqtt.MQTTMessage, IngestResult | None] = IngestQueue(
             self._store_group, self._finish_group, settings.ingest_group_max,
@@ -176,7 +179,10 @@ class HqWorker:
         batches go to the ingest thread (group commit), which acknowledges them."""
         if self._is_events(message):
             self.ingest_queue.put(message)
-        elif self._handled_or_dead_lettered(message):
+            return
+        with self.write_turns.request():  # before the ingest's next batch (hq.write_turns)
+            handled = self._handled_or_dead_lettered(message)
+        if handled:
             client.ack(message.mid, message.qos)
 
     @staticmethod

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,15 +56,41 @@ class _Parsed:
 
 class GroupIngest:
     def __init__(self, db: HqDatabase, ingestor: Ingestor, clock: Callable[[], datetime],
-                 pauses_s: Sequence[float] = RETRY_PAUSES_S) -> None:
+                 pauses_s: Sequence[float] = RETRY_PAUSES_S,
+                 turn: Callable[[], AbstractContextManager[object]] = nullcontext,
+                 should_yield: Callable[[], bool] = lambda: False) -> None:
+        """Each transaction runs inside `turn()`; when `should_yield()` turns true the group
+        commits after the batch under way and the rest follows in another transaction
+        (hq.write_turns: a waiting authorisation writes in between)."""
         self._db = db
         self._ingestor = ingestor
         self._clock = clock
         self._pauses_s = tuple(pauses_s)
+        self._turn = turn
+        self._should_yield = should_yield
 
     def store(self, messages: Sequence[EventsMessage]) -> list[IngestResult | None]:
-        """Each message's result, in order, once the group is committed."""
-        parsed = [self._parsed(message) for message in messages]
+        """Each message's result, in order, once the group is committed.
+
+        The batches are stored in the order of their terminals' ids (a stable sort: each
+        terminal's batches stay in the order they came). Two workers' groups then lock terminal
+        rows in one order: in the order they came, worker 1 could hold T1 and wait for T2 while
+        worker 2 held T2 and waited for T1, a deadlock PostgreSQL breaks only after a second."""
+        order = sorted(range(len(messages)), key=lambda index: messages[index].topic)
+        results = self._store_in_order([self._parsed(messages[index]) for index in order])
+        in_given_order: list[IngestResult | None] = [None] * len(messages)
+        for position, index in enumerate(order):
+            in_given_order[index] = results[position]
+        return in_given_order
+
+    def _store_in_order(self, parsed: Sequence[_Parsed]) -> list[IngestResult | None]:
+        results: list[IngestResult | None] = []
+        while len(results) < len(parsed):
+            results += self._stored_with_retries(parsed[len(results):])
+        return results
+
+    def _stored_with_retries(self, parsed: Sequence[_Parsed]) -> list[IngestResult | None]:
+        """The results of the batches stored, the first of them at least."""
         for pause_s in (*self._pauses_s, None):
             try:
                 return self._store_once(parsed)
@@ -84,8 +111,13 @@ class GroupIngest:
 
     def _store_once(self, group: Sequence[_Parsed]) -> list[IngestResult | None]:
         now = self._clock()
-        with self._db.write_transaction():
-            return [self._stored_or_dead_lettered(one, now) for one in group]
+        results: list[IngestResult | None] = []
+        with self._turn(), self._db.write_transaction():
+            for one in group:
+                results.append(self._stored_or_dead_lettered(one, now))
+                if self._should_yield():
+                    break  # commit what is stored: a request waits for the write lock
+        return results
 
     def _stored_or_dead_lettered(self, one: _Parsed, now: datetime) -> IngestResult:
         topic, payload = one.message.topic, one.message.payload

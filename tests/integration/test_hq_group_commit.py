@@ -4,6 +4,8 @@ keeps failing dead-lettered (`retries_exhausted`) while its neighbours are store
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from hq.db import HqDatabase
 from hq.ingest import Ingestor
 from hq.ingest.group import EventsMessage, GroupIngest
@@ -62,3 +64,21 @@ def test_a_batch_whose_storage_keeps_failing_does_not_take_its_group_with_it(
     assert stored(hq) == [("T1", 1), ("T3", 1)]
     (letter,) = hq.dead_letters.select()
     assert letter.reason == "retries_exhausted" and letter.topic == t2.topic
+
+
+def test_a_group_cut_short_for_a_waiting_request_stores_every_batch(hq: HqDatabase) -> None:
+    """hq.write_turns asks the group to commit after each batch (a request always waits):
+    the rest follows in further transactions, answered in order."""
+    t1, t2 = TerminalFeed("T1"), TerminalFeed("T2")
+    transactions = []
+
+    def turn():
+        transactions.append(1)
+        return nullcontext()
+
+    ingest = GroupIngest(hq, Ingestor(hq), lambda: AT, pauses_s=NO_PAUSES, turn=turn,
+                         should_yield=lambda: True)
+    results = ingest.store([shift(t1), shift(t2), shift(t1)])
+    assert [(result.stored, result.watermark) for result in results] == [(1, 1), (1, 1), (1, 2)]
+    assert len(transactions) == 3
+    assert stored(hq) == [("T1", 1), ("T1", 2), ("T2", 1)]
