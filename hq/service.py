@@ -23,6 +23,7 @@ for a `coupons_used` refresh, which runs at most once per `coupons_used_interval
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -60,6 +61,10 @@ from protocol.wire_config import ConfigDocument
 from protocol.wire_pins import PIN_KEY_TOPIC
 
 log = logging.getLogger("hq.service")
+# The ingest thread is busy with Python work while the network thread answers a request; the
+# request gives up the GIL at every database call and waits up to the switch interval to get it
+# back (5 ms by default): a request of a few dozen calls waited 100 ms and more behind a group.
+GIL_SWITCH_INTERVAL_S = 0.0005
 SUBSCRIBED_KINDS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
                     "snapshot/req")
 
@@ -132,6 +137,7 @@ class HqWorker:
         The network loop runs in paho's own thread (loop_start runs loop_forever with that
         retry): publishing and acknowledging from the ingest and timer threads is then only
         queued for it, never written to the socket by two threads at once."""
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self.start()
         try:
             threading.Event().wait()  # until the process is stopped

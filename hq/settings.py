@@ -49,9 +49,9 @@ class HqSettings:
     coupons_used_interval_s: float = setting(5.0, minimum=0.1, maximum=3600)
     # Group commit (hq.ingest.group): at most this many event batches in one transaction, and
     # how long the ingest thread waits for more once it has the first (0: only what is queued
-    # already). Kept small so SQLite's one write lock is not held long while authorisations
-    # wait for it (issue 11, point 2).
-    ingest_group_max: int = setting(64, minimum=1, maximum=1000)
+    # already). 8, not more: with 64 an authorisation's p99 on SQLite went from about 22 to
+    # 85-135 ms while HQ caught up, for no throughput measured (docs/performance.md, issue 11).
+    ingest_group_max: int = setting(8, minimum=1, maximum=1000)
     ingest_group_wait_ms: int = setting(0, minimum=0, maximum=100)
     # Mixed into every member PIN verifier HQ keeps (decision 9). Empty: HQ makes one on first
     # start in data_dir/pin_pepper and keeps using it. Kept out of repr (settings get logged).
