@@ -10,22 +10,40 @@ by the real terminal core (bench/bench_events.py), so HQ verifies them as it doe
 fleet's: a phase fails if any is quarantined. Printed as events/s and as the ratio of
 messages/s to the baseline, measured with a message of the same size. Durable as HQ is:
 SQLite WAL + synchronous=FULL, PostgreSQL with fsync on.
+
+While each phase ingests, one more terminal (a real SyncClient) asks HQ to authorise a debit,
+one request after the other, and the round trips are printed (p50, p99; issue 11 point 2 wants
+p99 < 50 ms while the ingest runs). Its card is unknown to HQ, so each answer is a decline, but
+it is decided as any other: in a write transaction, which on SQLite waits for the write lock
+the ingest's group commits hold. `--group-max N` sets the workers' `ingest_group_max`.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.bench_events import publish_configuration, terminal_batches
 from bench.mqtt_rig import BenchFailed, Rig, start_rig, wait_until
-from bench.sync_bench import INGEST_TERMINALS, broker_rate, publish_until_acknowledged
+from bench.sync_bench import (
+    AUTH_TARGET_P99_MS,
+    INGEST_TERMINALS,
+    STEP_TIMEOUT_S,
+    broker_rate,
+    publish_until_acknowledged,
+    sync_client,
+)
 from harness.broker import BrokerAccounts
 from hq.db import open_database
+from protocol.wire_auth import AuthRequest
 from tests.support.postgres import TempPostgres
 
 PHASES = (("sqlite", 1), ("sqlite", 2), ("postgresql", 1), ("postgresql", 2))
@@ -36,19 +54,32 @@ WORKER_READY_S = 60.0
 BATCH_SIZES = (14, 50)
 BATCHES_PER_TERMINAL = 5
 TARGET_PG_EVENTS_S = 5_000
+PROBE_CARD = "8800000000009998"  # no bench terminal issues it
+
+
+@dataclass
+class Settings:
+    group_max: int | None = None  # None: hq serve's default
+    batch_sizes: tuple[int, ...] = BATCH_SIZES
 
 
 def phase_ids(phase: int) -> list[str]:
     return [f"B{phase}-{number:03d}" for number in range(INGEST_TERMINALS)]
 
 
-def start_workers(rig: Rig, url: str, group: str, count: int) -> list[subprocess.Popen]:
+def probe_id(phase: int) -> str:
+    return f"B{phase}-auth"
+
+
+def start_workers(rig: Rig, url: str, group: str, count: int,
+                  settings: Settings) -> list[subprocess.Popen]:
     """`count` `hq serve` processes on `url` in share group `group`, each logging to a file;
     returned once each has logged its connection (plus a moment for the SUBACK)."""
     workers = []
+    extra = "" if settings.group_max is None else f"ingest_group_max = {settings.group_max}\n"
     for number in range(count):
         config = rig.folder / f"{group}-{number}.toml"
-        config.write_text(f'[hq]\nshare_group = "{group}"\nsession_expiry_s = 60\n',
+        config.write_text(f'[hq]\nshare_group = "{group}"\nsession_expiry_s = 60\n{extra}',
                           encoding="utf-8")
         log = (rig.folder / f"{group}-{number}.log").open("w")
         environment = {**os.environ, "HQ_DATABASE_URL": url,
@@ -76,8 +107,52 @@ def _stop(worker: subprocess.Popen, log) -> None:
     log.close()
 
 
-def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: int) -> float:
-    """Messages/s of one phase."""
+class AuthProbe:
+    """A terminal asking HQ to authorise, one request after the other, until stopped."""
+
+    def __init__(self, rig: Rig, terminal_id: str) -> None:
+        self.terminal_id = terminal_id
+        self.client = sync_client(rig, terminal_id, "SH001")
+        self.client.start()
+        rig.stack.callback(self.client.stop)
+        if not self.client.online.wait(STEP_TIMEOUT_S):
+            raise BenchFailed(f"{terminal_id} did not come online")
+        self.times_ms: list[float] = []
+        self.unanswered = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._ask, daemon=True)
+
+    def __enter__(self) -> AuthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(STEP_TIMEOUT_S)
+
+    def _ask(self) -> None:
+        number = 0
+        while not self._stop.is_set():
+            number += 1
+            request = AuthRequest(self.terminal_id, f"{self.terminal_id}-{number}", PROBE_CARD,
+                                  "stored_value", 100)
+            started = time.perf_counter()
+            answer = self.client.authorise(request)
+            self.times_ms.append((time.perf_counter() - started) * 1000)
+            self.unanswered += answer is None
+
+    def summary(self) -> str:
+        if len(self.times_ms) < 2:
+            return "auth round trip during the ingest: too few requests to tell"
+        cuts = statistics.quantiles(self.times_ms, n=100)
+        return (f"auth round trip during the ingest: p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} "
+                f"ms, max {max(self.times_ms):.1f} ms (target p99 < {AUTH_TARGET_P99_MS:.0f} "
+                f"ms; {len(self.times_ms)} sequential requests, {self.unanswered} unanswered)")
+
+
+def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: int,
+              settings: Settings) -> tuple[float, str]:
+    """Messages/s of one phase, and its authorisation round trips."""
     group, ids = f"bench{number}", phase_ids(number)
     db = open_database(url)
     try:
@@ -87,11 +162,13 @@ def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: i
     batches = terminal_batches(ids, BATCHES_PER_TERMINAL, events_per_batch)
     with ExitStack() as stack:
         phase_rig = Rig(stack, rig.folder, rig.broker)
-        start_workers(phase_rig, url, group, workers)
-        elapsed = publish_until_acknowledged(phase_rig, batches, group)
+        start_workers(phase_rig, url, group, workers, settings)
+        probe = AuthProbe(phase_rig, probe_id(number))
+        with probe:
+            elapsed = publish_until_acknowledged(phase_rig, batches, group)
     db = open_database(url)
     try:
-        stored = db.events.select().count()
+        stored = db.events.select().where(db.events.terminal_id != probe_id(number)).count()
         quarantined = db.quarantined_events.select().count()
     finally:
         db.close()
@@ -99,14 +176,20 @@ def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: i
     if stored != messages * events_per_batch or quarantined:
         raise BenchFailed(f"{group}: {stored} of {messages * events_per_batch} events stored, "
                           f"{quarantined} quarantined")
-    return messages / elapsed
+    return messages / elapsed, probe.summary()
 
 
-def main() -> None:
-    phases = [(size, database, workers) for size in BATCH_SIZES for database, workers in PHASES]
-    terminals = [tid for number in range(len(phases)) for tid in phase_ids(number)]
+def main(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
+    phases = [(size, database, workers) for size in settings.batch_sizes
+              for database, workers in PHASES]
+    terminals = [tid for number in range(len(phases))
+                 for tid in (*phase_ids(number), probe_id(number))]
     with ExitStack() as stack, TempPostgres(fsync=True) as cluster:
         rig = start_rig(stack, BrokerAccounts.generate(terminals), with_worker=False)
+        (rig.folder / "terminals").mkdir(exist_ok=True)  # the probes' stores (sync_client)
+        if settings.group_max is not None:
+            print(f"hq serve with ingest_group_max = {settings.group_max}")
         baselines: dict[int, float] = {}
         for number, (size, database, workers) in enumerate(phases):
             if size not in baselines:
@@ -117,13 +200,19 @@ def main() -> None:
                       f"= {size} events, one publisher, one subscriber)")
             url = (f"sqlite:///{rig.folder / f'phase{number}.sqlite3'}" if database == "sqlite"
                    else cluster.create_database(f"bench_phase{number}"))
-            rate = run_phase(rig, number, url, workers, size)
+            rate, auth = run_phase(rig, number, url, workers, size, settings)
             target = (f" (target >= {TARGET_PG_EVENTS_S:,} events/s)"
                       if database == "postgresql" else "")
             print(f"hq ingest via broker into {database}, {workers} hq serve process(es), "
                   f"batches of {size}: {rate * size:,.0f} events/s, {rate:,.0f} msg/s, ratio to "
                   f"broker {rate / baselines[size]:.3f}{target}")
+            print(f"  {auth}")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--group-max", type=int, help="the workers' ingest_group_max")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=BATCH_SIZES,
+                        help="events per batch, one set of phases each (default: 14 50)")
+    arguments = parser.parse_args()
+    main(Settings(arguments.group_max, tuple(arguments.batch_sizes)))
