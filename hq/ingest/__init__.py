@@ -36,6 +36,7 @@ from hq.ingest.offline_flags import record_offline_excesses
 from hq.ingest.ownership_screen import screen_stores
 from hq.ingest.quarantine import Screened, screen, store_quarantined
 from hq.ingest.refund_hold import first_held_seq
+from hq.ingest.refusals import PARSER_ERRORS, Refusal
 from hq.ingest.rows import (
     INT32_MAX,
     POINTS_OVERDRAFT,
@@ -87,23 +88,9 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """Why a batch cannot be stored: its dead letter's reason and detail."""
-    reason: str
-    detail: str
-
-
-@dataclass(frozen=True)
 class MessageResult:
     accepted: bool
     dead_letter_reason: str | None = None
-
-
-# What protocol.wire's parsers may raise on a hostile payload besides WireError; caught
-# as a last line of defence so a parser gap cannot crash or block the ingest. (json.loads
-# raises RecursionError on a few thousand nested brackets, well inside the size limit.)
-_PARSER_ERRORS = (WireError, TypeError, AttributeError, KeyError, ValueError, RecursionError,
-                  OverflowError)
 
 
 class Ingestor:
@@ -128,8 +115,8 @@ class Ingestor:
         do it before it takes the write lock."""
         try:
             return prepare_batch(parse_event_batch(topic, payload))
-        except _PARSER_ERRORS as error:
-            return Refusal(*_reason(error))
+        except PARSER_ERRORS as error:
+            return Refusal.of(error)
 
     def store_events(self, topic: str, payload: bytes, prepared: PreparedBatch | Refusal,
                      received_at: datetime) -> IngestResult:
@@ -360,7 +347,7 @@ class Ingestor:
             shadow = parse_shadow(topic, payload)
             reported = _storable_json(shadow.to_json())
             reported_at = stored_time(shadow.reported_at)
-        except (*_PARSER_ERRORS, OverflowError) as error:
+        except (*PARSER_ERRORS, OverflowError) as error:
             return self._rejected(topic, payload, error, received_at)
         shadows = self._db.shadows
         with self._db.write_transaction():
@@ -379,7 +366,7 @@ class Ingestor:
         try:
             terminal_id, online, at = parse_status(topic, payload)
             at = stored_time(at)
-        except (*_PARSER_ERRORS, OverflowError) as error:
+        except (*PARSER_ERRORS, OverflowError) as error:
             return self._rejected(topic, payload, error, received_at)
         terminals = self._db.terminals
         with self._db.write_transaction():
@@ -392,16 +379,9 @@ class Ingestor:
 
     def _rejected(self, topic: str, payload: bytes, error: Exception, received_at: datetime
                   ) -> MessageResult:
-        reason, detail = _reason(error)
-        self._db.record_dead_letter(topic, payload, reason, detail, received_at)
-        return MessageResult(False, reason)
-
-
-def _reason(error: Exception) -> tuple[str, str]:
-    if isinstance(error, WireError):
-        return error.reason, error.detail
-    reason = "malformed_json" if isinstance(error, RecursionError) else "invalid_field"
-    return reason, f"{type(error).__name__}: {error}"[:500]
+        refusal = Refusal.of(error)
+        self._db.record_dead_letter(topic, payload, refusal.reason, refusal.detail, received_at)
+        return MessageResult(False, refusal.reason)
 
 
 def _storable_json(message: dict[str, Any]) -> str:

@@ -29,7 +29,8 @@ import peewee
 
 from hq.db import HqDatabase
 from hq.errors import HqError
-from hq.ingest import Ingestor, IngestResult, Refusal
+from hq.ingest import Ingestor, IngestResult
+from hq.ingest.refusals import Refusal
 from hq.ingest.rows import PreparedBatch
 
 log = logging.getLogger("hq.ingest.group")
