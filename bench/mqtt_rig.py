@@ -118,6 +118,10 @@ def subscribe(client: mqtt.Client, topic: str, timeout: float = 10.0) -> None:
         raise BenchFailed(f"subscription to {topic} not granted")
 
 
+BENCH_QUEUE_MESSAGES = 1_000_000
+BENCH_QUEUE_BYTES = 2 * 1024**3
+
+
 def start_rig(stack: ExitStack, accounts: BrokerAccounts, with_worker: bool = True) -> Rig:
     """Broker and HQ worker (unless `with_worker` is False) in a fresh folder under the system
     temp folder (0o755: the broker drops to the `mosquitto` user, which must be able to enter
@@ -125,8 +129,12 @@ def start_rig(stack: ExitStack, accounts: BrokerAccounts, with_worker: bool = Tr
     folder = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     folder.chmod(0o755)
     stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    # The production broker's settings (saved every 60 s: docs/operations.md).
-    broker = MosquittoBroker(folder / "broker", accounts)
+    # The production broker's settings (saved every 60 s: docs/operations.md), but for HQ's
+    # queue bound: the bench's publishers send their whole share at once, with no window of
+    # unacknowledged batches as terminals keep (terminal.sync.unacked), so the bound sized for
+    # a fleet of windowed terminals would drop what the bench counts on.
+    broker = MosquittoBroker(folder / "broker", accounts, max_queued_messages=BENCH_QUEUE_MESSAGES,
+                             max_queued_bytes=BENCH_QUEUE_BYTES)
     stack.callback(broker.kill)  # after stop() below, a no-op; alone (stop failed), a kill
     broker.start()
     stack.callback(broker.stop)
