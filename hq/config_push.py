@@ -88,6 +88,21 @@ def desired_documents(db: HqDatabase, terminal_id: str, claimed_store: str = ""
     return desired
 
 
+def latest_documents(db: HqDatabase) -> list[ConfigDocument]:
+    """The newest version of every document for every scope, as HQ published it: a worker
+    publishes them again (retained) when it subscribes, because a broker that crashed may
+    have lost what was retained since its last save (docs/operations.md)."""
+    rows = db.config_documents
+    newest = (rows.select(rows.name, rows.scope, fn.MAX(rows.version).alias("version"))
+              .group_by(rows.name, rows.scope))
+    documents = []
+    for name, scope, version in newest.tuples():
+        row = rows.get((rows.name == name) & (rows.scope == scope) & (rows.version == version))
+        documents.append(ConfigDocument(name, scope, version, json.loads(row.body),
+                                        aware_time(row.published_at)))
+    return documents
+
+
 def config_status(db: HqDatabase) -> list[ConfigState]:
     """Desired versus reported, for every terminal HQ knows."""
     states = []

@@ -38,6 +38,7 @@ from paho.mqtt.properties import Properties
 from hq.authority import Authority
 from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
 from hq.coalescing import Cancellable, Coalescer, start_timer
+from hq.config_push import latest_documents
 from hq.db import HqDatabase
 from hq.errors import HqError
 from hq.fault_injection import exit_after_commits
@@ -162,12 +163,22 @@ class HqWorker:
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         # Ready only once the broker confirmed the subscriptions (SUBACK), not at CONNACK.
         if all(not code.is_failure for code in reason_codes):
+            self._republish_configuration()  # a crashed broker may have lost its retained copy
             self._refresh_card_documents()  # limits set while no worker ran, for instance
             self.client.publish(PIN_KEY_TOPIC, self.pins.secrets.pin_key(self.clock()).to_bytes(),
                                 qos=1, retain=True)
             self.connected.set()
         else:
             log.error("broker refused a subscription: %s", reason_codes)
+
+    def _republish_configuration(self) -> None:
+        try:
+            documents = latest_documents(self.db)
+        except (HqError, peewee.DatabaseError) as error:
+            log.error("could not read the configuration to publish it again: %s", error)
+            return
+        for document in documents:
+            self.client.publish(document.topic, document.to_bytes(), qos=1, retain=True)
 
     def _on_connect_fail(self, client, userdata) -> None:
         log.warning("worker %s cannot reach the broker at %s:%d; trying again",

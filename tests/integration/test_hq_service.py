@@ -9,8 +9,18 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hq.balances import stored_value
-from protocol.wire import WireEvent, build_event_batch, parse_ack, parse_resend, terminal_topic
+from hq.config_push import next_document
+from hq.db import open_database
+from protocol.wire import (
+    WireEvent,
+    build_event_batch,
+    config_topic,
+    parse_ack,
+    parse_resend,
+    terminal_topic,
+)
 from protocol.wire_auth import AuthRequest, parse_auth_response
+from protocol.wire_config import parse_config_document
 from tests.support.hq_worker import running_hq_worker
 
 AT = datetime(2026, 11, 23, 10, 0)
@@ -112,3 +122,26 @@ def test_authorisation_is_answered_on_the_response_topic(worker, terminal):
     assert not decided["T1-51"].approved
     assert decided["T1-51"].reason == "balance.insufficient"
     assert all(m.properties.CorrelationData == b"corr-0001" for m in answers)
+
+
+def test_a_worker_publishes_the_newest_configuration_again_when_it_subscribes(
+        broker, hq_database_url, tmp_path, mqtt_client_factory):
+    """A broker that crashed may have lost the retained documents saved since its last save
+    (docs/operations.md): each worker publishes the newest version of every document for
+    every scope again when it subscribes, so terminals get it whatever the broker kept."""
+    db = open_database(hq_database_url)
+    try:
+        for body in ({"v": 1}, {"v": 2}):  # stored at HQ, never published: as if lost
+            next_document(db, "catalogue", "store:S1", body, AT)
+        next_document(db, "promotions", "all", {"v": 1}, AT)
+    finally:
+        db.close()
+    with running_hq_worker(broker, hq_database_url, tmp_path / "hq", clock=lambda: AT):
+        terminal = mqtt_client_factory(broker, "T1")
+        terminal.connect()
+        terminal.subscribe(config_topic("store:S1", "catalogue"))
+        terminal.subscribe(config_topic("all", "promotions"))
+        documents = [parse_config_document(message.payload)
+                     for message in terminal.receive(2, timeout=10)]
+    assert sorted((d.name, d.scope, d.version, d.body["v"]) for d in documents) == [
+        ("catalogue", "store:S1", 2, 2), ("promotions", "all", 1, 1)]
