@@ -147,11 +147,12 @@ def run_terminals(broker: MosquittoBroker, messages: int, budget_s: float) -> tu
 
 def drain_hq_session(broker: MosquittoBroker) -> int:
     """How many messages the returning HQ session receives."""
-    received = [0, time.monotonic()]
+    count = [0]
+    last_at = [time.monotonic()]
 
     def on_message(*_args: object) -> None:
-        received[0] += 1
-        received[1] = time.monotonic()
+        count[0] += 1
+        last_at[0] = time.monotonic()
 
     hq = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=HQ_CLIENT_ID, protocol=mqtt.MQTTv5)
     hq.username_pw_set(HQ_USERNAME, broker.accounts.hq_password)
@@ -161,11 +162,11 @@ def drain_hq_session(broker: MosquittoBroker) -> int:
     hq.connect(broker.host, broker.port, clean_start=False, properties=properties)
     hq.loop_start()
     try:
-        wait_until(lambda: time.monotonic() - received[1] > QUIET_S, 600, "HQ's queue to drain")
+        wait_until(lambda: time.monotonic() - last_at[0] > QUIET_S, 600, "HQ's queue to drain")
     finally:
         hq.disconnect()
         hq.loop_stop()
-    return received[0]
+    return count[0]
 
 
 def rate(times: list[float]) -> float:
