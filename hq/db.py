@@ -4,6 +4,7 @@ its schema up to date with numbered migrations (DESIGN.md decision 10)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from peewee import Database, Select, SqliteDatabase, fn
+from peewee import Database, DatabaseError, Select, SqliteDatabase, fn
 from playhouse import db_url
 from playhouse.migrate import SchemaMigrator, migrate
 
@@ -39,6 +40,7 @@ from hq.models import (
 from hq.ownership import add_store_ownership
 from hq.times import stored_time, utc_now
 
+log = logging.getLogger("hq.db")
 DATA_DIR_ENV = "HQ_DATA_DIR"
 DEFAULT_DATA_DIR = Path("hq-data")
 SQLITE_FILE = "hq.sqlite3"
@@ -202,6 +204,15 @@ class HqDatabase:
 
     def close(self) -> None:
         self.database.close()
+
+    def drop_connection(self) -> None:
+        """Forget this thread's connection after the database dropped it (a restart): Peewee
+        keeps a broken one, so every later statement on the thread would fail; the next one
+        opens a new connection."""
+        try:
+            self.database.close()
+        except DatabaseError as error:
+            log.warning("closing a broken database connection failed: %s", error)
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,7 @@ class HqWorker:
             except STORAGE_UNAVAILABLE as error:
                 log.warning("could not store %s (%s)", message.topic, error)
                 last_error: Exception = error
+                self.db.drop_connection()  # after a database restart: a new one next try
             except peewee.DatabaseError as error:
                 # The database refused this message's data (a constraint): trying again would
                 # fail forever and block the terminal, so it goes to the dead letters.

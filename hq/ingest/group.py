@@ -158,12 +158,7 @@ class GroupIngest:
         return IngestResult(0, 0, 0, [], reason)
 
     def _reconnect(self) -> None:
-        """A connection the database dropped stays broken in Peewee: the next try opens a
-        new one (this thread's own)."""
-        try:
-            self._db.close()
-        except peewee.DatabaseError as error:
-            log.warning("closing the ingest connection failed: %s", error)
+        self._db.drop_connection()  # this thread's own
 
 
 def _detail(error: Exception) -> str:

@@ -12,9 +12,11 @@ from hq.balances import stored_value
 from hq.config_push import next_document
 from hq.db import open_database
 from protocol.wire import (
+    Shadow,
     WireEvent,
     build_event_batch,
     config_topic,
+    encode,
     parse_ack,
     parse_resend,
     terminal_topic,
@@ -22,6 +24,7 @@ from protocol.wire import (
 from protocol.wire_auth import AuthRequest, parse_auth_response
 from protocol.wire_config import parse_config_document
 from tests.support.hq_worker import running_hq_worker
+from tests.support.waiting import wait_for
 
 AT = datetime(2026, 11, 23, 10, 0)
 
@@ -145,3 +148,28 @@ def test_a_worker_publishes_the_newest_configuration_again_when_it_subscribes(
                      for message in terminal.receive(2, timeout=10)]
     assert sorted((d.name, d.scope, d.version, d.body["v"]) for d in documents) == [
         ("catalogue", "store:S1", 2, 2), ("promotions", "all", 1, 1)]
+
+
+def test_requests_are_served_again_after_postgresql_restarts(
+        broker, postgres, migrated_postgres_template, tmp_path, mqtt_client_factory):
+    """A restart of PostgreSQL breaks the network thread's connection; the worker drops it and
+    opens a new one, rather than failing every shadow, status and request after it (found by
+    the chaos soak: 950 failures in its last minutes)."""
+    url = postgres.create_database("hq_after_restart", template=migrated_postgres_template)
+    terminal = mqtt_client_factory(broker, "T1")
+    terminal.connect()
+    with running_hq_worker(broker, url, tmp_path / "hq", clock=lambda: AT) as (_, db):
+        def shadow(version: int) -> bytes:
+            return encode(Shadow("T1", f"0.{version}", {}, 0, 0, "ok", AT).to_json())
+
+        terminal.publish(terminal_topic("T1", "shadow"), shadow(1), retain=True)
+        wait_for(lambda: db.shadows.select().count() == 1, timeout=10, what="the shadow")
+        postgres.restart()
+        terminal.publish(terminal_topic("T1", "shadow"), shadow(2), retain=True)
+        reader = open_database(url, migrate=False)
+        try:
+            wait_for(lambda: '"0.2"' in reader.shadows.get().reported, timeout=20,
+                     what="the shadow sent after the restart stored")
+        finally:
+            reader.close()
+    postgres.drop_database("hq_after_restart")
