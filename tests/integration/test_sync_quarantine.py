@@ -56,13 +56,15 @@ def test_the_terminal_keeps_what_hq_quarantined_and_warns(broker, hq, tmp_path, 
             op_id = commit_top_up_naming_no_tender(terminal, card_no)
             wait_for(lambda: terminal.store.quarantined_count() == 1, timeout=20,
                      what="the terminal to note HQ's quarantine")
+            # The sync thread stores the notice, then logs it: the log may come a moment later.
+            wait_for(lambda: any("HQ quarantined event seq 2" in record.getMessage()
+                                 for record in caplog.records), timeout=10,
+                     what="the terminal's warning")
         (notice,) = terminal.store.quarantine_notices()
         assert (notice.seq, notice.op_id, notice.event_type, notice.reason) == (
             2, op_id, "card.topped_up", TOPUP_PRINCIPAL_NOT_PAID)
         assert [(row["seq"], row["reason"]) for row in quarantined_rows(db, "T1")] == [
             (2, TOPUP_PRINCIPAL_NOT_PAID)]
-        assert any("HQ quarantined event seq 2" in record.getMessage()
-                   for record in caplog.records)
         wait_for(lambda: terminal.store.outbox_depth() == 0, what="the outbox pruned")
         # The ack is retained and comes again on every reconnect: noted once.
         assert terminal.store.note_quarantined([(2, TOPUP_PRINCIPAL_NOT_PAID)]) == []
