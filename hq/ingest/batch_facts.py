@@ -18,12 +18,12 @@ from __future__ import annotations
 import functools
 import json
 import threading
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hq.db import HqDatabase
+from hq.ingest.published import PerDatabase
 from hq.ingest.rows import PreparedEvent
 from membership.cards import Card, CardType
 from membership.config_codec_cards import CARD_TYPES, decode_card_types
@@ -79,18 +79,12 @@ def _read_rules(db: HqDatabase) -> PublishedRules:
     return PublishedRules(tuple(types), tuple(gifts))
 
 
-# One per open database, as hq.ingest.published keeps its configurations.
-_BY_DATABASE: weakref.WeakKeyDictionary[HqDatabase, _PublishedCache] = weakref.WeakKeyDictionary()
-_BY_DATABASE_LOCK = threading.Lock()
+_RULES = PerDatabase(_PublishedCache)
 
 
 def published_rules(db: HqDatabase) -> PublishedRules:
     """The card types and gifts of every version `db` holds."""
-    with _BY_DATABASE_LOCK:
-        cache = _BY_DATABASE.get(db)
-        if cache is None:
-            cache = _BY_DATABASE[db] = _PublishedCache()
-    return cache.rules(db)
+    return _RULES.of(db).rules(db)
 
 
 @functools.lru_cache(maxsize=64)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar
 
 from hq.db import HqDatabase
 from membership.config_documents import DOCUMENT_NAMES, StoreConfiguration
 from membership.errors import ConfigError
+
+Kept = TypeVar("Kept")
 
 DocumentKey = tuple[str, str, int]  # name, scope, version
 ConfigKey = frozenset[DocumentKey]
@@ -119,18 +121,27 @@ def _parsed(body: str) -> Mapping[str, Any]:
     return parsed if isinstance(parsed, dict) else {"unreadable": True}
 
 
-# One per open database: every ingest call of every worker thread on it shares it. Not one per
-# process: a version published in one database says nothing of another opened by the same
-# process (a test run, a bench, a tool), where it may never have been published.
-_BY_DATABASE: weakref.WeakKeyDictionary[HqDatabase, PublishedConfigurations] = (
-    weakref.WeakKeyDictionary())
-_BY_DATABASE_LOCK = threading.Lock()
+class PerDatabase(Generic[Kept]):
+    """One `Kept` per open database, made on first use: every ingest call of every worker thread
+    on it shares it. Not one per process: what was published in one database says nothing of
+    another opened by the same process (a test run, a bench, a tool)."""
+
+    def __init__(self, make: Callable[[], Kept]) -> None:
+        self._make = make
+        self._kept: weakref.WeakKeyDictionary[HqDatabase, Kept] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def of(self, db: HqDatabase) -> Kept:
+        with self._lock:
+            kept = self._kept.get(db)
+            if kept is None:
+                kept = self._kept[db] = self._make()
+            return kept
+
+
+_PUBLISHED = PerDatabase(PublishedConfigurations)
 
 
 def published_in(db: HqDatabase) -> PublishedConfigurations:
     """The decoded configurations of `db`'s published versions."""
-    with _BY_DATABASE_LOCK:
-        published = _BY_DATABASE.get(db)
-        if published is None:
-            published = _BY_DATABASE[db] = PublishedConfigurations()
-        return published
+    return _PUBLISHED.of(db)
