@@ -31,6 +31,11 @@ ACTIONS = (
     ("ui.shift", "shift", False),
     ("ui.settings", "settings", False),
 )
+# The member's own things, in a row under their panel (every one needs a member): the actions'
+# grid is full on an 800x480 panel. Same shape as ACTIONS.
+MEMBER_ACTIONS = (
+    ("home.member.plans", "plans", True),
+)
 
 
 class HomeScreen(TerminalScreen):
@@ -55,21 +60,24 @@ class HomeScreen(TerminalScreen):
         left.add_widget(scroll)
         self.choices = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
         left.add_widget(self.choices)
+        left.add_widget(fixed_row(kit, *self._action_buttons(MEMBER_ACTIONS)))
         # Signing out sits with clearing the member, under the panel: the actions' grid then
         # fits an 800x480 panel whole (six rows, Checkout on top).
         left.add_widget(fixed_row(
             kit, kit.button("home.clear_member", self.clear_member, test_id="home.clear",
                             kind="plain"),
             kit.button("ui.logout", self.sign_out, test_id="home.logout", kind="plain")))
-        actions = [kit.button(key, lambda screen=screen, need=need: self.open(screen, need),
-                              test_id=f"home.action.{screen}")
-                   for key, screen, need in ACTIONS]
         right = BoxLayout(orientation="vertical", size_hint_x=0.42)
-        right.add_widget(button_grid(kit, actions, 2))
+        right.add_widget(button_grid(kit, self._action_buttons(ACTIONS), 2))
         right.add_widget(BoxLayout())
         layout.add_widget(left)
         layout.add_widget(right)
         self.add_widget(layout)
+
+    def _action_buttons(self, actions: tuple[tuple[str, str, bool], ...]) -> list[Any]:
+        return [self.kit.button(key, lambda screen=screen, need=need: self.open(screen, need),
+                                test_id=f"home.action.{screen}")
+                for key, screen, need in actions]
 
     def enter(self, **params: Any) -> None:
         member = self.ui.session.member
