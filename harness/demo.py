@@ -30,7 +30,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from harness.broker import BrokerAccounts, MosquittoBroker
+from harness.broker import BrokerAccounts, BrokerError, MosquittoBroker, reachable_data_dir
 from harness.demo_card_reader import CHOICES, VIRTUAL, CardReaderChoice, choose_card_reader
 from hq.config_push import next_document, publish
 from hq.db import open_database
@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("demo: interrupted; everything it started is stopped", flush=True)
         return 130
+    except BrokerError as error:  # no broker, or one that cannot start here: say why, no trace
+        print(f"demo: the broker did not start: {error}", file=sys.stderr, flush=True)
+        return 1
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -105,9 +108,9 @@ def _card_reader(stack: ExitStack, arguments: argparse.Namespace) -> CardReaderC
 
 def _start_broker(stack: ExitStack, folder: Path) -> tuple[MosquittoBroker, BrokerAccounts]:
     accounts = _accounts(folder / "accounts.json")
-    broker = MosquittoBroker(folder / "broker", accounts)
+    broker = MosquittoBroker(reachable_data_dir(folder / "broker"), accounts)
     stack.enter_context(broker)
-    log.info("broker on 127.0.0.1:%d", broker.port)
+    log.info("broker on 127.0.0.1:%d, its files in %s", broker.port, broker.data_dir)
     return broker, accounts
 
 

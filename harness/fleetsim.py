@@ -16,7 +16,7 @@ import time
 from contextlib import ExitStack, closing
 from pathlib import Path
 
-from harness.broker import BrokerAccounts, BrokerError, MosquittoBroker
+from harness.broker import BrokerAccounts, BrokerError, MosquittoBroker, reachable_data_dir
 from harness.demo_config import publish_demo_documents
 from harness.fleet_process import DRAIN_TIMEOUT_S, ONLINE_TIMEOUT_S, fleet_process_main
 from harness.fleet_terminal import add_timer_flags, timers_from
@@ -36,7 +36,7 @@ def run(terminals: int, operations: int, database_url: str | None, folder: Path,
     url = database_url or f"sqlite:///{folder / 'hq.sqlite3'}"
     with ExitStack() as stack:
         broker = stack.enter_context(
-            MosquittoBroker(folder / "broker", accounts))  # production settings
+            MosquittoBroker(reachable_data_dir(folder / "broker"), accounts))  # production settings
         with closing(open_database(url)) as db:  # the schema once, before workers race to
             publish_demo_documents(db)  # what the fleet prices with, at HQ's versions
         for number in range(workers):

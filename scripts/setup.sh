@@ -10,10 +10,11 @@ EXTRAS="${EXTRAS:-dev,hq,terminal}"
 # pcscd + vsmartcard-vpcd: the PC/SC stack and its virtual reader; swig + libpcsclite-dev build
 # pyscard; socat makes pseudo-terminal pairs for the serial printer; xvfb/xauth/libmtdev1 for Kivy;
 # fonts-wqy-microhei is the CJK font for the UI and receipt previews; tesseract-ocr reads the UI
-# tests' screenshots (no PIN may be on one).
+# tests' screenshots (no PIN may be on one); xsel is the X11 cut buffer Kivy looks for whenever a
+# text field exists (without it or xclip Kivy logs two tracebacks at every start).
 APT_PACKAGES=(python3 python3-venv python3-dev gcc make pkg-config mosquitto mosquitto-clients
     postgresql pcscd vsmartcard-vpcd socat swig libpcsclite-dev xvfb xauth libmtdev1
-    fonts-wqy-microhei libusb-1.0-0 tesseract-ocr tesseract-ocr-eng)
+    fonts-wqy-microhei libusb-1.0-0 tesseract-ocr tesseract-ocr-eng xsel)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@";
