@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from terminal.cashier import operations
 from terminal.cashier.context import CashierContext
+from terminal.cashier.member_history import MemberHistory
 from terminal.cashier.member_pin import MemberPinDesk
 from terminal.cashier.member_pin_changes import MemberPinChanges
 from terminal.cashier.members import MemberDesk
@@ -30,6 +31,7 @@ class CashierServices:
     pin_changes: MemberPinChanges
     sales: SaleHistory
     upkeep: UpkeepDesk  # the upload to HQ, the printer, the language
+    history: MemberHistory  # a member's operations on this terminal, paged
 
     ops = operations  # the operation functions: services.ops.top_up(services.ctx, ...)
 
@@ -41,4 +43,4 @@ def build_services(ctx: CashierContext, reader: object = None,
     pins = MemberPinDesk(ctx)
     return CashierServices(ctx, StaffDesk(ctx), ShiftDesk(ctx), MemberDesk(ctx), pins,
                            MemberPinChanges(reader, pins), SaleHistory(ctx),
-                           UpkeepDesk(ctx, sync))
+                           UpkeepDesk(ctx, sync), MemberHistory(ctx))

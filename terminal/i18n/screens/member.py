@@ -5,6 +5,7 @@ from __future__ import annotations
 
 HOME = {
     "home.member.plans": ("购买套餐", "Buy plans"),
+    "home.member.history": ("消费记录", "History"),
 }
 
 PLANS = {
@@ -21,4 +22,34 @@ PLANS = {
     "plans.done": ("已购买 {name} ×{qty}，实收 {due:fen}", "Bought {name} x{qty} for {due:fen}"),
 }
 
-MESSAGES = {**HOME, **PLANS}
+HISTORY = {
+    "history.scope": ("本机办理的记录；其他门店的记录在总部",
+                      "Operations on this terminal; other stores' are at HQ"),
+    "history.none": ("本机没有此卡的记录", "No operations of this card on this terminal"),
+    "history.page": ("第 {page} 页", "Page {page}"),
+    "history.newer": ("较新", "Newer"),
+    "history.older": ("较早", "Older"),
+    "history.amount": ("金额 {amount:fen}", "amount {amount:fen}"),
+    "history.stored_value": ("储值 {delta}", "stored value {delta}"),
+    "history.points": ("积分 {delta}", "points {delta}"),
+    "history.uses": ("次数 {delta}", "uses {delta}"),
+    "history.minutes": ("时长 {delta} 分钟", "time {delta} min"),
+    "history.passes": ("时段卡 {delta}", "passes {delta}"),
+    "history.kind.sale": ("消费", "Purchase"),
+    "history.kind.refund": ("退货", "Refund"),
+    "history.kind.void": ("撤销", "Void"),
+    "history.kind.card.topped_up": ("充值", "Top-up"),
+    "history.kind.card.withdrawn": ("取款", "Withdrawal"),
+    "history.kind.card.issued": ("开卡", "Card opened"),
+    "history.kind.card.replaced": ("换卡", "Card replaced"),
+    "history.kind.card.extended": ("延期", "Card extended"),
+    "history.kind.card.cancelled": ("退卡", "Card cancelled"),
+    "history.kind.package.purchased": ("购买次卡", "Service card bought"),
+    "history.kind.pass.purchased": ("购买时段卡", "Pass bought"),
+    "history.kind.time.purchased": ("购买时长", "Time bought"),
+    "history.kind.time.session_closed": ("计时结账", "Timed session"),
+    "history.kind.gift.redeemed": ("积分兑换", "Points redeemed"),
+    "history.kind.other": ("其他", "Other"),
+}
+
+MESSAGES = {**HOME, **PLANS, **HISTORY}

@@ -35,6 +35,7 @@ ACTIONS = (
 # grid is full on an 800x480 panel. Same shape as ACTIONS.
 MEMBER_ACTIONS = (
     ("home.member.plans", "plans", True),
+    ("home.member.history", "history", True),
 )
 
 
