@@ -34,7 +34,7 @@ TERMINAL_ROLE_PREFIX = "terminal-"
 TERMINAL_WRITE_SUBTOPICS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
                             "snapshot/req")
 TERMINAL_READ_SUBTOPICS = ("ack", "resend", "auth/resp", "lookup/resp", "pin/resp",
-                           "snapshot/resp")
+                           "snapshot/resp", "cards")
 # Configuration documents are published per scope, and HQ's public key for sealing member PINs
 # (retained) is the same for all: every terminal may read them.
 TERMINAL_READ_SHARED_TOPICS = (f"{TOPIC_PREFIX}/config/#", f"{TOPIC_PREFIX}/hq/pin_key")

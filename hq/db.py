@@ -26,6 +26,7 @@ from hq.models import (
     Event,
     Hold,
     HqModel,
+    JobRun,
     LedgerRow,
     MemberPin,
     MemberRow,
@@ -94,11 +95,12 @@ class HqDatabase:
         self.coupon_uses = _bind(CouponUse, database)
         self.quarantined_events = _bind(QuarantinedEvent, database)
         self.stores = _bind(Store, database)
+        self.job_runs = _bind(JobRun, database)
         self.tables: tuple[type[HqModel], ...] = (  # in creation order, as hq.models.TABLES
             self.schema_version, self.terminals, self.events, self.ledger, self.cards,
             self.holds, self.overdrafts, self.dead_letters, self.config_documents, self.shadows,
             self.members, self.member_pins, self.pin_nonces, self.coupon_uses,
-            self.quarantined_events, self.stores,
+            self.quarantined_events, self.stores, self.job_runs,
         )
 
     def write_transaction(self) -> Any:
@@ -325,6 +327,11 @@ def _add_stores(hq: HqDatabase) -> None:
     hq.stores.create_table(safe=True)
 
 
+def _add_job_runs(hq: HqDatabase) -> None:
+    """As for versions 3 to 5, a database created at version 1 by a newer HQ has it already."""
+    hq.job_runs.create_table(safe=True)
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -340,6 +347,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "an index of holds by terminal, for its bounds", _index_holds_by_terminal),
     Migration(11, "stores: name, region and time zone", _add_stores),
     Migration(12, "card issuers, member registrars, overdraft reasons", add_store_ownership),
+    Migration(13, "scheduled job runs: one row per (job, day)", _add_job_runs),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -300,6 +300,23 @@ class Store(HqModel):
         table_name = "stores"
 
 
+class JobRun(HqModel):
+    """One run of a scheduled HQ job for one day (hq.jobs): unique on (job, day), inserted in
+    the transaction that writes the job's changes, so a day's run happens once whichever
+    worker or operator starts it, and a run that failed left nothing (not even this row)."""
+
+    id = BigAutoField()
+    job = TextField()
+    day = DateField()
+    ran_at = DateTimeField()  # HQ's clock, naive UTC
+    cards_changed = IntegerField(default=0)
+    started_by = TextField(default="")  # the worker id, or `cli`
+
+    class Meta:
+        table_name = "job_runs"
+        indexes = ((("job", "day"), True),)
+
+
 class SchemaVersion(HqModel):
     """One row per migration applied (hq.db.MIGRATIONS), as in the terminal store."""
 
@@ -315,5 +332,5 @@ class SchemaVersion(HqModel):
 TABLES: tuple[type[HqModel], ...] = (
     SchemaVersion, Terminal, Event, LedgerRow, CardRow, Hold, Overdraft, DeadLetter,
     ConfigDocumentRow, ShadowRow, MemberRow, MemberPin, PinNonce, CouponUse, QuarantinedEvent,
-    Store,
+    Store, JobRun,
 )

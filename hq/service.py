@@ -37,6 +37,7 @@ from paho.mqtt.properties import Properties
 
 from hq.authority import Authority
 from hq.card_documents import BLACKLIST, CARD_DOCUMENTS, refresh_card_documents
+from hq.card_updates import push_card_updates
 from hq.coalescing import Cancellable, Coalescer, start_timer
 from hq.config_push import latest_documents
 from hq.db import HqDatabase
@@ -46,6 +47,7 @@ from hq.hold_limits import HoldLimits
 from hq.ingest import Ingestor, IngestResult
 from hq.ingest.group import RETRY_PAUSES_S, STORAGE_UNAVAILABLE, EventsMessage, GroupIngest
 from hq.ingest_queue import IngestQueue
+from hq.jobs import scheduled_jobs
 from hq.member_lookup import MemberLookup
 from hq.pin_secrets import PinSecrets, load_pin_secrets
 from hq.pins import PinAuthority
@@ -122,6 +124,8 @@ class HqWorker:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_connect_fail = self._on_connect_fail
+        # The daily jobs (hq.jobs); their thread's own connection closes as it ends.
+        self.jobs = scheduled_jobs(settings, db, self._push_card_updates, clock)
 
     def start(self) -> None:
         """Connect and run the network loop in a background thread."""
@@ -130,6 +134,8 @@ class HqWorker:
                                   keepalive=30, clean_start=False,
                                   properties=session_properties(self.settings.session_expiry_s))
         self.client.loop_start()
+        if self.jobs is not None:
+            self.jobs.start()
 
     def serve_forever(self) -> None:
         """Run until stopped. A broker that is down (or not up yet) is waited for: paho tries
@@ -146,6 +152,8 @@ class HqWorker:
             self.stop()
 
     def stop(self) -> None:
+        if self.jobs is not None:
+            self.jobs.stop()
         self.ingest_queue.stop()  # the group under way commits and is acknowledged
         self.coupons_used_refresh.stop()
         self.client.disconnect()
@@ -330,6 +338,14 @@ class HqWorker:
             log.error("could not refresh %s: %s", ", ".join(names), error)
             return False
         return True
+
+    def _push_card_updates(self, card_nos: Sequence[str]) -> None:
+        """Cards a job changed: their records to the terminals that hold them (queued by
+        paho while the broker is away, QoS 1)."""
+        def send(topic: str, payload: bytes) -> None:
+            self.client.publish(topic, payload, qos=1)
+
+        push_card_updates(self.db, self.lookup, send, card_nos, self.clock())
 
     def _publish_retained(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1, retain=True)

@@ -58,6 +58,13 @@ class HqSettings:
     pin_pepper: str = setting("", repr=False)
     # The business day of a store HQ has no row for in `stores` (hq.stores): an IANA zone.
     default_time_zone: str = DEFAULT_TIME_ZONE
+    # The daily jobs (hq.jobs: points expiry, level review): run by `hq serve` once the hour
+    # has struck in default_time_zone, checked every jobs_poll_s seconds; after downtime the
+    # missed days run too, at most jobs_catch_up_days back.
+    jobs_enabled: bool = True
+    jobs_hour: int = setting(3, minimum=0, maximum=23)
+    jobs_poll_s: float = setting(60.0, minimum=0.05, maximum=3600)
+    jobs_catch_up_days: int = setting(31, minimum=1, maximum=366)
 
     def __post_init__(self) -> None:
         check_dataclass(self, TABLE, SettingsError)

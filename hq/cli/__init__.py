@@ -1,7 +1,7 @@
 """The `hq` command: serve, push configuration, show configuration status, register terminals,
 set offline limits (hq/cli/limits.py), list coupons used twice (hq/cli/coupons.py), unlock a
 member PIN (hq/cli/pins.py), list quarantined events (hq/cli/quarantine.py), keep stores and
-their time zones (hq/cli/stores.py).
+their time zones (hq/cli/stores.py), run the daily jobs by hand (hq/cli/jobs.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -18,6 +18,7 @@ from typing import Any
 from hq import config_push
 from hq.bootstrap import connect_client, open_hq_database
 from hq.cli.coupons import add_coupon_commands
+from hq.cli.jobs import add_job_commands
 from hq.cli.limits import add_limit_commands
 from hq.cli.overdrafts import add_overdraft_commands
 from hq.cli.pins import add_pin_commands
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     add_store_commands(commands)
     add_coupon_commands(commands)
     add_pin_commands(commands)
+    add_job_commands(commands)
     return parser
 
 

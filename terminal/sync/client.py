@@ -46,6 +46,7 @@ from protocol.wire_pins import PIN_KEY_TOPIC, PinKey, parse_pin_key
 from terminal.store.access import REBUILT_FROM_HQ_AT
 from terminal.store.errors import StoreError
 from terminal.sync.backoff import ReconnectBackoff
+from terminal.sync.card_updates import apply_card_updates
 from terminal.sync.ports import SyncStore
 from terminal.sync.settings import SyncSettings
 from terminal.sync.unacked import AckWait, InFlight, ResendRequests
@@ -126,7 +127,7 @@ class SyncClient:
         tid = self.settings.terminal_id
         topics = [terminal_topic(tid, kind)
                   for kind in ("ack", "resend", "auth/resp", "lookup/resp", "pin/resp",
-                               "snapshot/resp")]
+                               "snapshot/resp", "cards")]
         topics += [f"{PREFIX}/config/all/+", f"{PREFIX}/config/terminal/{tid}/+", PIN_KEY_TOPIC]
         if self.settings.store_id:
             topics.append(f"{PREFIX}/config/store/{self.settings.store_id}/+")
@@ -285,6 +286,8 @@ class SyncClient:
                 self._on_resend(*parse_resend(payload))
             elif kind == "resp":
                 self._on_response(message)
+            elif kind == "cards":
+                apply_card_updates(self.store, payload)
         except (WireError, StoreError) as error:
             # A bad message from HQ must not stop the terminal selling; it is logged and dropped.
             log.warning("ignored %s: %s", message.topic, error)

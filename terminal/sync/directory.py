@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 
 from huiyuan_devices.keypad.base import Pin
 
 from membership.errors import DomainError, InvalidInput
 from membership.member_records import (
     CardRef,
-    MemberProfile,
     MemberRecord,
     PinCheck,
     PinCheckOutcome,
@@ -33,12 +31,12 @@ from protocol.wire import WireError
 from protocol.wire_members import (
     RATE_LIMITED,
     UNKNOWN_MEMBER,
-    LookupRecord,
     LookupRequest,
     LookupResponse,
     parse_lookup_response,
 )
 from protocol.wire_pins import KEY_STALE, SEAL_REFUSED, parse_pin_response
+from terminal.sync.card_updates import member_record
 from terminal.sync.client import SyncClient
 
 log = logging.getLogger("terminal.sync.directory")
@@ -144,11 +142,3 @@ def _raise_refusal(response: LookupResponse) -> None:
         raise DomainError(response.reason)
 
 
-def member_record(record: LookupRecord, as_of: datetime) -> MemberRecord:
-    """HQ's record of a card as the cashier's ports carry it; `as_of` is HQ's time."""
-    profile = record.profile
-    return MemberRecord(
-        profile=MemberProfile(profile.member_id, profile.name, profile.phone, profile.birthday),
-        card=record.card, balances=record.balances, as_of=as_of, uid=record.uid,
-        offline_pin_verifier=record.offline_pin_verifier, coupons=record.coupons,
-        other_cards=record.other_cards)

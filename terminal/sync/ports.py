@@ -52,7 +52,13 @@ class OutboxStore(Protocol):
                          ) -> list[QuarantineNotice]: ...
 
 
-class SyncStore(OutboxStore, DocumentStore, RebuildStore, Protocol):
+class CardUpdateStore(Protocol):
+    """Cards HQ changed itself, cached as a lookup's records (terminal.sync.card_updates)."""
+
+    def cache_member_record(self, record: MemberRecord) -> bool: ...
+
+
+class SyncStore(OutboxStore, DocumentStore, RebuildStore, CardUpdateStore, Protocol):
     """Everything the SyncClient uses; `text_setting` tells whether this store was rebuilt."""
 
     def text_setting(self, key: str) -> str | None: ...
