@@ -14,7 +14,9 @@ from datetime import datetime
 
 from membership.config_documents import StoreConfiguration
 from membership.counter_operations import Operation
+from membership.permissions import Action
 from membership.sale import StoreContext
+from terminal.cashier import permissions
 from terminal.cashier.ports import (
     CardPinChecker,
     DebitAuthoriser,
@@ -51,16 +53,32 @@ class CashierContext:
     clock: Callable[[], datetime] = datetime.now
     language: str = "zh_CN"
     notify_sync: Callable[[], None] = field(default=lambda: None)  # wake the relay after a commit
+    # A manager's approval typed on the spot, waiting for the next operation that needs one.
+    held_approval: ManagerApproval | None = None
 
     def store_context(self, staff: StaffMember | None) -> StoreContext:
         return StoreContext(self.store_id, self.terminal_id, self.store_name,
                             staff.name if staff else "")
 
-    def operation(self, staff: StaffMember | None) -> Operation:
-        """A new operation now: its id is this terminal's next seq, e.g. SH001-T1-000042."""
+    def operation(self, staff: StaffMember | None, action: Action | None = None,
+                  approval: ManagerApproval | None = None) -> Operation:
+        """A new operation now: its id is this terminal's next seq, e.g. SH001-T1-000042.
+        `action`: what it does, checked against the permission table first (every operation
+        names one; tests/unit/test_operation_permissions.py holds them to it)."""
+        if action is not None:
+            permissions.require(self, staff, action, approval)
         op_id = operation_id(self.terminal_id, self.store.next_seq())
         return Operation(op_id, self.clock(), self.store_context(staff),
                          staff.staff_id if staff else "")
+
+
+    def hold_approval(self, approval: ManagerApproval) -> None:
+        """Keep a manager's approval for the next operation that needs one (and only that)."""
+        self.held_approval = approval
+
+    def take_held_approval(self) -> ManagerApproval | None:
+        approval, self.held_approval = self.held_approval, None
+        return approval
 
 
 def operation_id(terminal_id: str, seq: int) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from membership.errors import DomainError, InvalidInput
 from membership.money import Fen
+from membership.permissions import Action
 from membership.receipts import Receipt
 from membership.shift_report import (
     ShiftClose,
@@ -60,7 +61,7 @@ class ShiftDesk:
         current = self.current()
         if current is not None:
             raise ShiftError("shift.already_open", staff_id=current.staff_id)
-        decision = shift_opened_decision(self.ctx.operation(staff), opening_float)
+        decision = shift_opened_decision(self.ctx.operation(staff, Action.SHIFT), opening_float)
         record = self.store.open_shift(staff.staff_id, opening_float, decision)
         self._after_commit(decision.receipt, on_printed)
         return record
@@ -74,7 +75,7 @@ class ShiftDesk:
             raise ShiftError("shift.not_yours", staff_id=current.staff_id)
         totals = self.store.shift_totals(current.shift_id)
         close = ShiftClose(current.opened_at, counted_cash)
-        decision = shift_closed_decision(self.ctx.operation(staff), totals, close)
+        decision = shift_closed_decision(self.ctx.operation(staff, Action.SHIFT), totals, close)
         record = self.store.close_shift(current.shift_id, counted_cash, decision, totals)
         self._after_commit(decision.receipt, on_printed)
         return ClosedShift(record, totals, decision.receipt)

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from huiyuan_devices.keypad.base import Pin
 
 from membership.errors import DomainError
+from membership.permissions import Action, Grant
 from membership.pin_hash import matches
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
+from terminal.cashier.permissions import permits
 from terminal.cashier.store_ports import StaffStore
 
 STAFF_LOCK_AFTER = 5
@@ -52,6 +54,16 @@ class StaffDesk:
 
     def logout(self) -> None:
         self._on_duty = None
+        self.ctx.held_approval = None
+
+    def grant(self, action: Action) -> Grant | None:
+        """What the signed-in role may do about `action` (the `staff` document's table): ALLOW,
+        APPROVAL (with a manager's PIN on the spot), or None; None when nobody is signed in."""
+        return permits(self.store.permission_table(), self._on_duty, action)
+
+    def hold_approval(self, approval: ManagerApproval) -> None:
+        """A manager approved on the spot: the next operation that needs it may go ahead."""
+        self.ctx.hold_approval(approval)
 
     def approve_as_manager(self, staff_id: str, pin: Pin) -> ManagerApproval:
         """A store manager's PIN, for one operation that needs it (a refund, a void)."""

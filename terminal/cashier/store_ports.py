@@ -19,6 +19,7 @@ from membership.cards import Card
 from membership.counter_operations import CounterDecision
 from membership.ledger import CardBalances, LedgerEntry
 from membership.money import Fen
+from membership.permissions import PermissionTable
 from membership.refunds import RefundDecision, RefundRecord
 from membership.sale import SaleDecision
 from membership.sale_record import SaleRecord
@@ -26,6 +27,7 @@ from membership.shift_report import ShiftTotals
 from terminal.cashier.ports import MemberRecord
 from terminal.store.cache import KnownCard, StoredConfig
 from terminal.store.errors import StoreError
+from terminal.store.privileged import PrivilegedAction
 from terminal.store.records import SaleSummary, StoredReceipt
 from terminal.store.shifts import ShiftRecord
 from terminal.store.staff import PinFailures, StaffRecord
@@ -40,6 +42,7 @@ __all__ = [
     "MemberPinStore",
     "OperationJournal",
     "PinFailureBook",
+    "PrivilegedAction",
     "SaleRecords",
     "SaleSummary",
     "ShiftRecord",
@@ -108,10 +111,14 @@ class MemberPinStore(PinFailureBook, Protocol):
 
 
 class StaffStore(PinFailureBook, Protocol):
-    """The staff HQ's document lists, with their PIN lockouts (StaffDesk)."""
+    """The staff HQ's document lists, with their PIN lockouts (StaffDesk), who may do what,
+    and the journal of privileged actions (cashier.permissions)."""
 
     def staff_member(self, staff_id: str) -> StaffRecord | None: ...
     def staff_members(self) -> tuple[StaffRecord, ...]: ...
+    def permission_table(self) -> PermissionTable: ...
+    def record_privileged(self, entry: PrivilegedAction) -> None: ...
+    def privileged_actions(self, limit: int = 100) -> list[PrivilegedAction]: ...
 
 
 class ShiftStore(Protocol):

@@ -20,6 +20,7 @@ from membership import counter_operations, timecards
 from membership.cards import Feature
 from membership.counter_operations import CounterDecision
 from membership.errors import CardStateError, DomainError
+from membership.permissions import Action
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
@@ -103,7 +104,8 @@ def close_time_session(
     stored value with the member's PIN); the bill and the session's close in one commit."""
     session = open_session(ctx, session_id)
     rate = time_rate(member.card_type, session.service)
-    decision = counter_operations.close_session(ctx.operation(staff), member, rate,
+    op = ctx.operation(staff, Action.TIME_SESSION)
+    decision = counter_operations.close_session(op, member, rate,
                                                 session.started_at, tenders)
     return carry_out(ctx, decision, pin_proof, commit=lambda billed: ctx.store.close_time_session(
         session.session_id, cast(CounterDecision, billed)))

@@ -256,9 +256,13 @@ _CASHIER = {
         "请会员在密码键盘上输入此卡密码后再操作",
         "The member must enter this card's PIN on the keypad first",
     ),
-    "refund.manager_required": (
-        "退货和撤销需要店长输入密码授权",
-        "A refund or void needs a store manager's approval",
+    "permission.approval_needed": (
+        "此操作需要店长输入密码授权",
+        "This needs a store manager's approval",
+    ),
+    "permission.refused": (
+        "您的岗位不能做此操作",
+        "Your role may not do this",
     ),
     "debit.refused": ("总部未批准此次扣款", "HQ did not approve this payment from the card"),
     "coupon.unknown": ("没有此优惠券：{code}", "No such coupon: {code}"),

@@ -16,7 +16,7 @@ from datetime import datetime
 from peewee import IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
-from terminal.store import hq_answers, hq_quarantine, schema_changes, schema_v1
+from terminal.store import hq_answers, hq_quarantine, privileged, schema_changes, schema_v1
 from terminal.store.errors import SchemaTooNew, StoreCorrupt, translated_errors
 
 
@@ -88,6 +88,12 @@ def _note_hq_quarantines(database: SqliteDatabase, migrator: SqliteMigrator) -> 
     database.execute_sql(hq_quarantine.CREATE_TABLE)
 
 
+def _journal_privileged_actions(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # Who was refused an action, and which manager approved one on the spot, must be seen
+    # later (terminal.store.privileged).
+    database.execute_sql(privileged.CREATE_TABLE)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
@@ -100,6 +106,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _find_used_coupons),
     Migration(7, "what HQ last answered a card had available", _keep_hq_answers),
     Migration(8, "the events HQ said it quarantined", _note_hq_quarantines),
+    Migration(9, "privileged actions refused or approved", _journal_privileged_actions),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from membership.config_codec_permissions import PERMISSIONS_KEY, decode_permissions
+from membership.errors import ConfigError
+from membership.permissions import DEFAULT_PERMISSIONS, PermissionTable
+from protocol.wire_config import scope_rank
 from terminal.store.access import StoreAccess
 from terminal.store.errors import InvalidConfig
 from terminal.store.models import STAFF_ROLES, Tables
@@ -44,14 +48,26 @@ class PinFailures:
 
 def decode_staff_document(body: Mapping[str, Any]) -> tuple[StaffRecord, ...]:
     """The staff of a `staff` document body, strictly: InvalidConfig names what is wrong."""
-    if set(body) != {"staff"} or not isinstance(body["staff"], list):
+    if not set(body) <= {"staff", PERMISSIONS_KEY} or not isinstance(body.get("staff"), list):
         raise InvalidConfig("store.config_body_invalid", name=STAFF_DOCUMENT, field="staff")
+    staff_permissions(body)  # refused whole, like the staff themselves
     members = tuple(_staff_record(item, index) for index, item in enumerate(body["staff"]))
     ids = [member.staff_id for member in members]
     if len(set(ids)) != len(ids):
         raise InvalidConfig("store.config_body_invalid", name=STAFF_DOCUMENT,
                             field="staff_id", detail="repeated")
     return members
+
+
+def staff_permissions(body: Mapping[str, Any]) -> PermissionTable:
+    """Who may do what (membership.permissions); a document without a table keeps the
+    defaults."""
+    try:
+        return decode_permissions(body)
+    except ConfigError as error:
+        raise InvalidConfig("store.config_body_invalid", name=STAFF_DOCUMENT, reason=error.key,
+                            item=error.params.get("item"),
+                            field=error.params.get("field")) from error
 
 
 def _staff_record(item: Any, index: int) -> StaffRecord:
@@ -101,6 +117,15 @@ class StaffRoster(StoreAccess):
         with self.reading():
             row = staff.get_or_none(staff.staff_id == staff_id)
         return None if row is None else _record(row)
+
+    def permission_table(self) -> PermissionTable:
+        """The permissions of the `staff` document in force; the defaults without one."""
+        config = self.tables.config
+        with self.reading():
+            rows = list(config.select().where(config.name == STAFF_DOCUMENT))
+        if not rows:
+            return DEFAULT_PERMISSIONS
+        return staff_permissions(max(rows, key=lambda row: scope_rank(row.scope)).body)
 
     def apply_staff(self, body: Mapping[str, Any]) -> int:
         """Replace the staff with those of a `staff` document body; returns how many."""

@@ -22,6 +22,7 @@ from terminal.store.members import MemberCache
 from terminal.store.migrations import migrate
 from terminal.store.models import bind_tables
 from terminal.store.outbox import OutboxReader
+from terminal.store.privileged import PrivilegedJournal
 from terminal.store.records import RecordsReader
 from terminal.store.reprints import ReprintQueue
 from terminal.store.shifts import ShiftBook
@@ -31,7 +32,7 @@ from terminal.store.time_sessions import TimeSessions
 
 class TerminalStore(
     ShiftBook, TimeSessions, Journal, OutboxReader, RecordsReader, ReprintQueue,
-    KnownBalancesReader, MemberCache, StaffRoster, HqAnswers, HqQuarantine,
+    KnownBalancesReader, MemberCache, StaffRoster, HqAnswers, HqQuarantine, PrivilegedJournal,
 ):
     def close(self) -> None:
         with translated_errors():

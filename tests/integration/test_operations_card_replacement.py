@@ -17,6 +17,7 @@ from terminal.cashier.ports import MemberProfile, MemberRecord
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,
+    MANAGER,
     OTHER_CARD_NO,
     cashier_world,
     refused_key,
@@ -51,7 +52,7 @@ def with_child(world, parent_card_no: str = CARD_NO) -> None:
 
 def test_a_uid_only_tag_becomes_the_new_card_and_is_found_by_its_uid(world):
     world.enrol(top_up=50000)
-    result = ops.replace_card(world.ctx, CASHIER, world.member(), NEW_CARD_NO,
+    result = ops.replace_card(world.ctx, MANAGER, world.member(), NEW_CARD_NO,
                               tenders((K.CASH, 1000)), uid="04:a1:b2:c3:d4:e5:f6")
     found = world.store.known_card_by_uid(TAG_UID)
     assert found is not None and found.card.card_no == NEW_CARD_NO
@@ -65,7 +66,7 @@ def test_a_tag_still_bound_to_a_card_in_use_is_refused_and_nothing_moves(world):
     world.enrol(top_up=50000)
     books = world.books(CARD_NO, NEW_CARD_NO)
     with pytest.raises(DomainError) as refused:
-        ops.replace_card(world.ctx, CASHIER, world.member(), NEW_CARD_NO,
+        ops.replace_card(world.ctx, MANAGER, world.member(), NEW_CARD_NO,
                          tenders((K.CASH, 1000)), uid=TAG_UID)
     assert refused_key(refused.value) == "card.uid_in_use"
     assert world.books(CARD_NO, NEW_CARD_NO) == books
@@ -74,7 +75,7 @@ def test_a_tag_still_bound_to_a_card_in_use_is_refused_and_nothing_moves(world):
 def test_the_subsidiary_cards_follow_their_parent_to_the_new_card(world):
     world.enrol(top_up=50000)
     with_child(world)
-    ops.replace_card(world.ctx, CASHIER, world.member(), NEW_CARD_NO, tenders((K.CASH, 1000)))
+    ops.replace_card(world.ctx, MANAGER, world.member(), NEW_CARD_NO, tenders((K.CASH, 1000)))
     child = world.store.known_card(CHILD_NO).card
     assert child.parent_card_no == NEW_CARD_NO and child.status is CardStatus.ACTIVE
     assert MemberDesk(world.ctx).member_context(CHILD_NO).parent.card_no == NEW_CARD_NO
@@ -84,7 +85,7 @@ def test_a_subsidiary_card_pays_from_its_parents_replacement(world):
     """The parent was replaced before this terminal heard of the move (HQ re-parents the child;
     this terminal's copy still names the old card): the money is on the new card."""
     world.enrol(top_up=50000)
-    ops.replace_card(world.ctx, CASHIER, world.member(), NEW_CARD_NO, tenders((K.CASH, 1000)),
+    ops.replace_card(world.ctx, MANAGER, world.member(), NEW_CARD_NO, tenders((K.CASH, 1000)),
                      children=())
     with_child(world, parent_card_no=CARD_NO)
     context = MemberDesk(world.ctx).member_context(CHILD_NO)
@@ -95,5 +96,5 @@ def test_a_subsidiary_card_pays_from_its_parents_replacement(world):
 def test_cancelling_a_card_cancels_its_subsidiary_cards(world):
     member = world.enrol()
     with_child(world)
-    ops.cancel_card(world.ctx, CASHIER, member, None)
+    ops.cancel_card(world.ctx, MANAGER, member, None)
     assert world.store.known_card(CHILD_NO).card.status is CardStatus.CANCELLED

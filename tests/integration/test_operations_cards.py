@@ -19,6 +19,7 @@ from terminal.demo import store as demo
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,
+    MANAGER,
     OTHER_CARD_NO,
     cashier_world,
     refused_key,
@@ -63,7 +64,7 @@ def member(world):
 def _refused(world, operation, *args, **kwargs) -> str:
     books = world.books(CARD_NO, NEW_CARD_NO)
     with pytest.raises(DomainError) as refused:
-        operation(world.ctx, CASHIER, *args, **kwargs)
+        operation(world.ctx, MANAGER, *args, **kwargs)
     assert world.books(CARD_NO, NEW_CARD_NO) == books
     return refused_key(refused.value)
 
@@ -133,11 +134,11 @@ def test_an_unknown_card_type_is_refused(world):
 ])
 def test_loss_and_freeze_block_the_card_until_undone(world, member, block, unblock, status,
                                                      events):
-    blocked = block(world.ctx, CASHIER, member)
+    blocked = block(world.ctx, MANAGER, member)
     assert world.store.known_card(CARD_NO).card.status is status
     lines = world.printed_lines(blocked)
     assert lines[0] == "会员卡业务单" and not blocked.printing.result.drawer_kicked
-    unblocked = unblock(world.ctx, CASHIER, world.member())
+    unblocked = unblock(world.ctx, MANAGER, world.member())
     assert world.store.known_card(CARD_NO).card.status is CardStatus.ACTIVE
     assert world.events(blocked.op_id) + world.events(unblocked.op_id) == events
 
@@ -151,7 +152,7 @@ def test_a_replacement_moves_every_balance_to_the_new_card(world, member):
     ops.report_loss(world.ctx, CASHIER, world.member())
     # HQ's blacklist already lists the lost card: moving its balances is not a debit.
     world.store.apply_config("blacklist", "all", 1, {"cards": {CARD_NO: "lost"}})
-    result = ops.replace_card(world.ctx, CASHIER, world.member(), NEW_CARD_NO,
+    result = ops.replace_card(world.ctx, MANAGER, world.member(), NEW_CARD_NO,
                               tenders((K.CASH, 1000)))
     old, new = world.store.card_balances(CARD_NO), world.store.card_balances(NEW_CARD_NO)
     assert (old.stored_value, old.counts_for("FACIAL", date(2026, 11, 23))) == (0, 0)
@@ -169,7 +170,7 @@ def test_a_replacement_onto_a_card_in_use_is_refused(world, member):
     world.enrol(OTHER_CARD_NO, name="李四")
     books = world.books(CARD_NO, OTHER_CARD_NO)
     with pytest.raises(DomainError) as refused:
-        ops.replace_card(world.ctx, CASHIER, world.member(), OTHER_CARD_NO,
+        ops.replace_card(world.ctx, MANAGER, world.member(), OTHER_CARD_NO,
                          tenders((K.CASH, 1000)))
     assert refused_key(refused.value) == "card.already_issued"
     assert world.books(CARD_NO, OTHER_CARD_NO) == books
@@ -177,7 +178,7 @@ def test_a_replacement_onto_a_card_in_use_is_refused(world, member):
 
 def test_an_expired_card_is_extended(world, member):
     world.clock.advance(days=800)
-    result = ops.extend_card(world.ctx, CASHIER, world.member(), [])
+    result = ops.extend_card(world.ctx, MANAGER, world.member(), [])
     card = world.store.known_card(CARD_NO).card
     assert card.expires_on == date(2031, 1, 30)  # today + 729: the GOLD card's 730 days
     assert world.events(result.op_id) == ["card.extended"]
@@ -186,7 +187,7 @@ def test_an_expired_card_is_extended(world, member):
 
 def test_cancelling_pays_the_principal_less_the_fee_in_cash(world, member):
     kicks = world.printer.drawer_kicks
-    result = ops.cancel_card(world.ctx, CASHIER, member, world.pin())
+    result = ops.cancel_card(world.ctx, MANAGER, member, world.pin())
     assert world.store.known_card(CARD_NO).card.status is CardStatus.CANCELLED
     balances = world.store.card_balances(CARD_NO)
     assert (balances.principal, balances.bonus) == (0, 0)
@@ -206,7 +207,7 @@ def test_cancelling_refusals_commit_nothing(world, member):
 
 def test_a_card_without_principal_is_cancelled_without_a_pin(world):
     member = world.enrol()
-    result = ops.cancel_card(world.ctx, CASHIER, member, None)
+    result = ops.cancel_card(world.ctx, MANAGER, member, None)
     assert world.store.known_card(CARD_NO).card.status is CardStatus.CANCELLED
     assert not result.debits and demo.GOLD_CARD.fees.cancellation == 2000
 
@@ -217,7 +218,7 @@ def test_a_card_cancellation_would_refuse_is_refused_before_the_pin(world, membe
     ops.report_loss(world.ctx, CASHIER, member)
     ops.check_can_cancel_card(world.ctx, world.member())
     ops.cancel_loss(world.ctx, CASHIER, world.member())
-    ops.freeze_card(world.ctx, CASHIER, world.member())
+    ops.freeze_card(world.ctx, MANAGER, world.member())
     with pytest.raises(DomainError) as refused:
         ops.check_can_cancel_card(world.ctx, world.member())
     assert refused_key(refused.value) == "card.transition_illegal"

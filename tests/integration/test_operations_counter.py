@@ -19,6 +19,7 @@ from terminal.store.errors import StoreConflict
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,
+    MANAGER,
     cashier_world,
     refused_key,
     tenders,
@@ -37,10 +38,10 @@ def member(world):
     return world.enrol(top_up=100000)
 
 
-def _refused(world, operation, *args, **kwargs) -> str:
+def _refused(world, operation, *args, staff=CASHIER, **kwargs) -> str:
     books = world.books(CARD_NO)
     with pytest.raises(DomainError) as refused:
-        operation(world.ctx, CASHIER, *args, **kwargs)
+        operation(world.ctx, staff, *args, **kwargs)
     assert world.books(CARD_NO) == books
     return refused_key(refused.value)
 
@@ -68,7 +69,7 @@ def test_a_top_up_paid_short_is_refused(world, member):
 
 def test_a_withdrawal_pays_principal_out_in_cash_with_the_pin(world, member):
     kicks = world.printer.drawer_kicks
-    result = ops.withdraw(world.ctx, CASHIER, member, 20000, world.pin())
+    result = ops.withdraw(world.ctx, MANAGER, member, 20000, world.pin())
     balances = world.store.card_balances(CARD_NO)
     assert (balances.principal, balances.bonus) == (80000, 10000)
     assert world.events(result.op_id) == ["card.withdrawn"]
@@ -78,11 +79,12 @@ def test_a_withdrawal_pays_principal_out_in_cash_with_the_pin(world, member):
 
 
 def test_withdrawal_refusals_commit_nothing(world, member):
-    assert _refused(world, ops.withdraw, member, 20000, None) == "pin.required"
-    assert _refused(world, ops.withdraw, member, 100001,
-                    world.pin()) == "balance.insufficient_principal"
+    assert _refused(world, ops.withdraw, member, 20000, None, staff=MANAGER) == "pin.required"
+    assert _refused(world, ops.withdraw, member, 100001, world.pin(),
+                    staff=MANAGER) == "balance.insufficient_principal"
     world.apply_limits(2, per_card_fen=10000)
-    assert _refused(world, ops.withdraw, member, 20000, world.pin()) == "offline.limit_reached"
+    assert _refused(world, ops.withdraw, member, 20000, world.pin(),
+                    staff=MANAGER) == "offline.limit_reached"
 
 
 def test_a_package_paid_from_the_card_needs_the_pin(world, member):

@@ -16,6 +16,7 @@ from terminal.demo import store as demo
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,
+    MANAGER,
     WAIT_S,
     cashier_world,
     refused_key,
@@ -97,8 +98,9 @@ def test_refunds_need_a_managers_fresh_approval(world, sale):
     stale = ManagerApproval(world.approval().manager, world.clock() - timedelta(hours=2))
     for approval in (None, by_cashier, stale):
         assert _refused(world, ops.refund_sale, sale.op_id, {2: 1},
-                        approval) == "refund.manager_required"
-        assert _refused(world, ops.void_sale, sale.op_id, approval) == "refund.manager_required"
+                        approval) == "permission.approval_needed"
+        assert _refused(world, ops.void_sale, sale.op_id,
+                        approval) == "permission.approval_needed"
 
 
 def test_a_sale_this_terminal_never_made_is_refused(world, sale):
@@ -107,7 +109,7 @@ def test_a_sale_this_terminal_never_made_is_refused(world, sale):
 
 
 def test_a_refund_after_a_replacement_goes_to_the_new_card(world, sale):
-    ops.replace_card(world.ctx, CASHIER, world.member(), NEW_CARD_NO, tenders((K.CASH, 1000)))
+    ops.replace_card(world.ctx, MANAGER, world.member(), NEW_CARD_NO, tenders((K.CASH, 1000)))
     before = world.store.card_balances(NEW_CARD_NO).stored_value
     result = ops.void_sale(world.ctx, CASHIER, sale.op_id, world.approval())
     assert world.store.card_balances(NEW_CARD_NO).stored_value == before + 5000

@@ -17,6 +17,7 @@ from terminal.demo import store as demo
 from tests.integration.cashier_world import (
     CARD_NO,
     CASHIER,
+    MANAGER,
     OTHER_CARD_NO,
     WAIT_S,
     cashier_world,
@@ -158,7 +159,7 @@ def test_a_blacklisted_card_is_refused_by_the_guard(world, member):
 @pytest.mark.parametrize("operation, key", [
     (ops.report_loss, "card.lost"), (ops.freeze_card, "card.frozen")])
 def test_a_lost_or_frozen_card_cannot_pay(world, member, operation, key):
-    operation(world.ctx, CASHIER, member)
+    operation(world.ctx, MANAGER, member)
     assert _refused_sale(world, world.member(), world.pin())[0] == key
 
 

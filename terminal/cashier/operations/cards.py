@@ -13,6 +13,7 @@ from membership.cards import Card, CardType
 from membership.config_documents import StoreConfiguration
 from membership.errors import DomainError, InvalidInput
 from membership.lifecycle import TERMINAL_STATUSES
+from membership.permissions import Action
 from membership.profiles import ProfileDetails, normalise_uid
 from membership.sale import MemberContext
 from membership.tenders import Tender
@@ -39,7 +40,7 @@ def enrol_member(
     card_type = _card_type(config, type_code)
     ensure_card_no_free(ctx, card_no)
     ensure_uid_free(ctx, uid)
-    op = ctx.operation(staff)
+    op = ctx.operation(staff, Action.OPEN_CARD)
     registers = not member_id or bool(phone) or birthday is not None
     decision = card_service.enrol(
         op, card_no, member_id or new_member_id(op.op_id), member_name, card_type, tenders,
@@ -78,7 +79,9 @@ def unfreeze_card(
 def _change_state(
     ctx: CashierContext, staff: StaffMember, member: MemberContext, event_type: str
 ) -> OperationResult:
-    return carry_out(ctx, card_service.change_state(ctx.operation(staff), member, event_type))
+    action = Action.REPORT_LOSS if event_type in ("card.lost", "card.found") else Action.FREEZE
+    return carry_out(ctx, card_service.change_state(ctx.operation(staff, action), member,
+                                                    event_type))
 
 
 def replace_card(
@@ -92,7 +95,8 @@ def replace_card(
     ensure_uid_free(ctx, uid)
     if children is None:
         children = ctx.store.subsidiary_cards(member.card.card_no)
-    decision = card_service.replace(ctx.operation(staff), member, new_card_no, tenders,
+    op = ctx.operation(staff, Action.REPLACE_CARD)
+    decision = card_service.replace(op, member, new_card_no, tenders,
                                     children, uid=uid)
     return carry_out(ctx, decision)
 
@@ -102,7 +106,8 @@ def extend_card(
     days: int | None = None,
 ) -> OperationResult:
     """延期 by `days` (default: the card type's validity) for the annual fee."""
-    return carry_out(ctx, card_service.extend(ctx.operation(staff), member, tenders, days))
+    operation = ctx.operation(staff, Action.EXTEND_CARD)
+    return carry_out(ctx, card_service.extend(operation, member, tenders, days))
 
 
 def cancel_card(
@@ -114,7 +119,8 @@ def cancel_card(
     terminal knows) are cancelled with it."""
     if children is None:
         children = ctx.store.subsidiary_cards(member.card.card_no)
-    decision = card_service.cancel(ctx.operation(staff), member, children)
+    op = ctx.operation(staff, Action.CANCEL_CARD)
+    decision = card_service.cancel(op, member, children)
     return carry_out(ctx, decision, pin_proof)
 
 

@@ -25,7 +25,7 @@ from membership.offline_limits import DebitDecision
 from membership.receipts import Receipt
 from membership.refunds import RefundDecision
 from membership.sale import SaleDecision
-from terminal.cashier.context import CashierContext, ManagerApproval
+from terminal.cashier.context import CashierContext
 from terminal.cashier.ports import PinProof
 from terminal.receipts.printing import PrintResult
 
@@ -33,10 +33,9 @@ log = logging.getLogger("terminal.cashier")
 
 Decision = SaleDecision | CounterDecision | RefundDecision
 
-# A proof or an approval is for the operation the person was asked about just now; one kept
-# around on a screen must not authorise a later operation.
+# A proof is for the operation the member was asked about just now; one kept around on a
+# screen must not authorise a later operation (approvals: terminal.cashier.permissions).
 PIN_PROOF_MAX_AGE = timedelta(minutes=5)
-APPROVAL_MAX_AGE = timedelta(minutes=5)
 
 STORED_VALUE = "stored_value"
 COUNT = "count"
@@ -101,13 +100,6 @@ def require_pin(
         if proof is None or proof.card_no not in debit.provers or not _recent(
                 ctx.clock(), proof.verified_at, PIN_PROOF_MAX_AGE):
             raise DomainError("pin.required", card_no=debit.card_no)
-
-
-def require_manager(ctx: CashierContext, approval: ManagerApproval | None) -> ManagerApproval:
-    if approval is None or not approval.manager.is_manager or not _recent(
-            ctx.clock(), approval.approved_at, APPROVAL_MAX_AGE):
-        raise DomainError("refund.manager_required")
-    return approval
 
 
 def _recent(now: datetime, then: datetime, max_age: timedelta) -> bool:

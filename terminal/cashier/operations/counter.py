@@ -15,6 +15,7 @@ from membership import count_packages, counter_operations, timecards
 from membership.cards import CardType, TimeRate
 from membership.errors import InvalidInput
 from membership.money import Fen
+from membership.permissions import Action
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
@@ -27,7 +28,8 @@ def top_up(
     tenders: Sequence[Tender],
 ) -> OperationResult:
     """充值 `paid` into principal; the card type's tiers add the bonus."""
-    decision = counter_operations.top_up(ctx.operation(staff), member, paid, tenders,
+    op = ctx.operation(staff, Action.TOP_UP)
+    decision = counter_operations.top_up(op, member, paid, tenders,
                               ctx.configuration().commission_rules)
     return carry_out(ctx, decision)
 
@@ -37,7 +39,8 @@ def withdraw(
     pin_proof: PinProof | None,
 ) -> OperationResult:
     """取款: principal paid out in cash (the drawer opens)."""
-    decision = counter_operations.withdraw(ctx.operation(staff), member, amount)
+    op = ctx.operation(staff, Action.WITHDRAW)
+    decision = counter_operations.withdraw(op, member, amount)
     return carry_out(ctx, decision, pin_proof)
 
 
@@ -47,7 +50,8 @@ def buy_package(
 ) -> OperationResult:
     """购买次卡: a package of the member's card type."""
     package = count_packages.find_package(member.card_type, package_code)
-    decision = counter_operations.buy_package(ctx.operation(staff), member, package, qty, tenders,
+    op = ctx.operation(staff, Action.SELL_PACKAGE)
+    decision = counter_operations.buy_package(op, member, package, qty, tenders,
                                    ctx.configuration().commission_rules)
     return carry_out(ctx, decision, pin_proof)
 
@@ -57,7 +61,8 @@ def buy_time(
     tenders: Sequence[Tender], pin_proof: PinProof | None = None,
 ) -> OperationResult:
     """购买时长: prepaid minutes at the price the cashier charges for them."""
-    decision = counter_operations.buy_time(ctx.operation(staff), member, minutes, price, tenders)
+    op = ctx.operation(staff, Action.SELL_TIME)
+    decision = counter_operations.buy_time(op, member, minutes, price, tenders)
     return carry_out(ctx, decision, pin_proof)
 
 
@@ -67,7 +72,8 @@ def buy_pass(
 ) -> OperationResult:
     """购买月卡 / 季卡: a period pass of the member's card type, from today."""
     period_pass = timecards.find_pass(member.card_type, pass_code)
-    decision = counter_operations.buy_pass(ctx.operation(staff), member, period_pass, tenders)
+    op = ctx.operation(staff, Action.SELL_PASS)
+    decision = counter_operations.buy_pass(op, member, period_pass, tenders)
     return carry_out(ctx, decision, pin_proof)
 
 
@@ -79,7 +85,8 @@ def close_time_session(
     covers it, else prepaid minutes, else money by `tenders`. The open session itself is the
     session table's (terminal.store); this only decides, commits and prints the close."""
     rate = time_rate(member.card_type, service)
-    decision = counter_operations.close_session(ctx.operation(staff), member, rate, started_at,
+    op = ctx.operation(staff, Action.TIME_SESSION)
+    decision = counter_operations.close_session(op, member, rate, started_at,
                                                 tenders)
     return carry_out(ctx, decision, pin_proof)
 
@@ -92,7 +99,8 @@ def redeem_gift(
     gift = ctx.configuration().gifts.get(gift_code)
     if gift is None:
         raise InvalidInput("gift.unknown", code=gift_code)
-    decision = counter_operations.redeem_gift(ctx.operation(staff), member, gift, qty)
+    op = ctx.operation(staff, Action.REDEEM_GIFT)
+    decision = counter_operations.redeem_gift(op, member, gift, qty)
     return carry_out(ctx, decision)
 
 

@@ -13,15 +13,16 @@ from collections.abc import Mapping
 
 from membership.errors import DomainError, InvalidInput, RefundError
 from membership.ledger import CardBalances
+from membership.permissions import Action
 from membership.refunds import RefundRequest, decide_refund
 from membership.sale import MemberContext
 from membership.sale_record import SaleRecord
+from terminal.cashier import permissions
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
 from terminal.cashier.operations.common import (
     OperationResult,
     PrintOutcome,
     carry_out,
-    require_manager,
 )
 from terminal.store.errors import UnknownOperation
 
@@ -49,14 +50,16 @@ def _reverse(
     ctx: CashierContext, staff: StaffMember, original_op: str, quantities: dict[int, int],
     approval: ManagerApproval | None, reason: str, member: MemberContext | None, *, void: bool,
 ) -> OperationResult:
-    approved = require_manager(ctx, approval)
+    # The refund records who authorised it: the approving manager, or whoever may alone.
+    approved = permissions.require(ctx, staff, Action.VOID if void else Action.REFUND, approval)
     original = ctx.store.sale_record(original_op)
     if original is None:
         raise RefundError("refund.sale_unknown", op_id=original_op)
     account_card_no, balances = _account(ctx, original, member)
-    op = ctx.operation(staff)
+    op = ctx.operation(staff)  # permitted above
     request = RefundRequest(
-        op.op_id, op.at, original, authorised_by=approved.manager.staff_id,
+        op.op_id, op.at, original,
+        authorised_by=approved.manager.staff_id if approved else staff.staff_id,
         prior_refunds=ctx.store.refund_records(original_op), quantities=quantities,
         reason=reason, void=void,
     )

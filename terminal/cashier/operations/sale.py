@@ -14,6 +14,7 @@ from dataclasses import replace
 from membership.catalogue import Product, SaleLine, validate_sale_lines
 from membership.config_documents import StoreConfiguration
 from membership.errors import InvalidInput
+from membership.permissions import Action
 from membership.pricing import PricedSale
 from membership.sale import MemberContext, SaleRequest, decide_sale, quote
 from membership.tenders import Tender
@@ -39,11 +40,12 @@ def confirm_sale(
     ctx: CashierContext, staff: StaffMember, member: MemberContext | None,
     lines: Sequence[SaleLine], tenders: Sequence[Tender], coupon_code: str = "",
     points_requested: int = 0, pin_proof: PinProof | None = None,
+    action: Action = Action.SELL,
 ) -> OperationResult:
     """结账: decide the sale, authorise its card debits, commit, print. Cash change is the
     core's (the tenders hold the cash handed over)."""
     config = ctx.configuration()
-    op = ctx.operation(staff)
+    op = ctx.operation(staff, action)
     request = SaleRequest(op.op_id, op.at, current_lines(config, lines), tuple(tenders),
                           coupon=coupon_for(ctx, config, coupon_code),
                           points_requested=points_requested)
@@ -66,7 +68,7 @@ def use_count(
     `served_by` is the staff member who gave the service, for commission."""
     line = SaleLine(1, _product(ctx.configuration(), service_code), qty, use_count=True,
                     staff_id=served_by)
-    return confirm_sale(ctx, staff, member, (line,), ())
+    return confirm_sale(ctx, staff, member, (line,), (), action=Action.USE_COUNT)
 
 
 def current_lines(config: StoreConfiguration, lines: Sequence[SaleLine]) -> tuple[SaleLine, ...]:
