@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from membership.events import entry_from_dict
+from membership.ledger import LedgerEntry
 from membership.profiles import registration_problem, uid_problem
 from protocol.wire_bounds import (
     MAX_SEQ,
@@ -48,7 +49,7 @@ EVENT_TYPES = frozenset({
     "card.withdrawn", "card.lost", "card.found", "card.frozen", "card.unfrozen",
     "card.replaced", "card.extended", "card.cancelled", "package.purchased", "time.purchased",
     "pass.purchased", "gift.redeemed", "time.session_closed", "shift.opened", "shift.closed",
-    "member.registered",
+    "member.registered", "card.level_changed",
 })
 # What terminals publish and HQ subscribes to (request/response kinds answer on `<kind>/resp`).
 TERMINAL_TOPICS = ("events", "shadow", "status", "auth/req", "lookup/req", "pin/req",
@@ -88,7 +89,7 @@ def decode(payload: bytes, max_bytes: int = MAX_MESSAGE_BYTES, max_int: int | No
     if len(payload) > max_bytes:
         raise WireError("too_large", f"{len(payload)} > {max_bytes} bytes")
     try:
-        message = strict_json(payload.decode("utf-8"), max_int)
+        message = strict_json(payload, max_int)
     except RecursionError:
         raise WireError("malformed_json", "nested too deeply") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -114,6 +115,9 @@ class WireEvent:
     type: str
     at: datetime  # the terminal's clock
     payload: dict[str, Any] = field(default_factory=dict)
+    # The payload's ledger entries as parse_event_batch read them (once: HQ's hot path), with
+    # their times as sent; () for an event built to be sent.
+    parsed_entries: tuple[LedgerEntry, ...] = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "op_id": self.op_id, "type": self.type,
@@ -125,6 +129,9 @@ class EventBatch:
     terminal_id: str
     sent_at: datetime
     events: tuple[WireEvent, ...]
+    # The JSON text had no escape and only printable characters: none of its texts can hold a
+    # NUL or a lone surrogate (protocol.wire_bounds.refuse_unsafe_text).
+    plain_text: bool = False
 
 
 def build_event_batch(terminal_id: str, events: Sequence[WireEvent], sent_at: datetime) -> bytes:
@@ -151,8 +158,8 @@ def parse_event_batch(topic: str, payload: bytes) -> EventBatch:
     seqs = [event.seq for event in events]
     if seqs != sorted(set(seqs)):
         raise WireError("seq_order", "events must be in increasing seq order")
-    refuse_unsafe_text(terminal_id, message, payload)  # after the fields' own checks
-    return EventBatch(terminal_id, required_time(message, "sent_at"), events)
+    plain_text = refuse_unsafe_text(terminal_id, message, payload)  # after the fields' checks
+    return EventBatch(terminal_id, required_time(message, "sent_at"), events, plain_text)
 
 
 def _event(raw: Any) -> WireEvent:
@@ -167,24 +174,23 @@ def _event(raw: Any) -> WireEvent:
     payload = raw.get("payload")
     if not isinstance(payload, dict):
         raise WireError("invalid_field", "payload")
-    validate_event_payload(payload)
+    entries = validate_event_payload(payload)
     _require_entry_offsets(payload)
     _validate_member_fields(event_type, payload)
     return WireEvent(seq, required_text(raw, "op_id"), event_type, required_time(raw, "at"),
-                     payload)
+                     payload, entries)
 
 
-def validate_event_payload(payload: Mapping[str, Any]) -> None:
+def validate_event_payload(payload: Mapping[str, Any]) -> tuple[LedgerEntry, ...]:
     """Entries must be well-formed ledger entries (membership.events bounds their deltas);
-    money fields integers from 0 to MAX_FEN."""
-    entries = payload.get("entries", [])
-    if not isinstance(entries, list):
+    money fields integers from 0 to MAX_FEN. Returns the entries."""
+    raw_entries = payload.get("entries", [])
+    if not isinstance(raw_entries, list):
         raise WireError("invalid_field", "entries")
-    for raw in entries:
-        try:
-            entry_from_dict(raw)
-        except (KeyError, ValueError, TypeError) as error:
-            raise WireError("invalid_entry", str(error)[:120]) from None
+    try:
+        entries = tuple(entry_from_dict(raw) for raw in raw_entries)
+    except (KeyError, ValueError, TypeError) as error:
+        raise WireError("invalid_entry", str(error)[:120]) from None
     tenders = payload.get("tenders", [])
     if not isinstance(tenders, list):
         raise WireError("invalid_field", "tenders")
@@ -194,6 +200,7 @@ def validate_event_payload(payload: Mapping[str, Any]) -> None:
     for name in ("amount_due", "gross", "paid", "bonus", "amount", "change", "price"):
         if name in payload:
             check_fen(payload[name], name)
+    return entries
 
 
 def _require_entry_offsets(payload: Mapping[str, Any]) -> None:

@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
+import orjson
+
 from membership.money import MAX_FEN
 from membership.text import is_plain_id, unsafe_text_in
 
@@ -35,10 +37,35 @@ class WireError(ValueError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
 
 
-def strict_json(text: str, max_int: int | None = None) -> Any:
-    """json.loads, refusing NaN, Infinity, -Infinity, a float that overflows (1e999) and an
-    integer of more than MAX_INT_DIGITS digits (WireError `number_invalid`), and with
-    `max_int` an integer beyond ±max_int (`out_of_range`)."""
+# Every digit as a zero, so that one search finds a run of 15 digits (a regular expression
+# took 20 µs an event, the parse itself 5).
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 15
+
+
+def strict_json(data: bytes, max_int: int | None = None) -> Any:
+    """The JSON document in `data` (UTF-8), refusing NaN, Infinity, -Infinity, a float that
+    overflows (1e999) and an integer of more than MAX_INT_DIGITS digits (WireError
+    `number_invalid`), and with `max_int` an integer beyond ±max_int (`out_of_range`).
+    Raises UnicodeDecodeError or json.JSONDecodeError for what is not UTF-8 or not JSON.
+
+    The common message takes orjson's parser, about five times the standard library's pace
+    here: with no run of 15 digits in the text (in a string too), every integer is below
+    10**14 (within any `max_int` a caller uses and exact in orjson, which reads a larger one as
+    a float), and orjson itself refuses NaN, the infinities and an overflowing float. Whatever
+    orjson refuses, or a long run of digits, is read again the standard library's way below,
+    which names the precise reason (or accepts a lone surrogate orjson refuses and JSON
+    allows, for the storage checks to refuse)."""
+    if ((max_int is None or max_int >= MAX_SEQ)
+            and data.translate(_DIGITS_AS_ZEROS).find(_LONG_DIGIT_RUN) < 0):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return _strict_stdlib_json(data.decode("utf-8"), max_int)
+
+
+def _strict_stdlib_json(text: str, max_int: int | None) -> Any:
     parse_int = _bounded_int if max_int is None else _within(max_int)
     return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
                       parse_int=parse_int)
@@ -83,17 +110,19 @@ def check_fen(value: object, name: str) -> None:
         raise WireError("out_of_range", name)
 
 
-def refuse_unsafe_text(terminal_id: str, message: Mapping[str, Any], raw: bytes = b"") -> None:
+def refuse_unsafe_text(terminal_id: str, message: Mapping[str, Any], raw: bytes = b"") -> bool:
     """A terminal's id in its plain alphabet, and no control or format character in any text
     of its message (membership.text): ids, card numbers, coupon codes, notes, names. `raw`,
-    the message as received, lets the common case skip the walk over every string."""
+    the message as received, lets the common case skip the walk over every string; True when
+    it did (the text is plain: no escape, every character printable)."""
     if not is_plain_id(terminal_id):
         raise WireError("invalid_field", "terminal_id")
     if raw and _plainly_safe(raw):
-        return
+        return True
     unsafe = unsafe_text_in(dict(message))
     if unsafe is not None:
         raise WireError("invalid_field", f"unsafe text {ascii(unsafe)[:60]}")
+    return False
 
 
 def _plainly_safe(raw: bytes) -> bool:

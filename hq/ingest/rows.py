@@ -7,15 +7,14 @@ becomes a dead letter instead of an error in the middle of a transaction.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
+import orjson
+
 from hq.times import stored_time
-from membership.events import entry_from_dict
 from membership.ledger import Account, LedgerEntry
 from protocol.wire import MAX_ID_LENGTH, EventBatch, WireError, WireEvent
 
@@ -47,39 +46,46 @@ class PreparedBatch:
 
 def prepare_batch(batch: EventBatch) -> PreparedBatch:
     """Raises WireError for anything the database could not store as it is."""
-    events = tuple(_prepare_event(event) for event in batch.events)
+    events = tuple(_prepare_event(event, batch.plain_text) for event in batch.events)
     store_ids = (event.event.payload.get("store_id") for event in events)
     store_id = next((value for value in store_ids if _is_id(value)), "")
     return PreparedBatch(batch.terminal_id, _naive(batch.sent_at, "sent_at"), events, store_id)
 
 
-def _prepare_event(event: WireEvent) -> PreparedEvent:
+def _prepare_event(event: WireEvent, plain_text: bool) -> PreparedEvent:
+    """`plain_text`: the batch's JSON text had no escape and only printable characters, so no
+    text in it can hold a NUL or a lone surrogate (each needs an escape): no text is checked."""
     if event.seq > INT64_MAX:
         raise WireError("invalid_field", "seq")
-    _check_text(event.op_id, "op_id")
-    payload_json = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
-    _check_text(payload_json, "payload")
-    entries = tuple(_prepare_entry(raw) for raw in event.payload.get("entries", []))
+    if not plain_text:
+        _check_text(event.op_id, "op_id")
+    try:  # orjson refuses a lone surrogate, which a database cannot store either
+        payload_json = orjson.dumps(event.payload).decode()
+    except orjson.JSONEncodeError:
+        raise WireError("invalid_field", "payload") from None
+    if not plain_text:
+        _check_text(payload_json, "payload")
+    entries = tuple(_prepare_entry(entry, plain_text) for entry in event.parsed_entries)
     if event.at.tzinfo is not None:
-        event = dataclasses.replace(event, at=_naive(event.at, "at"))
+        event = WireEvent(event.seq, event.op_id, event.type, _naive(event.at, "at"),
+                          event.payload, event.parsed_entries)
     return PreparedEvent(event, payload_json, entries)
 
 
-def _prepare_entry(raw: dict[str, Any]) -> LedgerEntry:
-    entry = entry_from_dict(raw)  # protocol.wire has checked that this succeeds
+def _prepare_entry(entry: LedgerEntry, plain_text: bool) -> LedgerEntry:
+    """The entry (protocol.wire has parsed and bounded it) with its time as HQ stores it."""
     if not _is_id(entry.card_no):
         raise WireError("invalid_entry", "card_no")
-    if abs(entry.delta) > INT64_MAX:
-        raise WireError("invalid_entry", "delta out of range")
-    line_no: Any = entry.line_no
-    if line_no is not None and (not isinstance(line_no, int) or isinstance(line_no, bool)
-                                or abs(line_no) > INT32_MAX):
-        raise WireError("invalid_entry", "line_no")
-    for name in ("op_id", "lot", "service", "actor_card_no", "reverses_op", "note"):
-        _check_text(getattr(entry, name), name)
+    if not plain_text:
+        for name in ("op_id", "lot", "service", "actor_card_no", "reverses_op", "note"):
+            _check_text(getattr(entry, name), name)
     if entry.at.tzinfo is None:
         return entry
-    return dataclasses.replace(entry, at=_naive(entry.at, "entry at"))
+    # Positionally, not dataclasses.replace: 25,000 entries a second pass here.
+    return LedgerEntry(entry.op_id, entry.card_no, entry.account, entry.delta, entry.kind,
+                       _naive(entry.at, "entry at"), entry.lot, entry.service,
+                       entry.valid_from, entry.valid_until, entry.actor_card_no,
+                       entry.reverses_op, entry.line_no, entry.note)
 
 
 def _is_id(value: object) -> TypeGuard[str]:
