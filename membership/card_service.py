@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from membership import commission, lifecycle
+from membership import commission, lifecycle, subsidiary
 from membership.cards import Card, CardType
 from membership.counter_operations import (
     CounterDecision,
@@ -20,9 +20,10 @@ from membership.counter_operations import (
     pay_in,
     tender_rows,
 )
-from membership.errors import InvalidInput
+from membership.errors import CardStateError, InvalidInput
 from membership.events import DomainEvent
 from membership.ledger import CardBalances, LedgerEntry
+from membership.money import Fen
 from membership.profiles import ProfileDetails, normalise_uid, registration_payload
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow, mask_card_no
 from membership.sale import MemberContext
@@ -68,6 +69,33 @@ def enrol(
     # After card.issued: the terminal's store files the operation under its first event.
     registered = DomainEvent("member.registered", op.op_id, op.at, registration)
     return dataclasses.replace(decision, events=(*decision.events, registered))
+
+
+def issue_subsidiary(
+    op: Operation, parent: MemberContext, child_card_no: str, existing_children: Sequence[Card],
+    quota: Fen | None = None, uid: str = "",
+) -> CounterDecision:
+    """附属卡: a card that spends `parent`'s stored value within `quota` per period of the
+    card type (None: the type's default quota), for the parent's member. No fee; nothing moves.
+    `existing_children` are the parent's subsidiary cards (membership.subsidiary.add_subsidiary
+    refuses one too many)."""
+    if parent.parent is not None:
+        raise CardStateError("subsidiary.nested", parent_card_no=parent.card.card_no)
+    child = subsidiary.add_subsidiary(parent.card, parent.card_type, existing_children,
+                                      child_card_no, op.at.date(), quota)
+    member = MemberContext(child, parent.card_type, parent.balances,
+                           member_name=parent.member_name, parent=parent.card)
+    payload: dict[str, Any] = {
+        "member_id": child.member_id, "type_code": child.type_code, "level": child.level,
+        "expires_on": None, "join_fee": 0, "parent_card_no": parent.card.card_no,
+        "quota": child.quota}
+    return _card_decision(
+        op, member, "card.issued", [], None, (child,),
+        totals=(ReceiptRow("receipt.parent_card", value=mask_card_no(parent.card.card_no)),
+                ReceiptRow("receipt.subsidiary_quota", child.quota),
+                ReceiptRow(f"receipt.quota_period.{parent.card_type.subsidiary.period.value}")),
+        payload=payload | _uid_field(uid),
+    )
 
 
 def _uid_field(uid: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 HOME = {
     "home.member.plans": ("购买套餐", "Buy plans"),
     "home.member.history": ("消费记录", "History"),
+    "home.member.subsidiary": ("附属卡", "Sub-cards"),
 }
 
 PLANS = {
@@ -52,4 +53,30 @@ HISTORY = {
     "history.kind.other": ("其他", "Other"),
 }
 
-MESSAGES = {**HOME, **PLANS, **HISTORY}
+SUBSIDIARY = {
+    "subsidiary.shared": ("主卡余额（附属卡共用）：本金 {principal:fen}　赠送 {bonus:fen}",
+                          "Shared with sub-cards: principal {principal:fen}  bonus {bonus:fen}"),
+    "subsidiary.policy": ("最多 {max_children} 张，默认额度 {quota:fen}/"
+                          "{period:~subsidiary.period}",
+                          "Up to {max_children}, default quota {quota:fen} "
+                          "{period:~subsidiary.period}"),
+    "subsidiary.period.day": ("日", "a day"),
+    "subsidiary.period.week": ("周", "a week"),
+    "subsidiary.period.month": ("月", "a month"),
+    "subsidiary.none": ("此卡还没有附属卡", "No sub-cards yet"),
+    "subsidiary.card": ("{card}　额度 {quota:fen}　本期已用 {used:fen}　{status:~card.status}",
+                        "{card}  quota {quota:fen}  used {used:fen}  {status:~card.status}"),
+    "subsidiary.new_title": ("办理新附属卡", "New sub-card"),
+    "subsidiary.card_hint": ("卡号（或刷新卡）", "Card number (or tap the card)"),
+    "subsidiary.quota_hint": ("额度（元），不填为默认", "Quota (yuan), empty: default"),
+    "subsidiary.card_needed": ("请输入或刷新附属卡的卡号", "Type or tap the new card's number"),
+    "subsidiary.confirm": ("办理附属卡", "Issue sub-card"),
+    "subsidiary.done": ("附属卡 {card} 已办理", "Sub-card {card} issued"),
+    "receipt.parent_card": ("主卡", "Main card"),
+    "receipt.subsidiary_quota": ("附属卡额度", "Sub-card quota"),
+    "receipt.quota_period.day": ("额度按日计", "Quota per day"),
+    "receipt.quota_period.week": ("额度按周计", "Quota per week"),
+    "receipt.quota_period.month": ("额度按月计", "Quota per month"),
+}
+
+MESSAGES = {**HOME, **PLANS, **HISTORY, **SUBSIDIARY}
