@@ -91,7 +91,7 @@ def check_printer(config: Mapping[str, Any], say: Callable[[str], None]) -> str:
     try:
         document = test_document()
         printer.print_document(PrintDocument(document.blocks, columns=printer.columns,
-                                             title=document.title))
+                                             encoding=printer.encoding, title=document.title))
         status = printer.status()
         say(f"printer: test receipt printed ({printer.columns} columns); online={status.online}"
             f" paper={status.paper.value} cover_open={status.cover_open}")

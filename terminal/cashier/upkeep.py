@@ -89,7 +89,7 @@ class UpkeepDesk:
         # The printer's own lock keeps the page whole between two receipts.
         document = test_document()
         printer.print_document(PrintDocument(document.blocks, columns=printer.columns,
-                                             title=document.title))
+                                             encoding=printer.encoding, title=document.title))
 
     # --- the language -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from huiyuan_devices.printer.document import (
     COLUMNS_58MM,
+    DEFAULT_ENCODING,
     Align,
     Barcode,
     Block,
@@ -41,14 +42,16 @@ def layout_receipt(
     *,
     barcode: bool = False,
     reprint: bool = False,
+    encoding: str = DEFAULT_ENCODING,
 ) -> PrintDocument:
-    """The document to print. `barcode` adds the op_id as CODE128 (for scanning a receipt back
+    """The document to print on a printer taking text in `encoding` (its widths are counted as
+    that printer counts them). `barcode` adds the op_id as CODE128 (for scanning a receipt back
     at a refund); `reprint` marks a copy of a receipt the customer already had (重打小票)."""
-    lines = receipt_lines(receipt, columns, lang)
+    lines = receipt_lines(receipt, columns, lang, encoding)
     titles = [line for line in lines if line.style is LineStyle.TITLE]
-    blocks: list[Block] = [*_title_blocks(titles, columns)]
+    blocks: list[Block] = [*_title_blocks(titles, columns, encoding)]
     if reprint:
-        blocks += _centred(translate("receipt.reprint", lang), columns, bold=True)
+        blocks += _centred(translate("receipt.reprint", lang), columns, encoding, bold=True)
     blocks += [_block(line) for line in lines if line.style is not LineStyle.TITLE]
     if receipt.qr_payload:
         blocks.append(QrCode(receipt.qr_payload))
@@ -58,6 +61,7 @@ def layout_receipt(
     return PrintDocument(
         blocks=tuple(blocks),
         columns=columns,
+        encoding=encoding,
         cut=True,
         open_drawer=takes_cash(receipt),
         title=f"{title} {receipt.op_id}",
@@ -74,15 +78,16 @@ def takes_cash(receipt: Receipt) -> bool:
             or any(row.label_key in CASH_OUT_ROWS and row.amount for row in receipt.totals))
 
 
-def _title_blocks(titles: list[LaidLine], columns: int) -> Iterable[TextLine]:
+def _title_blocks(titles: list[LaidLine], columns: int, encoding: str) -> Iterable[TextLine]:
     # The builder wrapped the title to the full width; one part that fits half of it is doubled.
-    if len(titles) == 1 and display_width(titles[0].text) <= columns // 2:
+    if len(titles) == 1 and display_width(titles[0].text, encoding) <= columns // 2:
         return [TextLine(titles[0].text, bold=True, double=True, align=Align.CENTER)]
     return [TextLine(line.text, bold=True, align=Align.CENTER) for line in titles]
 
 
-def _centred(text: str, columns: int, bold: bool = False) -> list[TextLine]:
-    return [TextLine(part, bold=bold, align=Align.CENTER) for part in wrap(text, columns)]
+def _centred(text: str, columns: int, encoding: str, bold: bool = False) -> list[TextLine]:
+    return [TextLine(part, bold=bold, align=Align.CENTER)
+            for part in wrap(text, columns, encoding)]
 
 
 def _block(line: LaidLine) -> Block:

@@ -16,6 +16,7 @@ from typing import assert_never
 import qrcode
 from barcode import Code128
 from huiyuan_devices.printer.document import (
+    DEFAULT_ENCODING,
     Align,
     Barcode,
     Block,
@@ -41,7 +42,7 @@ BARCODE_MODULE_DOTS = 2
 BARCODE_HEIGHT_DOTS = 64
 CUT_DASH_DOTS = (8, 6)  # dash and gap of the line that shows where the paper is cut
 WHITE, BLACK, GREY = 255, 0, 128
-ELLIPSIS = "…"  # one column: East Asian ambiguous width counts as narrow here
+ELLIPSIS = "…"
 
 
 def paper_dots(columns: int) -> int:
@@ -56,25 +57,26 @@ def document_text(document: PrintDocument, lang: str = DEFAULT_LANGUAGE) -> str:
     A double-size line starts where the printer starts it (its characters take twice the room)."""
     lines: list[str] = []
     for block in document.blocks:
-        lines += block_text(block, document.columns, lang)
+        lines += block_text(block, document.columns, lang, document.encoding)
     return "".join(line + "\n" for line in lines)
 
 
-def block_text(block: Block, columns: int, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+def block_text(block: Block, columns: int, lang: str = DEFAULT_LANGUAGE,
+               encoding: str = DEFAULT_ENCODING) -> list[str]:
     if isinstance(block, TextLine):
-        return [text_line(block, columns)]
+        return [text_line(block, columns, encoding)]
     if isinstance(block, Rule):
-        return [fit(block.char * columns, columns)]
+        return [fit(block.char * columns, columns, encoding)]
     if isinstance(block, Feed):
         return [""] * block.lines
-    return [text_line(TextLine(_one_line(_placeholder(block, lang), columns),
-                               align=Align.CENTER), columns)]
+    return [text_line(TextLine(_one_line(_placeholder(block, lang), columns, encoding),
+                               align=Align.CENTER), columns, encoding)]
 
 
-def text_line(line: TextLine, columns: int) -> str:
+def text_line(line: TextLine, columns: int, encoding: str = DEFAULT_ENCODING) -> str:
     scale = 2 if line.double else 1
-    text = fit(line.text, columns // scale)
-    return " " * _lead(display_width(text), scale, columns, line.align) + text
+    text = fit(line.text, columns // scale, encoding)
+    return " " * _lead(display_width(text, encoding), scale, columns, line.align) + text
 
 
 def _placeholder(block: Block, lang: str) -> str:
@@ -88,11 +90,12 @@ def _placeholder(block: Block, lang: str) -> str:
     raise TypeError(f"not a print block: {block!r}")
 
 
-def _one_line(placeholder: str, columns: int) -> str:
+def _one_line(placeholder: str, columns: int, encoding: str) -> str:
     """A placeholder cut to the paper width, its closing bracket kept (a QR payload is long)."""
-    if display_width(placeholder) <= columns:
+    if display_width(placeholder, encoding) <= columns:
         return placeholder
-    return fit(placeholder, columns - 2) + ELLIPSIS + placeholder[-1]
+    tail = ELLIPSIS + placeholder[-1]
+    return fit(placeholder, columns - display_width(tail, encoding), encoding) + tail
 
 
 def _lead(width: int, scale: int, columns: int, align: Align) -> int:
@@ -117,7 +120,7 @@ def render_png(
 
 def render_image(document: PrintDocument, font: FontFile | None = None) -> Image.Image:
     """The receipt as a greyscale image: white paper, black print, a dashed line at the cut."""
-    painter = _Painter(document.columns, font or find_cjk_font())
+    painter = _Painter(document.columns, font or find_cjk_font(), document.encoding)
     strips = [Image.new("L", (painter.width, MARGIN_DOTS), WHITE)]
     strips += [painter.block(block) for block in document.blocks]
     if document.cut:
@@ -129,10 +132,14 @@ def render_image(document: PrintDocument, font: FontFile | None = None) -> Image
 class _Painter:
     """Draws one block at a time as a strip of paper `columns` cells wide."""
 
-    def __init__(self, columns: int, font: FontFile) -> None:
+    def __init__(self, columns: int, font: FontFile, encoding: str) -> None:
         self.columns = columns
         self.width = paper_dots(columns)
         self.font = font
+        self.encoding = encoding
+
+    def _fit(self, text: str, columns: int | None = None) -> str:
+        return fit(text, self.columns if columns is None else columns, self.encoding)
 
     def block(self, block: Block) -> Image.Image:
         match block:
@@ -158,11 +165,11 @@ class _Painter:
         wide, narrow = self._fonts(scale)
         ascent, descent = wide.getmetrics()
         baseline = (LINE_DOTS * scale - ascent - descent) // 2 + ascent
-        text = fit(line.text, self.columns // scale)
-        cell = _lead(display_width(text), scale, self.columns, line.align)
+        text = self._fit(line.text, self.columns // scale)
+        cell = _lead(display_width(text, self.encoding), scale, self.columns, line.align)
         for char in text:
-            cells = char_width(char) * scale
-            if cells:  # a combining mark has no cell of its own; it is left out of the preview
+            cells = char_width(char, self.encoding) * scale
+            if cells:
                 centre = (cell + cells / 2) * CELL_DOTS
                 drawing.text((centre, baseline), char, font=wide if cells > scale else narrow,
                              fill=BLACK, anchor="ms", stroke_width=1 if line.bold else 0,
@@ -180,7 +187,7 @@ class _Painter:
         return wide, self.font.load(size)
 
     def rule(self, rule: Rule) -> Image.Image:
-        return self.text(TextLine(fit(rule.char * self.columns, self.columns)))
+        return self.text(TextLine(self._fit(rule.char * self.columns)))
 
     def feed(self, feed: Feed) -> Image.Image:
         return Image.new("L", (self.width, LINE_DOTS * feed.lines), WHITE)
@@ -199,14 +206,14 @@ class _Painter:
         modules = Code128(code.data).build()[0]
         module_dots = BARCODE_MODULE_DOTS if len(modules) * 2 <= self.width else 1
         if len(modules) * module_dots > self.width:
-            return self.text(TextLine(fit(code.data, self.columns), align=Align.CENTER))
+            return self.text(TextLine(self._fit(code.data), align=Align.CENTER))
         bars = Image.new("L", (len(modules) * module_dots, BARCODE_HEIGHT_DOTS), WHITE)
         drawing = ImageDraw.Draw(bars)
         for index, module in enumerate(modules):
             if module == "1":
                 left = index * module_dots
                 drawing.rectangle((left, 0, left + module_dots - 1, BARCODE_HEIGHT_DOTS), BLACK)
-        caption = self.text(TextLine(fit(code.data, self.columns), align=Align.CENTER))
+        caption = self.text(TextLine(self._fit(code.data), align=Align.CENTER))
         return _stacked([self._centred(bars), caption], self.width)
 
     def logo(self, logo: Logo) -> Image.Image:
@@ -216,7 +223,7 @@ class _Painter:
         except OSError:
             # A missing logo must not stop the preview: show where it would be.
             name = Path(logo.path).name
-            return self.text(TextLine(fit(f"[{name}]", self.columns), align=Align.CENTER))
+            return self.text(TextLine(self._fit(f"[{name}]"), align=Align.CENTER))
         image.thumbnail((self.width, self.width))
         return self._centred(image)
 

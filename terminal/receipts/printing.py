@@ -178,7 +178,7 @@ class ReceiptPrintService:
             # A receipt of no operation (a shift report) must be stored before it can be lost.
             self._store_safely(self.receipts.keep_receipt, receipt)
         document = layout_receipt(receipt, self.columns, self.lang, barcode=self.barcode,
-                                  reprint=job.copy)
+                                  reprint=job.copy, encoding=self.printer.encoding)
         if job.reprint:
             document = replace(document, open_drawer=False)
         try:

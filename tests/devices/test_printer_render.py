@@ -181,7 +181,8 @@ def test_a_document_for_wider_paper_is_clipped_to_the_printer(
 def test_clip_counts_chinese_as_two_columns() -> None:
     assert clip_to_width("ab会员", 3) == "ab"
     assert clip_to_width("ab会员", 4) == "ab会"
-    assert display_width("¥12.30 合计") == 11
+    assert display_width("¥12.30 合计") == 12  # GB18030 sends ¥ as four bytes: two columns
+    assert clip_to_width("¥12.30", 6, "cp437") == "¥12.30"
 
 
 def test_title_alignment_is_restored_for_the_next_line() -> None:

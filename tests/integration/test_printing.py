@@ -31,6 +31,7 @@ class GatedPrinter:
         self.inner = inner
         self.name = inner.name
         self.columns = inner.columns
+        self.encoding = inner.encoding
         self.running = threading.Event()
         self.running.set()
         self.started = threading.Event()

@@ -99,7 +99,7 @@ def test_a_title_wider_than_half_the_paper_is_single_size_bold(columns):
 def test_the_amount_due_is_bold_and_nothing_else_in_the_totals():
     lines = text_lines(layout_receipt(world.cash_sale(), 32, "zh_CN"))
     bold = [line.text for line in lines if line.bold and not line.double]
-    assert bold == ["应付                     ¥320.20"]
+    assert bold == ["应付                    ¥320.20"]  # ¥ is two columns on paper
 
 
 @pytest.mark.parametrize("kind", [ReceiptKind.TOPUP, ReceiptKind.WITHDRAW, ReceiptKind.REFUND,

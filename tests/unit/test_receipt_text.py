@@ -68,11 +68,24 @@ LAYOUTS = [(32, "zh_CN"), (32, "en"), (48, "zh_CN"), (48, "en")]
 
 @pytest.mark.parametrize(
     ("text", "width"),
-    [("", 0), ("abc", 3), ("可口可乐", 8), ("Coca-Cola 可乐", 14), ("ＡＢ", 4), ("¥12.30", 6),
-     ("小计：", 6), ("e\u0301", 1)],  # fullwidth Latin, yuan sign, fullwidth colon, combining mark
+    [("", 0), ("abc", 3), ("可口可乐", 8), ("Coca-Cola 可乐", 14), ("ＡＢ", 4), ("¥12.30", 7),
+     ("小计：", 6), ("退款·储值卡", 12), ("2×3", 4), ("e\u0301", 3), ("a\tb", 3)],
+    # fullwidth Latin, the yuan sign, a fullwidth colon, the middle dot, the multiplication sign
+    # and a combining mark are each sent to a GB18030 printer as several bytes: two columns
 )
-def test_display_width(text, width):
+def test_display_width_is_the_gb18030_printers_columns(text, width):
     assert display_width(text) == width
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "width"),
+    [("¥12.30", "gbk", 6), ("退款·储值卡", "gbk", 12), ("¥12.30", "cp437", 6),
+     ("可口", "cp437", 2), ("Café", "cp858", 4), ("Café", "gb18030", 5)],
+    # GBK has no ¥ (sent as "?"); a single-byte code page prints every character, or its "?",
+    # in one column
+)
+def test_display_width_follows_the_printers_encoding(text, encoding, width):
+    assert display_width(text, encoding) == width
 
 
 def test_fit_never_splits_a_wide_character():
@@ -83,7 +96,7 @@ def test_fit_never_splits_a_wide_character():
 
 
 def test_pads_reach_the_exact_width_even_when_a_wide_character_is_dropped():
-    assert pad_left("¥7.00", 8) == "   ¥7.00"
+    assert pad_left("¥7.00", 8) == "  ¥7.00"
     assert pad_right("可口", 6) == "可口  "
     assert pad_right("可口可乐", 5) == "可口 "  # 可口 is 4 columns, 可 would need 6
     assert pad_left("可口可乐", 7) == " 可口可"
@@ -91,8 +104,9 @@ def test_pads_reach_the_exact_width_even_when_a_wide_character_is_dropped():
 
 
 def test_row_puts_the_amount_in_the_last_column():
-    assert row("小计", "¥1.00", 12) == ["小计   ¥1.00"]
-    assert row("会员折扣优惠金额", "¥1.00", 12) == ["会员折扣优惠", "金额", "       ¥1.00"]
+    assert row("小计", "¥1.00", 12) == ["小计  ¥1.00"]
+    assert row("会员折扣优惠金额", "¥1.00", 12) == ["会员折扣优惠", "金额", "      ¥1.00"]
+    assert row("Total", "¥1.00", 12, "cp437") == ["Total  ¥1.00"]
 
 
 # --- wrapping -----------------------------------------------------------------------------------
@@ -172,27 +186,27 @@ def test_the_chinese_58mm_receipt():
 卡号：8800********1234
 会员：李四 Li Si
 --------------------------------
-洗剪吹     1 x ¥38.00     ¥34.20
+洗剪吹   1 x ¥38.00     ¥34.20
   会员折扣
 Coca-Cola 可口可乐 330ml
-  2 x ¥3.50                ¥7.00
+  2 x ¥3.50              ¥7.00
 法国进口天然矿泉水巴黎水原味气泡
 水三百三十毫升装
-  12 x ¥12.50            ¥150.00
+  12 x ¥12.50          ¥150.00
   促销
 --------------------------------
-小计                     ¥195.00
-优惠                      -¥3.80
+小计                    ¥195.00
+优惠                     -¥3.80
 使用积分                     200
-应付                     ¥191.20
+应付                    ¥191.20
 --------------------------------
-储值卡                   ¥100.00
-现金                      ¥91.20
-实收现金                 ¥100.00
-找零                       ¥8.80
+储值卡                  ¥100.00
+现金                     ¥91.20
+实收现金                ¥100.00
+找零                      ¥8.80
 --------------------------------
-本金余额                 ¥500.00
-赠送余额                  ¥20.00
+本金余额                ¥500.00
+赠送余额                 ¥20.00
 积分                        1234
 --------------------------------
      谢谢惠顾，欢迎再次光临
@@ -202,9 +216,9 @@ Coca-Cola 可口可乐 330ml
 
 def test_the_english_80mm_receipt_keeps_short_names_on_the_item_line():
     text = render_text(sale_receipt(), 48, "en")
-    assert "Coca-Cola 可口可乐 330ml    2 x ¥3.50      ¥7.00\n" in text
+    assert "Coca-Cola 可口可乐 330ml  2 x ¥3.50      ¥7.00\n" in text
     assert "         Sales receipt\n" in text
-    assert "\nPaid-in balance                          ¥500.00\n" in text
+    assert "\nPaid-in balance                         ¥500.00\n" in text
     assert text.endswith("          Thank you, please come again\n")
 
 
@@ -214,7 +228,7 @@ def test_lines_without_a_unit_price_show_the_quantity_only():
                       lines=(ReceiptLine("洗剪吹", 1, 0, -3420),),
                       totals=(ReceiptRow("receipt.original_sale", value="T01-000123"),))
     lines = render_text(receipt).splitlines()
-    assert "洗剪吹            x 1    -¥34.20" in lines
+    assert "洗剪吹           x 1    -¥34.20" in lines
     assert "原单号                T01-000123" in lines
 
 

@@ -26,6 +26,7 @@ class PrinterStatus:
 class ReceiptPrinter(Protocol):
     name: str
     columns: int
+    encoding: str  # how text is sent: the layout measures widths by it (document.char_width)
 
     def print_document(self, document: PrintDocument) -> None:
         """Print it whole or raise a DeviceError (the caller keeps the receipt for reprint)."""

@@ -2,12 +2,15 @@
 
 The terminal's receipt layout turns a core receipt model into a `PrintDocument`; every printer
 (real or simulated) and the preview renderer (PNG, plain text) take the same document, so what a
-person previews is what the paper shows. Text is already fitted to `columns` display columns (a
-Chinese character takes two; double-size text takes twice its width).
+person previews is what the paper shows. Text is already fitted to `columns` columns as the
+printer counts them (`char_width`: a character sent as several bytes takes two; double-size
+text takes twice its width).
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,6 +18,8 @@ from enum import StrEnum
 COLUMNS_58MM = 32
 COLUMNS_80MM = 48
 COLUMNS_BY_PAPER_MM = {58: COLUMNS_58MM, 80: COLUMNS_80MM}
+# What Chinese receipt printers take in Chinese mode (`FS &`), and the printers' default.
+DEFAULT_ENCODING = "gb18030"
 
 
 class Align(StrEnum):
@@ -74,35 +79,57 @@ Block = TextLine | Rule | QrCode | Barcode | Logo | Feed
 
 @dataclass(frozen=True)
 class PrintDocument:
-    """A laid-out receipt: blocks in order, for paper of `columns` columns. `cut` ends it with a
-    paper cut; `open_drawer` kicks the cash drawer after printing (cash tenders)."""
+    """A laid-out receipt: blocks in order, for paper of `columns` columns, its widths measured
+    for a printer taking text in `encoding` (char_width). `cut` ends it with a paper cut;
+    `open_drawer` kicks the cash drawer after printing (cash tenders)."""
 
     blocks: tuple[Block, ...]
     columns: int = COLUMNS_58MM
+    encoding: str = DEFAULT_ENCODING
     cut: bool = True
     open_drawer: bool = False
     title: str = ""  # for logs and the reprint list, never printed
     meta: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-def char_width(char: str) -> int:
-    """Display columns of one character on the paper: wide and fullwidth (Chinese) take two,
-    combining marks none. The receipt layout and the printer use this one rule."""
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+def char_width(char: str, encoding: str = DEFAULT_ENCODING) -> int:
+    """Columns one character takes on the paper, by the printer's own rule: the bytes it is sent
+    as in the printer's `encoding`. In Chinese mode a printer draws every multibyte character
+    (GB18030's two- and four-byte ones alike) as one glyph two columns wide — `¥` and `·` too,
+    which Unicode calls narrow or ambiguous — and a single byte one column. A character the
+    encoding cannot hold, or a control character, is sent as "?": one column. The receipt
+    layout, the preview and the printer use this one rule."""
+    return _char_width(char, _codec_name(encoding))
 
 
-def display_width(text: str) -> int:
-    return sum(char_width(char) for char in text)
+@functools.lru_cache(maxsize=8192)
+def _char_width(char: str, codec: str) -> int:
+    if unicodedata.category(char) == "Cc":
+        return 1
+    try:
+        sent = char.encode(codec)
+    except UnicodeEncodeError:
+        return 1
+    return 1 if len(sent) == 1 else 2
 
 
-def fit(text: str, columns: int) -> str:
+@functools.lru_cache(maxsize=32)
+def _codec_name(encoding: str) -> str:
+    return codecs.lookup(encoding).name
+
+
+def display_width(text: str, encoding: str = DEFAULT_ENCODING) -> int:
+    codec = _codec_name(encoding)
+    return sum(_char_width(char, codec) for char in text)
+
+
+def fit(text: str, columns: int, encoding: str = DEFAULT_ENCODING) -> str:
     """The longest beginning of `text` within `columns` (a wide character that would straddle
     the edge is left out whole)."""
+    codec = _codec_name(encoding)
     used = 0
     for index, char in enumerate(text):
-        used += char_width(char)
+        used += _char_width(char, codec)
         if used > columns:
             return text[:index]
     return text

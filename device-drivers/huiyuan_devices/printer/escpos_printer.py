@@ -106,6 +106,7 @@ class EscposReceiptPrinter:
         self.transport = transport
         self.render_options = render_options or RenderOptions()
         self.columns = self.render_options.columns
+        self.encoding = self.render_options.encoding
         self.profile = profile or printer_profile(58)
         self.status_check = (
             transport.checks_status_by_default if status_check is None else status_check

@@ -8,8 +8,9 @@ fixed code page (`ESC t n`, the number from the escpos profile) and gets "?" for
 page cannot hold. Styles, QR codes, barcodes, images, cut and drawer kick go through escpos.
 
 The document is already laid out: nothing is re-wrapped. A line wider than the paper is a
-layout bug; it is clipped (a Chinese character counts two columns, double-size text twice its
-width) and logged, so the paper never shows a line broken in the middle of an amount.
+layout bug; it is clipped (a character sent as several bytes counts two columns, double-size
+text twice its width: document.char_width) and logged, so the paper never shows a line broken
+in the middle of an amount.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from huiyuan_devices.printer.document import (
     COLUMNS_58MM,
+    DEFAULT_ENCODING,
     Align,
     Barcode,
     Block,
@@ -68,7 +70,7 @@ class RenderOptions:
     Chinese mode, any other a single-byte code page), `drawer_pin` (2 or 5) for ESC p."""
 
     columns: int = COLUMNS_58MM
-    encoding: str = "gb18030"
+    encoding: str = DEFAULT_ENCODING
     drawer_pin: int = 2
 
     @property
@@ -124,9 +126,9 @@ def _media_pixels(profile_data: dict[str, Any]) -> int | None:
         return None
 
 
-def clip_to_width(text: str, columns: int) -> str:
+def clip_to_width(text: str, columns: int, encoding: str = DEFAULT_ENCODING) -> str:
     """The longest beginning of `text` within `columns` (huiyuan_devices.printer.document.fit)."""
-    return fit(text, columns)
+    return fit(text, columns, encoding)
 
 
 def without_control_characters(text: str) -> str:
@@ -207,13 +209,13 @@ class _DocumentRenderer:
         self._style(bold=line.bold, double=line.double, align=line.align)
         limit = self.columns // 2 if line.double else self.columns
         text = without_control_characters(line.text)
-        clipped = clip_to_width(text, limit)
+        clipped = clip_to_width(text, limit, self.options.encoding)
         if clipped != text:
             log.warning("line wider than %d columns clipped: %r", self.columns, line.text)
         self._write_line(clipped)
 
     def _rule(self, rule: Rule) -> None:
-        char_columns = display_width(rule.char)
+        char_columns = display_width(rule.char, self.options.encoding)
         if len(rule.char) != 1 or char_columns == 0:
             raise ValueError(f"a Rule needs one visible character, not {rule.char!r}")
         self._style(bold=False, double=False, align=Align.LEFT)

@@ -33,6 +33,7 @@ class SimulatedPrinter:
         self.name = name
         self.render_options = render_options or RenderOptions()
         self.columns = self.render_options.columns
+        self.encoding = self.render_options.encoding
         self.profile = profile or printer_profile(58)
         self.printed: list[bytes] = []  # what reached the paper, job by job (a cut-short job too)
         self.documents: list[PrintDocument] = []  # the documents printed whole
