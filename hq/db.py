@@ -332,6 +332,15 @@ def _add_job_runs(hq: HqDatabase) -> None:
     hq.job_runs.create_table(safe=True)
 
 
+def _add_last_visits(hq: HqDatabase) -> None:
+    """Each card's last visit (hq.visits); add_column indexes it, as its field asks. A database
+    created at version 1 by a newer HQ has it already."""
+    if "last_visit_at" in {column.name for column in hq.database.get_columns("cards")}:
+        return
+    migrate(SchemaMigrator.from_database(hq.database).add_column(
+        "cards", "last_visit_at", hq.cards.last_visit_at))
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -348,6 +357,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "stores: name, region and time zone", _add_stores),
     Migration(12, "card issuers, member registrars, overdraft reasons", add_store_ownership),
     Migration(13, "scheduled job runs: one row per (job, day)", _add_job_runs),
+    Migration(14, "each card's last visit", _add_last_visits),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

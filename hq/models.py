@@ -118,6 +118,9 @@ class CardRow(HqModel):
     # The store of the terminal whose card.issued HQ applied first (membership.store_rules);
     # "" = unknown. Since version 12; a default in the database too, for rows written by SQL.
     issued_store_id = TextField(default="", constraints=[SQL("DEFAULT ''")])
+    # The latest visit (membership.visits) on the terminal's clock, no later than HQ received
+    # it; since version 14, indexed to find inactive members. None: never seen at a counter.
+    last_visit_at = DateTimeField(null=True, index=True)
 
     class Meta:
         table_name = "cards"

@@ -66,6 +66,7 @@ from hq.ownership import with_first_issuers
 from hq.stores import StoreZones
 from hq.subsidiaries import follow_parents
 from hq.times import UTC, stored_time
+from hq.visits import record_visits
 from protocol.wire import WireError, WireEvent, parse_event_batch, parse_shadow, parse_status
 
 log = logging.getLogger("hq.ingest")
@@ -239,6 +240,7 @@ class Ingestor:
             with_first_issuers(locked.cards, events, store_id), events, terminal_id)
         follow_parents(self._db, events)
         store_members(self._db, member_rows(events, store_id))
+        record_visits(self._db, events)
         if locked.held:
             consume_holds(self._db, terminal_id, op_ids, locked.held, received_at)
         return blacklist_changed
