@@ -22,12 +22,21 @@ class Product:
     is_service: bool = False  # 服务项目 (may be settled by a count package)
     member_discount: bool = True  # False: 特价商品, no member discount (会员折扣)
     earns_points: bool = True
+    # 特价不参与其他优惠: a 特价 item takes no promotion or coupon and does not count toward a
+    # coupon's minimum spend, unless this is set (the rare store that lets it combine).
+    special_price_combines: bool = False
 
     def __post_init__(self) -> None:
         if not self.code:
             raise InvalidInput("catalogue.code_missing", name=self.name)
         if self.unit_price < 0:
             raise InvalidInput("catalogue.price_negative", code=self.code, price=self.unit_price)
+
+    @property
+    def takes_offers(self) -> bool:
+        """May a promotion (限时折扣, 买X送Y, 满减) or a coupon reduce it? Not a 特价 item, by
+        default (特价不参与其他优惠)."""
+        return self.member_discount or self.special_price_combines
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ def _product(fields: Fields) -> Product:
         is_service=fields.boolean("is_service"),
         member_discount=fields.boolean("member_discount"),
         earns_points=fields.boolean("earns_points"),
+        special_price_combines=fields.boolean("special_price_combines"),
     )
 
 

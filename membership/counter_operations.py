@@ -208,6 +208,42 @@ def close_session(
                               "prepaid_minutes": charge.prepaid_minutes})
 
 
+def close_session_in_money(
+    op: Operation, member: MemberContext, rate: TimeRate, started_at: datetime,
+    tenders: Sequence[Tender], approved_by: str,
+) -> CounterDecision:
+    """计时结账 of a session whose card became unusable after it began (reported lost, frozen,
+    replaced or cancelled): the whole bill in money (cash, bank card, WeChat, Alipay), with a
+    store manager's approval. Nothing comes from the card (no pass, prepaid minutes or stored
+    value): whoever holds it now may not be its owner. A card that may pay closes as usual."""
+    if not approved_by:
+        raise CardStateError("time.needs_manager", card_no=member.card.card_no)
+    blocked = card_blocked_reason(member, started_at)
+    if not blocked:
+        raise CardStateError("time.card_usable", card_no=member.card.card_no)
+    if any(tender.kind in (TenderKind.STORED_VALUE, TenderKind.COUNT) for tender in tenders):
+        raise TenderError("tender.card_unusable")
+    bill = timecards.bill_session(rate, started_at, op.at)
+    settlement = settle(bill.amount, tenders) if bill.amount or tenders else None
+    charge = timecards.SessionCharge(bill, "", 0, bill.amount, ())
+    return _decision(op, member, "time.session_closed", ReceiptKind.TIME_SESSION,
+                     [], settlement, totals=_session_rows(charge),
+                     payload={"service": rate.service, "started_at": started_at.isoformat(),
+                              "minutes": bill.minutes, "units": bill.units,
+                              "amount_due": bill.amount, "pass": "", "prepaid_minutes": 0,
+                              "card_blocked": blocked, "approved_by": approved_by})
+
+
+def card_blocked_reason(member: MemberContext, started_at: datetime) -> str:
+    """Why the ordinary bill would refuse the session's card ("" if it would not): the same
+    check as `close_session`'s, on the card and the card it pays from."""
+    try:
+        member.ensure_can_pay(started_at.date())
+    except CardStateError as refusal:
+        return refusal.key
+    return ""
+
+
 def _session_rows(charge: timecards.SessionCharge) -> tuple[ReceiptRow, ...]:
     # Nothing due needs its reason on the receipt: the pass, or the prepaid minutes taken.
     rows = [ReceiptRow("receipt.minutes", value=str(charge.bill.minutes)),

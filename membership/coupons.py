@@ -89,7 +89,11 @@ def check_usable(
 
 
 def covers(coupon: Coupon, product: Product) -> bool:
-    """Is the product in the coupon's scope (listed product, listed category, or all)?"""
+    """Is the product in the coupon's scope (listed product, listed category, or all)?
+    A 特价 item is in no coupon's scope, nor its minimum spend, unless it combines
+    (`Product.takes_offers`)."""
+    if not product.takes_offers:
+        return False
     if not coupon.products and not coupon.categories:
         return True
     return product.code in coupon.products or product.category in coupon.categories

@@ -7,6 +7,7 @@ Rates are integer basis points (1 bp = 0.01 %, 10000 bp = 100 %): a 88 % price (
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from membership.errors import MoneyError
 
@@ -116,3 +117,26 @@ def cumulative_share(total: Fen, part_done: int, part_now: int, whole: int) -> F
     before = round_half_up(total * part_done, whole)
     after = round_half_up(total * (part_done + part_now), whole)
     return after - before
+
+
+def unit_shares(totals: Sequence[Fen], part_done: int, part_now: int, whole: int) -> list[Fen]:
+    """The shares of each of `totals` (the parts one line was paid in: principal, bonus, cash, …)
+    for units part_done … part_done + part_now − 1 of `whole` identical units.
+
+    Each total is cut into `whole` unit parts of total // whole, and its leftover fen go one to a
+    unit, continuing from the unit where the previous total's leftover stopped. So every unit's
+    parts add up to sum(totals) // whole or one fen more, the same for all when it divides (two
+    ¥28.00 units paid from principal and bonus give back ¥28.00 each, never ¥28.01 and ¥27.99),
+    and the units' shares of each total add up to that total, whatever the steps.
+    """
+    if whole <= 0 or part_done < 0 or part_now < 0 or part_done + part_now > whole:
+        raise ValueError("parts out of range")
+    shares: list[Fen] = []
+    first_leftover_unit = 0
+    units = range(part_done, part_done + part_now)
+    for total in totals:
+        per_unit, leftover = divmod(total, whole)
+        with_leftover = sum(1 for unit in units if (unit - first_leftover_unit) % whole < leftover)
+        shares.append(per_unit * part_now + with_leftover)
+        first_leftover_unit = (first_leftover_unit + leftover) % whole
+    return shares

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
@@ -48,8 +48,8 @@ class Promotion:
     repeat: bool = False  # SPEND_SAVE: saving per full threshold of the tier met (每满300减30)
     buy_qty: int = 0  # BUY_X_GET_Y: X
     free_qty: int = 0  # BUY_X_GET_Y: Y
-    weekdays: frozenset[int] = frozenset()  # empty: every day; 0 = Monday
-    daily_from: time | None = None  # daily window; from > until crosses midnight
+    weekdays: frozenset[int] = frozenset()  # empty: every day; 0 = Monday (the night's start)
+    daily_from: time | None = None  # daily window; from > until crosses midnight (夜场)
     daily_until: time | None = None
     members_only: bool = False  # 会员专享
     max_saving: Fen | None = None  # SPEND_SAVE with repeat: cap on the saving (封顶)
@@ -121,9 +121,19 @@ def is_active(promotion: Promotion, at: datetime, store_id: str, is_member: bool
         return False
     if promotion.stores and store_id not in promotion.stores:
         return False
-    if promotion.weekdays and at.weekday() not in promotion.weekdays:
+    if promotion.weekdays and promotion_day(promotion, at).weekday() not in promotion.weekdays:
         return False
     return _in_daily_window(promotion.daily_from, promotion.daily_until, at.time())
+
+
+def promotion_day(promotion: Promotion, at: datetime) -> datetime:
+    """The day whose window `at` falls in: an overnight window (夜场) belongs to the night it
+    starts, so a Monday 22:00–02:00 promotion runs at 01:30 on Tuesday, not at 01:30 on Monday."""
+    start, until = promotion.daily_from, promotion.daily_until
+    crosses_midnight = start is not None and until is not None and start > until
+    if crosses_midnight and until is not None and at.time() < until:
+        return at - timedelta(days=1)
+    return at
 
 
 def _in_daily_window(start: time | None, until: time | None, now: time) -> bool:
@@ -137,7 +147,10 @@ def _in_daily_window(start: time | None, until: time | None, now: time) -> bool:
 
 
 def covers(promotion: Promotion, product: Product) -> bool:
-    """Is the product in the promotion's scope (listed product, listed category, or all)?"""
+    """Is the product in the promotion's scope (listed product, listed category, or all)?
+    A 特价 item is in no promotion's scope unless it combines (`Product.takes_offers`)."""
+    if not product.takes_offers:
+        return False
     if not promotion.products and not promotion.categories:
         return True
     return product.code in promotion.products or product.category in promotion.categories
@@ -202,16 +215,21 @@ def _free_cheapest_units(
 
 
 def spend_save_saving(promotion: Promotion, subtotal: Fen) -> Fen:
-    """满减: the saving of the highest tier met by `subtotal` (0 if none is met).
+    """满减: the largest saving any tier met by `subtotal` gives (0 if none is met).
 
-    With `repeat` the tier's saving is given per full threshold (每满300减30: ¥650 → ¥60), up to
-    `max_saving`. Never more than the subtotal itself.
+    Without `repeat` that is the highest tier met (savings rise with thresholds). With `repeat`
+    each tier met gives its saving per full threshold (每满300减30: ¥650 → ¥60), and the best tier
+    wins, so spending more never gives less off (100减10 and 300减20 on ¥300: ¥30, not ¥20).
+    Capped by `max_saving`, and never more than the subtotal itself.
     """
-    met = [tier for tier in promotion.tiers if tier.threshold <= subtotal]
-    if not met:
+    savings = [
+        tier.saving * (subtotal // tier.threshold) if promotion.repeat else tier.saving
+        for tier in promotion.tiers
+        if tier.threshold <= subtotal
+    ]
+    if not savings:
         return 0
-    tier = met[-1]
-    saving = tier.saving * (subtotal // tier.threshold) if promotion.repeat else tier.saving
+    saving = max(savings)
     if promotion.max_saving is not None:
         saving = min(saving, promotion.max_saving)
     return min(saving, subtotal)

@@ -1,9 +1,11 @@
 """Refunds and voids (退货 / 撤销): reverse exactly what a sale did, partly or wholly, once.
 
 For every refunded unit the refund gives back that unit's share of each tender, of principal and
-bonus, of points used and earned, of count uses and of commission. Shares come from
-`money.cumulative_share`, so refunding a line unit by unit, in any number of steps, returns
-exactly what the whole line took: no fen gained, none lost. Points and count uses go back into
+bonus, of points used and earned, of count uses and of commission. The money shares come from
+`money.unit_shares` (identical units give back identical amounts, to the fen where the line's
+total divides), points and commission from `money.cumulative_share`; either way refunding a line
+unit by unit, in any number of steps, returns exactly what the whole line took: no fen gained,
+none lost. Points and count uses go back into
 (and come back out of) the very lots the sale touched, so a full refund with nothing in between
 leaves every lot as it was. A used coupon is not given back: the refund returns what was paid.
 """
@@ -25,7 +27,7 @@ from membership.ledger import (
     derive_balances_after,
 )
 from membership.levels import Activity
-from membership.money import Fen, cumulative_share
+from membership.money import Fen, cumulative_share, unit_shares
 from membership.receipts import Receipt, ReceiptKind, ReceiptLine, ReceiptRow, mask_card_no
 from membership.sale_record import RecordLine, SaleRecord
 from membership.tenders import TenderKind
@@ -146,11 +148,16 @@ class _LineShare:
         def share(total: int) -> int:
             return cumulative_share(total, before, qty, line.qty)
 
-        principal, bonus = share(line.principal), share(line.bonus)
+        # The money parts are shared out together, so identical units get identical amounts.
+        # The card's part is what goes back to principal and bonus, to the fen.
+        others = [(kind, amount) for kind, amount in line.tender_parts
+                  if kind != TenderKind.STORED_VALUE]
+        principal, bonus, *other_shares = unit_shares(
+            [line.principal, line.bonus, *(amount for _, amount in others)], before, qty, line.qty)
+        shares_of_others = iter(other_shares)
         tender_parts = tuple(
-            # The card's part is what goes back to principal and bonus, to the fen.
-            (kind, principal + bonus if kind == TenderKind.STORED_VALUE else share(amount))
-            for kind, amount in line.tender_parts
+            (kind, principal + bonus if kind == TenderKind.STORED_VALUE else next(shares_of_others))
+            for kind, _ in line.tender_parts
         )
         return cls(
             line=line, qty=qty, tender_parts=tender_parts, principal=principal, bonus=bonus,

@@ -34,6 +34,28 @@ def bonus_for(tiers: Sequence[BonusTier], paid: Fen) -> Fen:
     return tier.bonus * times + apply_rate(paid, tier.bonus_rate_bp)
 
 
+def largest_top_up(tiers: Sequence[BonusTier], room: Fen) -> Fen:
+    """The largest payment whose amount and bonus together fit in `room` (0 if none does).
+
+    Paid plus bonus rises with the payment within the span of each tier (and below the lowest),
+    but may fall where a higher tier starts, so each span is searched on its own.
+    """
+    starts = sorted({tier.min_paid for tier in tiers if 0 < tier.min_paid <= room})
+    spans = zip([1, *starts], [*(start - 1 for start in starts), room], strict=True)
+    largest = 0
+    for low, high in spans:
+        if low > high or low + bonus_for(tiers, low) > room:
+            continue
+        while low < high:  # the last payment in [low, high] that still fits
+            middle = (low + high + 1) // 2
+            if middle + bonus_for(tiers, middle) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        largest = max(largest, low)
+    return largest
+
+
 @dataclass(frozen=True)
 class TopUpDecision:
     card_no: str
@@ -57,10 +79,13 @@ def top_up(
     bonus = bonus_for(card_type.bonus_tiers, paid)
     after = balances.stored_value + paid + bonus
     if card_type.max_balance is not None and after > card_type.max_balance:
-        raise InvalidInput(
-            "topup.over_maximum", max_balance=card_type.max_balance, balance_after=after,
-            room=max(card_type.max_balance - balances.stored_value, 0),
-        )
+        room = card_type.max_balance - balances.stored_value
+        largest = largest_top_up(card_type.bonus_tiers, room)
+        if largest < minimum:
+            raise InvalidInput("topup.balance_full", max_balance=card_type.max_balance,
+                               balance_after=after)
+        raise InvalidInput("topup.over_maximum", max_balance=card_type.max_balance,
+                           balance_after=after, largest=largest)
     entries = [_entry(card.card_no, op_id, Account.PRINCIPAL, paid, EntryKind.TOPUP, at)]
     if bonus > 0:
         entries.append(_entry(card.card_no, op_id, Account.BONUS, bonus, EntryKind.TOPUP_BONUS, at))

@@ -3,10 +3,14 @@ raises (a test checks that none is missing). Merged into the catalogue by i18n_c
 
 from __future__ import annotations
 
-CARD_AND_MONEY_ERRORS = {
+from terminal.i18n.plurals import Texts, plural
+
+CARD_AND_MONEY_ERRORS: dict[str, Texts] = {
     "domain.error": ("操作未能完成（{key}）", "The operation could not be completed ({key})"),
     "input.invalid": ("输入有误：{field:~field}", "Invalid input: {field:~field}"),
-    "pin.format": ("密码须为 {min}-{max} 位数字", "A PIN is {min} to {max} digits"),
+    "pin.format": ("密码须为 {min}-{max} 位数字",
+                   plural("max", one="A PIN is {min} to {max} digit",
+                          other="A PIN is {min} to {max} digits")),
     "pin.already_set": (
         "此卡已设置密码，修改密码需输入原密码",
         "This card already has a PIN: changing it needs the old PIN",
@@ -38,7 +42,8 @@ CARD_AND_MONEY_ERRORS = {
     "member.unknown": ("总部没有使用此手机号的会员", "HQ has no member with this phone number"),
     "member.name_invalid": (
         "会员姓名最多 {max} 个字，且不能含控制字符",
-        "A member's name has at most {max} characters and no control characters",
+        plural("max", one="A member's name has at most {max} character and no control characters",
+               other="A member's name has at most {max} characters and no control characters"),
     ),
     "card.uid_invalid": ("卡片 UID 格式有误", "The card's UID is not valid"),
     "member.phone_invalid": ("请输入正确的手机号码", "Enter a valid phone number"),
@@ -116,8 +121,13 @@ CARD_AND_MONEY_ERRORS = {
         "The minimum top-up is {minimum:fen}",
     ),
     "topup.over_maximum": (
-        "充值后余额将超过上限，最多还可充 {room:fen}",
-        "Over the balance limit: at most {room:fen} more can be added",
+        "充值后余额（含赠送）将超过上限 {max_balance:fen}，本次最多可充 {largest:fen}",
+        "The balance with its bonus would pass the limit of {max_balance:fen}: "
+        "the largest top-up accepted now is {largest:fen}",
+    ),
+    "topup.balance_full": (
+        "余额已达上限 {max_balance:fen}，暂不能充值",
+        "The balance is at its limit of {max_balance:fen}: no top-up can be accepted now",
     ),
     "topup.subsidiary_card": (
         "副卡不能充值，请向主卡充值",
@@ -142,7 +152,7 @@ CARD_AND_MONEY_ERRORS = {
     ),
 }
 
-SALE_ERRORS = {
+SALE_ERRORS: dict[str, Texts] = {
     "subsidiary.quota_exceeded": (
         "副卡额度不足，本期剩余 {left:fen}",
         "Over the secondary card's limit: {left:fen} left this period",
@@ -187,12 +197,22 @@ SALE_ERRORS = {
     "pass.unknown": ("没有此期限卡：{code}", "No such period pass: {code}"),
     "pass.start_in_past": ("开始日期不能早于今天", "The start date cannot be in the past"),
     "time.end_before_start": ("结束时间不能早于开始时间", "The end time is before the start time"),
+    "time.needs_manager": (
+        "此卡已不可用，现金结账需店长授权",
+        "This card can no longer be used: billing the session in cash needs a manager",
+    ),
+    "time.card_usable": (
+        "此卡可正常使用，请按常规结账",
+        "This card can still be used: close the session as usual",
+    ),
     "points.invalid": ("积分操作有误", "Invalid points operation"),
     "points.insufficient": (
         "积分不足，可用 {available} 分",
         "Not enough points: {available} available",
     ),
-    "points.below_minimum": ("至少使用 {minimum} 积分", "Use at least {minimum} points"),
+    "points.below_minimum": ("至少使用 {minimum} 积分",
+                             plural("minimum", one="Use at least {minimum} point",
+                                    other="Use at least {minimum} points")),
     "points.not_accepted": ("本单不能使用积分抵现", "Points cannot be used for this sale"),
     "points.negative": ("积分不能为负数", "Points cannot be negative"),
     "points.amount_invalid": ("积分数量有误", "Invalid number of points"),
@@ -284,6 +304,10 @@ SALE_ERRORS = {
     ),
     "tender.short": ("支付金额不足，还差 {short:fen}", "Payment is short by {short:fen}"),
     "tender.cash_not_needed": ("无需收取现金", "No cash is needed"),
+    "tender.card_unusable": (
+        "此卡已不可用，请用现金、银行卡、微信或支付宝支付",
+        "This card can no longer be used: pay by cash, bank card, WeChat or Alipay",
+    ),
     "sale.empty": ("请先添加商品", "Add at least one item"),
     "sale.qty_not_positive": ("数量必须大于 0", "The quantity must be above zero"),
     "sale.line_no_invalid": ("商品行号有误", "Invalid line number"),

@@ -99,7 +99,8 @@ class CounterMachine(LedgerInvariants, SalesMachine):
         if paid < MIN_TOPUP:
             must.add("topup.below_minimum")
         if tally.principal + tally.bonus + paid + bonus > MAX_BALANCE:
-            must.add("topup.over_maximum")
+            # the message names the largest top-up that fits, or says none does
+            must |= {"topup.over_maximum", "topup.balance_full"}
         decision = attempt(self.ledger, lambda: stored_value.top_up(
             card, self.card_type, self.balances(card.card_no), paid, self.next_op(), self.now,
         ), must)

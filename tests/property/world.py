@@ -196,17 +196,37 @@ class RefundShare:
         def share(total: int) -> int:
             return cumulative_share(total, before, qty, line.qty)
 
-        principal, bonus = share(line.principal), share(line.bonus)
+        others = [(kind, amount) for kind, amount in line.tender_parts
+                  if kind != TenderKind.STORED_VALUE]
+        principal, bonus, *other_parts = _unit_parts(
+            [line.principal, line.bonus, *(amount for _, amount in others)], before, qty, line.qty)
+        money_of_others = dict(zip((kind for kind, _ in others), other_parts, strict=True))
         self.principal += principal
         self.bonus += bonus
         self.points_used += share(line.points_used)
         self.points_earned += share(line.points_earned)
         if line.count_service:
             self.counts[line.count_service] = self.counts.get(line.count_service, 0) + qty
-        for kind, amount in line.tender_parts:
+        for kind, _ in line.tender_parts:
             # the card's part is exactly what goes back to principal and bonus
-            part = principal + bonus if kind == TenderKind.STORED_VALUE else share(amount)
+            card_part = principal + bonus
+            part = card_part if kind == TenderKind.STORED_VALUE else money_of_others[kind]
             self.tenders[kind] = self.tenders.get(kind, 0) + part
+
+
+def _unit_parts(totals: list[int], before: int, qty: int, whole: int) -> list[int]:
+    """The model of a refund's money shares: lay every fen of the line's money parts out on
+    its units, in turn (total // whole to each, the leftover fen dealt one a unit, the dealing
+    going on from unit to unit across the parts), then add up the units refunded."""
+    units = [[0] * len(totals) for _ in range(whole)]
+    dealer = 0
+    for part, total in enumerate(totals):
+        for unit in units:
+            unit[part] = total // whole
+        for _ in range(total % whole):
+            units[dealer][part] += 1
+            dealer = (dealer + 1) % whole
+    return [sum(unit[part] for unit in units[before:before + qty]) for part in range(len(totals))]
 
 
 def quote(lines, coupon: Coupon | None, member: MemberContext | None, points_requested: int,

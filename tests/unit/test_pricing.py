@@ -1,5 +1,6 @@
 """Pricing a sale: worked examples a cashier can check by hand, each stacking rule, properties."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -190,7 +191,11 @@ def test_promotion_scope_by_product_and_category():
     by_category = promotion(code="RETAIL9", categories=frozenset({"retail"}), pay_rate_bp=9000)
     lines = [SaleLine(1, TEA, 1), SaleLine(2, JUICE, 1), SaleLine(3, SPECIAL, 1)]
     tea, juice, special = price_sale(lines, context(promotions=(by_product, by_category))).lines
-    assert (tea.net, juice.net, special.net) == (400, 800, 891)  # 990 × 0.9 = 891
+    assert (tea.net, juice.net, special.net) == (400, 800, 990)  # 特价不参与其他优惠
+    combining = replace(SPECIAL, special_price_combines=True)
+    lines[2] = SaleLine(3, combining, 1)
+    special = price_sale(lines, context(promotions=(by_product, by_category))).lines[2]
+    assert special.net == 891  # 990 × 0.9 = 891
 
 
 def test_inactive_promotions_are_ignored():

@@ -147,16 +147,18 @@ def test_three_latte_refunded_one_by_one_sum_to_the_full_refund(sold):
         ledger += result.entries
         steps.append(result.record)
         results.append(result)
-    # Card part of line 1 = 4039: principal 3671 → 1224 + 1223 + 1224, bonus 368 → 123 + 122 + 123.
+    # Card part of line 1 = 4039: principal 3671 → 1223 a unit, its 2 leftover fen to units 1
+    # and 2; bonus 368 → 122 a unit, its 2 leftover fen to the next units (3, then 1 again).
     principal_steps = [moved(r.entries)[("principal", "", 1)] for r in results]
     bonus_steps = [moved(r.entries)[("bonus", "", 1)] for r in results]
-    assert principal_steps == [1224, 1223, 1224]
+    assert principal_steps == [1224, 1224, 1223]
     assert bonus_steps == [123, 122, 123]
-    # Cash 3117 → 1039 each; the amounts refunded: 2386 + 2384 + 2386 = 7156 (the line's net).
+    # Cash 3117 → 1039 each; the amounts refunded: 2386 + 2385 + 2385 = 7156 (the line's net),
+    # the units no more than one fen apart.
     assert [r.record.tender_refunds for r in results] == [
         (("stored_value", 1347), ("cash", 1039)),
-        (("stored_value", 1345), ("cash", 1039)),
-        (("stored_value", 1347), ("cash", 1039)),
+        (("stored_value", 1346), ("cash", 1039)),
+        (("stored_value", 1346), ("cash", 1039)),
     ]
     assert sum(r.record.amount for r in results) == 7156
     # Points used 404 → 135 + 134 + 135 back; points earned 68 → 23 + 22 + 23 taken back.
