@@ -1,5 +1,5 @@
 """What HQ learns about cards from the events: issue, loss, freeze, replacement, extension and
-cancellation change a card's terms or its status.
+cancellation change a card's terms or its status; a level reached at the counter its level.
 
 Pure: it works on CardState values that the ingest loads (locked) and writes back. Events from
 different terminals arrive in any order, so a status change applies only if it happened (on the
@@ -28,7 +28,9 @@ _STATUS_AFTER = {
     "card.extended": CardStatus.ACTIVE,
     "card.cancelled": CardStatus.CANCELLED,
 }
-CARD_EVENT_TYPES = frozenset({*_STATUS_AFTER, "card.replaced"})
+# A member level reached at the counter (membership.level_activity): the level, not the status.
+LEVEL_CHANGED = "card.level_changed"
+CARD_EVENT_TYPES = frozenset({*_STATUS_AFTER, "card.replaced", LEVEL_CHANGED})
 # The statuses the `blacklist` document lists (hq.card_documents).
 BLACKLISTED = (CardStatus.LOST.value, CardStatus.FROZEN.value, CardStatus.CANCELLED.value)
 # Events that may also change the status of other cards: a subsidiary card follows its parent
@@ -90,6 +92,8 @@ def _after(cards: Mapping[str, CardState], event: WireEvent, zone: tzinfo
     if event.type == "card.replaced":
         return _replaced(cards, event, zone)
     card_no = card_id(event.payload.get("card_no"))
+    if event.type == LEVEL_CHANGED:
+        return _level_changed(cards.get(card_no), event.payload)
     if event.type not in _STATUS_AFTER or card_no not in cards:
         return []
     card = cards[card_no]
@@ -132,6 +136,16 @@ def _replaced(cards: Mapping[str, CardState], event: WireEvent, zone: tzinfo
         _with_status(replace(old, replaced_by=new_no), CardStatus.REPLACED, event.at),
         _with_status(new, CardStatus.ACTIVE, event.at),
     ]
+
+
+def _level_changed(card: CardState | None, payload: Mapping[str, Any]) -> list[CardState]:
+    """The level the terminal moved the card to, if the card was still at the level it moved
+    it from (or at none HQ knew): a change HQ made since (its daily review) is not undone by a
+    terminal's older view."""
+    before, after = _text(payload, "from_level"), _text(payload, "to_level")
+    if card is None or not after or card.level not in (before, ""):
+        return []
+    return [replace(card, level=after)]
 
 
 def _with_status(card: CardState, status: CardStatus, at: datetime) -> CardState:

@@ -4,7 +4,8 @@ up to 20 cards, protocol.wire_members) that the terminal caches as it caches a l
 
 Sent to every terminal of every store that has seen the card (its issuing store, and the
 stores of the terminals that wrote its ledger entries: the cards a snapshot page would list),
-so an offline terminal's balances and levels agree with HQ's ledger. A terminal that is away
+and to the terminals that wrote them (whose store HQ may not know), so an offline terminal's
+balances and levels agree with HQ's ledger. A terminal that is away
 gets them from its persistent session when it returns; one away longer than the session
 expiry gets them at its next lookup or rebuild.
 """
@@ -45,6 +46,9 @@ def terminals_for_cards(db: HqDatabase, card_nos: Iterable[str]) -> dict[str, li
         if row.issued_store_id:
             stores.setdefault(row.card_no, set()).add(row.issued_store_id)
     audience: dict[str, set[str]] = {}
+    for card_no, terminal_id in writers:  # a terminal whose store HQ does not know yet
+        if terminal_id in store_of:
+            audience.setdefault(terminal_id, set()).add(card_no)
     for terminal_id, store_id in store_of.items():
         for card_no in cards:
             if store_id and store_id in stores.get(card_no, ()):

@@ -122,7 +122,9 @@ class JobScheduler:
         self._thread = threading.Thread(target=self._loop, name="hq-jobs", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        """Once; again (a worker subscribing after a reconnect) does nothing."""
+        if self._thread.ident is None:
+            self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()

@@ -134,8 +134,6 @@ class HqWorker:
                                   keepalive=30, clean_start=False,
                                   properties=session_properties(self.settings.session_expiry_s))
         self.client.loop_start()
-        if self.jobs is not None:
-            self.jobs.start()
 
     def serve_forever(self) -> None:
         """Run until stopped. A broker that is down (or not up yet) is waited for: paho tries
@@ -175,6 +173,8 @@ class HqWorker:
             self._refresh_card_documents()  # limits set while no worker ran, for instance
             self.client.publish(PIN_KEY_TOPIC, self.pins.secrets.pin_key(self.clock()).to_bytes(),
                                 qos=1, retain=True)
+            if self.jobs is not None:
+                self.jobs.start()  # once connected: what a job changes goes out at once
             self.connected.set()
         else:
             log.error("broker refused a subscription: %s", reason_codes)

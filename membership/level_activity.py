@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from membership.levels import Activity
+from membership.levels import Activity, LevelChange
 
 MONEY_TENDER_KINDS = frozenset({"cash", "bank_card", "wechat", "alipay"})
 # Events whose money tenders pay for something the member gets (not a fee).
@@ -112,3 +112,15 @@ def _amount(value: Any) -> int:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+LEVEL_CHANGED = "card.level_changed"
+# The events after which a terminal evaluates an upgrade at the counter (a qualifying sale or
+# top-up): money paid in, or points earned.
+QUALIFYING_EVENTS = frozenset({*PAID_EVENTS, TOPUP_EVENT})
+
+
+def level_changed_payload(card_no: str, change: LevelChange) -> dict[str, Any]:
+    """The payload of a `card.level_changed` event (docs/protocol.md)."""
+    return {"card_no": card_no, "from_level": change.from_code, "to_level": change.to_code,
+            "reason": change.reason}

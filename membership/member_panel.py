@@ -43,6 +43,7 @@ class ReminderKind(StrEnum):
     LOW_BALANCE = "low_balance"
     POINTS_EXPIRING = "points_expiring"
     CARD_STATUS = "card_status"
+    LEVEL_UP = "level_up"  # the operation just now reached a higher level (自动升级)
 
 
 @dataclass(frozen=True)

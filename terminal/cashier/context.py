@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from membership.config_documents import StoreConfiguration
 from membership.counter_operations import Operation
@@ -55,6 +55,9 @@ class CashierContext:
     notify_sync: Callable[[], None] = field(default=lambda: None)  # wake the relay after a commit
     # A manager's approval typed on the spot, waiting for the next operation that needs one.
     held_approval: ManagerApproval | None = None
+    # Levels reached at this counter today: card -> (level code, day); the member panel
+    # announces them (terminal.cashier.level_upgrade).
+    level_ups: dict[str, tuple[str, date]] = field(default_factory=dict)
 
     def store_context(self, staff: StaffMember | None) -> StoreContext:
         return StoreContext(self.store_id, self.terminal_id, self.store_name,

@@ -30,6 +30,7 @@ from membership.profiles import normalise_phone
 from membership.sale import MemberContext
 from terminal.cashier.context import CashierContext
 from terminal.cashier.coupons import member_coupons
+from terminal.cashier.level_upgrade import announce_level_up
 from terminal.cashier.ports import CardRef, MemberProfile, MemberRecord
 from terminal.store.cache import KnownCard
 
@@ -111,6 +112,7 @@ class MemberDesk:
         panel = member_panel(known.card, context.card_type, context.level, context.balances,
                              profile, self.ctx.clock().date(), coupons=coupons,
                              status=status, low_balance_fen=self.low_balance_fen)
+        panel = announce_level_up(self.ctx, known.card, panel)
         return MemberView(panel, context, profile, from_hq, blacklisted)
 
     def _ask_hq(self, card: CardRef) -> MemberRecord | None:

@@ -39,6 +39,7 @@ __all__ = [
     "CashierStore",
     "CouponRecords",
     "KnownCard",
+    "LevelRecords",
     "MemberPinStore",
     "OperationJournal",
     "PinFailureBook",
@@ -171,8 +172,15 @@ class UpkeepStore(UploadProgress, TerminalSettings, Protocol):
     """What the terminal's upkeep reads and keeps (cashier.upkeep.UpkeepDesk)."""
 
 
+class LevelRecords(Protocol):
+    """This terminal's record of a card's activity, for the level upgrade at the counter."""
+
+    def level_events(self, card_no: str, since: datetime
+                     ) -> list[tuple[str, datetime, dict[str, Any]]]: ...
+
+
 class CashierStore(
     OperationJournal, CardCache, MemberPinStore, SaleRecords, StaffStore, ShiftStore,
-    TimeSessionStore, UpkeepStore, Protocol,
+    TimeSessionStore, UpkeepStore, LevelRecords, Protocol,
 ):
     """Everything the cashier services use of the store: what CashierContext.store holds."""

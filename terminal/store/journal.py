@@ -19,6 +19,8 @@ from typing import Any
 from membership.counter_operations import CounterDecision
 from membership.events import DomainEvent
 from membership.ledger import LedgerEntry
+from membership.level_activity import LEVEL_CHANGED
+from membership.profiles import read_extras
 from membership.receipts import Receipt
 from membership.refunds import RefundDecision
 from membership.sale import SaleDecision
@@ -153,8 +155,13 @@ class Journal(StoreAccess):
         payload = event.payload
         if event.type == "member.registered":
             member = self.tables.member
+            extras = read_extras(payload)
+            details = {} if extras is None else {
+                "address": extras.address, "gender": extras.gender, "notes": extras.notes,
+                "consent": extras.consent}
             (member.update(name=payload.get("name", ""), phone=payload.get("phone", ""),
-                           birthday=payload.get("birthday", ""), updated_at=self.clock())
+                           birthday=payload.get("birthday", ""), updated_at=self.clock(),
+                           **details)
              .where(member.member_id == payload.get("member_id")).execute())
         elif event.type in _UID_OF_CARD and payload.get("uid"):
             card = self.tables.card
@@ -173,6 +180,16 @@ class Journal(StoreAccess):
         self._insert["outbox"].many(self.database, (
             (seq, event.op_id, event.type, event.at, _event_json(event), now)
             for seq, event in zip(seqs, events, strict=True)))
+        self._apply_level_changes(events, now)
+
+    def _apply_level_changes(self, events: Sequence[DomainEvent], now: Any) -> None:
+        """A level reached at the counter (terminal.cashier.level_upgrade) is the card's from
+        this commit on: the next sale is priced at it."""
+        card = self.tables.card
+        for event in events:
+            if event.type == LEVEL_CHANGED:
+                card.update(level=event.payload["to_level"], updated_at=now).where(
+                    card.card_no == event.payload["card_no"]).execute()
 
 
 def _check_one_operation(

@@ -18,6 +18,7 @@ from terminal.store.hq_answers import HqAnswers
 from terminal.store.hq_quarantine import HqQuarantine
 from terminal.store.journal import Journal
 from terminal.store.known_balances import KnownBalancesReader
+from terminal.store.level_history import LevelHistory
 from terminal.store.members import MemberCache
 from terminal.store.migrations import migrate
 from terminal.store.models import bind_tables
@@ -33,6 +34,7 @@ from terminal.store.time_sessions import TimeSessions
 class TerminalStore(
     ShiftBook, TimeSessions, Journal, OutboxReader, RecordsReader, ReprintQueue,
     KnownBalancesReader, MemberCache, StaffRoster, HqAnswers, HqQuarantine, PrivilegedJournal,
+    LevelHistory,
 ):
     def close(self) -> None:
         with translated_errors():

@@ -88,8 +88,8 @@ class MemberPanelWidget(Panel):
         self.reminders.clear_widgets()
         theme = self.kit.theme
         for index, reminder in enumerate(panel.reminders):
-            colour = {ReminderKind.CARD_STATUS: theme.danger,
-                      ReminderKind.BIRTHDAY: theme.ok}.get(reminder.kind, theme.warn)
+            colour = {ReminderKind.CARD_STATUS: theme.danger, ReminderKind.BIRTHDAY: theme.ok,
+                      ReminderKind.LEVEL_UP: theme.ok}.get(reminder.kind, theme.warn)
             params: dict[str, Any] = dict(reminder.params)
             label = self.kit.label(reminder.key, color=colour, test_id=f"member.reminder.{index}",
                                    **params)

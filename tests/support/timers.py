@@ -26,6 +26,9 @@ FAST_SYNC_TIMERS: dict[str, Any] = {
 # How often the status bar reads the sync's state in UI tests (production: once a second).
 FAST_STATUS_POLL_S = 0.1
 
+# How often an HQ worker's job scheduler looks for due days (`[hq] jobs_poll_s`; production 60).
+FAST_HQ_JOBS_POLL_S = 0.1
+
 
 def fast_sync_settings(terminal_id: str, password: str, **overrides: Any) -> SyncSettings:
     """SyncSettings with the fast timers (store SH001 unless overridden)."""

@@ -26,6 +26,7 @@ from membership.receipts import Receipt
 from membership.refunds import RefundDecision
 from membership.sale import SaleDecision
 from terminal.cashier.context import CashierContext
+from terminal.cashier.level_upgrade import note_level_up, with_level_upgrade
 from terminal.cashier.ports import PinProof
 from terminal.receipts.printing import PrintResult
 
@@ -198,7 +199,9 @@ def carry_out(
     approvals = authorise(ctx, op_id, debits)
     if any(not approval.online for approval in approvals):
         decision = _with_offline_note(decision)
+    decision = with_level_upgrade(ctx, decision)  # in the same commit (cashier.level_upgrade)
     seqs = commit(decision) if commit is not None else _commit(ctx, decision)
+    note_level_up(ctx, decision)
     # From here on the operation has happened: nothing may make it look failed to the cashier,
     # who would then do it again.
     _wake_relay(ctx)
