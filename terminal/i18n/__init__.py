@@ -6,8 +6,10 @@ test checks that every message key raised in membership/ has both languages.
 Templates use str.format fields with two additions:
 - `{needed:fen}` prints an amount in fen as money (¥12.30);
 - `{to:~card.status}` prints the translation of `card.status.<value>` (e.g. 已挂失).
-A missing key gives the key itself and a missing parameter stays as `{name}`: a screen or a
-receipt must never fail because a message is incomplete.
+A text whose words follow a count is a `plurals.Plural`: a template per CLDR plural category,
+chosen by Babel's rules for the language from the count's parameter ("1 try left", "3 tries
+left"). A missing key gives the key itself and a missing parameter stays as `{name}`: a screen
+or a receipt must never fail because a message is incomplete.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from typing import Any
 from membership.errors import DomainError
 from membership.money import format_fen
 from terminal.i18n.catalogue import MESSAGES
+from terminal.i18n.plurals import Text
 
 DEFAULT_LANGUAGE = "zh_CN"
 LANGUAGES: tuple[str, ...] = ("zh_CN", "en")  # the order of the texts in MESSAGES
 LANGUAGE_NAMES: Mapping[str, str] = {"zh_CN": "简体中文", "en": "English"}
 
-_CATALOGUES: dict[str, dict[str, str]] = {
+_CATALOGUES: dict[str, dict[str, Text]] = {
     lang: {key: texts[index] for key, texts in MESSAGES.items()}
     for index, lang in enumerate(LANGUAGES)
 }
@@ -54,9 +57,10 @@ def translate(key: str, /, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     `key` is positional-only so that a template may itself have a `{key}` field.
     """
     code = normalise_language(lang)
-    template = _CATALOGUES[code].get(key)
-    if template is None:
+    text = _CATALOGUES[code].get(key)
+    if text is None:
         return key
+    template = text if isinstance(text, str) else text.template(code, params)
     if not params and "{" not in template:
         return template
     try:

@@ -7,6 +7,8 @@ through another group of keys. Keep both texts' placeholders identical (a test c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from terminal.i18n.config_errors import CONFIG_ERRORS
 from terminal.i18n.devices import (
     DEVICE_CARD_READER,
@@ -15,10 +17,11 @@ from terminal.i18n.devices import (
     DEVICE_PRINTER,
 )
 from terminal.i18n.errors import CARD_AND_MONEY_ERRORS, SALE_ERRORS
+from terminal.i18n.plurals import Texts, plural
 from terminal.i18n.screens import screen_messages
 from terminal.i18n.ui import UI_HOME, UI_PROMPTS, UI_SHELL, UI_SIGN_IN, UI_SIMULATOR
 
-_UI = {
+_UI: dict[str, Texts] = {
     "ui.ok": ("确定", "OK"),
     "ui.cancel": ("取消", "Cancel"),
     "ui.confirm": ("确认", "Confirm"),
@@ -52,7 +55,9 @@ _UI = {
     "ui.swipe_card": ("请刷卡或插卡", "Tap, swipe or insert the card"),
     "ui.card_removed": ("卡片已移开", "The card was removed"),
     "ui.enter_pin": ("请会员在密码键盘上输入密码", "Member: enter your PIN on the keypad"),
-    "ui.pin_wrong": ("密码错误，还可尝试 {left} 次", "Wrong PIN, {left} tries left"),
+    "ui.pin_wrong": ("密码错误，还可尝试 {left} 次",
+                     plural("left", one="Wrong PIN, {left} try left",
+                            other="Wrong PIN, {left} tries left")),
     "ui.pin_locked": ("密码错误次数过多，已锁定", "Too many wrong PINs: locked"),
     "ui.online": ("在线", "Online"),
     "ui.offline": ("离线模式", "Offline mode"),
@@ -66,7 +71,7 @@ _UI = {
     "ui.keypad_missing": ("未检测到密码键盘", "No PIN keypad found"),
 }
 
-_CALENDAR = {
+_CALENDAR: dict[str, Texts] = {
     "calendar.solar": ("公历", "Solar calendar"),
     "calendar.lunar": ("农历", "Lunar calendar"),
     "calendar.leap_month": ("闰月", "Leap month"),
@@ -77,7 +82,9 @@ _CALENDAR = {
         "{name} 的余额仅剩 {balance:fen}",
         "{name} has only {balance:fen} left",
     ),
-    "reminder.inactive": ("{name} 已 {days} 天未到店", "{name} has not visited for {days} days"),
+    "reminder.inactive": ("{name} 已 {days} 天未到店",
+                          plural("days", one="{name} has not visited for {days} day",
+                                 other="{name} has not visited for {days} days")),
     "reminder.card_expiry": ("{name} 的会员卡将于 {date} 到期", "{name}'s card expires on {date}"),
 }
 
@@ -231,12 +238,14 @@ _RECEIPT = {
     "tender.count": ("次卡", "Service card"),
 }
 
-_PRINTING = {
+_PRINTING: dict[str, Texts] = {
     "printing.failed": (
         "小票未打印：{reason}。小票已保存，可在“重打小票”中补打",
         "The receipt did not print: {reason}. It is kept: print it from Reprint receipt",
     ),
-    "printing.pending": ("{count} 张小票待补打", "{count} receipts waiting to be printed"),
+    "printing.pending": ("{count} 张小票待补打",
+                         plural("count", one="{count} receipt waiting to be printed",
+                                other="{count} receipts waiting to be printed")),
     "printing.nothing_to_reprint": ("没有可重打的小票", "No receipt to reprint"),
     "printing.drawer_opened": ("钱箱已打开，请找零", "Cash drawer open: give the change"),
     "preview.qr": ("[二维码：{payload}]", "[QR: {payload}]"),
@@ -294,11 +303,12 @@ _CASHIER = {
 
 # The cashier's desks (terminal/cashier/staff.py, shifts.py, members.py, member_pin.py) and the
 # member panel's reminders (membership/member_panel.py).
-_DESKS = {
+_DESKS: dict[str, Texts] = {
     "staff.refused": ("员工登录未通过", "Sign-in refused"),
     "staff.unknown": ("没有此员工：{staff_id}", "No such staff member: {staff_id}"),
     "staff.pin_wrong": ("员工密码错误，还可尝试 {tries_left} 次",
-                        "Wrong staff PIN, {tries_left} tries left"),
+                        plural("tries_left", one="Wrong staff PIN, {tries_left} try left",
+                               other="Wrong staff PIN, {tries_left} tries left")),
     "staff.locked": ("密码错误次数过多，已锁定至 {until}（约 {minutes} 分钟）",
                      "Too many wrong PINs: locked until {until} (about {minutes} min)"),
     "staff.not_manager": ("需要店长授权，{staff_id} 不是店长",
@@ -311,7 +321,8 @@ _DESKS = {
                         "{staff_id} opened this shift: they or a manager must close it"),
     "pin.refused": ("会员密码未通过", "The member's PIN was not accepted"),
     "pin.wrong": ("会员密码错误，还可尝试 {tries_left} 次",
-                  "Wrong PIN, {tries_left} tries left"),
+                  plural("tries_left", one="Wrong PIN, {tries_left} try left",
+                         other="Wrong PIN, {tries_left} tries left")),
     "pin.locked": ("密码错误次数过多，此卡已锁定，请联系总部解锁",
                    "Too many wrong PINs: the card is locked, HQ must unlock it"),
     "pin.card_locked": ("密码错误次数过多，此卡已锁定（卡片自身锁定，无法解锁），请为会员换卡",
@@ -331,21 +342,26 @@ _DESKS = {
     "panel.birthday_today": ("今天是会员{calendar:~panel.calendar}生日（{date}）",
                              "It is the member's {calendar:~panel.calendar} birthday ({date})"),
     "panel.birthday_soon": ("会员{calendar:~panel.calendar}生日在 {days} 天后（{date}）",
-                            "The member's {calendar:~panel.calendar} birthday is in {days} days "
-                            "({date})"),
+                            plural("days",
+                                   one="The member's {calendar:~panel.calendar} birthday is in "
+                                       "{days} day ({date})",
+                                   other="The member's {calendar:~panel.calendar} birthday is "
+                                         "in {days} days ({date})")),
     "panel.calendar.lunar": ("农历", "lunar"),
     "panel.calendar.solar": ("公历", "solar"),
     "panel.card_expiring": ("会员卡将于 {date} 到期（还有 {days} 天）",
-                            "The card expires on {date} ({days} days left)"),
+                            plural("days", one="The card expires on {date} ({days} day left)",
+                                   other="The card expires on {date} ({days} days left)")),
     "panel.low_balance": ("卡内余额仅剩 {balance:fen}，可提醒充值",
                           "Only {balance:fen} left on the card: suggest a top-up"),
     "panel.points_expiring": ("{points} 积分将于 {date} 过期",
-                              "{points} points expire on {date}"),
+                              plural("points", one="{points} point expires on {date}",
+                                     other="{points} points expire on {date}")),
 }
 
 
-def _merge(*sections: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    merged: dict[str, tuple[str, str]] = {}
+def _merge(*sections: Mapping[str, Texts]) -> dict[str, Texts]:
+    merged: dict[str, Texts] = {}
     for section in sections:
         repeated = merged.keys() & section.keys()
         if repeated:

@@ -4,9 +4,11 @@ the card types' own checks). Merged into the catalogue by i18n_catalogue."""
 
 from __future__ import annotations
 
+from terminal.i18n.plurals import Texts, plural
+
 # In the documents' keys (membership/config_*.py): {item} is the item's code, or its place
 # such as products[3]; {field} is the path inside it; "-" stands for the whole body.
-CONFIG_ERRORS = {
+CONFIG_ERRORS: dict[str, Texts] = {
     "config.invalid": ("配置有误，请联系总部", "Configuration error, please contact HQ"),
     "config.card_type_incomplete": ("卡类型 {code} 的设置不完整", "Card type {code} is incomplete"),
     "config.rate_out_of_range": (
@@ -87,7 +89,8 @@ CONFIG_ERRORS = {
     ),
     "config.list_too_long": (
         "配置 {document} 的 {field} 超过 {maximum} 项",
-        "Configuration {document}: {field} has more than {maximum} entries",
+        plural("maximum", one="Configuration {document}: {field} has more than {maximum} entry",
+               other="Configuration {document}: {field} has more than {maximum} entries"),
     ),
     "config.card_no_invalid": (
         "配置 {document} 中 {item} 的卡号无效",

@@ -7,6 +7,7 @@ import re
 
 from terminal.fonts import FontFile, find_cjk_font, missing_glyphs
 from terminal.i18n.catalogue import MESSAGES
+from terminal.i18n.plurals import templates_of
 
 # Characters the widgets draw themselves, outside the catalogue (the PIN pad's dots, money).
 WIDGET_CHARACTERS = "●¥0123456789.-:/ "
@@ -20,7 +21,8 @@ def ui_face() -> FontFile:
 
 def test_every_catalogue_text_in_both_languages_has_glyphs() -> None:
     font = ui_face().load(24)
-    texts = [FIELD.sub("", text) for pair in MESSAGES.values() for text in pair]
+    texts = [FIELD.sub("", template) for pair in MESSAGES.values() for text in pair
+             for template in templates_of(text)]
     missing = missing_glyphs("".join(texts) + WIDGET_CHARACTERS, font)
     assert missing == [], f"no glyph for {missing!r}"
 

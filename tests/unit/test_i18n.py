@@ -18,6 +18,7 @@ from terminal.i18n import (
     translate,
 )
 from terminal.i18n.catalogue import MESSAGES
+from terminal.i18n.plurals import templates_of
 
 CORE = Path(__file__).resolve().parents[2] / "membership"
 ERROR_NAME_ENDINGS = ("Error", "Balance", "Transition", "Exceeded", "Input")
@@ -154,7 +155,8 @@ def test_receipt_titles_and_tender_kinds_are_translated():
 
 def test_every_entry_has_one_non_empty_text_per_language():
     bad = {key: texts for key, texts in MESSAGES.items()
-           if len(texts) != len(LANGUAGES) or not all(text.strip() for text in texts)}
+           if len(texts) != len(LANGUAGES)
+           or not all(template.strip() for text in texts for template in templates_of(text))}
     assert bad == {}
 
 
@@ -162,8 +164,10 @@ def test_chinese_texts_are_chinese_and_english_texts_are_not():
     # Catches a pair written the wrong way round or an English text left in the Chinese column.
     cjk = re.compile(r"[\u4e00-\u9fff]")
     zh_without_cjk = [key for key, (zh, _) in MESSAGES.items()
-                      if not cjk.search(zh) and key != "receipt.label_value"]
-    en_with_cjk = [key for key, (_, en) in MESSAGES.items() if cjk.search(en)]
+                      if not all(cjk.search(form) for form in templates_of(zh))
+                      and key != "receipt.label_value"]
+    en_with_cjk = [key for key, (_, en) in MESSAGES.items()
+                   if any(cjk.search(form) for form in templates_of(en))]
     assert zh_without_cjk == []
     assert en_with_cjk == []
 
@@ -175,7 +179,8 @@ def test_placeholders_match_between_languages():
         return sorted(name for _, name, _, _ in formatter.parse(text) if name)
 
     mismatched = {key: texts for key, texts in MESSAGES.items()
-                  if fields(texts[0]) != fields(texts[1])}
+                  if len({tuple(fields(form)) for text in texts for form in templates_of(text)})
+                  != 1}
     assert mismatched == {}
 
 

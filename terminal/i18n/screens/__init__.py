@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
+
+from terminal.i18n.plurals import Texts
 
 
-def screen_messages() -> list[dict[str, tuple[str, str]]]:
+def screen_messages() -> list[Mapping[str, Texts]]:
     found = []
     for module in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
         found.append(importlib.import_module(f"{__name__}.{module.name}").MESSAGES)

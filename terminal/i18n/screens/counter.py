@@ -3,6 +3,8 @@ and what they share with the card-service screens (the member line, the tender c
 
 from __future__ import annotations
 
+from terminal.i18n.plurals import Texts, plural
+
 SHARED = {
     "counter.member_line": ("会员 {name}　卡号 {card}　{type}", "{name}  card {card}  {type}"),
     "counter.no_member": ("请先在首页刷会员卡", "Read the member's card on the home screen first"),
@@ -41,17 +43,22 @@ WITHDRAW = {
                       "Paid out {amount:fen} in cash: principal left {principal:fen}"),
 }
 
-GIFTS = {
+GIFTS: dict[str, Texts] = {
     "gifts.points": ("可用积分 {points}", "Usable points {points}"),
-    "gifts.item": ("{name}　{points} 积分", "{name}  {points} points"),
+    "gifts.item": ("{name}　{points} 积分",
+                   plural("points", one="{name}  {points} point", other="{name}  {points} points")),
     "gifts.item_stock": ("{name}　{points} 积分（库存 {stock}）",
-                         "{name}  {points} points ({stock} in stock)"),
+                         plural("points", one="{name}  {points} point ({stock} in stock)",
+                                other="{name}  {points} points ({stock} in stock)")),
     "gifts.none": ("暂无可兑换的礼品", "No gifts to redeem"),
     "gifts.choose": ("请选择要兑换的礼品", "Choose a gift"),
-    "gifts.chosen": ("兑换：{name}，需 {points} 积分", "Redeem {name} for {points} points"),
+    "gifts.chosen": ("兑换：{name}，需 {points} 积分",
+                     plural("points", one="Redeem {name} for {points} point",
+                            other="Redeem {name} for {points} points")),
     "gifts.confirm": ("确认兑换", "Redeem"),
     "gifts.done": ("已兑换 {name}，使用 {points} 积分，剩余 {left} 积分",
-                   "Redeemed {name} for {points} points: {left} left"),
+                   plural("points", one="Redeemed {name} for {points} point: {left} left",
+                          other="Redeemed {name} for {points} points: {left} left")),
 }
 
 MESSAGES = {**SHARED, **TOPUP, **WITHDRAW, **GIFTS}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-MESSAGES = {
+from terminal.i18n.plurals import Texts, plural
+
+MESSAGES: dict[str, Texts] = {
     "time_session.member": ("会员 {name}　卡号 {card}", "{name}  card {card}"),
     "time_session.no_member": ("请先在首页刷会员卡再开始计时",
                                "Read the member's card on the home screen to start a session"),
@@ -19,7 +21,10 @@ MESSAGES = {
                                   "A {service} session is already running for this card"),
     "time_session.choose_session": ("请在左侧选择要结账的计时", "Choose a session to bill"),
     "time_session.bill": ("{service}：{minutes} 分钟，计费 {units} 个单位\n应付 {due:fen}",
-                          "{service}: {minutes} min, {units} units billed\nDue {due:fen}"),
+                          plural("units", one="{service}: {minutes} min, {units} unit billed\n"
+                                               "Due {due:fen}",
+                                 other="{service}: {minutes} min, {units} units billed\n"
+                                       "Due {due:fen}")),
     "time_session.bill_pass": ("{service}：{minutes} 分钟\n时段卡内，无需付款",
                                "{service}: {minutes} min\nCovered by the pass: nothing due"),
     "time_session.bill_prepaid": ("{service}：{minutes} 分钟\n扣预付时长 {prepaid} 分钟，无需付款",
