@@ -40,6 +40,7 @@ from hq.models import (
 )
 from hq.ownership import add_store_ownership
 from hq.times import stored_time, utc_now
+from membership.profiles import EXTRA_FIELDS
 
 log = logging.getLogger("hq.db")
 DATA_DIR_ENV = "HQ_DATA_DIR"
@@ -341,6 +342,17 @@ def _add_last_visits(hq: HqDatabase) -> None:
         "cards", "last_visit_at", hq.cards.last_visit_at))
 
 
+def _add_member_details(hq: HqDatabase) -> None:
+    """A member's address, gender, notes and consent to messages (hq.member_events). A
+    database created at version 1 by a newer HQ has them already."""
+    columns = {column.name for column in hq.database.get_columns("members")}
+    migrator = SchemaMigrator.from_database(hq.database)
+    operations = [migrator.add_column("members", name, getattr(hq.members, name))
+                  for name in EXTRA_FIELDS if name not in columns]
+    if operations:
+        migrate(*operations)
+
+
 # Applied once each, in order. Add a number; never change one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the HQ tables", _create_version_1),
@@ -358,6 +370,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "card issuers, member registrars, overdraft reasons", add_store_ownership),
     Migration(13, "scheduled job runs: one row per (job, day)", _add_job_runs),
     Migration(14, "each card's last visit", _add_last_visits),
+    Migration(15, "members' address, gender, notes and consent", _add_member_details),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

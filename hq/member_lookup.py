@@ -29,7 +29,7 @@ from hq.times import aware_time, stored_time, utc_now
 from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances, Lot
 from membership.lifecycle import TERMINAL_STATUSES
-from membership.profiles import parse_birthday_text
+from membership.profiles import ProfileExtras, parse_birthday_text
 from protocol.wire_members import (
     MAX_LOOKUP_RECORDS,
     MAX_OTHER_CARDS,
@@ -132,7 +132,9 @@ class MemberLookup:
         if member is None:
             return ProfileRecord(member_id)
         return ProfileRecord(member_id, member.name, member.phone,
-                             parse_birthday_text(member.birthday))
+                             parse_birthday_text(member.birthday),
+                             ProfileExtras(member.address, member.gender, member.notes,
+                                           bool(member.consent)))
 
     def _card(self, row: Any) -> Card:
         return Card(row.card_no, row.member_id, row.type_code, CardStatus(row.status),

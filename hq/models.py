@@ -136,6 +136,11 @@ class MemberRow(HqModel):
     updated_at = DateTimeField()  # terminal time of the event applied last (at most HQ's)
     # The store that registered the member; since version 12 (a database default too).
     store_id = TextField(default="", constraints=[SQL("DEFAULT ''")])
+    # membership.profiles.ProfileExtras from a profile edit; since version 15.
+    address = TextField(default="", constraints=[SQL("DEFAULT ''")])
+    gender = TextField(default="", constraints=[SQL("DEFAULT ''")])
+    notes = TextField(default="", constraints=[SQL("DEFAULT ''")])
+    consent = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
 
     class Meta:
         table_name = "members"

@@ -24,7 +24,12 @@ from membership.errors import CardStateError, InvalidInput
 from membership.events import DomainEvent
 from membership.ledger import CardBalances, LedgerEntry
 from membership.money import Fen
-from membership.profiles import ProfileDetails, normalise_uid, registration_payload
+from membership.profiles import (
+    ProfileDetails,
+    ProfileExtras,
+    normalise_uid,
+    registration_payload,
+)
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow, mask_card_no
 from membership.sale import MemberContext
 from membership.sale_receipt import balance_rows
@@ -96,6 +101,20 @@ def issue_subsidiary(
                 ReceiptRow(f"receipt.quota_period.{parent.card_type.subsidiary.period.value}")),
         payload=payload | _uid_field(uid),
     )
+
+
+def edit_profile(
+    op: Operation, member: MemberContext, name: str, details: ProfileDetails,
+    extras: ProfileExtras,
+) -> CounterDecision:
+    """会员资料修改: the member's whole profile again as a `member.registered` event (HQ keeps
+    the newest, from the registering store only: membership.store_rules). Nothing moves; the
+    slip says the profile changed."""
+    registration = registration_payload(member.card.member_id, name.strip(), details, extras)
+    decision = _card_decision(op, member, "member.registered", [], None, (), totals=(),
+                              payload={})
+    event = DomainEvent("member.registered", op.op_id, op.at, registration)
+    return dataclasses.replace(decision, events=(event,))
 
 
 def _uid_field(uid: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from membership.birthdays import Birthday
 from membership.cards import Card
 from membership.ledger import CardBalances
+from membership.profiles import ProfileExtras
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class MemberProfile:
     name: str = ""
     phone: str = ""  # 11 digits, shown masked (membership.receipts.mask_phone)
     birthday: Birthday | None = None
+    extras: ProfileExtras | None = None  # None: not known (an older HQ answered)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,14 @@ from membership.cards import Card, CardStatus
 from membership.ledger import CardBalances, Lot
 from membership.profiles import (
     MAX_NAME_CHARS,
+    ProfileExtras,
+    extras_payload,
+    extras_problem,
     is_id,
     is_phone,
     is_uid,
     parse_birthday_text,
+    read_extras,
 )
 from protocol.wire import (
     SCHEMA,
@@ -97,6 +101,7 @@ class ProfileRecord:
     name: str = ""
     phone: str = ""
     birthday: Birthday | None = None
+    extras: ProfileExtras | None = None  # None: not sent (an HQ from before profile edits)
 
 
 @dataclass(frozen=True)
@@ -154,14 +159,19 @@ def record_from_json(data: Any) -> LookupRecord:
 # --- profiles ------------------------------------------------------------------------------------
 
 def profile_to_json(profile: ProfileRecord) -> dict[str, Any]:
-    return {"member_id": profile.member_id, "name": profile.name, "phone": profile.phone,
-            "birthday": format_birthday(profile.birthday) if profile.birthday else ""}
+    found = {"member_id": profile.member_id, "name": profile.name, "phone": profile.phone,
+             "birthday": format_birthday(profile.birthday) if profile.birthday else ""}
+    return found | extras_payload(profile.extras) if profile.extras is not None else found
 
 
 def profile_from_json(data: Any) -> ProfileRecord:
     data = _object(data, "profile")
+    problem = extras_problem(data)
+    if problem:
+        raise WireError("invalid_field", f"profile.{problem}")
     return ProfileRecord(_str(data, "member_id"), _str(data, "name", MAX_NAME_CHARS),
-                         _str(data, "phone"), parse_birthday_text(_str(data, "birthday")))
+                         _str(data, "phone"), parse_birthday_text(_str(data, "birthday")),
+                         read_extras(data))
 
 
 # --- cards ---------------------------------------------------------------------------------------

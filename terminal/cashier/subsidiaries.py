@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from membership import card_service
 from membership.cards import Card
 from membership.money import Fen
+from membership.permissions import Action
 from membership.sale import MemberContext
 from membership.subsidiary import quota_used
 from terminal.cashier.context import CashierContext, StaffMember
@@ -48,6 +49,6 @@ def issue_subsidiary(
     ensure_card_no_free(ctx, child_card_no)
     ensure_uid_free(ctx, uid)
     children = ctx.store.subsidiary_cards(parent.card.card_no)
-    decision = card_service.issue_subsidiary(ctx.operation(staff), parent, child_card_no,
-                                             children, quota, uid)
+    decision = card_service.issue_subsidiary(ctx.operation(staff, Action.ISSUE_SUBSIDIARY),
+                                             parent, child_card_no, children, quota, uid)
     return carry_out(ctx, decision)

@@ -20,6 +20,7 @@ from membership.config_codec_blacklist import BLACKLIST, decode_blacklist
 from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
 from membership.errors import ConfigError
 from membership.ledger import CardBalances
+from membership.profiles import ProfileExtras
 from protocol.wire import WireError, config_topic
 from protocol.wire_config import scope_rank
 from terminal.store.access import ACK_WATERMARK, StoreAccess
@@ -46,6 +47,7 @@ class MemberInfo:
     name: str = ""
     phone: str = ""
     birthday: Birthday | None = None  # None from HQ's snapshot keeps the one stored
+    extras: ProfileExtras | None = None  # None keeps the ones stored
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,9 @@ class Cache(StoreAccess):
                    "updated_at": self.clock()}
         if info.birthday is not None:
             columns["birthday"] = birthday_text(info.birthday)
+        if info.extras is not None:
+            columns |= {"address": info.extras.address, "gender": info.extras.gender,
+                        "notes": info.extras.notes, "consent": info.extras.consent}
         (member.insert(**columns)
          .on_conflict(conflict_target=[member.member_id],
                       preserve=[getattr(member, name) for name in columns if name != "member_id"])
@@ -256,7 +261,9 @@ def known_card_from_row(row: Any) -> KnownCard:
                     row.hq_counts, row.hq_version, row.hq_as_of)
     with decoding("member", row.member.member_id):
         owner = MemberInfo(row.member.member_id, row.member.name, row.member.phone,
-                           birthday_from_text(row.member.birthday))
+                           birthday_from_text(row.member.birthday), ProfileExtras(
+                               row.member.address, row.member.gender, row.member.notes,
+                               bool(row.member.consent)))
     with decoding("card", row.card_no):
         snapshot = None if row.hq_balances is None else balances_from_plain(row.hq_balances)
     return KnownCard(card_from_row(row), owner, hq, row.changed_by_op, row.uid,

@@ -96,7 +96,7 @@ class MemberCache(Cache):
     def _remember_record(self, record: MemberRecord, pending: set[str]) -> bool:
         profile = record.profile
         self._upsert_member(MemberInfo(record.card.member_id, profile.name, profile.phone,
-                                       profile.birthday))
+                                       profile.birthday, profile.extras))
         return self._upsert_hq_card(record.card, _hq_facts(record), pending)
 
     def forget_offline_pin_verifier(self, card_no: str) -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import IntegerField, SqliteDatabase, TextField
+from peewee import BooleanField, IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
 from terminal.store import hq_answers, hq_quarantine, privileged, schema_changes, schema_v1
@@ -94,6 +94,13 @@ def _journal_privileged_actions(database: SqliteDatabase, migrator: SqliteMigrat
     database.execute_sql(privileged.CREATE_TABLE)
 
 
+def _add_member_details(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # A profile edit at the counter records address, gender, notes and consent to messages.
+    migrator.migrate(*(migrator.add_column("member", name, TextField(default=""))
+                       for name in ("address", "gender", "notes")),
+                     migrator.add_column("member", "consent", BooleanField(default=False)))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
@@ -107,6 +114,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "what HQ last answered a card had available", _keep_hq_answers),
     Migration(8, "the events HQ said it quarantined", _note_hq_quarantines),
     Migration(9, "privileged actions refused or approved", _journal_privileged_actions),
+    Migration(10, "members' address, gender, notes and consent", _add_member_details),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

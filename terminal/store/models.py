@@ -128,6 +128,11 @@ def _people(base: type[Model]) -> tuple[type[Model], ...]:
         phone = TextField(default="", index=True)  # indexed since migration 4: 按手机号查会员
         birthday = TextField(default="")  # since migration 4: membership.birthdays.format_birthday
         updated_at = IsoDateTimeField()
+        # Since migration 10: membership.profiles.ProfileExtras, from a profile edit.
+        address = TextField(default="")
+        gender = TextField(default="")
+        notes = TextField(default="")
+        consent = BooleanField(default=False)
 
         class Meta:
             table_name = "member"

@@ -25,7 +25,8 @@ def member_record(record: LookupRecord, as_of: datetime) -> MemberRecord:
     """HQ's record of a card as the cashier's ports carry it; `as_of` is HQ's time."""
     profile = record.profile
     return MemberRecord(
-        profile=MemberProfile(profile.member_id, profile.name, profile.phone, profile.birthday),
+        profile=MemberProfile(profile.member_id, profile.name, profile.phone, profile.birthday,
+                              profile.extras),
         card=record.card, balances=record.balances, as_of=as_of, uid=record.uid,
         offline_pin_verifier=record.offline_pin_verifier, coupons=record.coupons,
         other_cards=record.other_cards)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 HOME = {
     "home.member.plans": ("购买套餐", "Buy plans"),
+    "home.member.profile": ("会员资料", "Profile"),
     "home.member.history": ("消费记录", "History"),
     "home.member.subsidiary": ("附属卡", "Sub-cards"),
 }
@@ -79,4 +80,28 @@ SUBSIDIARY = {
     "receipt.quota_period.month": ("额度按月计", "Quota per month"),
 }
 
-MESSAGES = {**HOME, **PLANS, **HISTORY, **SUBSIDIARY}
+PROFILE = {
+    "profile.title": ("会员 {name}　卡号 {card}", "{name}  card {card}"),
+    "profile.last_visit": ("本机最近到店：{when}", "Last visit here: {when}"),
+    "profile.never_here": ("本机尚无到店记录", "No visit on this terminal yet"),
+    "profile.name_hint": ("姓名", "Name"),
+    "profile.phone_hint": ("手机号", "Phone"),
+    "profile.address_hint": ("地址（最多 120 字）", "Address (up to 120 characters)"),
+    "profile.notes_hint": ("备注（最多 200 字）", "Notes (up to 200 characters)"),
+    "profile.gender.none": ("性别未填", "Not given"),
+    "profile.gender.female": ("女", "Female"),
+    "profile.gender.male": ("男", "Male"),
+    "profile.consent_yes": ("接收消息：同意", "Messages: agreed"),
+    "profile.consent_no": ("接收消息：不同意", "Messages: not agreed"),
+    "profile.confirm": ("保存资料", "Save profile"),
+    "profile.done": ("{name} 的资料已保存", "{name}'s profile saved"),
+    "member.name_required": ("请填写会员姓名", "Type the member's name"),
+    "member.address_invalid": ("地址最多 {max} 字，且不能含控制字符",
+                               "The address: at most {max} characters, no control characters"),
+    "member.gender_invalid": ("性别无效", "Not a gender this terminal knows"),
+    "member.notes_invalid": ("备注最多 {max} 字，且不能含控制字符",
+                             "The notes: at most {max} characters, no control characters"),
+    "receipt.action.member.registered": ("会员资料修改", "Profile updated"),
+}
+
+MESSAGES = {**HOME, **PLANS, **HISTORY, **SUBSIDIARY, **PROFILE}
