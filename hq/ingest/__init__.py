@@ -35,6 +35,7 @@ from hq.ingest.future_times import clamped_events
 from hq.ingest.offline_flags import record_offline_excesses
 from hq.ingest.ownership_screen import screen_stores
 from hq.ingest.quarantine import Screened, screen, store_quarantined
+from hq.ingest.redecide import with_early_sale_verdicts
 from hq.ingest.refund_hold import first_held_seq
 from hq.ingest.refusals import PARSER_ERRORS, Refusal
 from hq.ingest.rows import (
@@ -112,12 +113,15 @@ class Ingestor:
             return self.store_events(topic, payload, prepared, received_at)
 
     def prepare_events(self, topic: str, payload: bytes) -> PreparedBatch | Refusal:
-        """The batch parsed and checked, or why it is refused: no database, so a group can
-        do it before it takes the write lock."""
+        """The batch parsed and checked, or why it is refused, and its sales decided again
+        (hq.ingest.redecide): a group does it before it takes the write lock."""
         try:
-            return prepare_batch(parse_event_batch(topic, payload))
+            prepared = prepare_batch(parse_event_batch(topic, payload))
         except PARSER_ERRORS as error:
             return Refusal.of(error)
+        if not self._verify_events:
+            return prepared
+        return with_early_sale_verdicts(self._db, prepared, self._zones)
 
     def store_events(self, topic: str, payload: bytes, prepared: PreparedBatch | Refusal,
                      received_at: datetime) -> IngestResult:

@@ -16,24 +16,35 @@ quarantine reason (hq.ingest.quarantine), "" when HQ's decision moves what the t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import Any
 
 from hq.db import HqDatabase
 from hq.ingest.batch_facts import BatchCards
 from hq.ingest.published import ConfigUnknown, PublishedConfigurations, config_key, published_in
-from hq.ingest.rows import PreparedEvent
+from hq.ingest.rows import PreparedBatch, PreparedEvent
 from hq.stores import StoreZones
 from hq.times import local_wall_time
 from membership.sale_inputs import SaleInputs, decode_inputs
 from membership.sale_redecision import CardAtHq, SaleSeen, sale_mismatch
 
+log = logging.getLogger("hq.ingest")
 SALE = "sale.completed"
 INPUTS_MISSING = "sale_inputs_missing"
 INPUTS_INVALID = "sale_inputs_invalid"
 MISMATCH = "sale_mismatch"
+
+
+@dataclass(frozen=True)
+class SaleVerdict:
+    """The core's decision on a sale (`reason`, "" when it agrees) and what it was decided on:
+    (configuration key, the sale's time at the store, the card as HQ knew it)."""
+
+    facts: tuple[Any, ...]
+    reason: str
 
 
 class SaleRedecision:
@@ -58,16 +69,21 @@ class SaleRedecision:
 
     def reason(self, prepared: PreparedEvent) -> str:
         """"" when HQ's own decision of the sale moves exactly what its entries move."""
+        verdict = self.verdict(prepared)
+        return verdict if isinstance(verdict, str) else verdict.reason
+
+    def verdict(self, prepared: PreparedEvent) -> SaleVerdict | str:
+        """The core's verdict on the facts it was decided on, or the reason there is none.
+
+        A verdict the event carries from before the write lock (early_sale_verdicts) is
+        taken when it was decided on the same facts: the core's decision is a pure function of
+        the event, the configuration versions it names, the sale's time at the store and the
+        card as HQ knows it."""
         inputs = self._inputs.get(prepared.event.seq)
         if inputs is None:
             return ""  # not a sale
         if isinstance(inputs, str):
             return inputs
-        try:
-            configuration = self._published.configuration(self._keys[prepared.event.seq],
-                                                          self._bodies)
-        except ConfigUnknown as unknown:
-            return str(unknown)
         event = prepared.event
         payload = event.payload
         card_no = _text(payload.get("card_no"))
@@ -75,13 +91,21 @@ class SaleRedecision:
         # The core compares the sale's time with store-local configuration times (a coupon's
         # validity, a promotion's hours) and dates points lots by it: the store's wall clock.
         at = local_wall_time(event.at, self._zone(terminal_id, store_id))
+        card = self._card(card_no, _text(payload.get("actor_card_no")))
+        facts = (self._keys[event.seq], at, card)
+        early = prepared.sale_verdict
+        if isinstance(early, SaleVerdict) and early.facts == facts:
+            return early
+        try:
+            configuration = self._published.configuration(facts[0], self._bodies)
+        except ConfigUnknown as unknown:
+            return str(unknown)
         sale = SaleSeen(op_id=event.op_id, at=at, store_id=store_id,
                         terminal_id=terminal_id, card_no=card_no,
                         amount_due=payload.get("amount_due"), entries=prepared.entries,
                         coupon_used=payload.get("coupon_used", ""))
-        mismatch = sale_mismatch(sale, inputs, configuration,
-                                 self._card(card_no, _text(payload.get("actor_card_no"))))
-        return f"{MISMATCH}:{mismatch}" if mismatch else ""
+        mismatch = sale_mismatch(sale, inputs, configuration, card)
+        return SaleVerdict(facts, f"{MISMATCH}:{mismatch}" if mismatch else "")
 
     def _zone(self, terminal_id: str, store_id: str) -> tzinfo:
         """The terminal's store's zone, read once a batch (a batch is one terminal's)."""
@@ -121,3 +145,32 @@ def _inputs(payload: dict[str, Any]) -> SaleInputs | str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def with_early_sale_verdicts(db: HqDatabase, batch: PreparedBatch,
+                             zones: StoreZones | None = None) -> PreparedBatch:
+    """The batch with each sale's verdict decided now, before the write lock, from what HQ's
+    tables say outside any transaction: the core's re-decision is most of what verification
+    costs, and inside the transaction it held SQLite's one write lock (and PostgreSQL's row
+    locks on the batch's cards) while it ran. In the transaction `SaleRedecision` takes a
+    verdict whose facts are still the facts, and decides again otherwise (a card changed
+    meanwhile, the batch's own card events fared otherwise). Reading fails: no early verdicts,
+    the transaction decides them all."""
+    if not any(prepared.event.type == SALE for prepared in batch.events):
+        return batch
+    try:
+        redecision = SaleRedecision(db, batch.events, BatchCards(db, batch.events), zones=zones)
+        verdicts = {prepared.event.seq: redecision.verdict(prepared)
+                    for prepared in batch.events if prepared.event.type == SALE}
+    except Exception:  # an optimisation only: the transaction decides every sale anyway
+        log.warning("deciding %s's sales before the write lock failed", batch.terminal_id,
+                    exc_info=True)
+        return batch
+    return replace(batch, events=tuple(
+        _with_verdict(prepared, verdicts.get(prepared.event.seq)) for prepared in batch.events))
+
+
+def _with_verdict(prepared: PreparedEvent, verdict: SaleVerdict | str | None) -> PreparedEvent:
+    if not isinstance(verdict, SaleVerdict):
+        return prepared
+    return PreparedEvent(prepared.event, prepared.payload_json, prepared.entries, verdict)

@@ -34,6 +34,8 @@ class PreparedEvent:
     event: WireEvent  # its `at` as HQ stores times: naive UTC (hq.times)
     payload_json: str
     entries: tuple[LedgerEntry, ...]
+    # A sale's hq.ingest.redecide.SaleVerdict, decided before the write lock; None if not.
+    sale_verdict: object = None
 
 
 @dataclass(frozen=True)
