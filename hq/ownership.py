@@ -48,10 +48,14 @@ def member_owners(db: HqDatabase, member_ids: Collection[str]) -> dict[str, Memb
     if not member_ids:
         return {}
     rows = db.database.execute_sql(
-        'SELECT "member_id", "store_id", "name", "phone", "birthday" FROM "members" '
-        f'WHERE {db.among("member_id")}', [db.list_parameter(sorted(member_ids))])
-    return {member_id: MemberOwner(store, {"name": name, "phone": phone, "birthday": birthday})
-            for member_id, store, name, phone, birthday in rows.fetchall()}
+        'SELECT "member_id", "store_id", "name", "phone", "birthday", "address", "gender", '
+        f'"notes", "consent" FROM "members" WHERE {db.among("member_id")}',
+        [db.list_parameter(sorted(member_ids))])
+    return {member_id: MemberOwner(store, {
+                "name": name, "phone": phone, "birthday": birthday, "address": address,
+                "gender": gender, "notes": notes, "consent": bool(consent)})
+            for member_id, store, name, phone, birthday, address, gender, notes, consent
+            in rows.fetchall()}
 
 
 def with_first_issuers(cards: Mapping[str, CardState], events: Iterable[WireEvent],

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from membership.profiles import ProfileExtras, read_extras
+
 NOT_OWN_STORE = "not_own_store"
 REPLACE_NOT_OWN_STORE = "replace_not_own_store"
 REISSUE_NOT_OWN_STORE = "reissue_not_own_store"
@@ -48,7 +50,7 @@ class MemberOwner:
     """The store that registered a member ("" unknown), and the profile HQ holds."""
 
     store_id: str
-    profile: Mapping[str, str]
+    profile: Mapping[str, Any]  # PROFILE_FIELDS, and EXTRA_FIELDS when HQ holds them
 
 
 def may_act(acting_store: str, issuing_store: str) -> bool:
@@ -81,9 +83,14 @@ def cross_store_reason(event_type: str, payload: Mapping[str, Any], acting_store
     return ""
 
 
-def same_profile(payload: Mapping[str, Any], profile: Mapping[str, str]) -> bool:
-    """The registration says what HQ already holds: it changes nothing."""
-    return all(payload.get(name, "") == profile.get(name, "") for name in PROFILE_FIELDS)
+def same_profile(payload: Mapping[str, Any], profile: Mapping[str, Any]) -> bool:
+    """The registration says what HQ already holds: it changes nothing. The details of a
+    profile edit (membership.profiles.EXTRA_FIELDS) count when the registration carries them."""
+    if not all(payload.get(name, "") == profile.get(name, "") for name in PROFILE_FIELDS):
+        return False
+    held = read_extras(profile) or ProfileExtras()
+    sent = read_extras(payload)
+    return sent is None or sent == held
 
 
 def _issue_reason(payload: Mapping[str, Any], acting_store: str,

@@ -44,3 +44,18 @@ def test_a_malformed_detail_is_a_dead_letter(hq: HqDatabase) -> None:
     result = Ingestor(hq).handle_events(feed.topic, feed.batch([bad]), feed.at)
     assert result.dead_letter_reason is not None
     assert hq.members.get_by_id("M1").notes == ""
+
+
+def test_another_store_may_not_change_the_details_but_may_send_them_again(
+        hq: HqDatabase) -> None:
+    hq.terminals.insert_many([{"id": "T1", "store_id": "SH001"},
+                              {"id": "T2", "store_id": "BJ002"}]).execute()
+    home, other = TerminalFeed("T1"), TerminalFeed("T2", at=AT + timedelta(hours=1))
+    ingest(hq, home, home.issue(), registration(home, **DETAILS))
+    same = Ingestor(hq).handle_events(other.topic, other.batch(
+        [registration(other, **DETAILS)]), other.at)
+    assert same.quarantined == []
+    changed = registration(other, **{**DETAILS, "notes": "改了"})
+    refused = Ingestor(hq).handle_events(other.topic, other.batch([changed]), other.at)
+    assert [reason for _, reason in refused.quarantined] == ["profile_not_own_store"]
+    assert hq.members.get_by_id("M1").notes == DETAILS["notes"]
