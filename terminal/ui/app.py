@@ -24,11 +24,13 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from terminal.bootstrap import TerminalRuntime
-from terminal.cashier.context import StaffMember
+from terminal.cashier.context import ManagerApproval, StaffMember
 from terminal.cashier.members import MemberView
+from terminal.cashier.permissions import APPROVAL_NEEDED, PermissionRefused
 from terminal.cashier.services import CashierServices
 from terminal.config import SIMULATOR_PANEL_WIDTH
 from terminal.ui.bridge import UiBridge
+from terminal.ui.prompts import ManagerApprovalPrompt
 from terminal.ui.status import POLL_S, StatusBar, StatusMonitor, TerminalStatus
 from terminal.ui.texts import Texts
 from terminal.ui.theme import register_fonts, theme_for
@@ -75,8 +77,20 @@ class UiContext:
         def failed(error: Exception) -> None:
             pending.cancel()
             (on_error or self.show_error)(error)
+            if isinstance(error, PermissionRefused) and error.key == APPROVAL_NEEDED:
+                self.ask_approval(lambda: self.run(task, on_done, on_error))
 
         self.bridge.run(task, done, failed)
+
+    def ask_approval(self, then: Callable[[], None]) -> None:
+        """A manager approves on the spot, with their PIN on this screen; `then` runs once the
+        approval is held for the next operation (terminal.cashier.permissions). Cancelled,
+        the refusal stays on the message line."""
+        def approved(approval: ManagerApproval) -> None:
+            self.services.staff.hold_approval(approval)
+            then()
+
+        ManagerApprovalPrompt(self, approved).start()
 
     def _show_processing(self, _dt: float) -> None:
         if self.message is not None:

@@ -20,12 +20,14 @@ from terminal.demo.staff import (
     CASHIER_NAME,
     CASHIER_PIN,
     MANAGER_ID,
+    MANAGER_NAME,
     MANAGER_PIN,
 )
 from tests.support.ui_driver import UiDriver
 from tests.ui.steps import ZHANG, sign_in
 
 CASHIER = StaffMember(CASHIER_ID, CASHIER_NAME, "cashier")
+MANAGER = StaffMember(MANAGER_ID, MANAGER_NAME, "manager")
 
 # --- the manager's approval (a prompt over the screen: UiDriver finds its widgets too) ---------
 

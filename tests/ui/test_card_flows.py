@@ -15,6 +15,7 @@ from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
 from membership.catalogue import SaleLine
 from membership.tenders import Tender, TenderKind
+from terminal.demo.staff import MANAGER_ID, MANAGER_PIN
 from tests.support.ui_driver import UiDriver
 from tests.ui.member_steps import (
     member_types_pin,
@@ -23,7 +24,15 @@ from tests.ui.member_steps import (
     no_prompt_open,
     tap_in_modal,
 )
-from tests.ui.steps import LI, ZHANG, drawer_kicks, printed_lines, signed_in_home, tap_card
+from tests.ui.steps import (
+    LI,
+    ZHANG,
+    drawer_kicks,
+    printed_lines,
+    sign_in,
+    signed_in_home,
+    tap_card,
+)
 
 NEW_MEMBER_CARD = ("04C0FFEE000101", "8800000000000101")  # (UID, card number on the chip)
 NEW_TAG_UID = "04C0FFEE000102"  # a UID-only tag
@@ -31,8 +40,11 @@ REPLACEMENT_CARD = ("04C0FFEE000103", "8800000000000103")
 
 
 def open_cardops(ui: UiDriver, card=ZHANG) -> None:
+    """As the store manager, who may do every card service alone (a cashier's approval on the
+    spot: tests/ui/test_permissions.py)."""
     ui.app.runtime.printer.printed.clear()  # the seed's receipts: only this test's count
-    signed_in_home(ui)
+    sign_in(ui, MANAGER_ID, MANAGER_PIN)
+    ui.wait_for_screen("home")
     tap_card(ui, card)
     ui.tap("home.action.cardops")
     ui.wait_for_screen("cardops")

@@ -14,6 +14,7 @@ from terminal.cashier.context import StaffMember
 from terminal.demo.documents import demo_configuration
 from terminal.demo.staff import CASHIER_ID, CASHIER_NAME
 from tests.support.ui_driver import UiDriver
+from tests.ui.admin_steps import approve_as_manager
 from tests.ui.member_steps import member_types_pin, modal_has, no_prompt_open
 from tests.ui.steps import (
     LI,
@@ -98,6 +99,7 @@ def test_withdrawal_pays_principal_out_after_the_pin(start_app, screens_dir: Pat
     ui.tap("withdraw.confirm")
     ui.until(lambda: modal_has(ui, "pin_prompt.text"), "the PIN prompt")
     member_types_pin(ui, ZHANG.pin)
+    approve_as_manager(ui)  # a cashier withdraws with a manager's approval, on the spot
     message_shows(ui, "取款成功", "¥120.00", "¥380.00")
     balances = store.card_balances(ZHANG.card_no)
     assert (balances.principal, balances.bonus) == (38_000, 3_000)  # the bonus stays
@@ -115,6 +117,7 @@ def test_withdrawing_more_than_the_principal_is_refused(start_app, screens_dir: 
     ui.screenshot(screens_dir / "en", "22-withdraw")
     ui.tap("withdraw.confirm")
     member_types_pin(ui, ZHANG.pin)
+    approve_as_manager(ui)
     message_shows(ui, "¥500.00")
     assert store.outbox_depth() == depth
     assert store.card_balances(ZHANG.card_no).principal == 50_000

@@ -9,21 +9,19 @@ from pathlib import Path
 from membership.money import format_fen
 from terminal.cashier.context import ManagerApproval, StaffMember
 from terminal.demo.staff import (
-    CASHIER_NAME,
     MANAGER_ID,
+    MANAGER_NAME,
     MANAGER_PIN,
 )
 from terminal.store.access import UI_LANGUAGE
 from tests.ui.admin_steps import (
     CASHIER,
     _printed,
-    approve_as_manager,
     at_home,
     cash_sale,
     cash_top_up,
     message_shows,
     on_worker,
-    prompt_closes,
     store,
 )
 from tests.ui.steps import printed_lines
@@ -105,20 +103,17 @@ def test_a_shift_in_english(start_app, screens_dir: Path):
 # --- settings ------------------------------------------------------------------------------------
 
 
-def test_settings_need_a_manager_print_a_test_page_and_switch_language(start_app,
-                                                                      screens_dir: Path):
+def test_settings_are_a_managers_print_a_test_page_and_switch_language(start_app,
+                                                                       screens_dir: Path):
     ui = start_app()
     at_home(ui)
+    ui.until(lambda: ui.has("home.action.sale") and not ui.has("home.action.settings"),
+             "a cashier's home, without the settings")
+    ui.tap("home.logout")
+    at_home(ui, MANAGER_ID, MANAGER_PIN)
+    ui.until(lambda: ui.has("home.action.settings"), "the manager's home")
     ui.tap("home.action.settings")
     ui.wait_for_screen("settings")
-    ui.until(lambda: ui.has(f"approval.manager.{MANAGER_ID}"), "the manager approval")
-    ui.tap("approval.cancel")
-    prompt_closes(ui)
-    assert ui.has("settings.locked") and not ui.has("settings.printer_test")
-
-    ui.tap("settings.unlock")
-    approve_as_manager(ui)
-    prompt_closes(ui)
     ui.wait_for_text("settings.printer_status", lambda text: "正常" in text, "the printer")
     assert "模拟设备" in ui.text_of("settings.device.pinpad")
     assert "模拟设备" in ui.text_of("settings.device.card_reader")
@@ -145,10 +140,7 @@ def test_settings_need_a_manager_print_a_test_page_and_switch_language(start_app
     ui.wait_for_screen("home")
     assert ui.text_of("home.action.sale") == "Checkout"
     assert ui.text_of("home.action.refund") == "Refund"
-    assert ui.text_of("status.cashier") == f"On duty: {CASHIER_NAME}"
-    ui.tap("home.action.settings")  # approval again on the next visit
-    ui.until(lambda: ui.has("approval.cancel"), "the approval again")
-    ui.tap("approval.cancel")
+    assert ui.text_of("status.cashier") == f"On duty: {MANAGER_NAME}"
 
 
 def test_sync_status_and_send_now_against_hq(start_app, broker, hq_worker):

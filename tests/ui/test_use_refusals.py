@@ -10,7 +10,7 @@ from datetime import timedelta
 from membership.config_documents import BLACKLIST
 from terminal.demo.members import DemoCard
 from tests.support.ui_driver import UiDriver
-from tests.ui.admin_steps import CASHIER, on_worker
+from tests.ui.admin_steps import MANAGER, on_worker
 from tests.ui.member_steps import no_prompt_open
 from tests.ui.sale_steps import committed, message_shows
 from tests.ui.steps import WANG, ZHANG, drawer_kicks, signed_in_home, tap_card
@@ -30,7 +30,7 @@ def freeze(ui: UiDriver, card: DemoCard) -> None:
     """Frozen at the desk (its slip printed and then forgotten: the tests count their own)."""
     services = ui.app.services
     on_worker(ui, lambda: services.ops.freeze_card(
-        services.ctx, CASHIER, services.members.member_context(card.card_no)).printing.wait(10))
+        services.ctx, MANAGER, services.members.member_context(card.card_no)).printing.wait(10))
     ui.app.runtime.printer.printed.clear()
 
 

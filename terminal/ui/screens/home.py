@@ -1,6 +1,8 @@
 """The home screen: find the member (card tap, swipe, or phone number), see their panel, choose
-what to do. Actions that need a member are refused with a message until one is found; actions
-only a store manager may take ask for a manager's approval on their own screen."""
+what to do. The buttons are those the signed-in role may do, alone or with a manager's approval
+(terminal.ui.home_actions); one that needs approval asks for it on the spot when the operation is
+confirmed (TerminalUi.run). Actions that need a member are refused with a message until one is
+found."""
 
 from __future__ import annotations
 
@@ -13,30 +15,9 @@ from kivy.uix.scrollview import ScrollView
 from terminal.cashier.members import MemberView
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import fixed_row
+from terminal.ui.home_actions import HOME_ACTIONS, MEMBER_HOME_ACTIONS
 from terminal.ui.member_panel import MemberPanelWidget
 from terminal.ui.widgets import button_grid
-
-# (message key, screen, needs a member)
-ACTIONS = (
-    ("ui.sale", "sale", False),
-    ("ui.topup", "topup", True),
-    ("ui.count_use", "count", True),
-    ("ui.time_session", "time", True),
-    ("ui.withdraw", "withdraw", True),
-    ("ui.gift", "gifts", True),
-    ("ui.card_service", "cardops", True),
-    ("home.enrol", "enrol", False),
-    ("ui.refund", "refund", False),
-    ("ui.reprint", "reprint", False),
-    ("ui.shift", "shift", False),
-    ("ui.settings", "settings", False),
-)
-# The member's own things, in a row under their panel (every one needs a member): the actions'
-# grid is full on an 800x480 panel. Same shape as ACTIONS.
-MEMBER_ACTIONS = (
-    ("home.member.plans", "plans", True),
-    ("home.member.history", "history", True),
-)
 
 
 class HomeScreen(TerminalScreen):
@@ -61,7 +42,8 @@ class HomeScreen(TerminalScreen):
         left.add_widget(scroll)
         self.choices = BoxLayout(orientation="vertical", size_hint_y=None, height=0)
         left.add_widget(self.choices)
-        left.add_widget(fixed_row(kit, *self._action_buttons(MEMBER_ACTIONS)))
+        self.member_actions = fixed_row(kit)
+        left.add_widget(self.member_actions)
         # Signing out sits with clearing the member, under the panel: the actions' grid then
         # fits an 800x480 panel whole (six rows, Checkout on top).
         left.add_widget(fixed_row(
@@ -69,18 +51,20 @@ class HomeScreen(TerminalScreen):
                             kind="plain"),
             kit.button("ui.logout", self.sign_out, test_id="home.logout", kind="plain")))
         right = BoxLayout(orientation="vertical", size_hint_x=0.42)
-        right.add_widget(button_grid(kit, self._action_buttons(ACTIONS), 2))
+        self.actions = button_grid(kit, [], 2)
+        right.add_widget(self.actions)
         right.add_widget(BoxLayout())
         layout.add_widget(left)
         layout.add_widget(right)
         self.add_widget(layout)
 
-    def _action_buttons(self, actions: tuple[tuple[str, str, bool], ...]) -> list[Any]:
-        return [self.kit.button(key, lambda screen=screen, need=need: self.open(screen, need),
-                                test_id=f"home.action.{screen}")
-                for key, screen, need in actions]
+        self.buttons = {action.screen: self.kit.button(
+            action.key, lambda action=action: self.open(action.screen, action.needs_member),
+            test_id=f"home.action.{action.screen}")
+            for action in (*HOME_ACTIONS, *MEMBER_HOME_ACTIONS)}
 
     def enter(self, **params: Any) -> None:
+        self.ui.run(self._permitted_screens, self._show_actions)
         member = self.ui.session.member
         if member is None:
             self.panel.clear()
@@ -141,6 +125,20 @@ class HomeScreen(TerminalScreen):
         self.panel.clear()
 
     # --- actions ----------------------------------------------------------------------------
+
+    def _permitted_screens(self) -> set[str]:
+        """The screens whose actions the signed-in role may do, alone or with approval."""
+        staff = self.ui.services.staff
+        return {action.screen for action in (*HOME_ACTIONS, *MEMBER_HOME_ACTIONS)
+                if not action.actions or any(staff.grant(each) for each in action.actions)}
+
+    def _show_actions(self, permitted: set[str]) -> None:
+        for container, actions in ((self.actions, HOME_ACTIONS),
+                                   (self.member_actions, MEMBER_HOME_ACTIONS)):
+            container.clear_widgets()
+            for action in actions:
+                if action.screen in permitted:
+                    container.add_widget(self.buttons[action.screen])
 
     def open(self, screen: str, needs_member: bool) -> None:
         if needs_member and self.ui.session.member is None:

@@ -1,0 +1,75 @@
+"""Permissions per action, driven by touch: the home screen shows what the signed-in role may do,
+a cashier's freeze is refused until a store manager approves on the spot with their PIN (a wrong
+PIN counted and refused first), and the journal of privileged actions has every step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from membership.cards import CardStatus
+from terminal.demo.staff import CASHIER_ID, MANAGER_ID, MANAGER_PIN
+from terminal.store.privileged import APPROVED, REFUSED
+from tests.support.ui_driver import UiDriver
+from tests.ui.admin_steps import approve_as_manager, at_home
+from tests.ui.steps import ZHANG, tap_card
+
+CASHIER_HIDDEN = ("settings",)
+EVERYONE_SEES = ("sale", "topup", "enrol", "cardops", "refund", "withdraw", "shift")
+
+
+def _home_shows(ui: UiDriver, shown: tuple[str, ...], hidden: tuple[str, ...]) -> None:
+    ui.until(lambda: all(ui.has(f"home.action.{name}") for name in shown)
+             and not any(ui.has(f"home.action.{name}") for name in hidden),
+             f"home with {shown} and without {hidden}")
+
+
+def _journal(ui: UiDriver) -> list[tuple[str, str, str, str]]:
+    return [(entry.action, entry.staff_id, entry.outcome, entry.approved_by)
+            for entry in reversed(ui.app.runtime.store.privileged_actions())]
+
+
+def _cashier_freezes_with_approval(ui: UiDriver, screens: Path, refused: str,
+                                   wrong_pin: str, done: str) -> None:
+    at_home(ui)
+    _home_shows(ui, EVERYONE_SEES, CASHIER_HIDDEN)
+    ui.screenshot(screens, "80-home-cashier")
+    tap_card(ui, ZHANG)
+    ui.tap("home.action.cardops")
+    ui.wait_for_screen("cardops")
+    ui.tap("cardops.action.freeze")
+    ui.tap("cardops.confirm")
+    ui.wait_for_text("message", lambda text: refused in text, "the refusal")
+    ui.until(lambda: ui.has(f"approval.manager.{MANAGER_ID}"), "the approval prompt")
+    assert ui.app.services.members.member_context(ZHANG.card_no).card.status \
+        is CardStatus.ACTIVE
+    ui.screenshot(screens, "81-approval-asked")
+    approve_as_manager(ui, pin="0000")  # a wrong PIN: counted, refused, asked again
+    ui.wait_for_text("approval.text", lambda text: wrong_pin in text, "the wrong PIN")
+    ui.screenshot(screens, "82-approval-wrong-pin")
+    for digit in MANAGER_PIN:
+        ui.tap(f"approval.pin.{digit}")
+    ui.tap("approval.pin.enter")
+    ui.wait_for_text("message", lambda text: done in text, "the freeze")
+    assert ui.app.services.members.member_context(ZHANG.card_no).card.status \
+        is CardStatus.FROZEN
+    ui.screenshot(screens, "83-approved")
+    assert ui.app.runtime.store.pin_failures(f"staff:{MANAGER_ID}").failures == 0  # cleared
+    assert _journal(ui) == [("freeze", CASHIER_ID, REFUSED, ""),
+                            ("freeze", CASHIER_ID, APPROVED, MANAGER_ID)]
+
+
+def test_a_cashier_is_refused_then_a_manager_approves_by_pin(start_app, screens_dir: Path):
+    ui = start_app()
+    _cashier_freezes_with_approval(ui, screens_dir / "zh_CN", "店长", "员工密码错误", "冻结")
+
+
+def test_in_english_and_the_manager_sees_every_action(start_app, screens_dir: Path):
+    ui = start_app(language="en")
+    _cashier_freezes_with_approval(ui, screens_dir / "en", "manager's approval",
+                                   "Wrong staff PIN", "frozen")
+    ui.tap("cardops.back")
+    ui.wait_for_screen("home")
+    ui.tap("home.logout")
+    at_home(ui, MANAGER_ID, MANAGER_PIN)
+    _home_shows(ui, EVERYONE_SEES + CASHIER_HIDDEN, ())
+    ui.screenshot(screens_dir / "en", "84-home-manager")
