@@ -1,5 +1,7 @@
 """HQ as the authority for balances (DESIGN.md decision 6): online authorisation with holds,
-and the per-card offline limits HQ publishes for terminals that cannot reach it.
+and the per-card offline limits HQ publishes for terminals that cannot reach it. A gift's
+stock is authorised the same way (kind "gift", hq.gift_stock): the hold reserves units of the
+gift for whichever card, under a lock of the gift rather than of the card alone.
 
 An approval is a hold: the amount stays reserved until the sale's event consumes it (hq.ingest)
 or it expires. An operation has one hold per (kind, service) it debits, as the terminal asks for
@@ -24,6 +26,7 @@ from peewee import IntegrityError
 
 from hq.balances import available
 from hq.db import HqDatabase
+from hq.gift_stock import gift_available, lock_gift
 from hq.hold_limits import OP_NOT_OWN, HoldLimits, over_limit, owns_op_id
 from hq.ingest.rows import is_storable_text
 from hq.stores import StoreZones
@@ -38,7 +41,9 @@ DEFAULT_HOLD_SECONDS = 300
 UNKNOWN_CARD = "card.unknown"
 OP_CONFLICT = "auth.op_conflict"  # an op's (kind, service) asked again for another card/amount
 log = logging.getLogger(__name__)
-INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insufficient"}
+INSUFFICIENT = {"stored_value": "balance.insufficient", "count": "count.insufficient",
+                "gift": "gift.out_of_stock"}
+UNLIMITED_GIFT = 1_000_000  # what an answer says is left of a gift HQ keeps no stock of
 
 
 class Authority:
@@ -95,7 +100,15 @@ class Authority:
         blocked = _blocked_reason(card, today)
         if blocked:
             return AuthResponse(request.op_id, False, blocked)
-        left = available(self._db, request.card_no, request.kind, request.service, now, today)
+        if request.kind == "gift":
+            lock_gift(self._db, request.service)
+            gift_left = gift_available(self._db, request.service, now)
+            if gift_left is None:  # no stock kept: nothing to hold
+                return AuthResponse(request.op_id, True, "", UNLIMITED_GIFT)
+            left = gift_left
+        else:
+            left = available(self._db, request.card_no, request.kind, request.service, now,
+                             today)
         if grows:  # what the operation holds already counts toward its larger debit
             left += existing.amount
         limited = over_limit(self._db, self._limits, request, existing if grows else None, now)

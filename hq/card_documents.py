@@ -1,14 +1,16 @@
 """The configuration documents HQ derives from its own tables (decision 6): the card
 `blacklist` (lost, frozen and cancelled cards), the `offline_limits` (per card, and per
-terminal where a terminal has its own) and `coupons_used` (the coupon codes used of the coupons
-still live, hq.coupons and hq.coupon_documents).
+terminal where a terminal has its own), `coupons_used` (the coupon codes used of the coupons
+still live, hq.coupons and hq.coupon_documents) and `gift_stock` (what is left of each gift,
+hq.gift_stock).
 
 `refresh_card_documents` computes what each document should say now, compares it with the latest
 stored version of that (name, scope), and stores and publishes a new version only where it
-differs. HQ calls it when ingested events changed a card's status or used a coupon (a worker
-coalesces the `coupons_used` refreshes, hq.service), when an operator changes a limit
-(`hq limits ...`), and at start-up. Two workers refreshing at once may both publish the same
-content under consecutive versions; a terminal then applies the second as a no-op change.
+differs. HQ calls it when ingested events changed a card's status, used a coupon or redeemed a
+gift (a worker coalesces the `coupons_used` and `gift_stock` refreshes, hq.service), when an
+operator changes a limit (`hq limits ...`), and at start-up. Two workers refreshing at once may
+both publish the same content under consecutive versions; a terminal then applies the second as
+a no-op change.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from hq.coupon_documents import live_coupon_codes
 from hq.coupons import coupons_used_body
 from hq.db import HqDatabase
 from hq.errors import HqError
+from hq.gift_stock import gift_stock_body
 from membership.cards import CardStatus
 from membership.config_codec_blacklist import BLACKLIST, Blacklist, encode_blacklist
 from membership.config_documents import COUPONS_USED
+from membership.gift_stock import GIFT_STOCK
 from membership.offline_limits import OFFLINE_LIMITS, OfflineLimits
 from protocol.wire_config import ConfigDocument
 
-CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED)
+CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED, GIFT_STOCK)
 Publisher = Callable[[ConfigDocument], None]
 
 
@@ -79,6 +83,8 @@ def desired_card_documents(db: HqDatabase, now: datetime,
                     for scope, body in offline_limit_bodies(db).items()}
     if COUPONS_USED in names:
         desired[(COUPONS_USED, "all")] = coupons_used_body(db, live_coupon_codes(db, now))
+    if GIFT_STOCK in names:
+        desired[(GIFT_STOCK, "all")] = gift_stock_body(db)
     return desired
 
 

@@ -58,6 +58,7 @@ from hq.stores import StoreZones
 from hq.times import utc_now
 from hq.write_turns import WriteTurns
 from membership.config_documents import COUPONS_USED
+from membership.gift_stock import GIFT_EVENT, GIFT_STOCK
 from protocol.sockets import send_without_delay
 from protocol.wire import PREFIX, build_ack, build_resend, split_terminal_topic, terminal_topic
 from protocol.wire_config import ConfigDocument
@@ -238,7 +239,10 @@ class HqWorker:
             self.client.ack(message.mid, message.qos)
         if any(result.card_events for _, result in done):
             self._refresh_card_documents((BLACKLIST,))
-        if any(result.coupon_uses for _, result in done):
+        # A gift redemption changes the gift stock; its type's text in the batch is enough to
+        # ask (a refresh that finds nothing changed publishes nothing).
+        if any(result.coupon_uses for _, result in done) or any(
+                GIFT_EVENT.encode() in message.payload for message, _ in done):
             self.coupons_used_refresh.request()
 
     def _handled_or_dead_lettered(self, message: mqtt.MQTTMessage) -> bool:
@@ -315,7 +319,7 @@ class HqWorker:
                                 build_resend(terminal_id, first, last), qos=1)
 
     def _refresh_coupons_used(self) -> None:
-        if not self._refresh_card_documents((COUPONS_USED,)):
+        if not self._refresh_card_documents((COUPONS_USED, GIFT_STOCK)):
             # Nothing else may come to ask again for hours: try again after the interval.
             self.coupons_used_refresh.request()
 

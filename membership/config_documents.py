@@ -68,6 +68,7 @@ from membership.config_codec_rules import (
 )
 from membership.coupons import Coupon
 from membership.errors import ConfigError
+from membership.gift_stock import GIFT_STOCK
 from membership.levels import LevelPolicy
 from membership.points import EarningRule, Gift
 from membership.pricing import PointsOffsetRule, StackingRules
@@ -94,7 +95,7 @@ DOCUMENT_NAMES = (CATALOGUE, PRICES, CARD_TYPES, LEVELS, PROMOTIONS, COUPONS, PO
                   COMMISSION)
 # HQ derives these from its own tables (hq.card_documents); each is read where it is used.
 COUPONS_USED = "coupons_used"  # {"codes": [code, ...]}
-READ_ELSEWHERE = frozenset({"offline_limits", BLACKLIST, COUPONS_USED})
+READ_ELSEWHERE = frozenset({"offline_limits", BLACKLIST, COUPONS_USED, GIFT_STOCK})
 
 T = TypeVar("T")
 

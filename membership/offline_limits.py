@@ -11,7 +11,10 @@ first when it can; a DebitDecision says who decided.
 
 Document body:
     {"per_card_fen": 20000, "per_card_uses": 1, "per_terminal_fen": 200000,
-     "cards": {"8800000000001234": {"fen": 50000, "uses": 3}}}
+     "per_terminal_gifts": 2, "cards": {"8800000000001234": {"fen": 50000, "uses": 3}}}
+
+`per_terminal_gifts`: the gift units (积分礼品) a terminal may hand out that HQ has not heard
+of (membership.gift_stock.decide_offline_gift).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ LIMIT_REACHED = "offline.limit_reached"
 DEFAULT_CARD_LIMIT_FEN: Fen = 20_000  # ¥200 a card until HQ says otherwise
 DEFAULT_CARD_LIMIT_USES = 1  # one use of any one count service
 DEFAULT_TERMINAL_LIMIT_FEN: Fen = 200_000  # ¥2,000 of unsynced card debits on one terminal
+DEFAULT_TERMINAL_GIFTS = 2  # gift units a terminal may redeem offline before HQ hears of them
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class OfflineLimits:
     per_card_fen: Fen = DEFAULT_CARD_LIMIT_FEN
     per_card_uses: int = DEFAULT_CARD_LIMIT_USES
     per_terminal_fen: Fen = DEFAULT_TERMINAL_LIMIT_FEN
+    per_terminal_gifts: int = DEFAULT_TERMINAL_GIFTS
     cards: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # per-card overrides
 
     @classmethod
@@ -52,11 +57,13 @@ class OfflineLimits:
         return cls(whole("per_card_fen", DEFAULT_CARD_LIMIT_FEN),
                    whole("per_card_uses", DEFAULT_CARD_LIMIT_USES),
                    whole("per_terminal_fen", DEFAULT_TERMINAL_LIMIT_FEN),
+                   whole("per_terminal_gifts", DEFAULT_TERMINAL_GIFTS),
                    _card_overrides(cards) if isinstance(cards, Mapping) else {})
 
     def to_document(self) -> dict[str, Any]:
         return {"per_card_fen": self.per_card_fen, "per_card_uses": self.per_card_uses,
                 "per_terminal_fen": self.per_terminal_fen,
+                "per_terminal_gifts": self.per_terminal_gifts,
                 "cards": {card_no: dict(limits) for card_no, limits in sorted(self.cards.items())}}
 
     def for_card(self, card_no: str, kind: str) -> int:

@@ -11,12 +11,13 @@ from protocol.wire import SCHEMA, decode, encode, own_terminal, required_text
 from protocol.wire_bounds import MAX_COUNT_USES, MAX_TERMINAL_INT, WireError, is_int
 from protocol.wire_times import local_time, optional_wire_time
 
-AUTH_KINDS = ("stored_value", "count")
+AUTH_KINDS = ("stored_value", "count", "gift")  # gift: units of the gift named by `service`
 
 
 @dataclass(frozen=True)
 class AuthRequest:
-    """Ask HQ to hold `amount` fen of stored value (or `amount` uses of `service`) for op_id."""
+    """Ask HQ to hold `amount` fen of stored value (or `amount` uses of the count service, or
+    units of the gift, named by `service`) for op_id."""
 
     terminal_id: str
     op_id: str
@@ -42,7 +43,7 @@ def parse_auth_request(topic: str, payload: bytes) -> AuthRequest:
     if amount > (MAX_FEN if kind == "stored_value" else MAX_COUNT_USES):
         raise WireError("out_of_range", "amount")
     service = message.get("service", "")
-    if kind == "count" and (not isinstance(service, str) or not service):
+    if kind != "stored_value" and (not isinstance(service, str) or not service):
         raise WireError("invalid_field", "service")
     return AuthRequest(terminal_id, required_text(message, "op_id"),
                        required_text(message, "card_no"), kind, amount,

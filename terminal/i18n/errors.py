@@ -222,6 +222,10 @@ SALE_ERRORS: dict[str, Texts] = {
     "points.no_lot": ("此卡没有可退回的积分记录", "The card has no points to return them to"),
     "points.reverses_op_missing": ("缺少原业务单号", "The original operation is missing"),
     "gift.out_of_stock": ("礼品库存不足，仅剩 {left} 件", "Not enough gifts in stock: {left} left"),
+    "gift.offline_limit": (
+        "未连接总部，本机最多还可兑换 {left} 件礼品",
+        "HQ cannot be reached: this terminal may hand out {left} more gifts until it can",
+    ),
     "level.unknown": ("没有此会员等级：{code}", "No such member level: {code}"),
     "coupon.invalid": ("优惠券不可用", "The coupon cannot be used"),
     "coupon.code_missing": ("优惠券缺少券号", "The coupon has no code"),

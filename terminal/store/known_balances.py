@@ -13,11 +13,13 @@ terminal received the acknowledgement counts those events twice, until the ackno
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from peewee import fn
 
+from membership.gift_stock import GIFT_EVENT, redeemed_units
 from membership.ledger import Account, CardBalances, LedgerEntry, Lot, derive_balances_after
 from terminal.store.access import ACK_WATERMARK, StoreAccess
 from terminal.store.codec import balances_from_plain, decoding, entry_from_row
@@ -42,6 +44,16 @@ class KnownBalancesReader(StoreAccess):
                             entry.op_id.in_(unacknowledged))
                      .scalar())
         return -(total or 0)
+
+    def unsynced_gift_units(self) -> dict[str, int]:
+        """Units of each gift this terminal redeemed that HQ has not acknowledged
+        (membership.gift_stock: what bounds its offline redemptions)."""
+        outbox = self.tables.outbox
+        with self.reading():
+            bodies = [body for (body,) in outbox.select(outbox.event).where(
+                outbox.seq > self.int_setting(ACK_WATERMARK),
+                outbox.event_type == GIFT_EVENT).tuples()]
+        return redeemed_units(json.loads(body).get("payload", {}) for body in bodies)
 
     def balances_for_decision(self, card_no: str) -> CardBalances:
         """The card's balances to decide an operation on (see the module's docstring)."""

@@ -6,11 +6,24 @@ within the offline limits HQ publishes (`offline_limits` document), from what th
 from the store: the last balance known, this terminal's unsynced debits. A card on the
 `blacklist` document is refused before HQ is asked. HQ flags any overdraft that offline sales
 cause when their events arrive.
+
+A gift's stock is guarded the same way (kind "gift", the gift's code as the service, units as
+the amount): HQ holds the units online; offline, membership.gift_stock.decide_offline_gift
+bounds them by the `gift_stock` document less this terminal's unsynced redemptions and by the
+terminal's `per_terminal_gifts` allowance.
 """
 
 from __future__ import annotations
 
 from membership.config_codec_blacklist import BLACKLIST, decode_blacklist
+from membership.config_codec_rules import POINTS_RULES, decode_points_rules
+from membership.gift_stock import (
+    GIFT,
+    GIFT_STOCK,
+    decide_offline_gift,
+    decode_gift_stock,
+    known_left,
+)
 from membership.offline_limits import (
     COUNT,
     OFFLINE_LIMITS,
@@ -53,6 +66,8 @@ class DebitGuard:
     def _offline(self, card_no: str, kind: str, amount: int, service: str) -> DebitDecision:
         document = self.store.effective_config(OFFLINE_LIMITS)
         limits = OfflineLimits.from_document(document.body if document else None)
+        if kind == GIFT:
+            return self._offline_gift(service, amount, limits)
         unsynced = self.store.unsynced_debits(card_no)
         answer = self.store.hq_available(card_no, kind, service)
         position = OfflinePosition(
@@ -63,3 +78,20 @@ class DebitGuard:
                            else unsynced.stored_value),
             terminal_unsynced_fen=self.store.unsynced_debits_total())
         return decide_offline_debit(card_no, kind, amount, limits, position)
+
+    def _offline_gift(self, code: str, units: int, limits: OfflineLimits) -> DebitDecision:
+        """`code`'s stock as the `gift_stock` document last said (the gift's published stock
+        if it says nothing of it), for a gift whose catalogue entry has a stock."""
+        document = self.store.effective_config(GIFT_STOCK)
+        published = decode_gift_stock(document.body if document else None)
+        unsynced = self.store.unsynced_gift_units()
+        return decide_offline_gift(units, self._known_left(code, published), unsynced.get(code, 0),
+                                   sum(unsynced.values()), limits.per_terminal_gifts)
+
+    def _known_left(self, code: str, published: dict[str, int]) -> int | None:
+        rules = self.store.effective_config(POINTS_RULES)
+        gifts = decode_points_rules(rules.body).gifts if rules else ()
+        gift = next((gift for gift in gifts if gift.code == code), None)
+        if gift is None:  # not offered here: nothing is known to be left
+            return 0
+        return known_left(gift, published)

@@ -78,14 +78,15 @@ def test_only_changed_documents_get_a_new_version(hq: HqDatabase) -> None:
     published: list[ConfigDocument] = []
     first = refresh_card_documents(hq, published.append, AT)
     assert [(d.name, d.scope, d.version) for d in first] == [
-        ("blacklist", "all", 1), ("offline_limits", "all", 1), ("coupons_used", "all", 1)]
+        ("blacklist", "all", 1), ("offline_limits", "all", 1), ("coupons_used", "all", 1),
+        ("gift_stock", "all", 1)]
     assert refresh_card_documents(hq, published.append, AT) == []
     feed = TerminalFeed("T1")
     ingest(hq, feed, feed.issue(), feed.change_status("card.lost"))
     again = refresh_card_documents(hq, published.append, AT)
     assert [(d.name, d.version) for d in again] == [("blacklist", 2)]
     assert again[0].body == {"cards": {CARD: "lost"}}
-    assert len(published) == 4
+    assert len(published) == 5
 
 
 def test_migration_3_adds_the_terminal_limit_to_an_older_database(tmp_path: Path) -> None:

@@ -14,12 +14,13 @@ from datetime import datetime
 from membership import count_packages, counter_operations, timecards
 from membership.cards import CardType, TimeRate
 from membership.errors import InvalidInput
+from membership.gift_stock import GIFT, OUT_OF_STOCK
 from membership.money import Fen
 from membership.permissions import Action
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
-from terminal.cashier.operations.common import OperationResult, carry_out
+from terminal.cashier.operations.common import DebitRefused, OperationResult, carry_out
 from terminal.cashier.ports import PinProof
 
 
@@ -101,7 +102,19 @@ def redeem_gift(
         raise InvalidInput("gift.unknown", code=gift_code)
     op = ctx.operation(staff, Action.REDEEM_GIFT)
     decision = counter_operations.redeem_gift(op, member, gift, qty)
+    if gift.stock is not None:
+        _hold_gift_units(ctx, op.op_id, member, gift.code, qty)
     return carry_out(ctx, decision)
+
+
+def _hold_gift_units(ctx: CashierContext, op_id: str, member: MemberContext, code: str,
+                     qty: int) -> None:
+    """The gift's stock is the chain's: HQ holds the units, or offline the terminal's own
+    bound does (membership.gift_stock); refused with what is left."""
+    answer = ctx.guard.authorise(op_id, member.account_card.card_no, GIFT, qty, code)
+    if not answer.approved:
+        left = answer.available if answer.available is not None else 0
+        raise DebitRefused(answer.reason or OUT_OF_STOCK, code=code, requested=qty, left=left)
 
 
 def time_rate(card_type: CardType, service: str) -> TimeRate:
