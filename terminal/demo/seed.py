@@ -54,6 +54,9 @@ def seed_members(services: CashierServices) -> int:
             log.warning("demo member %s not seeded: %s", card.member_id, error)
             continue
         enrolled += 1
+    # Levels the seeding reached are the demo's starting point, not news to announce at the
+    # counter (terminal.cashier.level_upgrade).
+    services.ctx.level_ups.clear()
     return enrolled
 
 
