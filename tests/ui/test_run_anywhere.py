@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from huiyuan_devices.cardreader.private_pcscd import find_pcscd, why_it_cannot_run
 
 from harness.broker import (
     MOSQUITTO_SYSTEM_USER,
@@ -141,3 +142,12 @@ def test_a_text_field_in_the_apps_kivy_set_up_logs_no_traceback(tmp_path: Path) 
     assert done.returncode == 0, log[-3000:]
     assert "text field made" in done.stdout
     assert not traceback_lines(log), log[-3000:]
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/pcscd").exists(), reason="Debian's pcscd is not installed")
+def test_pcscd_is_found_where_debian_puts_it_without_sbin_on_the_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")  # an ordinary user's PATH
+    assert find_pcscd() == "/usr/sbin/pcscd"
+    assert "not installed" not in why_it_cannot_run()

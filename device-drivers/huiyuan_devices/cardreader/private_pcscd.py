@@ -33,6 +33,8 @@ SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
 READY_TIMEOUT_S = 10.0  # pcscd lists the vpcd readers (and vpcd listens) a moment after start
 STOP_TIMEOUT_S = 10.0
 _POLL_S = 0.1
+# Debian installs pcscd in /usr/sbin, which is not on an ordinary user's PATH.
+_SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
 
 
 class PcscdUnavailable(Exception):
@@ -41,7 +43,7 @@ class PcscdUnavailable(Exception):
 
 def why_it_cannot_run() -> str:
     """'' when a private pcscd can run here, otherwise the reason (a package, unshare, root)."""
-    if shutil.which("pcscd") is None:
+    if find_pcscd() is None:
         return "pcscd is not installed (Debian package pcscd)"
     if not VPCD_DRIVER.exists():
         return "vsmartcard's virtual reader is not installed (Debian package vsmartcard-vpcd)"
@@ -51,6 +53,10 @@ def why_it_cannot_run() -> str:
     if probe.returncode != 0:
         return "unshare --mount is not allowed here (it needs root)"
     return ""
+
+
+def find_pcscd() -> str | None:
+    return shutil.which("pcscd", path=os.pathsep.join([os.environ.get("PATH", ""), *_SBIN_DIRS]))
 
 
 def two_free_ports() -> int:
@@ -119,10 +125,11 @@ class PrivatePcscd:
         # A private /run in a private mount namespace, with /run/pcscd bound to our folder;
         # exec all the way down, so the process we hold is pcscd itself and we signal it by pid.
         script = ('mount -t tmpfs tmpfs /run && mkdir /run/pcscd && mount --bind "$0" /run/pcscd'
-                  ' && exec pcscd --foreground --info --config "$1"')
+                  ' && exec "$2" --foreground --info --config "$1"')
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                ["unshare", "--mount", "sh", "-c", script, str(run_folder), str(conf_folder)],
+                ["unshare", "--mount", "sh", "-c", script, str(run_folder), str(conf_folder),
+                 find_pcscd() or "pcscd"],
                 stdout=log, stderr=subprocess.STDOUT,
                 # Its own session, as the broker's: a Ctrl-C at the terminal reaches the app,
                 # which stops pcscd after its reader; killed first, it left the demo hanging.
