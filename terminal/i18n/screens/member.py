@@ -3,6 +3,8 @@ history (消费记录) and subsidiary cards (附属卡), and their row on the ho
 
 from __future__ import annotations
 
+from terminal.i18n.plurals import plural
+
 HOME = {
     "home.member.plans": ("购买套餐", "Buy plans"),
     "home.member.profile": ("会员资料", "Profile"),
@@ -96,11 +98,15 @@ PROFILE = {
     "profile.confirm": ("保存资料", "Save profile"),
     "profile.done": ("{name} 的资料已保存", "{name}'s profile saved"),
     "member.name_required": ("请填写会员姓名", "Type the member's name"),
-    "member.address_invalid": ("地址最多 {max} 字，且不能含控制字符",
-                               "The address: at most {max} characters, no control characters"),
+    "member.address_invalid": (
+        "地址最多 {max} 字，且不能含控制字符",
+        plural("max", one="The address has at most {max} character, no control characters",
+               other="The address has at most {max} characters, no control characters")),
     "member.gender_invalid": ("性别无效", "Not a gender this terminal knows"),
-    "member.notes_invalid": ("备注最多 {max} 字，且不能含控制字符",
-                             "The notes: at most {max} characters, no control characters"),
+    "member.notes_invalid": (
+        "备注最多 {max} 字，且不能含控制字符",
+        plural("max", one="The notes have at most {max} character, no control characters",
+               other="The notes have at most {max} characters, no control characters")),
     "receipt.action.member.registered": ("会员资料修改", "Profile updated"),
 }
 
