@@ -19,7 +19,7 @@ import functools
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hq.db import HqDatabase
@@ -105,9 +105,10 @@ def _decoded_gifts(body: str) -> tuple[Gift, ...]:
 
 
 class BatchCards:
-    """The cards a batch's events name, as HQ knows them, then as the batch's earlier
-    `card.issued` and `card.replaced` leave them (a card HQ has only as a bare row, made for
-    a balance before its enrolment arrived, counts as unknown)."""
+    """The cards a batch's events name, as HQ knows them, then as the batch's
+    `card.issued`, `card.replaced` and `card.level_changed` leave them: a sale after a level
+    reached at the counter is priced at it. A card HQ has only as a bare row, made for a
+    balance before its enrolment arrived, counts as unknown."""
 
     def __init__(self, db: HqDatabase, events: Sequence[PreparedEvent]) -> None:
         wanted = {value for prepared in events for name in _CARD_FIELDS
@@ -149,6 +150,11 @@ def _follow(cards: dict[str, Card], event_type: str, payload: dict[str, Any]) ->
         new_no = _text(payload.get("new_card_no"))
         if old is not None and new_no and new_no not in cards:
             cards[new_no] = Card(new_no, old.member_id, old.type_code, level=old.level)
+    elif event_type == "card.level_changed":  # as hq.card_events applies it
+        card = cards.get(_text(payload.get("card_no")))
+        after = _text(payload.get("to_level"))
+        if card is not None and after and card.level in (_text(payload.get("from_level")), ""):
+            cards[card.card_no] = replace(card, level=after)
 
 
 def _text(value: Any) -> str:
