@@ -54,6 +54,13 @@ class ShiftDesk:
         """The open shift's totals now (an X report), without closing it."""
         return self.store.shift_totals(self._open_shift().shift_id)
 
+    def commission_so_far(self, staff: StaffMember | None) -> Fen | None:
+        """What `staff` has earned in commission in the open shift; None without one."""
+        current = self.current()
+        if current is None or staff is None:
+            return None
+        return self.store.shift_commissions(current.shift_id).get(staff.staff_id, 0)
+
     def open(self, staff: StaffMember, opening_float: Fen,
              on_printed: ResultCallback | None = None) -> ShiftRecord:
         """开班 with the cash put in the drawer; the opening slip is printed."""

@@ -69,6 +69,29 @@ class ShiftBook(Journal):
         with self.reading():
             return self._tally(self._shift_row(shift_id))
 
+    def shift_commissions(self, shift_id: int) -> dict[str, Fen]:
+        """Commission earned in the shift, by staff_id (membership.commission): on the sales,
+        counter operations and card services committed in it, less the refunds' reversals."""
+        with self.reading():
+            row = self._shift_row(shift_id)
+            low, high = self._seq_of(row.open_op_id), self._seq_of(row.close_op_id)
+            lines: list[Any] = []
+            for name, table in (("sale", self.tables.sale), ("refund", self.tables.refund)):
+                for op_id, record in table.select(table.op_id, table.record).where(
+                        *_window(table, low, high)).tuples():
+                    with decoding(name, op_id):
+                        lines += record.get("commissions", ())
+            counter_op = self.tables.counter_op
+            for op_id, events in counter_op.select(counter_op.op_id, counter_op.events).where(
+                    *_window(counter_op, low, high)).tuples():
+                with decoding("counter_op", op_id):
+                    lines += [line for event in events
+                              for line in event["payload"].get("commissions", ())]
+        earned: dict[str, Fen] = {}
+        for line in lines:
+            earned[line["staff_id"]] = earned.get(line["staff_id"], 0) + int(line["amount"])
+        return dict(sorted(earned.items()))
+
     def close_shift(
         self, shift_id: int, closing_cash: Fen, decision: CounterDecision, totals: ShiftTotals
     ) -> ShiftRecord:

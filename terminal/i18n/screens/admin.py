@@ -70,6 +70,8 @@ SHIFT = {
     "admin.shift.cash_paid_out": ("退卡退还现金 {amount:fen}",
                                   "Cash returned for cancelled cards {amount:fen}"),
     "admin.shift.count_use": ("计次·{service} {uses} 次", "Service uses, {service}: {uses}"),
+    "admin.shift.my_commission": ("本班我的提成 {amount:fen}",
+                                  "My commission this shift {amount:fen}"),
     "admin.shift.expected_cash": ("钱箱应有现金 {amount:fen}",
                                   "Cash the drawer should hold {amount:fen}"),
     "admin.shift.counted_cash": ("清点现金 {amount:fen}", "Cash counted {amount:fen}"),

@@ -26,6 +26,7 @@ from terminal.cashier.ports import PinProof
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import pin_once_allowed, report_done
 from terminal.ui.product_picker import ProductPicker
+from terminal.ui.served_by import ServedBy
 from terminal.ui.tender_pad import TenderPad
 from terminal.ui.widgets import TextLabel
 
@@ -54,6 +55,7 @@ class SaleScreen(TerminalScreen):
         self.points = 0
         layout = BoxLayout(orientation="horizontal", padding=kit.theme.padding,
                            spacing=kit.theme.padding)
+        self.served = ServedBy(kit)
         self.picker = ProductPicker(kit, self._catalogue, self.add, size_hint_x=0.32)
         layout.add_widget(self.picker)
         layout.add_widget(self._cart_column())
@@ -158,6 +160,8 @@ class SaleScreen(TerminalScreen):
         for field in (self.code, self.coupon, self.points_input):
             field.text = ""
         self.tender_pad.clear()
+        self.served.reset(self.ui.session.staff)
+        self.ui.run(self.ui.services.staff.roster, self.served.show_roster)
         self.picker.show()
         self._show_member()
         self._requote()
@@ -198,9 +202,12 @@ class SaleScreen(TerminalScreen):
         row = self._row()
         name = kit.label(text=product.name, size="small", test_id=f"sale.line.{code}")
         amount = kit.label("sale.line_amount", size="small", price=product.unit_price, qty=qty)
+        under = BoxLayout(orientation="horizontal")
+        under.add_widget(amount)
+        under.add_widget(self.served.button(code, self._requote))
         texts = BoxLayout(orientation="vertical")
         texts.add_widget(name)
-        texts.add_widget(amount)
+        texts.add_widget(under)
         row.add_widget(texts)
         qty_label = kit.label(text=str(qty), test_id=f"sale.line.{code}.qty")
         qty_label.size_hint_x, qty_label.width = None, kit.theme.button_height * 0.6
@@ -289,7 +296,7 @@ class SaleScreen(TerminalScreen):
 
     def _lines(self) -> tuple[SaleLine, ...]:
         catalogue = self._catalogue()
-        return tuple(SaleLine(number, catalogue[code], qty)
+        return tuple(SaleLine(number, catalogue[code], qty, staff_id=self.served.staff_id(code))
                      for number, (code, qty) in enumerate(self.cart.items(), start=1))
 
     def _requote(self) -> None:

@@ -27,6 +27,7 @@ class ShiftNow:
     shift: ShiftRecord | None
     totals: ShiftTotals | None
     service_names: dict[str, str]  # count services by code, as the products name them
+    my_commission: int | None = None  # fen the signed-in staff member earned in the shift
 
 
 class ShiftScreen(TerminalScreen):
@@ -62,12 +63,13 @@ class ShiftScreen(TerminalScreen):
 
     def refresh(self) -> None:
         shifts, ctx = self.ui.services.shifts, self.ui.services.ctx
+        staff = self.ui.session.staff
 
         def shift_now() -> ShiftNow:
             shift = shifts.current()
             totals = shifts.totals_so_far() if shift is not None else None
             names = {code: product.name for code, product in ctx.configuration().products.items()}
-            return ShiftNow(shift, totals, names)
+            return ShiftNow(shift, totals, names, shifts.commission_so_far(staff))
 
         self.ui.bridge.run(shift_now, self._show, self.ui.show_error)
 
@@ -81,6 +83,8 @@ class ShiftScreen(TerminalScreen):
         self.heading.show("admin.shift.open_since", staff_id=shift.staff_id,
                           time=shift.opened_at.strftime(TIME_FORMAT))
         self._show_totals(now.totals, now.service_names)
+        if now.my_commission is not None:
+            self._row("admin.shift.my_commission", "my_commission", amount=now.my_commission)
         self._side(self.amount, self.close_button, self.back, hint="admin.shift.counted_hint")
 
     def _side(self, *widgets: Any, hint: str = "") -> None:
