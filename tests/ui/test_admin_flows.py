@@ -141,7 +141,7 @@ def test_paper_out_keeps_the_receipt_for_the_reprint_list(start_app, screens_dir
     row = f"reprint.row.{sale.op_id}"
     ui.wait_for_text(row, lambda text: "out of paper" in text and "Sales receipt" in text,
                      "the receipt waiting in the list")
-    assert "1 receipts waiting" in ui.text_of("reprint.heading")
+    assert "1 receipt waiting" in ui.text_of("reprint.heading")  # one: singular
     ui.screenshot(screens_dir / "en", "52-reprint-paper-out")
     ui.tap(f"reprint.one.{sale.op_id}")  # still no paper: it fails again and stays listed
     message_shows(ui, "did not print")
