@@ -224,7 +224,10 @@ SALE_ERRORS: dict[str, Texts] = {
     "gift.out_of_stock": ("礼品库存不足，仅剩 {left} 件", "Not enough gifts in stock: {left} left"),
     "gift.offline_limit": (
         "未连接总部，本机最多还可兑换 {left} 件礼品",
-        "HQ cannot be reached: this terminal may hand out {left} more gifts until it can",
+        plural("left",
+               one="HQ cannot be reached: this terminal may hand out {left} more gift until it can",
+               other="HQ cannot be reached: this terminal may hand out {left} more gifts until "
+                     "it can"),
     ),
     "level.unknown": ("没有此会员等级：{code}", "No such member level: {code}"),
     "coupon.invalid": ("优惠券不可用", "The coupon cannot be used"),
