@@ -33,18 +33,32 @@ LEVELS = "levels"
 _NOT_REVIEWED = (CardStatus.REPLACED.value, CardStatus.CANCELLED.value)
 
 
-def review_levels(db: HqDatabase, day: date, at: datetime) -> list[str]:
-    """Within the job's transaction: the cards whose level changed, in card order."""
+Activities = dict[str, list[Activity]]
+
+
+def read_activity(db: HqDatabase, at: datetime) -> Activities | None:
+    """Before the job's transaction: every card's activities over the longest window in force
+    (None: no store has levels). Read outside the write lock, which the ingest and the
+    authorisations wait for: the applied events up to the start of the day change little."""
+    policies = PolicyFinder(db)
+    cards = db.cards
+    windows = {policy.window_days for (store_id,) in cards.select(cards.issued_store_id)
+               .distinct().tuples() if (policy := policies.for_store(store_id)) is not None}
+    return window_activity(db, at, max(windows)) if windows else None
+
+
+def review_levels(db: HqDatabase, day: date, at: datetime,
+                  activity: Activities | None = None) -> list[str]:
+    """Within the job's transaction: the cards whose level changed, in card order.
+    `activity`: read_activity's, else read here."""
+    activity = read_activity(db, at) if activity is None else activity
+    if activity is None:
+        return []
     policies = PolicyFinder(db)
     cards = db.cards
     rows = list(db.locking(cards.select(cards.card_no, cards.level, cards.issued_store_id)
                            .where(cards.status.not_in(_NOT_REVIEWED))
                            .order_by(cards.card_no)))
-    windows = {policy.window_days for row in rows
-               if (policy := policies.for_store(row.issued_store_id)) is not None}
-    if not windows:
-        return []
-    activity = window_activity(db, at, max(windows))
     changed = []
     for row in rows:
         policy = policies.for_store(row.issued_store_id)
@@ -70,7 +84,7 @@ def level_change(policy: LevelPolicy, level: str, activities: list[Activity], at
         return None
 
 
-def window_activity(db: HqDatabase, at: datetime, window_days: int) -> dict[str, list[Activity]]:
+def window_activity(db: HqDatabase, at: datetime, window_days: int) -> Activities:
     """Every card's activities in (at - window_days, at], from the applied events."""
     events = db.events
     quarantined = db.quarantined_events

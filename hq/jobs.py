@@ -20,12 +20,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 import peewee
 
 from hq.db import HqDatabase
 from hq.errors import HqError
-from hq.job_level_review import review_levels
+from hq.job_level_review import read_activity, review_levels
 from hq.job_points_expiry import expire_points
 from hq.settings import HqSettings
 from hq.stores import time_zone
@@ -35,10 +36,21 @@ log = logging.getLogger("hq.jobs")
 
 POINTS_EXPIRY = "points_expiry"
 LEVEL_REVIEW = "level_review"
+
+
+@dataclass(frozen=True)
+class Job:
+    """`work(db, day, at, prepared)` in the run's write transaction, after `prepare(db, at)`
+    read what it can before it (outside the write lock)."""
+
+    work: Callable[[HqDatabase, date, datetime, Any], list[str]]
+    prepare: Callable[[HqDatabase, datetime], Any] = lambda db, at: None
+
+
 # In the order they run on a day: points expire first, so a review never counts them.
-JOBS: dict[str, Callable[[HqDatabase, date, datetime], list[str]]] = {
-    POINTS_EXPIRY: expire_points,
-    LEVEL_REVIEW: review_levels,
+JOBS: dict[str, Job] = {
+    POINTS_EXPIRY: Job(lambda db, day, at, _: expire_points(db, day, at)),
+    LEVEL_REVIEW: Job(review_levels, read_activity),
 }
 
 
@@ -65,11 +77,14 @@ def run_job(db: HqDatabase, job: str, day: date, zone: tzinfo, now: datetime | N
     work = JOBS.get(job)
     if work is None:
         raise UnknownJob(f"no job {job!r}: one of {', '.join(JOBS)}")
-    ran_at = stored_time(now or utc_now())
+    if _has_run(db, job, day):
+        return JobOutcome(job, day, False)
+    ran_at, at = stored_time(now or utc_now()), day_start(day, zone)
+    prepared = work.prepare(db, at)
     try:
         with db.write_transaction():
             db.job_runs.insert(job=job, day=day, ran_at=ran_at, started_by=started_by).execute()
-            cards = work(db, day, day_start(day, zone))
+            cards = work.work(db, day, at, prepared)
             db.job_runs.update(cards_changed=len(cards)).where(
                 (db.job_runs.job == job) & (db.job_runs.day == day)).execute()
     except peewee.IntegrityError:
