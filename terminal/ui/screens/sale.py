@@ -198,17 +198,16 @@ class SaleScreen(TerminalScreen):
                 self.lines.add_widget(self._cart_line(product, qty))
 
     def _cart_line(self, product: Product, qty: int) -> BoxLayout:
+        """Two rows: the product and its amount; who served it (a tap passes it on), the
+        quantity's steps and Remove."""
         kit, code = self.kit, product.code
+        texts = BoxLayout(orientation="horizontal", size_hint_y=None,
+                          height=kit.theme.row_height * 0.7)
+        texts.add_widget(kit.label(text=product.name, size="small", test_id=f"sale.line.{code}"))
+        texts.add_widget(kit.label("sale.line_amount", size="small", price=product.unit_price,
+                                   qty=qty))
         row = self._row()
-        name = kit.label(text=product.name, size="small", test_id=f"sale.line.{code}")
-        amount = kit.label("sale.line_amount", size="small", price=product.unit_price, qty=qty)
-        under = BoxLayout(orientation="horizontal")
-        under.add_widget(amount)
-        under.add_widget(self.served.button(code, self._requote))
-        texts = BoxLayout(orientation="vertical")
-        texts.add_widget(name)
-        texts.add_widget(under)
-        row.add_widget(texts)
+        row.add_widget(self.served.button(code, self._requote))
         qty_label = kit.label(text=str(qty), test_id=f"sale.line.{code}.qty")
         qty_label.size_hint_x, qty_label.width = None, kit.theme.button_height * 0.6
         qty_label.halign = "center"
@@ -220,7 +219,11 @@ class SaleScreen(TerminalScreen):
         remove.size_hint_x, remove.width = None, kit.theme.button_height * 1.1
         remove.font_size = kit.theme.small_font_size
         row.add_widget(remove)
-        return row
+        line = BoxLayout(orientation="vertical", size_hint_y=None,
+                         height=texts.height + row.height)
+        line.add_widget(texts)
+        line.add_widget(row)
+        return line
 
     def _step_button(self, code: str, step: int) -> Any:
         button = self.kit.button("", lambda: self.change_qty(code, step),
