@@ -9,6 +9,9 @@ yesterday. A second worker starts with its job scheduler: its level review makes
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -30,6 +33,7 @@ from tests.support.timers import FAST_HQ_JOBS_POLL_S, fast_sync_settings
 from tests.support.waiting import wait_for
 
 CONNECT_WAIT_S = 10
+REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -89,3 +93,35 @@ def _points_lot(terminal: SimulatedTerminal, card_no: str) -> int | None:
         return None
     lots = [lot.remaining for lot in known.hq_snapshot.points_lots if lot.lot == "P2026-01-05"]
     return lots[0] if lots else None
+
+
+def test_an_operators_run_sends_what_it_changed(broker, hq_database_url: str,
+                                               tmp_path: Path) -> None:
+    settings = fast_sync_settings("T1", broker.accounts.password_for("T1"), port=broker.port)
+    terminal = SimulatedTerminal.open("T1", tmp_path, settings, seed=4)
+    try:
+        with worker(broker, hq_database_url, tmp_path / "hq", "hq-1", jobs=False) as (_, db):
+            terminal.sync.start()
+            terminal.enrol()
+            card_no = next(iter(terminal.cards))
+            terminal.sync.notify()
+            wait_for(lambda: terminal.store.outbox_depth() == 0, what="HQ to acknowledge")
+            lapsed = LedgerEntry("T1-earlier", card_no, Account.POINTS, 80, EntryKind.EARN,
+                                 datetime(2026, 1, 5, 2, 0), lot="P2026-01-05",
+                                 valid_until=date(2026, 1, 5))
+            db.ledger.insert(**entry_row("T1", 0, lapsed)).execute()
+            environment = {**os.environ, "HQ_DATABASE_URL": hq_database_url,
+                           "HQ_BROKER_PORT": str(broker.port),
+                           "HQ_BROKER_PASSWORD": broker.accounts.hq_password,
+                           "HQ_DATA_DIR": str(tmp_path / "hq")}
+            done = subprocess.run(
+                [sys.executable, "-m", "hq", "jobs", "run", "points_expiry", "--day",
+                 "2026-02-01"], cwd=REPO, env=environment, capture_output=True, text=True,
+                timeout=60)
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.splitlines() == ["points_expiry 2026-02-01: 1 cards changed",
+                                                "sent 1 card updates"]
+            wait_for(lambda: _points_lot(terminal, card_no) == 0,
+                     what="the operator's expiry at the terminal")
+    finally:
+        terminal.close()
