@@ -9,14 +9,16 @@ then required, exactly as at checkout.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from membership import count_packages, counter_operations, timecards
 from membership.cards import CardType, TimeRate
 from membership.errors import InvalidInput
-from membership.gift_stock import GIFT, OUT_OF_STOCK
+from membership.gift_stock import GIFT, GIFT_STOCK, OUT_OF_STOCK, decode_gift_stock, known_left
 from membership.money import Fen
 from membership.permissions import Action
+from membership.points import Gift
 from membership.sale import MemberContext
 from membership.tenders import Tender
 from terminal.cashier.context import CashierContext, StaffMember
@@ -105,6 +107,15 @@ def redeem_gift(
     if gift.stock is not None:
         _hold_gift_units(ctx, op.op_id, member, gift.code, qty)
     return carry_out(ctx, decision)
+
+
+def gifts_with_stock_known(ctx: CashierContext) -> list[Gift]:
+    """The points catalogue's gifts, each with a stock showing what HQ last published is left
+    of it (its `gift_stock` document; the catalogue's stock until there is one)."""
+    document = ctx.store.effective_config(GIFT_STOCK)
+    published = decode_gift_stock(document.body if document else None)
+    return [replace(gift, stock=known_left(gift, published))
+            for gift in ctx.configuration().gifts.values()]
 
 
 def _hold_gift_units(ctx: CashierContext, op_id: str, member: MemberContext, code: str,

@@ -1,5 +1,6 @@
 """Points redemption (积分兑换): the gifts of the points catalogue (HQ's `points_rules` document)
-with their points price, the member's usable points; the cashier picks a gift and confirms.
+with their points price and what HQ last published is left of each (`gift_stock`), the member's
+usable points; the cashier picks a gift and confirms.
 Points go FIFO from the oldest lot (membership.points); the receipt (积分兑换小票) prints."""
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class GiftsScreen(TerminalScreen):
     def enter(self, **params: Any) -> None:
         self.show_member(self.ui.session.member)
         self._choose(None)
-        ctx = self.ui.services.ctx
-        self.ui.run(lambda: list(ctx.configuration().gifts.values()), self._show_gifts)
+        ctx, ops = self.ui.services.ctx, self.ui.services.ops
+        self.ui.run(lambda: ops.gifts_with_stock_known(ctx), self._show_gifts)
 
     def show_member(self, view: MemberView | None) -> None:
         self.view = view
