@@ -26,7 +26,7 @@ from typing import Any
 
 from membership.counter_operations import CounterDecision, Operation
 from membership.events import DomainEvent
-from membership.money import Fen
+from membership.money import Fen, format_fen
 from membership.receipts import Receipt, ReceiptKind, ReceiptRow
 from membership.tenders import TenderKind
 
@@ -155,9 +155,14 @@ def shift_opened_decision(op: Operation, opening_float: Fen) -> CounterDecision:
     return CounterDecision(op.op_id, (), receipt, (event,))
 
 
-def shift_closed_decision(op: Operation, totals: ShiftTotals, close: ShiftClose) -> CounterDecision:
-    """交班: the shift report, and a `shift.closed` event with the totals for HQ."""
-    receipt = shift_receipt(totals, op, close)
+def shift_closed_decision(
+    op: Operation, totals: ShiftTotals, close: ShiftClose,
+    commissions: Mapping[str, Fen] | None = None,
+) -> CounterDecision:
+    """交班: the shift report, and a `shift.closed` event with the totals for HQ.
+    `commissions`: what each staff member (by the name to print) earned in the shift; printed
+    on the report only, the events already carry every commission line."""
+    receipt = shift_receipt(totals, op, close, commissions or {})
     difference = close.counted_cash - totals.expected_cash
     event = DomainEvent("shift.closed", op.op_id, op.at, {
         "store_id": op.store.store_id, "staff_id": op.staff_id,
@@ -166,7 +171,10 @@ def shift_closed_decision(op: Operation, totals: ShiftTotals, close: ShiftClose)
     return CounterDecision(op.op_id, (), receipt, (event,))
 
 
-def shift_receipt(totals: ShiftTotals, op: Operation, close: ShiftClose) -> Receipt:
+def shift_receipt(
+    totals: ShiftTotals, op: Operation, close: ShiftClose,
+    commissions: Mapping[str, Fen] | None = None,
+) -> Receipt:
     """The shift report: business first, then how it was paid, then the drawer's cash."""
     rows = [
         ReceiptRow("receipt.shift_started", value=close.opened_at.strftime(TIME_FORMAT)),
@@ -187,6 +195,8 @@ def shift_receipt(totals: ShiftTotals, op: Operation, close: ShiftClose) -> Rece
         rows.append(ReceiptRow("receipt.cash_paid_out", totals.cash_paid_out))
     rows += [ReceiptRow("receipt.count_uses", value=f"{service} ×{uses}")
              for service, uses in totals.count_uses.items()]
+    rows += [ReceiptRow("receipt.staff_commission", value=f"{who} {format_fen(amount)}")
+             for who, amount in (commissions or {}).items()]
     cash = (
         ReceiptRow("receipt.opening_float", totals.opening_float),
         ReceiptRow("receipt.expected_cash", totals.expected_cash),

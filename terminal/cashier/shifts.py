@@ -61,6 +61,14 @@ class ShiftDesk:
             return None
         return self.store.shift_commissions(current.shift_id).get(staff.staff_id, 0)
 
+    def _commissions_by_name(self, shift_id: int) -> dict[str, Fen]:
+        """The shift's commission per staff member, by the name the staff document gives."""
+        named = {}
+        for staff_id, amount in self.store.shift_commissions(shift_id).items():
+            record = self.store.staff_member(staff_id)
+            named[record.name if record is not None else staff_id] = amount
+        return named
+
     def open(self, staff: StaffMember, opening_float: Fen,
              on_printed: ResultCallback | None = None) -> ShiftRecord:
         """开班 with the cash put in the drawer; the opening slip is printed."""
@@ -82,7 +90,8 @@ class ShiftDesk:
             raise ShiftError("shift.not_yours", staff_id=current.staff_id)
         totals = self.store.shift_totals(current.shift_id)
         close = ShiftClose(current.opened_at, counted_cash)
-        decision = shift_closed_decision(self.ctx.operation(staff, Action.SHIFT), totals, close)
+        decision = shift_closed_decision(self.ctx.operation(staff, Action.SHIFT), totals, close,
+                                         self._commissions_by_name(current.shift_id))
         record = self.store.close_shift(current.shift_id, counted_cash, decision, totals)
         self._after_commit(decision.receipt, on_printed)
         return ClosedShift(record, totals, decision.receipt)

@@ -206,6 +206,7 @@ _RECEIPT = {
     "receipt.refunded.alipay": ("退款·支付宝", "Refunded by Alipay"),
     "receipt.cash_paid_out": ("退卡退现", "Cash returned for cancelled cards"),
     "receipt.count_uses": ("计次使用", "Service-card uses"),
+    "receipt.staff_commission": ("员工提成", "Staff commission"),
     "receipt.expected_cash": ("应有现金", "Cash expected"),
     "receipt.counted_cash": ("实点现金", "Cash counted"),
     "receipt.cash_difference": ("长短款", "Over / short"),

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 
 from membership.catalogue import SaleLine
-from membership.money import apply_rate, cumulative_share
+from membership.money import apply_rate, cumulative_share, format_fen
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
 from terminal.cashier.shifts import ShiftDesk
 from terminal.demo import store as demo
 from tests.integration.cashier_world import CASHIER, MANAGER, cashier_world, tenders
+from tests.support import escpos_parser as ep
 
 
 @pytest.fixture
@@ -44,3 +45,14 @@ def test_each_staff_member_sees_their_own_commission_for_the_shift(world):
     reversed_share = cumulative_share(manager_earned, 0, 1, 2)  # the first of two units
     assert desk.commission_so_far(MANAGER) == manager_earned - reversed_share
     assert desk.commission_so_far(CASHIER) == cashier_earned + topup_earned
+
+    world.store.apply_config("staff", "store:SH001", 1, {"staff": [
+        {"staff_id": "S01", "name": "王小丽", "role": "cashier", "pin_verifier": "x"}]})
+    closed = desk.close(CASHIER, 0)
+    assert [row.value for row in closed.report.totals
+            if row.label_key == "receipt.staff_commission"] == [
+        f"{MANAGER.staff_id} {format_fen(manager_earned - reversed_share)}",  # not listed: its id
+        f"王小丽 {format_fen(cashier_earned + topup_earned)}"]
+    world.wait_printed()
+    printed = ep.texts(ep.parse(world.printer.printed[-1]))
+    assert any("员工提成" in line and "王小丽" in line for line in printed), printed
