@@ -6,7 +6,8 @@ session across a restart). The bill is an operation like any other — decided b
 membership.counter_operations.close_session, the member's PIN checked and the debit guard asked
 for any stored value it takes — but it is committed by the store's `close_time_session`, which
 marks the session closed in the SAME transaction: a crash between the two can neither bill a
-session twice nor leave a billed session open.
+session twice nor leave a billed session open. A session whose card became unusable after it
+began is billed in money with a manager's approval (`close_time_session_in_money`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from membership.errors import CardStateError, DomainError
 from membership.permissions import Action
 from membership.sale import MemberContext
 from membership.tenders import Tender
-from terminal.cashier.context import CashierContext, StaffMember
+from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
 from terminal.cashier.operations.common import OperationResult, carry_out
 from terminal.cashier.operations.counter import time_rate
 from terminal.cashier.ports import PinProof
@@ -108,4 +109,22 @@ def close_time_session(
     decision = counter_operations.close_session(op, member, rate,
                                                 session.started_at, tenders)
     return carry_out(ctx, decision, pin_proof, commit=lambda billed: ctx.store.close_time_session(
+        session.session_id, cast(CounterDecision, billed)))
+
+
+def close_time_session_in_money(
+    ctx: CashierContext, staff: StaffMember | None, member: MemberContext, session_id: int,
+    tenders: Sequence[Tender], approval: ManagerApproval,
+) -> OperationResult:
+    """计时结账 of a session whose card became unusable after it began (reported lost, frozen,
+    replaced or cancelled meanwhile): billed whole in money, nothing taken from the card, with
+    the manager's approval on the spot (StaffDesk.approve_as_manager); the bill and the
+    session's close in one commit, as `close_time_session`'s. A card that may still pay is
+    refused (`time.card_usable`): it closes as usual."""
+    session = open_session(ctx, session_id)
+    rate = time_rate(member.card_type, session.service)
+    op = ctx.operation(staff, Action.TIME_SESSION, approval)
+    decision = counter_operations.close_session_in_money(
+        op, member, rate, session.started_at, tenders, approval.manager.staff_id)
+    return carry_out(ctx, decision, None, commit=lambda billed: ctx.store.close_time_session(
         session.session_id, cast(CounterDecision, billed)))

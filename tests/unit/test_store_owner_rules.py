@@ -22,6 +22,7 @@ from membership.pricing import PointsOffsetRule, ReductionKind, price_sale
 from membership.promotions import PromotionKind, SpendTier, is_active, spend_save_saving
 from membership.stored_value import bonus_for, largest_top_up, top_up
 from membership.tenders import Settlement, Tender, TenderKind
+from membership.time_rules import session_reason
 from tests.support import counter_world, pricing_world, refunds_world
 from tests.support.pricing_world import context, coupon, promotion, spend_save
 from tests.unit.test_stored_value import AT as SV_AT
@@ -263,3 +264,13 @@ def test_a_frozen_cards_session_is_billed_too():
     assert decision.events[0].payload["card_blocked"] == "card.frozen"
     assert decision.settlement is not None and decision.settlement.amount_of(
         TenderKind.WECHAT) == 1500
+
+
+def test_hq_bills_the_cash_session_again_and_agrees():
+    decision = counter.close_session_in_money(counter_world.op(9, at=ENDED), lost_member(), STUDY,
+                                              STARTED, [Tender(TenderKind.CASH, 1500)], "MGR1")
+    payload = decision.events[0].payload
+    never_a_pass = lambda lot, service, day: False  # noqa: E731
+    assert session_reason(payload, decision.entries, STARTED, ENDED, [STUDY], never_a_pass) == ""
+    short = {**payload, "amount_due": 1000}
+    assert session_reason(short, decision.entries, STARTED, ENDED, [STUDY], never_a_pass) != ""
