@@ -15,6 +15,7 @@ from huiyuan_devices.keypad.base import Pin
 from membership.errors import DomainError
 from membership.permissions import Action, Grant
 from membership.pin_hash import matches
+from terminal.cashier import permissions
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
 from terminal.cashier.permissions import permits
 from terminal.cashier.store_ports import StaffStore
@@ -60,6 +61,12 @@ class StaffDesk:
         """What the signed-in role may do about `action` (the `staff` document's table): ALLOW,
         APPROVAL (with a manager's PIN on the spot), or None; None when nobody is signed in."""
         return permits(self.store.permission_table(), self._on_duty, action)
+
+    def authorise(self, action: Action,
+                  approval: ManagerApproval | None = None) -> ManagerApproval | None:
+        """For what commits nothing (the settings screen): the signed-in role may `action`, or
+        PermissionRefused; journaled like an operation's check."""
+        return permissions.require(self.ctx, self._on_duty, action, approval)
 
     def hold_approval(self, approval: ManagerApproval) -> None:
         """A manager approved on the spot: the next operation that needs it may go ahead."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from membership.cards import CardStatus
-from terminal.demo.staff import CASHIER_ID, MANAGER_ID, MANAGER_PIN
+from terminal.demo.staff import CASHIER_ID, MANAGER_ID, MANAGER_PIN, demo_staff_document
 from terminal.store.privileged import APPROVED, REFUSED
 from tests.support.ui_driver import UiDriver
 from tests.ui.admin_steps import approve_as_manager, at_home
@@ -73,3 +73,21 @@ def test_in_english_and_the_manager_sees_every_action(start_app, screens_dir: Pa
     at_home(ui, MANAGER_ID, MANAGER_PIN)
     _home_shows(ui, EVERYONE_SEES + CASHIER_HIDDEN, ())
     ui.screenshot(screens_dir / "en", "84-home-manager")
+
+
+def test_a_store_that_lets_cashiers_into_the_settings_with_approval(start_app):
+    """The `staff` document's own table: this cashier sells and, with approval, opens the
+    settings; nothing else shows on their home screen."""
+    ui = start_app()
+    ui.app.runtime.store.apply_config("staff", "all", 2, {
+        **demo_staff_document(),
+        "permissions": {"cashier": {"allow": ["sell"], "approval": ["settings"]}}})
+    at_home(ui)
+    _home_shows(ui, ("sale", "settings", "history"), ("topup", "cardops", "refund", "shift"))
+    ui.tap("home.action.settings")
+    ui.wait_for_screen("settings")
+    assert ui.has("settings.locked") and not ui.has("settings.printer_test")
+    approve_as_manager(ui)
+    ui.until(lambda: ui.has("settings.printer_test"), "the settings unlocked")
+    assert _journal(ui) == [("settings", CASHIER_ID, REFUSED, ""),
+                            ("settings", CASHIER_ID, APPROVED, MANAGER_ID)]

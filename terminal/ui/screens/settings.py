@@ -1,6 +1,7 @@
-"""设置, for the store manager (a cashier gets here with a manager's approval): the screen's
-language, a printer test page, what devices the terminal sees, and how the upload to HQ is
-going, with a "send now" that wakes the relay instead of waiting for its next poll.
+"""设置, for the store manager (another role only as the `staff` document allows, with a
+manager's approval on the spot where it says so): the screen's language, a printer test page, what
+devices the terminal sees, and how the upload to HQ is going, with a "send now" that wakes the
+relay instead of waiting for its next poll.
 
 Everything that touches a device or the store runs on the cashier worker; the sync status is
 read again every few seconds while the screen is shown.
@@ -16,11 +17,10 @@ from huiyuan_devices.printer.base import PrinterStatus
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 
-from terminal.cashier.context import ManagerApproval
+from membership.permissions import Action
 from terminal.cashier.upkeep import SyncState
 from terminal.i18n import LANGUAGE_NAMES, LANGUAGES
 from terminal.ui.app import TerminalScreen
-from terminal.ui.prompts import ManagerApprovalPrompt
 from terminal.ui.screens.reprint import row_label, scrolling_list
 from terminal.ui.widgets import TextLabel, button_grid
 
@@ -113,18 +113,15 @@ class SettingsScreen(TerminalScreen):
     # --- who may be here ----------------------------------------------------------------------
 
     def enter(self, **params: Any) -> None:
-        staff = self.ui.session.staff
-        if staff is not None and staff.is_manager:
-            self._unlock()
-            return
         self._show(self.locked)
         self.ask_approval()
 
     def ask_approval(self) -> None:
-        ManagerApprovalPrompt(self.ui, self._approved).start()
-
-    def _approved(self, _approval: ManagerApproval) -> None:
-        self._unlock()
+        """The permission table decides (a manager, or a role the `staff` document lets in);
+        a role that needs approval gets the manager's prompt from TerminalUi.run, and the
+        approval or refusal is journaled like any privileged action."""
+        staff = self.ui.services.staff
+        self.ui.run(lambda: staff.authorise(Action.SETTINGS), lambda _approval: self._unlock())
 
     def _unlock(self) -> None:
         self._show(self.content)
