@@ -115,7 +115,7 @@ def due_days(db: HqDatabase, job: str, today: date, catch_up_days: int) -> list[
     return [first + timedelta(days=offset) for offset in range((today - first).days + 1)]
 
 
-def current_day(now: datetime, zone: tzinfo, hour: int) -> date | None:
+def current_day(now: datetime, zone: tzinfo, hour: int) -> date:
     """The newest day whose jobs are due at `now`: today once `hour` has struck, else
     yesterday."""
     local = now.astimezone(zone) if now.tzinfo else now
@@ -158,8 +158,6 @@ class JobScheduler:
         """Run every job's due days; a failure is logged and tried again at the next tick."""
         newest = current_day(self._clock(), self._zone, self._hour)
         outcomes: list[JobOutcome] = []
-        if newest is None:
-            return outcomes
         try:
             for job in JOBS:
                 for day in due_days(self._db, job, newest, self._catch_up):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,14 @@ from hq.config_push import next_document
 from hq.db import HqDatabase, open_database
 from hq.ingest.rows import entry_row
 from hq.job_points_expiry import HQ_TERMINAL, expiry_op_id
-from hq.jobs import LEVEL_REVIEW, POINTS_EXPIRY, JobScheduler, due_days, run_job
+from hq.jobs import (
+    LEVEL_REVIEW,
+    POINTS_EXPIRY,
+    JobScheduler,
+    current_day,
+    due_days,
+    run_job,
+)
 from membership.cards import Card
 from membership.config_codec_cards import encode_levels
 from membership.ledger import Account, EntryKind, LedgerEntry
@@ -210,3 +217,12 @@ def _url(hq: HqDatabase) -> str:
     return (f"postgresql://{params.get('user')}@{params.get('host')}:{params.get('port')}/"
             f"{database.database}")
 
+
+
+def test_catching_up_goes_back_at_most_the_configured_days(hq: HqDatabase) -> None:
+    run_job(hq, LEVEL_REVIEW, date(2026, 10, 1), ZONE)
+    days = due_days(hq, LEVEL_REVIEW, date(2026, 12, 8), 31)
+    assert (len(days), days[0], days[-1]) == (31, date(2026, 11, 8), date(2026, 12, 8))
+    assert due_days(hq, POINTS_EXPIRY, date(2026, 12, 8), 31) == [date(2026, 12, 8)]
+    assert current_day(datetime(2026, 12, 7, 19, 30, tzinfo=UTC), ZONE, 3) == date(2026, 12, 8)
+    assert current_day(datetime(2026, 12, 7, 18, 30, tzinfo=UTC), ZONE, 3) == date(2026, 12, 7)
