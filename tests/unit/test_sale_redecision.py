@@ -98,6 +98,16 @@ def test_a_guest_sale_and_a_member_sale_agree_with_hq():
     assert redecided(paid) == ""
 
 
+def test_lines_served_by_several_staff_agree_with_hq_and_keep_their_staff():
+    """The sale screen names who served each line (commission); HQ decides with the same ids."""
+    served = decided([line(1, "FACIAL", staff_id="M01"), line(2, "LATTE", staff_id="S01")],
+                     [Tender(TenderKind.CASH, 30000)], member())
+    assert [(c.staff_id, c.line_no) for c in served.commissions] == [("M01", 1)]
+    assert [item.staff_id for item in decode_inputs(
+        served.events[0].payload["inputs"]).lines] == ["M01", "S01"]
+    assert redecided(served) == ""
+
+
 def test_a_coupon_marked_used_is_the_one_the_sale_applied():
     with_coupon = decided([line(1, "LATTE"), line(2, "CAKE", 2)],
                           [Tender(TenderKind.CASH, 10000)], member(), coupon="WELCOME10")
