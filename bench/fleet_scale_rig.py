@@ -126,6 +126,16 @@ def add_stored_by(database_url: str) -> None:
         db.commit()
 
 
+def shadow_writes(database_url: str) -> tuple[int, int]:
+    """(terminals with a shadow at HQ, shadow rows written so far): a fleet that just came
+    online reports one shadow per configuration document it applied, each its own write."""
+    with contextlib.closing(psycopg2.connect(database_url)) as db, db.cursor() as cursor:
+        cursor.execute("SELECT (SELECT count(*) FROM shadows), COALESCE((SELECT n_tup_ins + "
+                       "n_tup_upd FROM pg_stat_user_tables WHERE relname = 'shadows'), 0)")
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 def stored_by_worker(database_url: str) -> dict[str, int]:
     """Events stored so far, by the `application_name` of the connection that stored them."""
     with contextlib.closing(psycopg2.connect(database_url)) as db, db.cursor() as cursor:
