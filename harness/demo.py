@@ -7,10 +7,12 @@ keypad and printer simulated.
                                       [--seconds N] [--card-reader virtual|simulated]
                                       [--device printer=network:192.168.1.50]
 
-The demo keeps its data in `--folder` between runs (`--fresh` starts over). Every part is the
-real one: HQ publishes the demo store's configuration documents, the terminal applies them,
-enrols the demo members through the real operations (their events reach HQ) and sets the PIN of
-the UID-only card at HQ. `--seconds` closes the app after N seconds (a smoke test);
+The demo keeps its data in `--folder` between runs (`--fresh` starts over); the broker's files
+too, unless the `mosquitto` user a root-run broker drops to cannot reach that folder (a clone
+under /root): then they live in the system temp folder (harness.broker.reachable_data_dir).
+Every part is the real one: HQ publishes the demo store's configuration documents, the terminal
+applies them, enrols the demo members through the real operations (their events reach HQ) and
+sets the PIN of the UID-only card at HQ. `--seconds` closes the app after N seconds (a smoke test);
 `--card-reader simulated` uses the simulated reader instead of pcscd;
 `--device NAME=KIND[:VALUE]` switches one device to a real one (see docs/hardware.md).
 Ctrl-C (or SIGTERM) closes the app and stops everything the demo started.
@@ -73,8 +75,10 @@ def start_demo(arguments: argparse.Namespace, stack: ExitStack) -> Any:
     terminal app (a TerminalApp, not run yet) with the demo store seeded. Closing `stack` stops
     what this started; the app closes its own runtime when it stops."""
     folder = Path(arguments.folder).resolve()
-    if arguments.fresh and folder.exists():
-        shutil.rmtree(folder)
+    if arguments.fresh:  # the broker's files too, when they live elsewhere (reachable_data_dir)
+        for old in (reachable_data_dir(folder / "broker"), folder):
+            if old.exists():
+                shutil.rmtree(old)
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)  # the broker runs as the `mosquitto` user and keeps its files here
     card_reader = _card_reader(stack, arguments)

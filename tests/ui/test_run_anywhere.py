@@ -112,13 +112,27 @@ def test_make_runs_demo_starts_from_a_copy_in_a_folder_root_alone_may_enter(
     assert "demo members enrolled: 3" in log
     assert (copy / "var" / "demo" / "terminal").is_dir()  # the demo's data stayed in the copy
     assert not traceback_lines(log), log[-3000:]
-    [broker_line] = [line for line in log.splitlines() if "its files in" in line]
-    broker_dir = Path(broker_line.rsplit("its files in ", 1)[1])
+    broker_dir = broker_folder_in(log)
     if AS_ROOT:  # the broker's own files: where the mosquitto user can reach them
         assert closed_folder not in broker_dir.parents
-        shutil.rmtree(broker_dir, ignore_errors=True)
     else:
         assert broker_dir == copy / "var" / "demo" / "broker"
+    saved = broker_dir / "persistence"
+    assert saved.is_dir()
+    # --fresh starts over: the broker's folder goes too, wherever it was.
+    (saved / "left-from-before").write_text("")
+    done = subprocess.run([sys.executable, "-m", "harness.demo", "--seconds", "1", "--fresh",
+                           "--card-reader", "simulated"], cwd=copy, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert broker_folder_in(done.stdout + done.stderr) == broker_dir
+    assert not (saved / "left-from-before").exists()
+    shutil.rmtree(broker_dir, ignore_errors=True)
+
+
+def broker_folder_in(log: str) -> Path:
+    [broker_line] = [line for line in log.splitlines() if "its files in" in line]
+    return Path(broker_line.rsplit("its files in ", 1)[1])
 
 
 def test_a_text_field_in_the_apps_kivy_set_up_logs_no_traceback(tmp_path: Path) -> None:
