@@ -260,10 +260,11 @@ def known_card_from_row(row: Any) -> KnownCard:
     hq = HqBalances(row.hq_principal, row.hq_bonus, row.hq_points, row.hq_time_minutes,
                     row.hq_counts, row.hq_version, row.hq_as_of)
     with decoding("member", row.member.member_id):
+        extras = ProfileExtras(row.member.address, row.member.gender, row.member.notes,
+                               bool(row.member.consent))
         owner = MemberInfo(row.member.member_id, row.member.name, row.member.phone,
-                           birthday_from_text(row.member.birthday), ProfileExtras(
-                               row.member.address, row.member.gender, row.member.notes,
-                               bool(row.member.consent)))
+                           birthday_from_text(row.member.birthday),
+                           None if extras == ProfileExtras() else extras)  # none recorded
     with decoding("card", row.card_no):
         snapshot = None if row.hq_balances is None else balances_from_plain(row.hq_balances)
     return KnownCard(card_from_row(row), owner, hq, row.changed_by_op, row.uid,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import BooleanField, IntegerField, SqliteDatabase, TextField
+from peewee import SQL, BooleanField, IntegerField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator
 
 from terminal.store import hq_answers, hq_quarantine, privileged, schema_changes, schema_v1
@@ -96,9 +96,12 @@ def _journal_privileged_actions(database: SqliteDatabase, migrator: SqliteMigrat
 
 def _add_member_details(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
     # A profile edit at the counter records address, gender, notes and consent to messages.
-    migrator.migrate(*(migrator.add_column("member", name, TextField(default=""))
+    # Defaults in the file too: rows written by SQL that does not name the columns.
+    migrator.migrate(*(migrator.add_column("member", name, TextField(
+                           default="", constraints=[SQL("DEFAULT ''")]))
                        for name in ("address", "gender", "notes")),
-                     migrator.add_column("member", "consent", BooleanField(default=False)))
+                     migrator.add_column("member", "consent", BooleanField(
+                         default=False, constraints=[SQL("DEFAULT 0")])))
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -14,6 +14,7 @@ from hq.member_lookup import MemberLookup, aware_lots
 from hq.times import aware_time
 from membership.birthdays import Birthday, Calendar
 from membership.cards import CardStatus
+from membership.profiles import ProfileExtras
 from protocol.wire import WireEvent, terminal_topic
 from protocol.wire_members import LookupRequest, ProfileRecord
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest, publish_card_types
@@ -64,7 +65,8 @@ def test_a_lookup_by_card_number_answers_everything_hq_knows(hq: HqDatabase) -> 
     answer = lookup(hq, card_no=CARD)
     assert (answer.as_of, answer.reason) == (aware_time(NOW), "")  # naive test times are UTC
     (record,) = answer.records
-    assert record.profile == ProfileRecord("M1", "张三", PHONE, Birthday(Calendar.LUNAR, 8, 15))
+    assert record.profile == ProfileRecord("M1", "张三", PHONE, Birthday(Calendar.LUNAR, 8, 15),
+                                           ProfileExtras())  # no profile edit yet
     card = record.card
     assert (card.card_no, card.member_id, card.type_code, card.status, card.level) == (
         CARD, "M1", "VIP", CardStatus.ACTIVE, "GOLD")
