@@ -8,8 +8,9 @@ with fsync on; what each part costs in CPU per event, and what 10,000 events/s w
 
 Every terminal has its own broker account and client id (bound at the broker), its own SQLite
 store and outbox (bench/fleet_hosts.py says how many share a process). Selling is paced: the
-fleet offers `--rate` operations a second (default 400, 0.4 a terminal: a chain of 30,000
-terminals at 10,000 events/s offers a third of one each). After `--warmup-s` the bench reads,
+fleet offers `--rate` operations a second (default 150, 0.15 a terminal; a chain of 30,000
+terminals at 10,000 events/s offers a third of one each, which this 2-core machine cannot also
+simulate). Once HQ has taken in the fleet's start-up shadows, and after `--warmup-s`, it reads,
 over `--measure-s`, the events HQ stored (in total and by each worker) and the CPU seconds per
 second of the broker, of every PostgreSQL process, of each worker and of the host processes;
 then selling stops, every outbox must drain and every terminal is reconciled with HQ. It prints
