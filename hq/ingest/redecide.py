@@ -24,7 +24,14 @@ from typing import Any
 
 from hq.db import HqDatabase
 from hq.ingest.batch_facts import BatchCards
-from hq.ingest.published import ConfigUnknown, PublishedConfigurations, config_key, published_in
+from hq.ingest.published import (
+    Bodies,
+    ConfigKey,
+    ConfigUnknown,
+    PublishedConfigurations,
+    config_key,
+    published_in,
+)
 from hq.ingest.rows import PreparedBatch, PreparedEvent
 from hq.stores import StoreZones
 from hq.times import local_wall_time
@@ -40,8 +47,8 @@ MISMATCH = "sale_mismatch"
 
 @dataclass(frozen=True)
 class SaleVerdict:
-    """The core's decision on a sale (`reason`, "" when it agrees) and what it was decided on:
-    (configuration key, the sale's time at the store, the card as HQ knew it)."""
+    """The core's decision on a sale (`reason`, "" when it agrees) and the facts it was decided
+    on besides the event itself: (the sale's time at the store, the card as HQ knew it)."""
 
     facts: tuple[Any, ...]
     reason: str
@@ -49,23 +56,33 @@ class SaleVerdict:
 
 class SaleRedecision:
     """The batch's sales' inputs, the configurations they name and the cards they pay with,
-    each read once for the whole batch."""
+    each read once for the whole batch; a sale decided before the write lock is read only if
+    its facts changed."""
 
     def __init__(self, db: HqDatabase, events: Iterable[PreparedEvent], cards: BatchCards,
                  published: PublishedConfigurations | None = None,
                  zones: StoreZones | None = None) -> None:
-        events = list(events)
+        self._db = db
         self._zones = zones or StoreZones(db)
         self._zone_of: dict[tuple[str, str], tzinfo] = {}
         self._published = published or published_in(db)
-        self._inputs: dict[int, SaleInputs | str] = {
-            prepared.event.seq: _inputs(prepared.event.payload)
-            for prepared in events if prepared.event.type == SALE}
-        self._keys = {seq: config_key(inputs.config) for seq, inputs in self._inputs.items()
-                      if isinstance(inputs, SaleInputs)}
-        self._bodies = self._published.load(db, self._keys.values())
+        self._inputs: dict[int, SaleInputs | str] = {}
+        self._keys: dict[int, ConfigKey] = {}
+        self._bodies: Bodies = {}
         self._cards_at_hq: dict[tuple[str, str], CardAtHq | None] = {}
         self._cards = cards
+        self._decode([prepared for prepared in events
+                      if prepared.event.type == SALE and prepared.sale_verdict is None])
+
+    def _decode(self, sales: list[PreparedEvent]) -> None:
+        """The sales' inputs, and the bodies of the configurations they name, in one query."""
+        inputs = {prepared.event.seq: _inputs(prepared.event.payload) for prepared in sales}
+        keys = {seq: config_key(decoded.config) for seq, decoded in inputs.items()
+                if isinstance(decoded, SaleInputs)}
+        self._inputs.update(inputs)
+        self._keys.update(keys)
+        if keys:
+            self._bodies = {**self._bodies, **self._published.load(self._db, keys.values())}
 
     def reason(self, prepared: PreparedEvent) -> str:
         """"" when HQ's own decision of the sale moves exactly what its entries move."""
@@ -75,16 +92,13 @@ class SaleRedecision:
     def verdict(self, prepared: PreparedEvent) -> SaleVerdict | str:
         """The core's verdict on the facts it was decided on, or the reason there is none.
 
-        A verdict the event carries from before the write lock (early_sale_verdicts) is
+        A verdict the event carries from before the write lock (with_early_sale_verdicts) is
         taken when it was decided on the same facts: the core's decision is a pure function of
-        the event, the configuration versions it names, the sale's time at the store and the
-        card as HQ knows it."""
-        inputs = self._inputs.get(prepared.event.seq)
-        if inputs is None:
-            return ""  # not a sale
-        if isinstance(inputs, str):
-            return inputs
+        the event (its inputs name the configuration versions, which never change once
+        published), the sale's time at the store and the card as HQ knows it."""
         event = prepared.event
+        if event.type != SALE:
+            return ""
         payload = event.payload
         card_no = _text(payload.get("card_no"))
         terminal_id, store_id = event.op_id.rpartition("-")[0], _text(payload.get("store_id"))
@@ -92,12 +106,16 @@ class SaleRedecision:
         # validity, a promotion's hours) and dates points lots by it: the store's wall clock.
         at = local_wall_time(event.at, self._zone(terminal_id, store_id))
         card = self._card(card_no, _text(payload.get("actor_card_no")))
-        facts = (self._keys[event.seq], at, card)
         early = prepared.sale_verdict
-        if isinstance(early, SaleVerdict) and early.facts == facts:
+        if isinstance(early, SaleVerdict) and early.facts == (at, card):
             return early
+        if event.seq not in self._inputs:
+            self._decode([prepared])
+        inputs = self._inputs[event.seq]
+        if isinstance(inputs, str):
+            return inputs
         try:
-            configuration = self._published.configuration(facts[0], self._bodies)
+            configuration = self._published.configuration(self._keys[event.seq], self._bodies)
         except ConfigUnknown as unknown:
             return str(unknown)
         sale = SaleSeen(op_id=event.op_id, at=at, store_id=store_id,
@@ -105,7 +123,7 @@ class SaleRedecision:
                         amount_due=payload.get("amount_due"), entries=prepared.entries,
                         coupon_used=payload.get("coupon_used", ""))
         mismatch = sale_mismatch(sale, inputs, configuration, card)
-        return SaleVerdict(facts, f"{MISMATCH}:{mismatch}" if mismatch else "")
+        return SaleVerdict((at, card), f"{MISMATCH}:{mismatch}" if mismatch else "")
 
     def _zone(self, terminal_id: str, store_id: str) -> tzinfo:
         """The terminal's store's zone, read once a batch (a batch is one terminal's)."""
