@@ -89,6 +89,20 @@ def quote_time_session(
                                     session.started_at, ended_at or ctx.clock(), QUOTE_OP_ID)
 
 
+def quote_for_the_card(
+    ctx: CashierContext, member: MemberContext, session: TimeSession,
+) -> tuple[timecards.SessionCharge, str]:
+    """The quote, and why the card cannot take the ordinary bill ("" if it can): a card that
+    became unusable since the session began is quoted whole in money, as
+    `close_time_session_in_money` bills it."""
+    blocked = counter_operations.card_blocked_reason(member, session.started_at)
+    if not blocked:
+        return quote_time_session(ctx, member, session), ""
+    rate = time_rate(member.card_type, session.service)
+    bill = timecards.bill_session(rate, session.started_at, ctx.clock())
+    return timecards.SessionCharge(bill, "", 0, bill.amount, ()), blocked
+
+
 def check_can_close(ctx: CashierContext, member: MemberContext, session_id: int) -> None:
     """Before the member is asked for their PIN: the session is still open and its bill would
     not refuse the card (lost, frozen, expired when the session began...), so no PIN is typed

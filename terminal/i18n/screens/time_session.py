@@ -30,6 +30,9 @@ MESSAGES: dict[str, Texts] = {
     "time_session.bill_prepaid": ("{service}：{minutes} 分钟\n扣预付时长 {prepaid} 分钟，无需付款",
                                   "{service}: {minutes} min\n{prepaid} prepaid min used: "
                                   "nothing due"),
+    "time_session.bill_blocked": ("{service}：{minutes} 分钟\n卡已不可用，店长授权后收 {due:fen}",
+                                  "{service}: {minutes} min\nCard unusable: {due:fen} in money, "
+                                  "a manager approves"),
     "time_session.confirm": ("结束并结账", "Stop and bill"),
     "time_session.closed": ("计时已结账：实收 {due:fen}，找零 {change:fen}",
                             "Session billed: {due:fen} paid, change {change:fen}"),

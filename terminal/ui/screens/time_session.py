@@ -1,6 +1,8 @@
 """Timed sessions (计时): start one for the member at the counter (a service their card type
 bills by time), see every session running on this terminal, stop one and bill it — a pass
 covers it, else prepaid minutes, else money by tenders (stored value with the member's PIN).
+A session whose card became unusable after it began (lost, frozen...) is quoted whole in money
+and billed so with a manager's approval on the spot.
 
 Starting, quoting and billing are terminal.cashier.time_sessions' on the worker; the bill and
 the session's close are one commit.
@@ -17,12 +19,14 @@ from kivy.uix.scrollview import ScrollView
 from membership.counter_operations import CounterDecision
 from membership.timecards import SessionCharge
 from terminal.cashier import time_sessions
+from terminal.cashier.context import ManagerApproval
 from terminal.cashier.operations.common import OperationResult
 from terminal.cashier.ports import PinProof
 from terminal.cashier.store_ports import TimeSession
 from terminal.cashier.time_sessions import RunningSession
 from terminal.ui.app import TerminalScreen
 from terminal.ui.counter_widgets import pin_once_allowed, report_done
+from terminal.ui.prompts import ManagerApprovalPrompt
 from terminal.ui.tender_pad import TenderPad
 
 
@@ -32,6 +36,7 @@ class Stopping:
 
     session: TimeSession
     charge: SessionCharge
+    blocked: str = ""  # why the card cannot take the ordinary bill: billed in money instead
 
 
 class TimeSessionScreen(TerminalScreen):
@@ -141,7 +146,8 @@ class TimeSessionScreen(TerminalScreen):
             return
         self._mark_billed(stopping.session.session_id)
         charge = stopping.charge
-        key = ("time_session.bill_pass" if charge.covered_by_pass else
+        key = ("time_session.bill_blocked" if stopping.blocked else
+               "time_session.bill_pass" if charge.covered_by_pass else
                "time_session.bill_prepaid" if charge.prepaid_minutes else "time_session.bill")
         self.bill.show(key, service=stopping.session.service, minutes=charge.bill.minutes,
                        units=charge.bill.units, due=charge.amount_due,
@@ -188,8 +194,8 @@ class TimeSessionScreen(TerminalScreen):
         def quote() -> Stopping:
             current = time_sessions.open_session(services.ctx, session.session_id)
             context = services.members.member_context(current.card_no)
-            return Stopping(current, time_sessions.quote_time_session(services.ctx, context,
-                                                                      current))
+            return Stopping(current, *time_sessions.quote_for_the_card(services.ctx, context,
+                                                                       current))
 
         self.ui.run(quote, self._quoted)
 
@@ -210,6 +216,9 @@ class TimeSessionScreen(TerminalScreen):
         if stopping is None:
             if self.ui.message is not None:
                 self.ui.message.refusal("time_session.choose_session")
+            return
+        if stopping.blocked:
+            self._close_in_money()
             return
         if self.tender_pad.takes_stored_value:
             # A card the bill would refuse (lost or frozen since the quote...) is refused before
@@ -235,6 +244,25 @@ class TimeSessionScreen(TerminalScreen):
                                                     session.session_id, tenders, proof)
 
         self.ui.run(close, self._closed)
+
+    def _close_in_money(self) -> None:
+        """The card became unusable during the session: a manager approves on the spot and the
+        bill is taken in money (the core refuses stored value: tender.card_unusable)."""
+        stopping = self.stopping
+        if stopping is None:
+            return
+        services, staff = self.ui.services, self.ui.session.staff
+        session, tenders = stopping.session, tuple(self.tender_pad.tenders)
+
+        def approved(approval: ManagerApproval) -> None:
+            def close() -> OperationResult:
+                context = services.members.member_context(session.card_no)
+                return time_sessions.close_time_session_in_money(
+                    services.ctx, staff, context, session.session_id, tenders, approval)
+
+            self.ui.run(close, self._closed)
+
+        ManagerApprovalPrompt(self.ui, approved).start()
 
     def _closed(self, result: OperationResult) -> None:
         self.stop_billing()
