@@ -1,19 +1,31 @@
 """Issuing a subsidiary card (附属卡) at the counter on a real store: it spends the parent's stored
 value within its quota, both cards show the same balances, the event tells HQ the parent and the
-quota; refusals (a second level, one too many, a number in use) commit nothing."""
+quota, and a real HQ applies it; refusals (a second level, one too many, a number in use)
+commit nothing."""
 
 from __future__ import annotations
 
 import pytest
 
+from hq.ingest import Ingestor
 from membership.catalogue import SaleLine
 from membership.errors import DomainError
+from membership.profiles import ProfileExtras
 from membership.tenders import TenderKind as K
+from protocol.wire import build_event_batch, terminal_topic
 from terminal.cashier import operations as ops
-from terminal.cashier import subsidiaries
+from terminal.cashier import profiles, subsidiaries
 from terminal.cashier.members import MemberDesk
 from terminal.demo import store as demo
-from tests.integration.cashier_world import CARD_NO, CASHIER, cashier_world, refused_key, tenders
+from tests.integration.cashier_world import (
+    CARD_NO,
+    CASHIER,
+    MANAGER,
+    TERMINAL_ID,
+    cashier_world,
+    refused_key,
+    tenders,
+)
 
 CHILD_NO = "8800000000000101"
 
@@ -85,3 +97,24 @@ def test_refusals_commit_nothing(world, case: str, key: str):
         subsidiaries.issue_subsidiary(world.ctx, CASHIER, *arguments)
     assert refused_key(refused.value) == key
     assert world.books(CARD_NO) == books
+
+
+def test_hq_applies_the_sub_card_and_a_profile_edit_the_counter_made(world, hq):
+    """The terminal's own events, as its relay would publish them, at a real HQ (SQLite and
+    PostgreSQL): the sub-card under its parent with its quota, the member's details; nothing
+    quarantined, and the visits dated."""
+    parent = world.enrol()
+    subsidiaries.issue_subsidiary(world.ctx, CASHIER, parent, CHILD_NO, quota=3000)
+    profiles.edit_profile(world.ctx, MANAGER, parent, "张三", "13800138000",
+                          ProfileExtras("南京西路 1 号", "male", "", consent=True))
+    events = [event.to_wire() for event in world.store.outbox_batch(0, 100)]
+    result = Ingestor(hq).handle_events(terminal_topic(TERMINAL_ID, "events"),
+                                        build_event_batch(TERMINAL_ID, events, world.clock()),
+                                        world.clock())
+    assert (result.dead_letter_reason, result.quarantined) == (None, [])
+    child = hq.cards.get_by_id(CHILD_NO)
+    assert (child.parent_card_no, child.quota, child.member_id) == (
+        CARD_NO, 3000, parent.card.member_id)
+    assert child.last_visit_at is not None and hq.cards.get_by_id(CARD_NO).last_visit_at
+    member = hq.members.get_by_id(parent.card.member_id)
+    assert (member.address, member.gender, bool(member.consent)) == ("南京西路 1 号", "male", True)
