@@ -35,6 +35,7 @@ from membership.offline_limits import OFFLINE_LIMITS, OfflineLimits
 from protocol.wire_config import ConfigDocument
 
 CARD_DOCUMENTS = (BLACKLIST, OFFLINE_LIMITS, COUPONS_USED, GIFT_STOCK)
+MAX_GIFTS = 1000  # gift units one terminal may hand out offline, at most
 Publisher = Callable[[ConfigDocument], None]
 
 
@@ -62,13 +63,32 @@ def offline_limit_bodies(db: HqDatabase) -> dict[str, dict[str, Any]]:
         limits = {"fen": row.offline_limit_fen, "uses": row.offline_limit_uses}
         overrides[row.card_no] = {key: value for key, value in limits.items()
                                   if value is not None}
-    fleet = OfflineLimits(cards=overrides)
+    gifts = gift_allowance(db)
+    fleet = OfflineLimits(per_terminal_gifts=gifts, cards=overrides)
     bodies = {"all": fleet.to_document()}
     terminals = db.terminals
     for row in terminals.select().where(terminals.offline_limit_fen.is_null(False)):
-        own = OfflineLimits(per_terminal_fen=row.offline_limit_fen, cards=overrides)
+        own = OfflineLimits(per_terminal_fen=row.offline_limit_fen, per_terminal_gifts=gifts,
+                            cards=overrides)
         bodies[f"terminal:{row.id}"] = own.to_document()
     return bodies
+
+
+def gift_allowance(db: HqDatabase) -> int:
+    """The gift units each terminal may redeem offline: kept in the fleet's `offline_limits`
+    document itself (`set_gift_allowance`), the default until one says otherwise."""
+    return OfflineLimits.from_document(_latest_body(db, OFFLINE_LIMITS, "all")).per_terminal_gifts
+
+
+def set_gift_allowance(db: HqDatabase, units: int, now: datetime) -> ConfigDocument:
+    """Store a new version of the fleet's `offline_limits` with `units` as the gift allowance,
+    for the caller to publish; the terminal-scoped versions follow at the next refresh."""
+    if not isinstance(units, int) or isinstance(units, bool) or not 0 <= units <= MAX_GIFTS:
+        raise InvalidOfflineLimit(f"the gift allowance must be a whole number 0-{MAX_GIFTS}")
+    with db.write_transaction():
+        db.lock_derived_documents()
+        body = offline_limit_bodies(db)["all"] | {"per_terminal_gifts": units}
+        return next_document(db, OFFLINE_LIMITS, "all", body, now)
 
 
 def desired_card_documents(db: HqDatabase, now: datetime,

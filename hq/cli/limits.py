@@ -4,6 +4,7 @@
     hq limits card CARD --default                    back to the fleet's defaults
     hq limits terminal T1 --amount 5000.00           a terminal's limit on unsynced card debits
     hq limits terminal T1 --default
+    hq limits gifts 2                                gift units a terminal may redeem offline
     hq limits publish                                publish what changed: blacklist, limits,
                                                      coupons used
 
@@ -20,6 +21,7 @@ from hq.bootstrap import connect_client, open_hq_database
 from hq.card_documents import (
     refresh_card_documents,
     set_card_offline_limits,
+    set_gift_allowance,
     set_terminal_offline_limit,
 )
 from hq.db import HqDatabase
@@ -41,6 +43,10 @@ def add_limit_commands(commands: argparse._SubParsersAction) -> None:
     terminal.add_argument("terminal_id")
     _amount_options(terminal)
     terminal.set_defaults(run=_terminal)
+    gifts = limit_commands.add_parser(
+        "gifts", help="gift units each terminal may redeem while HQ has not heard of them")
+    gifts.add_argument("units", type=int)
+    gifts.set_defaults(run=_gifts)
     publish = limit_commands.add_parser("publish", help="publish what changed")
     publish.set_defaults(run=_publish)
 
@@ -71,6 +77,19 @@ def _card(settings: HqSettings, arguments: argparse.Namespace) -> int:
 def _terminal(settings: HqSettings, arguments: argparse.Namespace) -> int:
     db = open_hq_database(settings)
     set_terminal_offline_limit(db, arguments.terminal_id, _fen(arguments))
+    return _publish_changes(settings, db)
+
+
+def _gifts(settings: HqSettings, arguments: argparse.Namespace) -> int:
+    db = open_hq_database(settings)
+    document = set_gift_allowance(db, arguments.units, utc_now())
+    client = connect_client(settings, f"{settings.worker_id}-limits")
+    try:
+        config_push.publish(client, document)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    print(f"published {document.name} v{document.version} to {document.scope}")
     return _publish_changes(settings, db)
 
 

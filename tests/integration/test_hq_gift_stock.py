@@ -7,14 +7,22 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from hq.authority import Authority
-from hq.card_documents import refresh_card_documents
+from hq.card_documents import (
+    InvalidOfflineLimit,
+    refresh_card_documents,
+    set_gift_allowance,
+    set_terminal_offline_limit,
+)
 from hq.config_push import next_document
 from hq.db import HqDatabase, open_database
 from hq.gift_stock import gift_available, gifts_left
 from membership.config_codec_rules import POINTS_RULES, PointsRules, encode_points_rules
 from membership.gift_stock import GIFT, GIFT_STOCK
 from membership.ledger import Account, EntryKind, LedgerEntry
+from membership.offline_limits import DEFAULT_TERMINAL_GIFTS, OFFLINE_LIMITS
 from membership.points import Gift
 from protocol.wire import WireEvent
 from protocol.wire_auth import AuthRequest
@@ -128,3 +136,18 @@ def test_only_one_terminal_gets_the_last_umbrella(hq_database_url: str, hq: HqDa
         thread.join(timeout=120)
     assert {round_no: sorted(got) for round_no, got in answers.items()} == {
         round_no: [False] * (RACERS - 1) + [True] for round_no in range(RACE_ROUNDS)}
+
+
+def test_the_gift_allowance_is_kept_in_the_offline_limits_and_reaches_terminal_scopes(
+        hq: HqDatabase) -> None:
+    published: list = []
+    refresh_card_documents(hq, published.append, NOW, (OFFLINE_LIMITS,))
+    assert published[-1].body["per_terminal_gifts"] == DEFAULT_TERMINAL_GIFTS
+    set_terminal_offline_limit(hq, "T9", 5_000)
+    stored = set_gift_allowance(hq, 5, NOW)
+    assert (stored.scope, stored.body["per_terminal_gifts"]) == ("all", 5)
+    after = refresh_card_documents(hq, published.append, NOW, (OFFLINE_LIMITS,))
+    assert [(d.scope, d.body["per_terminal_gifts"]) for d in after] == [("terminal:T9", 5)]
+    assert refresh_card_documents(hq, published.append, NOW, (OFFLINE_LIMITS,)) == []
+    with pytest.raises(InvalidOfflineLimit):
+        set_gift_allowance(hq, -1, NOW)
