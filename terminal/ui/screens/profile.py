@@ -35,9 +35,17 @@ class ProfileScreen(TerminalScreen):
         self.phone_field = kit.input(test_id="profile.phone", hint_key="profile.phone_hint")
         self.address_field = kit.input(test_id="profile.address", hint_key="profile.address_hint")
         self.notes_field = kit.input(test_id="profile.notes", hint_key="profile.notes_hint")
-        for widget in (self.title_line, self.last_visit, self.name_field, self.phone_field,
-                       self.address_field, self.notes_field, BoxLayout()):
-            left.add_widget(widget)
+        left.add_widget(self.title_line)
+        left.add_widget(self.last_visit)
+        # Each field keeps its name beside it: a filled field no longer shows its hint.
+        for key, field in (("profile.name_label", self.name_field),
+                           ("profile.phone_label", self.phone_field),
+                           ("profile.address_label", self.address_field),
+                           ("profile.notes_label", self.notes_field)):
+            label = kit.label(key, size="small")
+            label.size_hint_x = 0.24
+            left.add_widget(fixed_row(kit, label, field))
+        left.add_widget(BoxLayout())
         self.genders: dict[str, TextButton] = {
             gender: kit.button(gender_key(gender), lambda gender=gender: self.choose(gender),
                                test_id=f"profile.{gender_key(gender)}", kind="plain")
