@@ -1,6 +1,6 @@
 """A member's history at the counter (terminal.cashier.member_history) on a real store: every
-operation of the card newest first, a page at a time, with what it changed on the card; another
-card's operations never show."""
+operation of the card newest first, a page at a time, with what it changed on the card; a
+sub-card's spending shows on both cards; another card's operations never show."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 from membership.catalogue import SaleLine
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
+from terminal.cashier import subsidiaries
 from terminal.cashier.member_history import MemberHistory
+from terminal.cashier.members import MemberDesk
 from terminal.demo import store as demo
 from tests.integration.cashier_world import (
     CARD_NO,
@@ -73,3 +75,18 @@ def test_pages_hold_the_older_operations_and_say_when_more_follow(world):
 def test_a_card_this_terminal_never_served_has_no_history(world):
     world.enrol()
     assert MemberHistory(world.ctx).page("8800000000009999", 0, 10).items == ()
+
+
+def test_a_sub_cards_spending_shows_on_both_cards(world):
+    parent = world.enrol(top_up=50000)
+    subsidiaries.issue_subsidiary(world.ctx, CASHIER, parent, "8800000000000101", quota=5000)
+    later(world)
+    latte = SaleLine(1, demo.PRODUCTS["LATTE"], 1)
+    sale = ops.confirm_sale(world.ctx, CASHIER,
+                            MemberDesk(world.ctx).member_context("8800000000000101"), [latte],
+                            tenders((K.STORED_VALUE, 2660)),
+                            pin_proof=world.pin("8800000000000101"))
+    history = MemberHistory(world.ctx)
+    for card_no in (CARD_NO, "8800000000000101"):
+        newest = history.page(card_no, 0, 10).items[0]
+        assert (newest.op_id, newest.kind, newest.stored_value) == (sale.op_id, "sale", -2660)
