@@ -198,7 +198,7 @@ class Ingestor:
         if not self._verify_events:
             return Screened(list(events), [])
         owned = screen_stores(self._db, events, store_id)
-        screened = screen(self._db, owned.allowed, self._zones)
+        screened = screen(self._db, owned.allowed, self._zones, store_id)
         return Screened(screened.allowed, sorted([*owned.quarantined, *screened.quarantined],
                                                  key=lambda refused: refused[0].event.seq))
 

@@ -106,9 +106,10 @@ def _decoded_gifts(body: str) -> tuple[Gift, ...]:
 
 class BatchCards:
     """The cards a batch's events name, as HQ knows them, then as the batch's
-    `card.issued`, `card.replaced` and `card.level_changed` leave them: a sale after a level
-    reached at the counter is priced at it. A card HQ has only as a bare row, made for a
-    balance before its enrolment arrived, counts as unknown."""
+    `card.issued` and `card.replaced` leave them, and its `card.level_changed` once the screen
+    allows it (`reach_level`): a sale after a level reached at the counter is priced at it.
+    A card HQ has only as a bare row, made for a balance before its enrolment arrived, counts
+    as unknown."""
 
     def __init__(self, db: HqDatabase, events: Sequence[PreparedEvent]) -> None:
         wanted = {value for prepared in events for name in _CARD_FIELDS
@@ -126,6 +127,15 @@ class BatchCards:
 
     def get(self, card_no: str) -> Card | None:
         return self._cards.get(card_no)
+
+    def reach_level(self, payload: dict[str, Any]) -> None:
+        """A `card.level_changed` the screen allowed (hq.ingest.level_checks), as
+        hq.card_events applies it: a later sale of the batch is priced at the new level. Only
+        an allowed one: a terminal's claim of a level would otherwise price its own sales."""
+        card = self._cards.get(_text(payload.get("card_no")))
+        after = _text(payload.get("to_level"))
+        if card is not None and after and card.level in (_text(payload.get("from_level")), ""):
+            self._cards[card.card_no] = replace(card, level=after)
 
     def type_of(self, card_no: str) -> str | None:
         """The card's type code; None when HQ does not know the card's type."""
@@ -150,11 +160,6 @@ def _follow(cards: dict[str, Card], event_type: str, payload: dict[str, Any]) ->
         new_no = _text(payload.get("new_card_no"))
         if old is not None and new_no and new_no not in cards:
             cards[new_no] = Card(new_no, old.member_id, old.type_code, level=old.level)
-    elif event_type == "card.level_changed":  # as hq.card_events applies it
-        card = cards.get(_text(payload.get("card_no")))
-        after = _text(payload.get("to_level"))
-        if card is not None and after and card.level in (_text(payload.get("from_level")), ""):
-            cards[card.card_no] = replace(card, level=after)
 
 
 def _text(value: Any) -> str:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hq.card_events import card_id
 from hq.db import HqDatabase
 from hq.ingest.batch_facts import BatchCards, PublishedRules, published_rules
 from hq.ingest.card_service_checks import CardServiceChecks
+from hq.ingest.level_checks import LEVEL_CHANGED, LevelChecks
 from hq.ingest.purchases import CHECKED, PurchaseChecks
 from hq.ingest.redecide import SALE, SaleRedecision
 from hq.ingest.refund_hold import known_operations
@@ -48,11 +50,12 @@ class Screened:
 
 
 def screen(db: HqDatabase, events: Sequence[PreparedEvent],
-           zones: StoreZones | None = None) -> Screened:
+           zones: StoreZones | None = None, store_id: str = "") -> Screened:
     """The events the rules allow, and the others with the reason they do not. The events are
     stored already, and every seq of the terminal below a refund among them is at HQ
     (hq.ingest.refund_hold holds back a refund above a gap). `zones`: the worker's store
-    zones (its default zone, and what it remembers), by which a sale is timed."""
+    zones (its default zone, and what it remembers), by which a sale is timed; `store_id`:
+    the store of the batch's terminal."""
     published, cards = published_rules(db), BatchCards(db, events)
     bonus_rules = (_BonusRules(published, cards) if any(e.event.type == TOP_UP for e in events)
                    else None)
@@ -66,6 +69,8 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
              if any(e.event.type in TIME_EVENTS for e in events) else None)
     services = (CardServiceChecks(published, cards)
                 if any(e.event.type in CARD_SERVICES for e in events) else None)
+    levels = (LevelChecks(db, cards, store_id) if any(e.event.type == LEVEL_CHANGED for e in events)
+              else None)
     allowed: list[PreparedEvent] = []
     quarantined: list[tuple[PreparedEvent, str]] = []
     for prepared in events:
@@ -81,6 +86,12 @@ def screen(db: HqDatabase, events: Sequence[PreparedEvent],
             reason = times.reason(prepared, allowed)
         if not reason and services is not None and event.type in CARD_SERVICES:
             reason = services.reason(prepared)
+        if not reason and levels is not None and event.type == LEVEL_CHANGED:
+            reason = levels.reason(prepared, allowed)
+            if not reason:
+                cards.reach_level(event.payload)
+                if sales is not None:
+                    sales.card_changed(card_id(event.payload.get("card_no")))
         reason = reason or totals.reason(prepared)
         if reason:
             quarantined.append((prepared, reason))

@@ -125,6 +125,11 @@ class SaleRedecision:
         mismatch = sale_mismatch(sale, inputs, configuration, card)
         return SaleVerdict((at, card), f"{MISMATCH}:{mismatch}" if mismatch else "")
 
+    def card_changed(self, card_no: str) -> None:
+        """The batch changed the card (an allowed level change): build it again when asked."""
+        self._cards_at_hq = {key: card for key, card in self._cards_at_hq.items()
+                             if card_no not in key}
+
     def _zone(self, terminal_id: str, store_id: str) -> tzinfo:
         """The terminal's store's zone, read once a batch (a batch is one terminal's)."""
         key = (terminal_id, store_id)

@@ -4,6 +4,7 @@ since (its daily review) is not undone by a terminal's older view. Real SQLite a
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from harness.demo_config import publish_demo_documents
@@ -11,7 +12,7 @@ from hq.db import HqDatabase
 from hq.ingest import Ingestor
 from membership.catalogue import SaleLine
 from membership.tenders import TenderKind as K
-from protocol.wire import build_event_batch, terminal_topic
+from protocol.wire import WireEvent, build_event_batch, terminal_topic
 from terminal.cashier import operations as ops
 from terminal.demo import store as demo
 from tests.integration.cashier_world import (
@@ -30,11 +31,36 @@ def _changed(feed: TerminalFeed, before: str, after: str):
                                              "to_level": after, "reason": "level.upgrade_spend"})
 
 
-def test_a_level_reached_at_the_counter_is_the_cards_at_hq(hq: HqDatabase) -> None:
+def _issued_at(feed: TerminalFeed, level: str):
+    issued = feed.issue()
+    issued.payload["level"] = level
+    return issued
+
+
+def test_a_level_hq_reaches_too_is_the_cards_at_hq(hq: HqDatabase) -> None:
+    """The demo levels: SILVER from ¥1,000 spent in the window; a top-up's principal is spend."""
+    publish_demo_documents(hq)
     feed = TerminalFeed("T1")
-    ingest(hq, feed, feed.issue(), _changed(feed, "GOLD", "PLATINUM"))
-    assert hq.cards.get_by_id(CARD).level == "PLATINUM"
+    ingest(hq, feed, _issued_at(feed, "NORMAL"), feed.top_up(100_000),
+           _changed(feed, "NORMAL", "SILVER"))
+    assert hq.cards.get_by_id(CARD).level == "SILVER"
     assert hq.quarantined_events.select().count() == 0
+
+
+def test_a_level_hq_does_not_reach_is_quarantined_and_not_applied(hq: HqDatabase) -> None:
+    """A terminal's claim of a level is money (every later sale priced lower): HQ applies it
+    only when the card's activity as HQ knows it reaches that level."""
+    publish_demo_documents(hq)
+    feed = TerminalFeed("T1")
+    ingest(hq, feed, _issued_at(feed, "NORMAL"), feed.top_up(100_000))  # reaches SILVER only
+    result = ingest(hq, feed, _changed(feed, "NORMAL", "GOLD"),  # GOLD needs ¥5,000
+                    _changed(feed, "GOLD", "PLATINUM"),  # no such level
+                    _changed(feed, "NORMAL", "NORMAL"))  # not an upgrade
+    assert result.quarantined == [(3, "level_not_reached"), (4, "level_unknown"),
+                                  (5, "level_not_reached")]
+    assert hq.cards.get_by_id(CARD).level == "NORMAL"
+    ingest(hq, feed, feed.top_up(400_000), _changed(feed, "NORMAL", "GOLD"))  # now ¥5,000
+    assert hq.cards.get_by_id(CARD).level == "GOLD"
 
 
 def test_a_change_from_a_level_the_card_no_longer_has_is_not_applied(hq: HqDatabase) -> None:
@@ -73,3 +99,39 @@ def test_a_sale_after_an_upgrade_in_the_same_batch_is_priced_at_the_new_level(
     assert list(hq.quarantined_events.select()) == []
     assert hq.cards.get_by_id(CARD_NO).level == "SILVER"
     assert hq.ledger.select().where(hq.ledger.op_id == sale.op_id).count() > 0
+
+
+def test_a_sale_priced_at_a_level_the_terminal_claimed_is_quarantined(
+        hq: HqDatabase, tmp_path) -> None:
+    """A hostile terminal sends a level HQ does not reach, then a sale priced at it: HQ
+    quarantines both (the batch's cards follow an allowed level change only), so no sale gets
+    the claimed level's discount."""
+    with cashier_world(tmp_path, datetime(2026, 11, 23, 10, 0)) as world:
+        publish_demo_documents(hq, configuration().to_documents())
+        member = world.enrol()
+        ops.top_up(world.ctx, CASHIER, member, 10_000, tenders((K.CASH, 10_000)))  # ¥100
+        honest = world.member()
+        assert honest.card.level in ("", "NORMAL")
+        gold = next(level for level in world.ctx.configuration().levels.levels
+                    if level.code == "GOLD")
+        claimed = dataclasses.replace(honest, card=dataclasses.replace(honest.card,
+                                                                       level="GOLD"), level=gold)
+        cake = demo.PRODUCTS["CAKE"]
+        lines = [SaleLine(1, cake, 1)]
+        due = ops.quote_sale(world.ctx, CASHIER, claimed, lines).amount_due
+        sale = ops.confirm_sale(world.ctx, CASHIER, claimed, lines, tenders((K.CASH, due)))
+        wire_events = [event.to_wire() for event in world.store.outbox_batch(0, 100)]
+        assert wire_events[-1].payload["inputs"]["level_code"] == "GOLD"
+        forged = WireEvent(wire_events[-1].seq, f"{TERMINAL_ID}-9001", "card.level_changed",
+                           wire_events[-1].at, {"card_no": CARD_NO, "from_level": "NORMAL",
+                                                "to_level": "GOLD", "entries": [],
+                                                "reason": "level.upgrade_spend"})
+        batch = [*wire_events[:-1], forged,
+                 dataclasses.replace(wire_events[-1], seq=wire_events[-1].seq + 1)]
+        payload = build_event_batch(TERMINAL_ID, batch, world.clock())
+    result = Ingestor(hq).handle_events(terminal_topic(TERMINAL_ID, "events"), payload,
+                                        datetime(2026, 11, 23, 2, 5))
+    assert [reason for _, reason in result.quarantined] == ["level_not_reached",
+                                                           "sale_mismatch:level"]
+    assert hq.cards.get_by_id(CARD_NO).level in ("", "NORMAL")
+    assert hq.ledger.select().where(hq.ledger.op_id == sale.op_id).count() == 0
