@@ -18,7 +18,7 @@ from membership.pin_hash import matches
 from terminal.cashier import permissions
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
 from terminal.cashier.permissions import permits
-from terminal.cashier.store_ports import StaffStore
+from terminal.cashier.store_ports import PrivilegedAction, StaffStore
 
 STAFF_LOCK_AFTER = 5
 STAFF_LOCK_FOR = timedelta(minutes=5)
@@ -67,6 +67,10 @@ class StaffDesk:
         """For what commits nothing (the settings screen): the signed-in role may `action`, or
         PermissionRefused; journaled like an operation's check."""
         return permissions.require(self.ctx, self._on_duty, action, approval)
+
+    def privileged_actions(self, limit: int = 50) -> list[PrivilegedAction]:
+        """The journal of privileged actions, newest first (the settings' approvals log)."""
+        return self.store.privileged_actions(limit)
 
     def hold_approval(self, approval: ManagerApproval) -> None:
         """A manager approved on the spot: the next operation that needs it may go ahead."""

@@ -73,9 +73,22 @@ def test_in_english_and_the_manager_sees_every_action(start_app, screens_dir: Pa
     at_home(ui, MANAGER_ID, MANAGER_PIN)
     _home_shows(ui, EVERYONE_SEES + CASHIER_HIDDEN, ())
     ui.screenshot(screens_dir / "en", "84-home-manager")
+    ui.tap("home.action.settings")
+    ui.wait_for_screen("settings")
+    ui.until(lambda: ui.has("settings.privileged"), "the settings unlocked")
+    ui.pump(3)
+    ui.tap("settings.privileged")
+    ui.wait_for_screen("privileged_log")
+    ui.wait_for_text("privileged.row.2", lambda text: "freeze" in text and "refused" in text,
+                     "the cashier's refusal, oldest of three")
+    assert all(word in ui.text_of("privileged.row.1") for word in ("freeze", "approved by",
+                                                                    MANAGER_ID))
+    assert "by a manager" in ui.text_of("privileged.row.0")  # the manager opening settings
+    ui.screenshot(screens_dir / "en", "87-approvals-log")
 
 
-def test_a_store_that_lets_cashiers_into_the_settings_with_approval(start_app):
+def test_a_store_that_lets_cashiers_into_the_settings_with_approval(start_app,
+                                                                    screens_dir: Path):
     """The `staff` document's own table: this cashier sells and, with approval, opens the
     settings; nothing else shows on their home screen."""
     ui = start_app()
@@ -91,3 +104,10 @@ def test_a_store_that_lets_cashiers_into_the_settings_with_approval(start_app):
     ui.until(lambda: ui.has("settings.printer_test"), "the settings unlocked")
     assert _journal(ui) == [("settings", CASHIER_ID, REFUSED, ""),
                             ("settings", CASHIER_ID, APPROVED, MANAGER_ID)]
+    ui.pump(3)
+    ui.tap("settings.privileged")
+    ui.wait_for_screen("privileged_log")
+    ui.wait_for_text("privileged.row.0", lambda text: "设置" in text and "店长授权" in text
+                     and MANAGER_ID in text, "the approval, newest first")
+    assert "被拒绝" in ui.text_of("privileged.row.1")
+    ui.screenshot(screens_dir / "zh_CN", "87-approvals-log")

@@ -82,7 +82,10 @@ def test_a_bad_table_is_refused_naming_the_field(permissions, field):
     assert field in str(refused.value.params["field"])
 
 
-@pytest.mark.parametrize("key", ["permission.refused", "permission.approval_needed"])
+@pytest.mark.parametrize("key", ["permission.refused", "permission.approval_needed",
+                                 *(f"permission.action.{action}" for action in Action),
+                                 "permission.outcome.refused", "permission.outcome.approved",
+                                 "permission.outcome.by_manager"])
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_refusals_are_translated(key, lang):
     assert has_translation(key, lang)

@@ -120,4 +120,41 @@ SETTINGS = {
     "admin.settings.device.printer": ("小票打印机", "Receipt printer"),
 }
 
-MESSAGES = {**REFUND, **REPRINT, **SHIFT, **SETTINGS}
+# The journal of privileged actions (terminal.store.privileged), one name per action of
+# membership.permissions.Action.
+PRIVILEGED = {
+    "admin.privileged.open": ("授权记录", "Approvals log"),
+    "admin.privileged.title": ("授权记录（最近 {count} 条）", "Approvals log (newest {count})"),
+    "admin.privileged.none": ("还没有记录", "Nothing logged yet"),
+    "admin.privileged.row": ("{time}　{action:~permission.action}　{staff_id}　"
+                             "{outcome:~permission.outcome}　{approved_by}",
+                             "{time}  {action:~permission.action}  {staff_id}  "
+                             "{outcome:~permission.outcome}  {approved_by}"),
+    "permission.outcome.refused": ("被拒绝", "refused"),
+    "permission.outcome.approved": ("店长授权", "approved by"),
+    "permission.outcome.by_manager": ("店长本人", "by a manager"),
+    "permission.action.sell": ("收银", "checkout"),
+    "permission.action.use_count": ("计次消费", "count use"),
+    "permission.action.time_session": ("计时", "timed session"),
+    "permission.action.top_up": ("充值", "top-up"),
+    "permission.action.open_card": ("开卡", "card opening"),
+    "permission.action.redeem_gift": ("积分兑换", "gift"),
+    "permission.action.report_loss": ("挂失/解挂", "loss report"),
+    "permission.action.reprint": ("重打小票", "reprint"),
+    "permission.action.shift": ("开班/交班", "shift"),
+    "permission.action.sell_package": ("售次卡", "package sale"),
+    "permission.action.sell_pass": ("售月卡", "pass sale"),
+    "permission.action.sell_time": ("售时长", "time sale"),
+    "permission.action.issue_subsidiary": ("附属卡", "sub-card"),
+    "permission.action.edit_member": ("会员资料", "member profile"),
+    "permission.action.freeze": ("冻结/解冻", "freeze"),
+    "permission.action.withdraw": ("取款", "withdrawal"),
+    "permission.action.cancel_card": ("退卡", "card cancellation"),
+    "permission.action.extend_card": ("延期", "extension"),
+    "permission.action.replace_card": ("补卡", "replacement"),
+    "permission.action.refund": ("退货", "refund"),
+    "permission.action.void": ("撤销", "void"),
+    "permission.action.settings": ("设置", "settings"),
+}
+
+MESSAGES = {**REFUND, **REPRINT, **SHIFT, **SETTINGS, **PRIVILEGED}

@@ -71,8 +71,10 @@ class SettingsScreen(TerminalScreen):
             *languages,
             kit.button("admin.settings.printer_test", self.print_test_page,
                        test_id="settings.printer_test"),
+            kit.button("admin.privileged.open", lambda: self.ui.go("privileged_log"),
+                       test_id="settings.privileged", kind="plain"),
             kit.button("ui.back", self.leave, test_id="settings.back", kind="plain"),
-        ], len(languages) + 2))
+        ], len(languages) + 3))
         columns = BoxLayout(orientation="horizontal", spacing=kit.theme.padding)
         columns.add_widget(self._sync_column())
         columns.add_widget(self._devices_column())
