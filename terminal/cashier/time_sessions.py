@@ -24,6 +24,7 @@ from membership.errors import CardStateError, DomainError
 from membership.permissions import Action
 from membership.sale import MemberContext
 from membership.tenders import Tender
+from terminal.cashier import permissions
 from terminal.cashier.context import CashierContext, ManagerApproval, StaffMember
 from terminal.cashier.operations.common import OperationResult, carry_out
 from terminal.cashier.operations.counter import time_rate
@@ -46,7 +47,9 @@ def start_time_session(
     ctx: CashierContext, staff: StaffMember, member: MemberContext, service: str,
 ) -> TimeSession:
     """Start a session of `service` on the card presented, now. One open session per card and
-    service; the card must be usable and its type must bill the service by time."""
+    service; the card must be usable and its type must bill the service by time. Starting
+    commits no operation: the permission table is asked here (the close asks again)."""
+    permissions.require(ctx, staff, Action.TIME_SESSION)
     if not member.card_type.has(Feature.TIME):
         raise CardStateError("card.no_time", card_no=member.card.card_no)
     time_rate(member.card_type, service)  # refuses a service the card type does not time

@@ -13,6 +13,7 @@ from membership.catalogue import SaleLine
 from membership.permissions import Action
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
+from terminal.cashier import time_sessions
 from terminal.cashier.context import ManagerApproval
 from terminal.cashier.permissions import PermissionRefused
 from terminal.cashier.staff import StaffDesk
@@ -122,3 +123,12 @@ def test_the_staff_desk_answers_what_the_signed_in_role_may_do(world):
     assert desk.grant(Action.SELL).value == "allow"
     assert desk.grant(Action.REFUND).value == "approval"
     assert desk.grant(Action.SETTINGS) is None
+
+
+def test_a_store_that_keeps_timed_sessions_from_cashiers_refuses_the_start(world, member):
+    world.store.apply_config("staff", "store:SH001", 1, {
+        "staff": STAFF, "permissions": {"cashier": {"allow": ["sell"]}}})
+    with pytest.raises(PermissionRefused):
+        time_sessions.start_time_session(world.ctx, CASHIER, member, "study")
+    assert world.store.open_time_sessions(CARD_NO) == ()
+    assert _journal(world) == [("time_session", "S01", REFUSED, "")]
