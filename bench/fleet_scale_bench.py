@@ -78,6 +78,7 @@ class ScaleShape:
 @dataclass
 class ScaleResult:
     events: dict[str, int] = field(default_factory=dict)  # stored in the window, by worker
+    shadows: int = 0  # shadow rows HQ wrote in the window
     window_s: float = 0.0
     idle: tuple[CpuReading, CpuReading, float] | None = None  # before, after, seconds
     before: CpuReading | None = None
@@ -158,9 +159,11 @@ def _sell_and_measure(shape: ScaleShape, hosts: WorkerProcesses, pids: Pids, url
     hosts.ask("sell", shape.rate / shape.hosts)
     _progress_until(began, began + shape.warmup_s, url, "warm-up")
     counts_before, result.before = stored_by_worker(url), read_cpu(pids)
+    shadows_before = shadow_writes(url)[1]
     window_began = time.monotonic()
     _progress_until(began, window_began + shape.measure_s, url, "measured")
     counts_after, result.after = stored_by_worker(url), read_cpu(pids)
+    result.shadows = shadow_writes(url)[1] - shadows_before
     result.window_s = time.monotonic() - window_began
     result.events = {name: counts_after.get(name, 0) - counts_before.get(name, 0)
                      for name in sorted(set(counts_after) | set(counts_before))}
@@ -217,6 +220,8 @@ def print_report(shape: ScaleShape, result: ScaleResult) -> int:
     print(f"events stored at HQ: {total / window:,.0f}/s in total")
     for name, count in result.events.items():
         print(f"  {name or '(unnamed)':8} {count / window:8,.1f} events/s")
+    print(f"shadows HQ wrote meanwhile: about {result.shadows / window:,.0f}/s (PostgreSQL's "
+          f"table statistics; a terminal reports one after each ack it takes)")
     idle_before, idle_after, idle_s = result.idle
     print(f"\nCPU seconds per second: connected = {idle_s:.0f} s online, not selling; per event ="
           f" CPU while selling / events stored (fixed costs included); at peak = per event x "
