@@ -82,5 +82,24 @@ def require(
     raise PermissionRefused(key, action=action.value)
 
 
+def require_manager_approval(
+    ctx: CashierContext, staff: StaffMember | None, action: Action,
+    approval: ManagerApproval | None,
+) -> ManagerApproval:
+    """For what needs a store manager's approval whoever asks, whatever the table says (a timed
+    session billed in money because its card became unusable): a recent approval by a
+    manager, or PermissionRefused; journaled either way."""
+    store: PermissionStore = ctx.store
+    now = ctx.clock()
+    staff_id, role = (staff.staff_id, staff.role) if staff else ("", "")
+    if approval is not None and _valid(approval, now):
+        store.record_privileged(PrivilegedAction(now, action, staff_id, role, APPROVED,
+                                                 approved_by=approval.manager.staff_id))
+        return approval
+    store.record_privileged(PrivilegedAction(now, action, staff_id, role, REFUSED,
+                                             reason=APPROVAL_NEEDED))
+    raise PermissionRefused(APPROVAL_NEEDED, action=action.value)
+
+
 def _valid(approval: ManagerApproval, now: datetime) -> bool:
     return approval.manager.is_manager and abs(now - approval.approved_at) <= APPROVAL_MAX_AGE

@@ -138,6 +138,7 @@ def close_time_session_in_money(
     the manager's approval on the spot (StaffDesk.approve_as_manager); the bill and the
     session's close in one commit, as `close_time_session`'s. A card that may still pay is
     refused (`time.card_usable`): it closes as usual."""
+    approval = permissions.require_manager_approval(ctx, staff, Action.TIME_SESSION, approval)
     session = open_session(ctx, session_id)
     rate = time_rate(member.card_type, session.service)
     op = ctx.operation(staff, Action.TIME_SESSION, approval)

@@ -132,3 +132,23 @@ def test_a_store_that_keeps_timed_sessions_from_cashiers_refuses_the_start(world
         time_sessions.start_time_session(world.ctx, CASHIER, member, "study")
     assert world.store.open_time_sessions(CARD_NO) == ()
     assert _journal(world) == [("time_session", "S01", REFUSED, "")]
+
+
+def test_a_session_billed_in_money_needs_a_real_managers_approval(world):
+    """Whatever the table says of timed sessions: a cashier's own 'approval' or a stale one is
+    refused and journaled, and nothing is committed."""
+    world.enrol(top_up=100000)
+    session = time_sessions.start_time_session(world.ctx, CASHIER, world.member(), "study")
+    world.clock.advance(minutes=70)
+    ops.report_loss(world.ctx, CASHIER, world.member()).printing.wait(10)
+    books = world.books(CARD_NO)
+    stale = ManagerApproval(MANAGER, world.clock() - timedelta(minutes=6))
+    for approval in (ManagerApproval(CASHIER, world.clock()), stale):
+        with pytest.raises(PermissionRefused):
+            time_sessions.close_time_session_in_money(
+                world.ctx, CASHIER, world.member(), session.session_id,
+                tenders((K.CASH, 5000)), approval)
+    assert world.books(CARD_NO) == books
+    assert world.store.time_session(session.session_id).is_open
+    assert [outcome for action, _, outcome, _ in _journal(world)
+            if action == "time_session"] == [REFUSED, REFUSED]
