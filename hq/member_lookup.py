@@ -124,7 +124,8 @@ class MemberLookup:
             profile=self._profile(row.member_id), card=self._card(row),
             balances=aware_lots(card_balances(self._db, row.card_no)), uid=row.uid or "",
             offline_pin_verifier=pin.offline_verifier if pin is not None else "",
-            coupons=coupons, other_cards=self._other_cards(row.member_id, row.card_no))
+            coupons=coupons, other_cards=self._other_cards(row.member_id, row.card_no),
+            last_visit=aware_time(row.last_visit_at) if row.last_visit_at else None)
 
     def _profile(self, member_id: str) -> ProfileRecord:
         members = self._db.members

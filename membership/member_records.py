@@ -50,6 +50,7 @@ class MemberRecord:
     offline_pin_verifier: str = ""  # membership.pin_hash verifier without pepper; "" = no PIN
     coupons: tuple[str, ...] = ()  # codes of the member's unused coupons
     other_cards: tuple[str, ...] = field(default=())  # the member's other card numbers
+    last_visit: datetime | None = None  # the card's latest visit HQ knows (membership.visits)
 
 
 class PinCheckOutcome(StrEnum):

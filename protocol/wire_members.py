@@ -115,6 +115,7 @@ class LookupRecord:
     offline_pin_verifier: str = ""  # membership.pin_hash, OFFLINE_COST, no pepper; "" = none
     coupons: tuple[str, ...] = ()
     other_cards: tuple[str, ...] = ()
+    last_visit: datetime | None = None  # the card's latest visit at HQ (hq.visits), if any
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def record_to_json(record: LookupRecord) -> dict[str, Any]:
     return {"profile": profile_to_json(record.profile), "card": card_to_json(record.card),
             "balances": balances_to_json(record.balances), "uid": record.uid,
             "offline_pin_verifier": record.offline_pin_verifier,
-            "coupons": list(record.coupons), "other_cards": list(record.other_cards)}
+            "coupons": list(record.coupons), "other_cards": list(record.other_cards),
+            **({} if record.last_visit is None else {"last_visit": wire_time(record.last_visit)})}
 
 
 def record_from_json(data: Any) -> LookupRecord:
@@ -153,7 +155,9 @@ def record_from_json(data: Any) -> LookupRecord:
         profile=profile_from_json(data.get("profile")), card=card_from_json(data.get("card")),
         balances=balances_from_json(data.get("balances")), uid=_str(data, "uid"),
         offline_pin_verifier=_str(data, "offline_pin_verifier", 200),
-        coupons=_strings(data, "coupons"), other_cards=_strings(data, "other_cards"))
+        coupons=_strings(data, "coupons"), other_cards=_strings(data, "other_cards"),
+        last_visit=local_time(data, "last_visit") if data.get("last_visit") is not None
+        else None)
 
 
 # --- profiles ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """A member's profile at the counter (会员资料): what this terminal knows of it (HQ's last answer
-or this terminal's own edit), the member's last visit here, and the edit itself.
+or this terminal's own edit), the card's last visit (here, or at any store as HQ last answered),
+and the edit itself.
 
 The edit sends the whole profile as a `member.registered` event (membership.card_service
 .edit_profile): HQ keeps the newest one, and only from the store that registered the member
@@ -27,7 +28,7 @@ from terminal.store.cache import MemberInfo
 @dataclass(frozen=True)
 class ProfileView:
     member: MemberInfo
-    last_visit: datetime | None  # the card's latest visit on this terminal, None if none
+    last_visit: datetime | None  # the card's latest visit here or at HQ, None if none
 
     @property
     def extras(self) -> ProfileExtras:
@@ -38,7 +39,9 @@ def profile_of(ctx: CashierContext, card_no: str) -> ProfileView:
     known = ctx.store.known_card(card_no)
     if known is None:
         raise DomainError("card.unknown", card_no=card_no)
-    return ProfileView(known.member, last_visit_here(ctx, card_no))
+    here = last_visit_here(ctx, card_no)
+    seen = [when for when in (here, known.hq_last_visit) if when is not None]
+    return ProfileView(known.member, max(seen) if seen else None)
 
 
 def last_visit_here(ctx: CashierContext, card_no: str) -> datetime | None:

@@ -84,6 +84,7 @@ class KnownCard:
     offline_pin_verifier: str = ""  # "" when HQ gave none
     hq_snapshot: CardBalances | None = None  # HQ's balances with every lot, as of hq.as_of
     coupons: tuple[str, ...] = ()  # the member's unused coupons, as of hq.as_of
+    hq_last_visit: datetime | None = None  # the card's latest visit HQ knew, as of hq.as_of
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,8 @@ def known_card_from_row(row: Any) -> KnownCard:
     with decoding("card", row.card_no):
         snapshot = None if row.hq_balances is None else balances_from_plain(row.hq_balances)
     return KnownCard(card_from_row(row), owner, hq, row.changed_by_op, row.uid,
-                     row.offline_pin_verifier, snapshot, tuple(row.hq_coupons or ()))
+                     row.offline_pin_verifier, snapshot, tuple(row.hq_coupons or ()),
+                     row.hq_last_visit)
 
 
 def _check_config(name: str, scope: str, version: int, body: Mapping[str, Any]) -> None:

@@ -125,6 +125,8 @@ def _hq_facts(record: MemberRecord) -> dict[str, Any]:
     # removes a PIN, and a change made here forgets the old verifier itself.
     if record.offline_pin_verifier:
         facts["offline_pin_verifier"] = record.offline_pin_verifier
+    if record.last_visit is not None:  # an HQ from before last visits sends none
+        facts["hq_last_visit"] = record.last_visit
     return facts
 
 

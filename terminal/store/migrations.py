@@ -104,6 +104,11 @@ def _add_member_details(database: SqliteDatabase, migrator: SqliteMigrator) -> N
                          default=False, constraints=[SQL("DEFAULT 0")])))
 
 
+def _remember_hq_last_visits(database: SqliteDatabase, migrator: SqliteMigrator) -> None:
+    # The profile screen shows the card's last visit at any store, as HQ last answered it.
+    migrator.migrate(migrator.add_column("card", "hq_last_visit", TextField(null=True)))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the terminal store", _create_version_1),
     Migration(2, "receipts count their reprints", _count_reprints),
@@ -118,6 +123,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "the events HQ said it quarantined", _note_hq_quarantines),
     Migration(9, "privileged actions refused or approved", _journal_privileged_actions),
     Migration(10, "members' address, gender, notes and consent", _add_member_details),
+    Migration(11, "a card's last visit as HQ knows it", _remember_hq_last_visits),
 )
 LATEST_VERSION = MIGRATIONS[-1].number
 

@@ -170,6 +170,8 @@ def _card(base: type[Model], member_table: type[Model]) -> type[Model]:
         uid = TextField(default="", index=True)
         offline_pin_verifier = TextField(default="")
         hq_balances = JsonField(null=True)
+        # Since migration 11: the card's latest visit as HQ knows it (membership.visits).
+        hq_last_visit = IsoDateTimeField(null=True)
         hq_coupons = JsonField(default=list)
 
         class Meta:

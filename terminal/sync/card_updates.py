@@ -29,7 +29,7 @@ def member_record(record: LookupRecord, as_of: datetime) -> MemberRecord:
                               profile.extras),
         card=record.card, balances=record.balances, as_of=as_of, uid=record.uid,
         offline_pin_verifier=record.offline_pin_verifier, coupons=record.coupons,
-        other_cards=record.other_cards)
+        other_cards=record.other_cards, last_visit=record.last_visit)
 
 
 def apply_card_updates(store: CardCache, payload: bytes) -> int:

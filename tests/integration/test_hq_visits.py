@@ -1,7 +1,7 @@
 """Each card's last visit at HQ (hq.visits), on real SQLite and PostgreSQL: the events it
 ingests move it forward only, whatever order terminals' batches arrive in; a loss report is no
 visit; a visit dated far ahead counts as when HQ received it; members whose cards were all last
-seen long ago are found."""
+seen long ago are found; a lookup answers a card's last visit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from datetime import timedelta
 
 from hq.db import HqDatabase
 from hq.ingest import Ingestor
+from hq.member_lookup import MemberLookup
+from hq.times import aware_time
 from hq.visits import inactive_members
+from protocol.wire_members import LookupRequest, parse_lookup_response
 from tests.integration.hq_feed import AT, CARD, TerminalFeed, ingest, publish_card_types
 
 SECOND = "8800000000000002"
@@ -54,3 +57,12 @@ def test_members_whose_cards_were_all_last_seen_long_ago_are_inactive(hq: HqData
     assert inactive_members(hq, cutoff) == [("M1", last_visit(hq, CARD))]
     assert [member for member, _ in inactive_members(hq, AT + timedelta(days=200))] == [
         "M1", "M2"]
+
+
+def test_a_lookup_answers_the_cards_last_visit_and_a_terminal_reads_it(hq: HqDatabase) -> None:
+    feed = TerminalFeed("T1")
+    ingest(hq, feed, feed.issue())
+    answer = MemberLookup(hq).lookup(LookupRequest("T1", card_no=CARD), feed.at)
+    (record,) = parse_lookup_response(answer.to_bytes()).records
+    sent = aware_time(last_visit(hq))
+    assert record.last_visit == sent.astimezone().replace(tzinfo=None)  # the terminal's clock

@@ -1,14 +1,18 @@
 """Editing a member's profile at the counter (terminal.cashier.profiles) on a real store: the
 whole profile goes out as `member.registered` with the details, the store knows them at once,
 an enrolment's registration later keeps them; a cashier needs a manager's approval (the
-`staff` document's default); bad details are refused and commit nothing; the last visit here is
-the latest visit operation."""
+`staff` document's default); bad details are refused and commit nothing; the last visit is the
+latest visit operation here, or HQ's when it is later."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from membership.errors import DomainError
+from membership.ledger import CardBalances
+from membership.member_records import MemberProfile, MemberRecord
 from membership.profiles import ProfileExtras
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
@@ -97,3 +101,20 @@ def test_the_last_visit_here_is_the_latest_visit_not_a_profile_edit(world):
     profiles.edit_profile(world.ctx, MANAGER, member, "张三", "", DETAILS)
     assert profiles.last_visit_here(world.ctx, CARD_NO) == topped_up_at
     assert profiles.last_visit_here(world.ctx, "8800000000009999") is None
+
+
+def test_the_last_visit_shown_is_hqs_when_the_member_came_later_elsewhere(world):
+    world.enrol()
+    here = profiles.last_visit_here(world.ctx, CARD_NO)
+    known = world.store.known_card(CARD_NO)
+    owner = known.member
+    elsewhere = here + timedelta(days=3)
+    world.store.cache_member_record(MemberRecord(
+        MemberProfile(owner.member_id, owner.name, owner.phone), known.card, CardBalances(),
+        elsewhere, last_visit=elsewhere))
+    assert world.store.known_card(CARD_NO).hq_last_visit == elsewhere
+    assert profiles.profile_of(world.ctx, CARD_NO).last_visit == elsewhere
+    older = MemberRecord(MemberProfile(owner.member_id, owner.name, owner.phone), known.card,
+                         CardBalances(), elsewhere, last_visit=here - timedelta(days=30))
+    world.store.cache_member_record(older)
+    assert profiles.profile_of(world.ctx, CARD_NO).last_visit == here

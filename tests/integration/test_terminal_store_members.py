@@ -81,7 +81,7 @@ def test_migrations_4_and_5_keep_what_a_version_3_file_held(tmp_path: Path):
     _version_3_file(path)
 
     with open_store(path) as store:
-        assert LATEST_VERSION == 10
+        assert LATEST_VERSION == 11
         known = store.known_card(OLD_CARD)
         assert known.member.extras is None  # migration 10: no details recorded
         assert (known.member.name, known.member.phone, known.member.birthday) == (

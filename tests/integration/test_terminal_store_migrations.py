@@ -33,7 +33,7 @@ def columns(database: SqliteDatabase, table: str) -> list[str]:
 def test_a_new_file_is_migrated_to_the_latest_version_once(tmp_path: Path):
     path = tmp_path / "terminal.db"
     with open_store(path) as store:
-        assert versions(store.database) == ALL_VERSIONS and LATEST_VERSION == 10
+        assert versions(store.database) == ALL_VERSIONS and LATEST_VERSION == 11
         store.commit_sale(world.guest_sale("T1-1"))
     with open_store(path) as again:
         assert versions(again.database) == ALL_VERSIONS

@@ -84,8 +84,8 @@ SUBSIDIARY = {
 
 PROFILE = {
     "profile.title": ("会员 {name}　卡号 {card}", "{name}  card {card}"),
-    "profile.last_visit": ("本机最近到店：{when}", "Last visit here: {when}"),
-    "profile.never_here": ("本机尚无到店记录", "No visit on this terminal yet"),
+    "profile.last_visit": ("最近到店：{when}", "Last visit: {when}"),
+    "profile.never_seen": ("尚无到店记录", "No visit yet"),
     "profile.name_label": ("姓名", "Name"),
     "profile.phone_label": ("手机", "Phone"),
     "profile.address_label": ("地址", "Address"),

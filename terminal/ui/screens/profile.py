@@ -1,7 +1,7 @@
 """The member's profile (会员资料): name, phone, address, gender, notes and whether the member
-agrees to receive messages (reminders go only to those who do), with the member's last visit on
-this terminal. Saving sends the whole profile to HQ (terminal.cashier.profiles.edit_profile);
-the bounds and refusals are membership.profiles'."""
+agrees to receive messages (reminders go only to those who do), with the card's last visit on
+this terminal or, as HQ last answered, at any store. Saving sends the whole profile to HQ
+(terminal.cashier.profiles.edit_profile); the bounds and refusals are membership.profiles'."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class ProfileScreen(TerminalScreen):
         self.consent = extras.consent
         self._show_consent()
         if shown.last_visit is None:
-            self.last_visit.show("profile.never_here")
+            self.last_visit.show("profile.never_seen")
         else:
             self.last_visit.show("profile.last_visit",
                                  when=shown.last_visit.strftime("%Y-%m-%d %H:%M"))
