@@ -33,6 +33,7 @@ def test_hq_silent_during_an_authorisation(start_app, broker, hq_worker):
     depth = store.outbox_depth()
     add_product(ui, "FACIAL", "beauty")  # with the ¥26.60 unsynced: over the ¥200 card limit
     add_product(ui, "BEANS", "retail")
+    due_shows(ui, "¥261.10")  # 特价 beans take no 满减: only the facial counts toward it
     ui.tap("sale.tender.stored_value")
     ui.tap("sale.confirm")
     type_member_pin(ui, ZHANG.pin)
