@@ -64,12 +64,12 @@ def require(
     """Let `action` go ahead for `staff`, or raise PermissionRefused; returns the approval used
     (None when the role may do it alone). A held approval is used up here."""
     store: PermissionStore = ctx.store
-    grant = permits(store.permission_table(), staff, action)
+    table = store.permission_table()
+    grant = permits(table, staff, action)
     now = ctx.clock()
     staff_id, role = (staff.staff_id, staff.role) if staff else ("", "")
     if grant is Grant.ALLOW:
-        if role == MANAGER and grant_for(store.permission_table(), CASHIER, action) \
-                is not Grant.ALLOW:
+        if role == MANAGER and grant_for(table, CASHIER, action) is not Grant.ALLOW:
             store.record_privileged(PrivilegedAction(now, action, staff_id, role, BY_MANAGER))
         return None
     used = approval or ctx.take_held_approval()

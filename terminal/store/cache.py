@@ -20,6 +20,7 @@ from membership.config_codec_blacklist import BLACKLIST, decode_blacklist
 from membership.config_documents import DOCUMENT_NAMES, READ_ELSEWHERE
 from membership.errors import ConfigError
 from membership.ledger import CardBalances
+from membership.permissions import PermissionTable
 from membership.profiles import ProfileExtras
 from protocol.wire import WireError, config_topic
 from protocol.wire_config import scope_rank
@@ -114,6 +115,7 @@ class RebuildReport:
 
 
 class Cache(StoreAccess):
+    _permission_table: PermissionTable | None = None  # terminal.store.staff's, forgotten here
     # Bumped in memory whenever a document is applied through this store object, so a reader
     # can tell the configuration changed without asking the disk (the UI thread must not).
     config_generation: int = 0
@@ -183,6 +185,7 @@ class Cache(StoreAccess):
          .execute())
         if name == STAFF_DOCUMENT:
             self._refresh_staff()
+            self._permission_table = None
         return ConfigOutcome(name, scope, version, True, version)
 
     def _refresh_staff(self) -> None:

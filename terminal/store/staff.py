@@ -118,8 +118,18 @@ class StaffRoster(StoreAccess):
             row = staff.get_or_none(staff.staff_id == staff_id)
         return None if row is None else _record(row)
 
+    # Every operation asks for the table: it is read once, and again after a `staff` document
+    # was applied (terminal.store.cache forgets it).
+    _permission_table: PermissionTable | None = None
+
     def permission_table(self) -> PermissionTable:
         """The permissions of the `staff` document in force; the defaults without one."""
+        table = self._permission_table
+        if table is None:
+            table = self._permission_table = self._read_permission_table()
+        return table
+
+    def _read_permission_table(self) -> PermissionTable:
         config = self.tables.config
         with self.reading():
             rows = list(config.select().where(config.name == STAFF_DOCUMENT))
