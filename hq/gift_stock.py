@@ -3,9 +3,9 @@ published `points_rules` version gives it, less the units of every `gift.redeeme
 stored. It answers gift authorisations from it (hq.authority) and publishes it as the
 `gift_stock` document (hq.card_documents).
 
-The units are summed from the stored events of that one type. The events table has no index
-on its type, so this reads them all: gift redemptions are few, and it runs only for a gift's
-authorisation and for the document's refresh, never per sale.
+The units are summed from the stored events of that one type, found through a partial index
+that holds those events only (migration 16): it runs for a gift's authorisation and for the
+document's refresh, never per sale.
 """
 
 from __future__ import annotations
