@@ -51,6 +51,7 @@ def test_an_edit_sends_the_whole_profile_and_the_store_knows_it_at_once(world):
     assert (view.member.name, view.member.phone, view.extras) == (
         "张三丰", "13800138000", DETAILS)
     assert result.decision.entries == ()
+    assert "会员资料修改" in world.printed_lines(result)  # the slip says what happened
 
 
 def test_a_cashier_needs_a_managers_approval_and_is_refused_without_one(world):
