@@ -9,7 +9,10 @@ the first publish until every terminal's retained ack carries its last seq. The 
 by the real terminal core (bench/bench_events.py), so HQ verifies them as it does an honest
 fleet's: a phase fails if any is quarantined. Printed as events/s and as the ratio of
 messages/s to the baseline, measured with a message of the same size. Durable as HQ is:
-SQLite WAL + synchronous=FULL, PostgreSQL with fsync on.
+SQLite WAL + synchronous=FULL, PostgreSQL with fsync on. After each phase the same rows are
+written again by the database alone (bench/store_baseline.py: PostgreSQL's COPY, SQLite's
+executemany) and HQ's rate is printed as a ratio of that too; and the workers' CPU seconds
+(/proc) per event, which a busy machine disturbs far less than a rate.
 
 While each phase ingests, one more terminal (a real SyncClient) asks HQ to authorise a debit,
 one request after the other, and the round trips are printed (p50, p99; issue 11 point 2 wants
@@ -32,7 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.bench_events import publish_configuration, terminal_batches
+from bench.fleet_scale_rig import cpu_seconds
 from bench.mqtt_rig import BenchFailed, Rig, start_rig, wait_until
+from bench.store_baseline import postgres_copy_events_s, sqlite_insert_events_s
 from bench.sync_bench import (
     AUTH_TARGET_P99_MS,
     INGEST_TERMINALS,
@@ -53,7 +58,8 @@ WORKER_READY_S = 60.0
 # events (~50 KB) is a catching-up fleet's message, 14 the size bench/sync_bench.py uses.
 BATCH_SIZES = (14, 50)
 BATCHES_PER_TERMINAL = 5
-TARGET_PG_EVENTS_S = 5_000
+TARGET_EVENTS_S = 20_000  # issue 11, point 1: at most two hq serve processes, both databases
+STORE_BASELINE = {"postgresql": "COPY, fsync on", "sqlite": "executemany, WAL FULL"}
 PROBE_CARD = "8800000000009998"  # no bench terminal issues it
 
 
@@ -150,9 +156,17 @@ class AuthProbe:
                 f"ms; {len(self.times_ms)} sequential requests, {self.unanswered} unanswered)")
 
 
+@dataclass(frozen=True)
+class PhaseResult:
+    messages_s: float
+    auth: str  # the authorisation round trips, printed
+    hq_cpu_s: float  # the workers' user + system CPU seconds during the phase
+    events: int
+
+
 def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: int,
-              settings: Settings) -> tuple[float, str]:
-    """Messages/s of one phase, and its authorisation round trips."""
+              settings: Settings) -> PhaseResult:
+    """Messages/s of one phase, its authorisation round trips and its workers' CPU."""
     group, ids = f"bench{number}", phase_ids(number)
     db = open_database(url)
     try:
@@ -162,10 +176,13 @@ def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: i
     batches = terminal_batches(ids, BATCHES_PER_TERMINAL, events_per_batch)
     with ExitStack() as stack:
         phase_rig = Rig(stack, rig.folder, rig.broker)
-        start_workers(phase_rig, url, group, workers, settings)
+        pids = [worker.pid for worker in start_workers(phase_rig, url, group, workers,
+                                                        settings)]
         probe = AuthProbe(phase_rig, probe_id(number))
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
         with probe:
             elapsed = publish_until_acknowledged(phase_rig, batches, group)
+        hq_cpu_s = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     db = open_database(url)
     try:
         stored = db.events.select().where(db.events.terminal_id != probe_id(number)).count()
@@ -176,7 +193,7 @@ def run_phase(rig: Rig, number: int, url: str, workers: int, events_per_batch: i
     if stored != messages * events_per_batch or quarantined:
         raise BenchFailed(f"{group}: {stored} of {messages * events_per_batch} events stored, "
                           f"{quarantined} quarantined")
-    return messages / elapsed, probe.summary()
+    return PhaseResult(messages / elapsed, probe.summary(), hq_cpu_s, stored)
 
 
 def main(settings: Settings | None = None) -> None:
@@ -200,13 +217,22 @@ def main(settings: Settings | None = None) -> None:
                       f"= {size} events, one publisher, one subscriber)")
             url = (f"sqlite:///{rig.folder / f'phase{number}.sqlite3'}" if database == "sqlite"
                    else cluster.create_database(f"bench_phase{number}"))
-            rate, auth = run_phase(rig, number, url, workers, size, settings)
-            target = (f" (target >= {TARGET_PG_EVENTS_S:,} events/s)"
-                      if database == "postgresql" else "")
+            result = run_phase(rig, number, url, workers, size, settings)
+            rate = result.messages_s
             print(f"hq ingest via broker into {database}, {workers} hq serve process(es), "
                   f"batches of {size}: {rate * size:,.0f} events/s, {rate:,.0f} msg/s, ratio to "
-                  f"broker {rate / baselines[size]:.3f}{target}")
-            print(f"  {auth}")
+                  f"broker {rate / baselines[size]:.3f} (target >= {TARGET_EVENTS_S:,} "
+                  f"events/s)")
+            store_rate = (postgres_copy_events_s(url, cluster.create_database(
+                f"bench_copy{number}"), result.events) if database == "postgresql"
+                else sqlite_insert_events_s(url, f"sqlite:///{rig.folder}/copy{number}.sqlite3",
+                                            result.events))
+            print(f"  {database} alone, the same rows ({STORE_BASELINE[database]}): "
+                  f"{store_rate:,.0f} events/s; hq / that {rate * size / store_rate:.3f}")
+            print(f"  hq serve CPU: {result.hq_cpu_s * 1e6 / result.events:,.0f} us an event "
+                  f"({result.events / max(result.hq_cpu_s, 1e-9):,.0f} events per CPU-second; "
+                  "with the probe's authorisations)")
+            print(f"  {result.auth}")
 
 
 if __name__ == "__main__":
