@@ -15,6 +15,7 @@ from datetime import datetime
 from peewee import fn
 
 from hq.db import HqDatabase
+from hq.times import stored_time
 from membership.visits import last_visits
 from protocol.wire import WireEvent
 
@@ -34,13 +35,15 @@ def record_visits(db: HqDatabase, events: Iterable[WireEvent]) -> None:
         f'UPDATE "cards" SET "last_visit_at" = v.column2 FROM (VALUES {rows}) AS v '
         'WHERE "cards"."card_no" = v.column1 AND ("cards"."last_visit_at" IS NULL '
         'OR "cards"."last_visit_at" < v.column2)',
-        [value for card_no, at in visits for value in (card_no, at_field.db_value(at))])
+        # Naive UTC, as HQ stores times: compared in SQL across the stores' time zones.
+        [value for card_no, at in visits
+         for value in (card_no, at_field.db_value(stored_time(at)))])
 
 
 def inactive_members(db: HqDatabase, before: datetime, limit: int = 1000
                      ) -> list[tuple[str, datetime]]:
-    """(member_id, last visit) of members whose every card was last seen before `before`,
-    longest away first; members never seen at a counter are not listed."""
+    """(member_id, last visit, naive UTC) of members whose every card was last seen before
+    `before` (naive UTC), longest away first; members never seen at a counter are not listed."""
     cards = db.cards
     last = fn.MAX(cards.last_visit_at)
     query = (cards.select(cards.member_id, last.alias("last_visit"))

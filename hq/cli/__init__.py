@@ -1,7 +1,8 @@
 """The `hq` command: serve, push configuration, show configuration status, register terminals,
 set offline limits (hq/cli/limits.py), list coupons used twice (hq/cli/coupons.py), unlock a
 member PIN (hq/cli/pins.py), list quarantined events (hq/cli/quarantine.py), keep stores and
-their time zones (hq/cli/stores.py), run the daily jobs by hand (hq/cli/jobs.py).
+their time zones (hq/cli/stores.py), run the daily jobs by hand (hq/cli/jobs.py), list
+inactive members (hq/cli/members.py).
 
 Every failure is a one-line message on stderr and a non-zero exit, never a traceback.
 """
@@ -20,6 +21,7 @@ from hq.bootstrap import connect_client, open_hq_database
 from hq.cli.coupons import add_coupon_commands
 from hq.cli.jobs import add_job_commands
 from hq.cli.limits import add_limit_commands
+from hq.cli.members import add_member_commands
 from hq.cli.overdrafts import add_overdraft_commands
 from hq.cli.pins import add_pin_commands
 from hq.cli.quarantine import add_quarantine_commands
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     add_coupon_commands(commands)
     add_pin_commands(commands)
     add_job_commands(commands)
+    add_member_commands(commands)
     return parser
 
 
