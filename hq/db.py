@@ -80,6 +80,9 @@ class HqDatabase:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.is_sqlite = isinstance(database, SqliteDatabase)
+        # The SQLite file (None for PostgreSQL or an in-memory database): hq.write_turns.
+        self.sqlite_path = (Path(database.database).resolve() if self.is_sqlite
+                            and database.database not in ("", ":memory:") else None)
         self.terminals = _bind(Terminal, database)
         self.events = _bind(Event, database)
         self.ledger = _bind(LedgerRow, database)

@@ -109,7 +109,7 @@ class HqWorker:
         self.coupons_used_refresh = Coalescer(self._refresh_coupons_used,
                                               settings.coupons_used_interval_s,
                                               schedule=self._start_refresh_timer)
-        self.write_turns = WriteTurns(enabled=db.is_sqlite)
+        self.write_turns = WriteTurns(enabled=db.is_sqlite, lock_path=db.sqlite_path)
         self.group_ingest = GroupIngest(db, self.ingestor, clock, turn=self.write_turns.ingest,
                                         should_yield=self.write_turns.request_waiting)
         # The ingest thread's own connection (Peewee keeps one per thread) closes as it ends.
