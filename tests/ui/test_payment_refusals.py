@@ -13,7 +13,7 @@ from membership.ledger import CardBalances
 from terminal.cashier.ports import MemberProfile, MemberRecord
 from terminal.demo.members import DemoCard
 from tests.support.ui_driver import UiDriver
-from tests.ui.admin_steps import CASHIER, on_worker
+from tests.ui.admin_steps import MANAGER, on_worker
 from tests.ui.member_steps import no_prompt_open
 from tests.ui.sale_steps import committed, message_shows, pin_prompt_says, pin_refused
 from tests.ui.steps import UNKNOWN, WANG, ZHANG
@@ -81,8 +81,8 @@ def test_an_expired_card_is_refused_with_its_last_day(start_app):
 def test_a_card_frozen_at_the_desk_is_refused_at_checkout(start_app):
     ui = start_app()
     services = ui.app.services
-    on_worker(ui, lambda: services.ops.freeze_card(
-        services.ctx, CASHIER, services.members.member_context(WANG.card_no)).printing.wait(10))
+    on_worker(ui, lambda: services.ops.freeze_card(  # a manager freezes it at the desk
+        services.ctx, MANAGER, services.members.member_context(WANG.card_no)).printing.wait(10))
     before = committed(ui, WANG.card_no)
     pay_from_stored_value(ui, WANG)
     refused_before_any_pin(ui, "此卡已冻结")
