@@ -53,8 +53,8 @@ class CashierContext:
     clock: Callable[[], datetime] = datetime.now
     language: str = "zh_CN"
     notify_sync: Callable[[], None] = field(default=lambda: None)  # wake the relay after a commit
-    # A manager's approval typed on the spot, waiting for the next operation that needs one.
-    held_approval: ManagerApproval | None = None
+    # A manager's approval typed on the spot, waiting for the next operation of its action.
+    held_approval: tuple[Action, ManagerApproval] | None = None
     # Levels reached at this counter today: card -> (level code, day); the member panel
     # announces them (terminal.cashier.level_upgrade).
     level_ups: dict[str, tuple[str, date]] = field(default_factory=dict)
@@ -75,13 +75,14 @@ class CashierContext:
                          staff.staff_id if staff else "")
 
 
-    def hold_approval(self, approval: ManagerApproval) -> None:
-        """Keep a manager's approval for the next operation that needs one (and only that)."""
-        self.held_approval = approval
+    def hold_approval(self, action: Action, approval: ManagerApproval) -> None:
+        """Keep a manager's approval for the next operation of `action` (and only that one):
+        an operation refused before it asked must not leave it for another action."""
+        self.held_approval = (action, approval)
 
-    def take_held_approval(self) -> ManagerApproval | None:
-        approval, self.held_approval = self.held_approval, None
-        return approval
+    def take_held_approval(self, action: Action) -> ManagerApproval | None:
+        held, self.held_approval = self.held_approval, None
+        return held[1] if held is not None and held[0] is action else None
 
 
 def operation_id(terminal_id: str, seq: int) -> str:

@@ -72,7 +72,7 @@ def require(
         if role == MANAGER and grant_for(table, CASHIER, action) is not Grant.ALLOW:
             store.record_privileged(PrivilegedAction(now, action, staff_id, role, BY_MANAGER))
         return None
-    used = approval or ctx.take_held_approval()
+    used = approval or ctx.take_held_approval(action)
     if grant is Grant.APPROVAL and used is not None and _valid(used, now):
         store.record_privileged(PrivilegedAction(now, action, staff_id, role, APPROVED,
                                                  approved_by=used.manager.staff_id))

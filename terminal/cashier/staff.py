@@ -72,9 +72,9 @@ class StaffDesk:
         """The journal of privileged actions, newest first (the settings' approvals log)."""
         return self.store.privileged_actions(limit)
 
-    def hold_approval(self, approval: ManagerApproval) -> None:
+    def hold_approval(self, action: Action, approval: ManagerApproval) -> None:
         """A manager approved on the spot: the next operation that needs it may go ahead."""
-        self.ctx.hold_approval(approval)
+        self.ctx.hold_approval(action, approval)
 
     def approve_as_manager(self, staff_id: str, pin: Pin) -> ManagerApproval:
         """A store manager's PIN, for one operation that needs it (a refund, a void)."""

@@ -23,6 +23,7 @@ from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
+from membership.permissions import Action
 from terminal.bootstrap import TerminalRuntime
 from terminal.cashier.context import ManagerApproval, StaffMember
 from terminal.cashier.members import MemberView
@@ -78,16 +79,17 @@ class UiContext:
             pending.cancel()
             (on_error or self.show_error)(error)
             if isinstance(error, PermissionRefused) and error.key == APPROVAL_NEEDED:
-                self.ask_approval(lambda: self.run(task, on_done, on_error))
+                action = Action(error.params["action"])
+                self.ask_approval(action, lambda: self.run(task, on_done, on_error))
 
         self.bridge.run(task, done, failed)
 
-    def ask_approval(self, then: Callable[[], None]) -> None:
+    def ask_approval(self, action: Action, then: Callable[[], None]) -> None:
         """A manager approves on the spot, with their PIN on this screen; `then` runs once the
         approval is held for the next operation (terminal.cashier.permissions). Cancelled,
         the refusal stays on the message line."""
         def approved(approval: ManagerApproval) -> None:
-            self.services.staff.hold_approval(approval)
+            self.services.staff.hold_approval(action, approval)
             then()
 
         ManagerApprovalPrompt(self, approved).start()

@@ -10,6 +10,7 @@ import pytest
 
 from membership.cards import CardStatus
 from membership.catalogue import SaleLine
+from membership.errors import DomainError
 from membership.permissions import Action
 from membership.tenders import TenderKind as K
 from terminal.cashier import operations as ops
@@ -59,7 +60,7 @@ def test_a_cashier_is_refused_a_freeze_and_nothing_changes(world, member):
 
 
 def test_a_managers_approval_held_on_the_spot_lets_one_freeze_through(world, member):
-    world.ctx.hold_approval(world.approval())
+    world.ctx.hold_approval(Action.FREEZE, world.approval())
     ops.freeze_card(world.ctx, CASHIER, member)
     assert world.store.known_card(CARD_NO).card.status is CardStatus.FROZEN
     with pytest.raises(PermissionRefused):  # the approval was for that one operation
@@ -71,7 +72,7 @@ def test_a_managers_approval_held_on_the_spot_lets_one_freeze_through(world, mem
 def test_a_stale_or_a_cashiers_approval_does_not_count(world, member):
     stale = ManagerApproval(MANAGER, world.clock() - timedelta(minutes=6))
     for approval in (stale, ManagerApproval(CASHIER, world.clock())):
-        world.ctx.hold_approval(approval)
+        world.ctx.hold_approval(Action.WITHDRAW, approval)
         with pytest.raises(PermissionRefused):
             ops.withdraw(world.ctx, CASHIER, member, 1000, world.pin())
     assert [outcome for _, _, outcome, _ in _journal(world)] == [REFUSED, REFUSED]
@@ -92,7 +93,7 @@ def test_the_staff_documents_table_decides(world, member):
     with pytest.raises(PermissionRefused) as refused:
         ops.top_up(world.ctx, CASHIER, world.member(), 1000, tenders((K.CASH, 1000)))
     assert refused_key(refused.value) == "permission.refused"
-    world.ctx.hold_approval(world.approval())  # not even a manager's approval: not listed
+    world.ctx.hold_approval(Action.TOP_UP, world.approval())  # not listed: no approval helps
     with pytest.raises(PermissionRefused):
         ops.top_up(world.ctx, CASHIER, world.member(), 1000, tenders((K.CASH, 1000)))
 
@@ -152,3 +153,13 @@ def test_a_session_billed_in_money_needs_a_real_managers_approval(world):
     assert world.store.time_session(session.session_id).is_open
     assert [outcome for action, _, outcome, _ in _journal(world)
             if action == "time_session"] == [REFUSED, REFUSED]
+
+
+def test_an_approval_held_for_one_action_does_not_let_another_through(world, member):
+    """Approved for a replacement that then failed before it asked: a withdrawal is not it."""
+    world.ctx.hold_approval(Action.REPLACE_CARD, world.approval())
+    with pytest.raises(DomainError):  # the new card number is the member's own: refused first
+        ops.replace_card(world.ctx, CASHIER, member, CARD_NO, tenders((K.CASH, 1000)))
+    with pytest.raises(PermissionRefused):
+        ops.withdraw(world.ctx, CASHIER, world.member(), 1000, world.pin())
+    assert _journal(world) == [("withdraw", "S01", REFUSED, "")]
