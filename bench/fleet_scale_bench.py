@@ -241,14 +241,16 @@ def print_report(shape: ScaleShape, result: ScaleResult) -> int:
     busy = (after.machine_busy - before.machine_busy) / window
     cores = (after.machine_total - before.machine_total) / window
     print(f"{'machine (all processes)':30} {'':9} {busy:8.2f} of {cores:.2f} cores busy")
-    return _print_end(result)
+    return _print_end(shape, result)
 
 
-def _print_end(result: ScaleResult) -> int:
-    drained = (f"{result.drained_s:.1f} s" if result.drained_s is not None
-               else "NOT within the time-out")
+def _print_end(shape: ScaleShape, result: ScaleResult) -> int:
+    if result.drained_s is not None:
+        print(f"\nevery outbox drained {result.drained_s:.1f} s after selling stopped")
+    else:
+        print(f"\nthe outboxes did NOT drain within {shape.drain_timeout_s:.0f} s after selling "
+              f"stopped: what is still on its way counts as missing below")
     r = result.reconciliation
-    print(f"\nevery outbox drained {drained} after selling stopped")
     print(f"reconciliation: issued={r.events_issued} at_hq={r.events_at_hq} "
           f"missing={r.missing} duplicated={r.duplicated} "
           f"balance_mismatches={r.balance_mismatches} quarantined={r.quarantined} "
