@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ui_driver import UiDriver
+from tests.ui.sale_steps import last_sale
 from tests.ui.steps import WANG, ZHANG, printed_lines, signed_in_home, tap_card
 from tests.ui.test_sale import prompt_closed, tap_laid_out, type_member_pin, wait_for_receipt
 
@@ -36,8 +37,8 @@ def test_wang_uses_one_facial_of_his_package(start_app, screens_dir: Path, langu
     ui.wait_for_text("count.service.FACIAL", lambda text: "10" in text, "the package")
     tap_laid_out(ui, "count.service.FACIAL")
     ui.wait_for_text("count.chosen", lambda text: "面部护理" in text, "the chosen service")
-    ui.until(lambda: ui.has("count.staff.S01"), "who serves")
-    ui.tap("count.staff.S01")
+    ui.until(lambda: ui.has("count.staff.M01"), "who serves")
+    ui.tap("count.staff.M01")  # the cashier by default; the manager gave this facial
     ui.screenshot(screens_dir / language, "11-count")
     depth = ui.app.runtime.store.outbox_depth()
 
@@ -47,6 +48,7 @@ def test_wang_uses_one_facial_of_his_package(start_app, screens_dir: Path, langu
     assert ui.app.runtime.store.outbox_depth() == depth + 1
     message = ui.text_of("message")
     assert "9" in message and "面部护理" in message
+    assert [line.staff_id for line in last_sale(ui).lines] == ["M01"]
     wait_for_receipt(ui)
     assert any("面部护理" in line for line in printed_lines(ui))
 

@@ -77,8 +77,7 @@ def use_one_facial(ui: UiDriver) -> None:
     ui.wait_for_screen("count")
     ui.until(lambda: ui.has("count.service.FACIAL"), "the package")
     tap_laid_out(ui, "count.service.FACIAL")
-    ui.until(lambda: ui.has("count.staff.S01"), "who serves")
-    ui.tap("count.staff.S01")
+    ui.until(lambda: ui.has("count.staff.S01"), "who serves")  # the cashier, by default
     ui.tap("count.confirm")
     ui.wait_for_text("count.service.FACIAL", lambda text: "9" in text, "the uses left")
     ui.tap("count.back")

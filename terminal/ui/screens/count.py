@@ -78,7 +78,9 @@ class CountScreen(TerminalScreen):
     # --- showing ----------------------------------------------------------------------------
 
     def enter(self, **params: Any) -> None:
-        self.service, self.qty, self.served_by = "", 1, ""
+        # Who gave the service: the signed-in cashier until another is chosen (as on a sale line).
+        staff = self.ui.session.staff
+        self.service, self.qty, self.served_by = "", 1, staff.staff_id if staff else ""
         self._show_choice()
         member = self.ui.session.member
         if member is None:
