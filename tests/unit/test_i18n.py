@@ -163,9 +163,11 @@ def test_every_entry_has_one_non_empty_text_per_language():
 def test_chinese_texts_are_chinese_and_english_texts_are_not():
     # Catches a pair written the wrong way round or an English text left in the Chinese column.
     cjk = re.compile(r"[\u4e00-\u9fff]")
+    # Rows made only of placeholders (each translated itself) have no text of their own.
+    only_placeholders = {"receipt.label_value", "admin.privileged.row"}
     zh_without_cjk = [key for key, (zh, _) in MESSAGES.items()
                       if not all(cjk.search(form) for form in templates_of(zh))
-                      and key != "receipt.label_value"]
+                      and key not in only_placeholders]
     en_with_cjk = [key for key, (_, en) in MESSAGES.items()
                    if any(cjk.search(form) for form in templates_of(en))]
     assert zh_without_cjk == []
