@@ -36,11 +36,10 @@ from typing import Any
 
 import paho.mqtt.client as paho_client
 
-from harness.fleet_process import STORE_ID
+from harness.fleet_process import open_terminal
 from harness.fleet_terminal import SimulatedTerminal
 from harness.reconcile import Reconciliation, reconcile_terminal
 from hq.db import open_database
-from terminal.sync.settings import SyncSettings
 
 ONLINE_TIMEOUT_S = 180.0
 POLL_PERIOD_S = 0.2
@@ -128,7 +127,7 @@ def host_main(pipe: Connection, folder: str, port: int, passwords: dict[str, str
     try:
         with ExitStack() as stack, ThreadPoolExecutor(max_workers=OPENING_THREADS) as pool:
             fleet = list(pool.map(
-                lambda tid: _open_terminal(stack, Path(folder), port, tid, passwords[tid],
+                lambda tid: open_terminal(stack, Path(folder), port, tid, passwords[tid],
                                            seeds[tid], timers), passwords))
             _serve(pipe, fleet, database_url)
     except EOFError:
@@ -137,13 +136,6 @@ def host_main(pipe: Connection, folder: str, port: int, passwords: dict[str, str
         pipe.send(("error", traceback.format_exc()))
 
 
-def _open_terminal(stack: ExitStack, folder: Path, port: int, terminal_id: str, password: str,
-                   seed: int, timers: dict[str, Any]) -> SimulatedTerminal:
-    settings = SyncSettings(terminal_id, password, store_id=STORE_ID, port=port, **timers)
-    terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
-    stack.callback(terminal.close)
-    terminal.configured_sync.start()
-    return terminal
 
 
 def _serve(pipe: Connection, fleet: list[SimulatedTerminal], database_url: str) -> None:

@@ -32,7 +32,7 @@ def fleet_process_main(pipe: Connection, folder: str, port: int, passwords: dict
     """`timers`: SyncSettings' timers for every terminal (production's when None)."""
     try:
         with ExitStack() as stack:
-            fleet = [_open_terminal(stack, Path(folder), port, tid, password, seeds[tid],
+            fleet = [open_terminal(stack, Path(folder), port, tid, password, seeds[tid],
                                     timers or {})
                      for tid, password in passwords.items()]
             _serve(pipe, fleet, operations, database_url)
@@ -42,8 +42,9 @@ def fleet_process_main(pipe: Connection, folder: str, port: int, passwords: dict
         pipe.send(("error", traceback.format_exc()))
 
 
-def _open_terminal(stack: ExitStack, folder: Path, port: int, terminal_id: str, password: str,
-                   seed: int, timers: dict[str, Any]) -> SimulatedTerminal:
+def open_terminal(stack: ExitStack, folder: Path, port: int, terminal_id: str, password: str,
+                  seed: int, timers: dict[str, Any]) -> SimulatedTerminal:
+    """A simulated terminal of the fleet's store, its sync started, closed with `stack`."""
     settings = SyncSettings(terminal_id, password, store_id=STORE_ID, port=port, **timers)
     terminal = SimulatedTerminal.open(terminal_id, folder, settings, seed)
     stack.callback(terminal.close)
