@@ -14,8 +14,9 @@ written again by the database alone (bench/store_baseline.py: PostgreSQL's COPY,
 executemany) and HQ's rate is printed as a ratio of that too; and the workers' CPU seconds
 (/proc) per event, which a busy machine disturbs far less than a rate.
 
-While each phase ingests, one more terminal (a real SyncClient) asks HQ to authorise a debit,
-one request after the other, and the round trips are printed (p50, p99; issue 11 point 2 wants
+While each phase ingests, one more terminal (a real SyncClient, in a process of its own:
+bench/auth_probe.py) asks HQ to authorise a debit, one request after the other, and the round
+trips are printed (p50, p99; issue 11 point 2 wants
 p99 < 50 ms while the ingest runs). Its card is unknown to HQ, so each answer is a decline, but
 it is decided as any other: in a write transaction, which on SQLite waits for the write lock
 the ingest's group commits hold. `--group-max N` sets the workers' `ingest_group_max`.
@@ -24,11 +25,11 @@ the ingest's group commits hold. `--group-max N` sets the workers' `ingest_group
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -44,11 +45,9 @@ from bench.sync_bench import (
     STEP_TIMEOUT_S,
     broker_rate,
     publish_until_acknowledged,
-    sync_client,
 )
 from harness.broker import BrokerAccounts
 from hq.db import open_database
-from protocol.wire_auth import AuthRequest
 from tests.support.postgres import TempPostgres
 
 PHASES = (("sqlite", 1), ("sqlite", 2), ("postgresql", 1), ("postgresql", 2))
@@ -60,7 +59,6 @@ BATCH_SIZES = (14, 50)
 BATCHES_PER_TERMINAL = 5
 TARGET_EVENTS_S = 20_000  # issue 11, point 1: at most two hq serve processes, both databases
 STORE_BASELINE = {"postgresql": "COPY, fsync on", "sqlite": "executemany, WAL FULL"}
-PROBE_CARD = "8800000000009998"  # no bench terminal issues it
 
 
 @dataclass
@@ -114,38 +112,39 @@ def _stop(worker: subprocess.Popen, log) -> None:
 
 
 class AuthProbe:
-    """A terminal asking HQ to authorise, one request after the other, until stopped."""
+    """A terminal asking HQ to authorise, one request after the other, until stopped: in a
+    process of its own (bench/auth_probe.py), as a terminal is a device of its own."""
 
     def __init__(self, rig: Rig, terminal_id: str) -> None:
         self.terminal_id = terminal_id
-        self.client = sync_client(rig, terminal_id, "SH001")
-        self.client.start()
-        rig.stack.callback(self.client.stop)
-        if not self.client.online.wait(STEP_TIMEOUT_S):
+        folder = rig.folder / "terminals"
+        self._stop_file = folder / f"{terminal_id}.stop"
+        self._out_file = folder / f"{terminal_id}.json"
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bench.auth_probe", str(rig.broker.port), terminal_id,
+             rig.accounts.password_for(terminal_id), str(folder / f"{terminal_id}.sqlite3"),
+             str(self._stop_file), str(self._out_file)], cwd=REPO)
+        rig.stack.callback(self._end)
+        wait_until(lambda: self._out_file.with_suffix(".ready").exists()
+                   or self._process.poll() is not None, STEP_TIMEOUT_S,
+                   f"{terminal_id} to come online")
+        if self._process.poll() is not None:
             raise BenchFailed(f"{terminal_id} did not come online")
         self.times_ms: list[float] = []
         self.unanswered = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._ask, daemon=True)
 
     def __enter__(self) -> AuthProbe:
-        self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(STEP_TIMEOUT_S)
+        self._stop_file.touch()
+        self._process.wait(STEP_TIMEOUT_S)
+        self.times_ms, self.unanswered = json.loads(self._out_file.read_text(encoding="utf-8"))
 
-    def _ask(self) -> None:
-        number = 0
-        while not self._stop.is_set():
-            number += 1
-            request = AuthRequest(self.terminal_id, f"{self.terminal_id}-{number}", PROBE_CARD,
-                                  "stored_value", 100)
-            started = time.perf_counter()
-            answer = self.client.authorise(request)
-            self.times_ms.append((time.perf_counter() - started) * 1000)
-            self.unanswered += answer is None
+    def _end(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
     def summary(self) -> str:
         if len(self.times_ms) < 2:
@@ -204,7 +203,7 @@ def main(settings: Settings | None = None) -> None:
                  for tid in (*phase_ids(number), probe_id(number))]
     with ExitStack() as stack, TempPostgres(fsync=True) as cluster:
         rig = start_rig(stack, BrokerAccounts.generate(terminals), with_worker=False)
-        (rig.folder / "terminals").mkdir(exist_ok=True)  # the probes' stores (sync_client)
+        (rig.folder / "terminals").mkdir(exist_ok=True)  # the probes' stores (auth_probe)
         if settings.group_max is not None:
             print(f"hq serve with ingest_group_max = {settings.group_max}")
         baselines: dict[int, float] = {}
