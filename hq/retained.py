@@ -36,9 +36,9 @@ class DeadLetters(Protocol):
 RetainedPublish = Callable[[str, bytes], object]
 
 
-def subscription_options() -> SubscribeOptions:
-    """QoS 1, and the retain flag kept as the terminal set it."""
-    return SubscribeOptions(qos=1, retainAsPublished=True)
+def subscription_options(qos: int = 1) -> SubscribeOptions:
+    """QoS 1 (or `qos`), and the retain flag kept as the terminal set it."""
+    return SubscribeOptions(qos=qos, retainAsPublished=True)
 
 
 def refused_as_retained(message: MQTTMessage, kind: str, dead_letters: DeadLetters,

@@ -163,7 +163,8 @@ class HqWorker:
             log.error("broker refused the connection: %s", reason_code)
             return
         group = self.settings.share_group
-        client.subscribe([(f"$share/{group}/{PREFIX}/t/+/{kind}", subscription_options())
+        client.subscribe([(f"$share/{group}/{PREFIX}/t/+/{kind}",
+                           subscription_options(qos=0 if kind.endswith("/req") else 1))
                           for kind in SUBSCRIBED_KINDS])
         log.info("worker %s connected", self.settings.worker_id)
 
