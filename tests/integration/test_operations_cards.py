@@ -83,7 +83,7 @@ def test_enrolment_issues_the_card_and_takes_the_fee_in_cash(world):
         ("S01", 1000)]
     lines = world.printed_lines(result)
     assert lines[0] == "会员卡业务单" and "开卡" in lines
-    assert {"开卡费                    ¥20.00", "找零                      ¥30.00"} <= set(lines)
+    assert {"开卡费                   ¥20.00", "找零                     ¥30.00"} <= set(lines)
     assert result.printing.result.drawer_kicked
 
 
@@ -162,7 +162,7 @@ def test_a_replacement_moves_every_balance_to_the_new_card(world, member):
     assert world.store.known_card(NEW_CARD_NO).card.status is CardStatus.ACTIVE
     assert world.events(result.op_id) == ["card.replaced"]
     lines = world.printed_lines(result)
-    assert {"换卡", "补卡费                    ¥10.00", "本金余额                ¥1000.00",
+    assert {"换卡", "补卡费                   ¥10.00", "本金余额               ¥1000.00",
             "卡号：8800********0009"} <= set(lines)
 
 
@@ -193,7 +193,7 @@ def test_cancelling_pays_the_principal_less_the_fee_in_cash(world, member):
     assert (balances.principal, balances.bonus) == (0, 0)
     assert world.events(result.op_id) == ["card.cancelled"]
     lines = world.printed_lines(result)
-    assert {"退卡", "退卡手续费                ¥20.00", "退还本金                 ¥980.00"} <= set(
+    assert {"退卡", "退卡手续费               ¥20.00", "退还本金                ¥980.00"} <= set(
         lines)
     assert world.printer.drawer_kicks == kicks + 1
 

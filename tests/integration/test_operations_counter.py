@@ -57,8 +57,8 @@ def test_a_top_up_gets_the_tier_bonus_and_prints_a_top_up_receipt(world):
         ("S01", 500)]
     lines = world.printed_lines(result)
     assert lines[0] == "充值小票"
-    assert {"充值金额                 ¥500.00", "赠送金额                  ¥30.00",
-            "本金余额                 ¥500.00", "赠送余额                  ¥30.00"} <= set(lines)
+    assert {"充值金额                ¥500.00", "赠送金额                 ¥30.00",
+            "本金余额                ¥500.00", "赠送余额                 ¥30.00"} <= set(lines)
     assert world.printer.drawer_kicks == kicks + 1  # paid in cash
     assert "离线交易，待上传总部" not in lines  # nothing was taken from a card
 
@@ -74,7 +74,7 @@ def test_a_withdrawal_pays_principal_out_in_cash_with_the_pin(world, member):
     assert (balances.principal, balances.bonus) == (80000, 10000)
     assert world.events(result.op_id) == ["card.withdrawn"]
     lines = world.printed_lines(result)
-    assert lines[0] == "取款小票" and "取款金额                 ¥200.00" in lines
+    assert lines[0] == "取款小票" and "取款金额                ¥200.00" in lines
     assert world.printer.drawer_kicks == kicks + 1
 
 
@@ -114,7 +114,7 @@ def test_a_pass_covers_a_later_session(world, member):
     assert result.decision.entries == ()
     lines = world.printed_lines(result)
     assert lines[0] == "计时结账单" and "月卡/季卡抵扣" in lines
-    assert "应付                       ¥0.00" in lines
+    assert "应付                      ¥0.00" in lines
 
 
 def test_prepaid_minutes_pay_a_session(world, member):
@@ -136,7 +136,7 @@ def test_a_session_paid_from_the_card_needs_the_pin(world, member):
     result = ops.close_time_session(world.ctx, CASHIER, world.member(), "study", started,
                                     from_card, pin_proof=world.pin())
     assert world.store.card_balances(CARD_NO).stored_value == 110000 - 3000
-    assert "储值卡                    ¥30.00" in world.printed_lines(result)
+    assert "储值卡                   ¥30.00" in world.printed_lines(result)
 
 
 def test_a_session_bill_is_checked_before_the_pin_as_the_bill_checks_it(world, member):

@@ -66,9 +66,9 @@ def test_a_partial_refund_gives_back_the_lines_share_of_each_tender(world, sale)
     assert world.events(result.op_id) == ["sale.refunded"]
     lines = world.printed_lines(result)
     assert lines[0] == "退货小票" and "静安旗舰店" in lines
-    assert {f"原单号           {sale.op_id}", "提拉米苏          x 1    -¥25.60",
-            "退款合计                 -¥25.60", "储值卡                   -¥16.24",
-            "现金                      -¥9.36"} <= set(lines)
+    assert {f"原单号           {sale.op_id}", "提拉米苏         x 1    -¥25.60",
+            "退款合计                -¥25.60", "储值卡                  -¥16.24",
+            "现金                     -¥9.36"} <= set(lines)
     assert card_back == 1624
     assert world.printer.drawer_kicks == kicks + 1  # cash goes back over the counter
 
@@ -84,7 +84,7 @@ def test_a_void_undoes_the_whole_sale(world, sale):
     balances = world.store.card_balances(CARD_NO)
     assert (balances.principal, balances.bonus, balances.points) == (100000, 10000, 0)
     assert world.events(result.op_id) == ["sale.voided"]
-    assert "退款合计                 -¥78.80" in world.printed_lines(result)
+    assert "退款合计                -¥78.80" in world.printed_lines(result)
 
 
 def test_a_partly_refunded_sale_cannot_be_voided(world, sale):
@@ -145,7 +145,7 @@ def test_a_receipt_lost_to_the_paper_is_printed_from_the_reprint_list(world):
     outcome = ops.reprint_receipt(world.ctx, owed.receipt.op_id)
     assert outcome.wait(WAIT_S).ok
     lines = ep.texts(ep.parse(world.printer.printed[-1]))
-    assert lines[0] == "消费小票" and "找零                      ¥18.40" in lines
+    assert lines[0] == "消费小票" and "找零                     ¥18.40" in lines
     assert "重打小票" not in lines  # the customer never had it: not a copy
     assert world.ctx.printing.pending_reprints() == ()
 
