@@ -33,6 +33,7 @@ from hq.db import HqDatabase
 from hq.ingest.conflicts import record_seq_conflicts
 from hq.ingest.future_times import clamped_events
 from hq.ingest.offline_flags import record_offline_excesses
+from hq.ingest.overdrafts import record_overdrafts
 from hq.ingest.ownership_screen import screen_stores
 from hq.ingest.quarantine import Screened, screen, store_quarantined
 from hq.ingest.redecide import with_early_sale_verdicts
@@ -40,12 +41,9 @@ from hq.ingest.refund_hold import first_held_seq
 from hq.ingest.refusals import PARSER_ERRORS, Refusal
 from hq.ingest.rows import (
     INT32_MAX,
-    POINTS_OVERDRAFT,
-    Debit,
     PreparedBatch,
     PreparedEvent,
     advance_watermark,
-    debits_by_last_event,
     entry_row,
     event_row,
     is_storable_text,
@@ -55,9 +53,7 @@ from hq.ingest.rows import (
 from hq.ingest.sql import (
     LockedCards,
     TerminalState,
-    balance_sums,
     consume_holds,
-    debits_stored_between,
     lock_cards,
     lock_terminal,
     stored_seqs_above,
@@ -167,8 +163,8 @@ class Ingestor:
             store_coupon_uses(self._db, coupon_uses)
         watermark, resend = self._advance(terminal, batch, stored_before, stored_seqs,
                                           received_at)
-        self._record_overdrafts(batch.terminal_id, new_events, terminal.watermark, watermark,
-                                received_at)
+        record_overdrafts(self._db, batch.terminal_id, new_events, terminal.watermark,
+                          watermark, received_at)
         if self._verify_events:
             record_offline_excesses(self._db, batch.terminal_id, new_events,
                                     terminal.watermark, watermark, received_at)
@@ -276,46 +272,6 @@ class Ingestor:
             del fields["card_no"]
             self._db.update_row(self._db.cards, "card_no", card.card_no, fields)
         return blacklist_changed
-
-    def _record_overdrafts(self, terminal_id: str, new_events: Sequence[PreparedEvent],
-                           old_watermark: int, watermark: int, received_at: datetime) -> None:
-        """Offline debits may take a card below zero (decision 6): each balance left negative
-        by the events the watermark now covers is recorded against the last event that debited
-        it. An event stored above a gap is judged only when the gap is filled: the missing
-        events may credit the card first (a top-up rung up before the sale), and judging it
-        early flagged overdrafts that never were (seen in the broker-outage fault test). Points
-        redeemed beyond HQ's balance are flagged so too (reason `points`), never quarantined:
-        an honest offline terminal may have spent points HQ no longer has."""
-        covered = [event for event in new_events if event.event.seq <= watermark]
-        debits = {debit: (event.event.seq, event.event.op_id)
-                  for debit, event in debits_by_last_event(covered).items()}
-        if watermark - old_watermark > len(covered):  # events stored earlier above a gap
-            new_seqs = {event.event.seq for event in new_events}
-            for card_no, account, service, seq, op_id in debits_stored_between(
-                    self._db, terminal_id, old_watermark, watermark):
-                debit = Debit.of(card_no, account, service)
-                if seq not in new_seqs and seq > debits.get(debit, (0, ""))[0]:
-                    debits[debit] = (seq, op_id)
-        if not debits:
-            return
-        balances = self._debited_balances({debit.card_no for debit in debits})
-        rows = [
-            {"card_no": debit.card_no, "terminal_id": terminal_id, "seq": seq, "op_id": op_id,
-             "kind": debit.kind, "service": debit.service, "amount_over": -balances[debit],
-             "detected_at": received_at,
-             "reason": POINTS_OVERDRAFT if debit.kind == POINTS_OVERDRAFT else "balance"}
-            for debit, (seq, op_id) in debits.items() if balances.get(debit, 0) < 0
-        ]
-        self._db.bulk_insert(self._db.overdrafts, rows)
-
-    def _debited_balances(self, card_nos: set[str]) -> dict[Debit, int]:
-        """Stored value (principal + bonus), uses per service, points and prepaid minutes of the
-        cards, from the ledger."""
-        balances: dict[Debit, int] = {}
-        for card_no, account, service, total in balance_sums(self._db, card_nos):
-            debit = Debit.of(card_no, account, service)
-            balances[debit] = balances.get(debit, 0) + total
-        return balances
 
     def _advance(self, terminal: TerminalState, batch: PreparedBatch, stored_before: list[int],
                  stored_seqs: set[int], received_at: datetime
