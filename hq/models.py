@@ -326,7 +326,7 @@ class JobRun(HqModel):
 
 
 class SchemaVersion(HqModel):
-    """One row per migration applied (hq.db.MIGRATIONS), as in the terminal store."""
+    """One row per migration applied (hq.migrations.MIGRATIONS), as in the terminal store."""
 
     version = IntegerField(primary_key=True)
     description = TextField()
