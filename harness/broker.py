@@ -7,25 +7,25 @@ time, what survives SIGKILL) is in docs/operations.md.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pwd
 import shutil
 import signal
 import socket
-import stat
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
 
+from harness.broker_folders import MOSQUITTO_SYSTEM_USER, check_reachable, reachable_data_dir
 from hq.broker_accounts import (
     HQ_USERNAME,
     TOPIC_PREFIX,
     BrokerAccounts,
     BrokerError,
+    BrokerNotInstalled,
+    BrokerStartError,
     InvalidBrokerAccount,
     terminal_topic,
 )
@@ -33,6 +33,7 @@ from protocol.wire import MAX_CONFIG_BYTES
 
 __all__ = [
     "HQ_USERNAME",
+    "MOSQUITTO_SYSTEM_USER",
     "TOPIC_PREFIX",
     "BrokerAccounts",
     "BrokerError",
@@ -47,7 +48,6 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"
 # Mosquitto drops to this user when started as root; it must own the files it opens.
-MOSQUITTO_SYSTEM_USER = "mosquitto"
 # Logged once everything (listeners, password file, ACL, persistence) is loaded.
 _READY_MARKER = " running"
 # Debian installs the broker in /usr/sbin, which is not on an ordinary user's PATH.
@@ -69,14 +69,6 @@ DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024
 # change slows every publish as a queue grows (bench/broker_queue_bench.py). A crash loses at
 # most this long of queued messages, which the terminals' outboxes send again.
 DEFAULT_AUTOSAVE_INTERVAL_S = 60
-
-
-class BrokerNotInstalled(BrokerError):
-    """The `mosquitto` executable is not installed."""
-
-
-class BrokerStartError(BrokerError):
-    """The broker process did not come up (its log's tail is in the message)."""
 
 
 def find_free_port(host: str = LOOPBACK) -> int:
@@ -261,7 +253,7 @@ class MosquittoBroker:
                 f"running as root, but there is no {MOSQUITTO_SYSTEM_USER!r} system user for "
                 "Mosquitto to drop to (the Debian package creates it)"
             ) from None
-        _check_reachable(self.data_dir, account)
+        check_reachable(self.data_dir, account)
         owned = [self.data_dir, self.config_path, self.security_path]
         owned += [self.log_path, self.persistence_dir, *self.persistence_dir.iterdir()]
         for path in owned:
@@ -357,67 +349,3 @@ class MosquittoBroker:
     def __repr__(self) -> str:
         state = "running" if self.is_running else "stopped"
         return f"MosquittoBroker({self.host}:{self.port}, {state}, data_dir={self.data_dir})"
-
-
-def _check_reachable(directory: Path, account: pwd.struct_passwd) -> None:
-    """Mosquitto, once it has dropped to `account`, must be able to walk down to `directory`."""
-    closed = _closed_parent(directory, account)
-    if closed is not None:
-        raise BrokerStartError(
-            f"user {account.pw_name!r} cannot enter {closed} (mode "
-            f"{closed.stat().st_mode & 0o777:o}); put the broker's data_dir somewhere it can reach"
-        )
-
-
-def _closed_parent(directory: Path, account: pwd.struct_passwd) -> Path | None:
-    """The first folder above `directory` that `account` may not enter, or None (a folder
-    not made yet does not count: root makes it with its umask, normally one others may enter)."""
-    for parent in directory.resolve().parents:
-        if not parent.exists():
-            continue
-        status = parent.stat()
-        if status.st_uid == account.pw_uid:
-            continue
-        others_may_enter = status.st_mode & 0o001
-        group_may_enter = status.st_gid == account.pw_gid and status.st_mode & 0o010
-        if not (others_may_enter or group_may_enter):
-            return parent
-    return None
-
-
-def reachable_data_dir(wanted: Path | str) -> Path:
-    """Where a broker that should keep its files in `wanted` can keep them.
-
-    As an ordinary user the broker keeps the user's rights: `wanted` itself. As root it drops to
-    the `mosquitto` user, which cannot enter a folder such as /root (mode 700): a repository
-    cloned there would fail at once. Then the broker gets a folder of its own under the system
-    temporary folder, named after `wanted` so that every run finds the same one (its persistence
-    lasts until the machine's temporary files are cleared, which only costs resent messages).
-    """
-    wanted = Path(wanted).resolve()
-    if os.geteuid() != 0:
-        return wanted
-    try:
-        account = pwd.getpwnam(MOSQUITTO_SYSTEM_USER)
-    except KeyError:
-        return wanted  # write_files says why the broker cannot start
-    if _closed_parent(wanted, account) is None:
-        return wanted
-    digest = hashlib.sha256(str(wanted).encode()).hexdigest()[:16]
-    runtime = Path(tempfile.gettempdir()) / f"huiyuan-broker-{digest}"
-    _claim_runtime_dir(runtime)
-    return runtime
-
-
-def _claim_runtime_dir(runtime: Path) -> None:
-    """A folder in a world-writable place: refuse one that someone else made (or a link)."""
-    try:
-        runtime.mkdir(mode=0o700)
-    except FileExistsError:
-        status = os.lstat(runtime)
-        ours = {0, pwd.getpwnam(MOSQUITTO_SYSTEM_USER).pw_uid}
-        if not stat.S_ISDIR(status.st_mode) or status.st_uid not in ours:
-            raise BrokerStartError(
-                f"{runtime} exists but is not a folder of root or {MOSQUITTO_SYSTEM_USER!r}: "
-                "remove it, or give the broker another data_dir"
-            ) from None

@@ -57,6 +57,14 @@ class InvalidBrokerAccount(BrokerError, ValueError):
     """A terminal id or password cannot be used as a broker account."""
 
 
+class BrokerNotInstalled(BrokerError):
+    """The `mosquitto` executable is not installed."""
+
+
+class BrokerStartError(BrokerError):
+    """The broker process did not come up (its log's tail is in the message)."""
+
+
 def terminal_topic(terminal_id: str, subtopic: str) -> str:
     """The topic `hy/v1/t/<terminal>/<subtopic>` of one terminal."""
     return f"{TOPIC_PREFIX}/t/{terminal_id}/{subtopic}"
