@@ -36,13 +36,10 @@ from typing import Any
 
 import paho.mqtt.client as paho_client
 
-from harness.fleet_process import open_terminal
+from harness.fleet_process import open_terminal, reconcile_fleet, wait_until
 from harness.fleet_terminal import SimulatedTerminal
-from harness.reconcile import Reconciliation, reconcile_terminal
-from hq.db import open_database
 
 ONLINE_TIMEOUT_S = 180.0
-POLL_PERIOD_S = 0.2
 # Selling threads a host: a step waits for its store's fsync (synchronous=FULL), so one thread
 # alone would cap a host's rate at one fsync at a time.
 SELLERS_PER_HOST = 4
@@ -139,7 +136,7 @@ def host_main(pipe: Connection, folder: str, port: int, passwords: dict[str, str
 
 
 def _serve(pipe: Connection, fleet: list[SimulatedTerminal], database_url: str) -> None:
-    if not _wait_until(lambda: all(t.configured_sync.online.is_set() for t in fleet),
+    if not wait_until(lambda: all(t.configured_sync.online.is_set() for t in fleet),
                        ONLINE_TIMEOUT_S):
         offline = sum(1 for t in fleet if not t.configured_sync.online.is_set())
         raise RuntimeError(f"{offline} of {len(fleet)} terminals did not come online")
@@ -157,31 +154,12 @@ def _serve(pipe: Connection, fleet: list[SimulatedTerminal], database_url: str) 
         elif command == "halt":
             pipe.send(("sold", sum(seller.stop() for seller in sellers)))
         elif command == "drain":
-            drained = _wait_until(lambda: all(t.store.outbox_depth() == 0 for t in fleet),
+            drained = wait_until(lambda: all(t.store.outbox_depth() == 0 for t in fleet),
                                   float(argument))
             pipe.send(("drained", time.monotonic() if drained else None))
         elif command == "reconcile":
-            pipe.send(("result", _reconcile(fleet, database_url)))
+            pipe.send(("result", reconcile_fleet(fleet, database_url)))
         else:
             return
 
 
-def _reconcile(fleet: list[SimulatedTerminal], database_url: str) -> Reconciliation:
-    db = open_database(database_url, migrate=False)
-    try:
-        total = Reconciliation()
-        for terminal in fleet:
-            total += reconcile_terminal(db, terminal.terminal_id, terminal.store,
-                                        sorted(terminal.cards))
-        return total
-    finally:
-        db.close()
-
-
-def _wait_until(condition: Any, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(POLL_PERIOD_S)
-    return True

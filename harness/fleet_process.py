@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -54,17 +55,17 @@ def open_terminal(stack: ExitStack, folder: Path, port: int, terminal_id: str, p
 
 def _serve(pipe: Connection, fleet: list[SimulatedTerminal], operations: int,
            database_url: str) -> None:
-    _wait_until(lambda: all(t.configured_sync.online.is_set() for t in fleet), ONLINE_TIMEOUT_S)
+    wait_until(lambda: all(t.configured_sync.online.is_set() for t in fleet), ONLINE_TIMEOUT_S)
     pipe.send(("ready", None))
     while True:
         command, _ = pipe.recv()
         if command == "go":
             _sell(fleet, operations)
-            _wait_until(lambda: all(t.store.outbox_depth() == 0 for t in fleet),
+            wait_until(lambda: all(t.store.outbox_depth() == 0 for t in fleet),
                         DRAIN_TIMEOUT_S)
             pipe.send(("drained", time.monotonic()))
         elif command == "reconcile":
-            pipe.send(("result", _reconcile(fleet, database_url)))
+            pipe.send(("result", reconcile_fleet(fleet, database_url)))
         else:
             return
 
@@ -81,8 +82,9 @@ def _sell(fleet: list[SimulatedTerminal], operations: int) -> None:
         thread.join()
 
 
-def _reconcile(fleet: list[SimulatedTerminal], database_url: str) -> Reconciliation:
-    db = open_database(database_url)
+def reconcile_fleet(fleet: list[SimulatedTerminal], database_url: str) -> Reconciliation:
+    """Every terminal's outbox and ledger against HQ's (the database HQ's workers migrated)."""
+    db = open_database(database_url, migrate=False)
     try:
         total = Reconciliation()
         for terminal in fleet:
@@ -93,7 +95,7 @@ def _reconcile(fleet: list[SimulatedTerminal], database_url: str) -> Reconciliat
         db.close()
 
 
-def _wait_until(condition, timeout_s: float) -> bool:
+def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
     """Poll; False on time-out (the reconciliation then shows what did not arrive)."""
     deadline = time.monotonic() + timeout_s
     while not condition():
