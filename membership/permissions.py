@@ -82,6 +82,3 @@ def may(table: PermissionTable, role: str, action: Action) -> bool:
     return grant_for(table, role, action) is Grant.ALLOW
 
 
-def may_with_approval(table: PermissionTable, role: str, action: Action) -> bool:
-    """True when `role` may do `action`, on its own or with a manager's approval."""
-    return grant_for(table, role, action) is not None
