@@ -94,7 +94,7 @@ def window_activity(db: HqDatabase, at: datetime, window_days: int) -> Activitie
                    events.terminal_at <= at,
                    ~_quarantined(quarantined, events))
             .tuples().iterator())
-    return totals_by_card((kind, moment, _payload(text)) for kind, moment, text in rows)
+    return totals_by_card((kind, moment, stored_payload(text)) for kind, moment, text in rows)
 
 
 def _quarantined(quarantined: Any, events: Any) -> Any:
@@ -103,7 +103,8 @@ def _quarantined(quarantined: Any, events: Any) -> Any:
         (quarantined.terminal_id == events.terminal_id) & (quarantined.seq == events.seq)))
 
 
-def _payload(text: str) -> Mapping[str, Any]:
+def stored_payload(text: str) -> Mapping[str, Any]:
+    """An event's stored payload text as an object ({} if it is not one)."""
     try:
         payload = json.loads(text)
     except ValueError:

@@ -20,16 +20,14 @@ every event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from hq.card_events import card_id
 from hq.db import HqDatabase
 from hq.ingest.batch_facts import BatchCards
 from hq.ingest.rows import PreparedEvent
-from hq.job_level_review import PolicyFinder
+from hq.job_level_review import PolicyFinder, stored_payload
 from membership.errors import DomainError
 from membership.level_activity import LEVEL_EVENTS, event_activities
 from membership.levels import Activity, upgrade_for
@@ -99,7 +97,7 @@ class LevelChecks:
             [card_no, start, start, at]).fetchall()
         return [activity for event_type, moment, text in rows if event_type in LEVEL_EVENTS
                 for card, activity in event_activities(event_type, _time(moment),
-                                                       _payload(text)).items()
+                                                       stored_payload(text)).items()
                 if card == card_no]
 
 
@@ -113,11 +111,3 @@ def _batch_activities(card_no: str, allowed: Sequence[PreparedEvent]) -> list[Ac
 def _time(moment: datetime | str) -> datetime:
     """SQLite hands a plain query's times back as text."""
     return moment if isinstance(moment, datetime) else datetime.fromisoformat(moment)
-
-
-def _payload(text: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return {}
-    return payload if isinstance(payload, dict) else {}
